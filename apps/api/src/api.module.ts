@@ -1,0 +1,45 @@
+import { BullModule } from '@nestjs/bullmq';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { catalogProvider } from '@slipway/ansible';
+import { ConfigModule, type SlipwayConfig } from '@slipway/config';
+import { DbModule } from '@slipway/db';
+import { RELEASES_QUEUE, redisOptions } from '@slipway/queue';
+import { ReleaseStore } from '@slipway/releases';
+import { HttpErrorsFilter } from './common/http-errors.filter.js';
+import { RequestTimeoutInterceptor } from './common/request-timeout.interceptor.js';
+import { HealthController } from './health/health.controller.js';
+import { ApiRedis } from './redis/api-redis.js';
+import { ReleaseQueue } from './releases/release-queue.js';
+import { ReleasesController } from './releases/releases.controller.js';
+import { ReleasesService } from './releases/releases.service.js';
+import { TemplatesController } from './releases/templates.controller.js';
+
+@Module({})
+export class ApiModule {
+  static forRoot(config: SlipwayConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DbModule,
+        BullModule.forRoot({
+          // Fail fast: while Redis is away the API answers 503 at once instead of queueing commands.
+          connection: redisOptions(config.redisUrl, { failFast: true, name: 'slipway-api' }),
+          prefix: config.queuePrefix,
+        }),
+        BullModule.registerQueue({ name: RELEASES_QUEUE }),
+      ],
+      controllers: [ReleasesController, TemplatesController, HealthController],
+      providers: [
+        catalogProvider,
+        ReleaseStore,
+        ApiRedis,
+        ReleaseQueue,
+        ReleasesService,
+        { provide: APP_FILTER, useClass: HttpErrorsFilter },
+        { provide: APP_INTERCEPTOR, useClass: RequestTimeoutInterceptor },
+      ],
+    };
+  }
+}

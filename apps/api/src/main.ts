@@ -1,0 +1,57 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { CatalogError, loadCatalog } from '@slipway/ansible';
+import { ConfigError, type SlipwayConfig, loadConfig } from '@slipway/config';
+import { migrate } from '@slipway/db';
+import { PinoNestLogger, createPino, describeStartupError, fail } from '@slipway/observability';
+import { ApiModule } from './api.module.js';
+import { validationPipe } from './common/validation.js';
+
+const SERVICE = 'slipway-api';
+/** Requests must answer within 5 s even with the DB away, so the API's DB budget is short. */
+const API_DB_RETRY_BUDGET_MS = 3_000;
+const API_DB_CONNECT_TIMEOUT_MS = 2_000;
+
+function readConfig(): SlipwayConfig {
+  try {
+    const config = loadConfig();
+    loadCatalog(config.catalogPath);
+    return {
+      ...config,
+      database: {
+        ...config.database,
+        retryBudgetMs: Math.min(config.database.retryBudgetMs, API_DB_RETRY_BUDGET_MS),
+        connectTimeoutMs: Math.min(config.database.connectTimeoutMs, API_DB_CONNECT_TIMEOUT_MS),
+      },
+    };
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof CatalogError) fail(SERVICE, error.message);
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = new PinoNestLogger(createPino({ service: SERVICE, level: config.logLevel, format: config.logFormat }));
+  const applied = await migrate(config.database);
+  if (applied.length > 0) logger.log(`applied migrations: ${applied.join(', ')}`, 'Main');
+  if (process.argv[2] === 'migrate') {
+    // `npm run db:migrate`: the same code path as start-up, then exit.
+    logger.log(`database ${config.database.database} is up to date`, 'Main');
+    return;
+  }
+
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
+    logger,
+    bodyParser: false,
+    abortOnError: false,
+  });
+  app.useBodyParser('json', { limit: '256kb' });
+  app.useGlobalPipes(validationPipe);
+  app.enableShutdownHooks();
+  await app.listen(config.port, config.host);
+  logger.log(`API listening on http://${config.host}:${config.port}`, 'Main');
+}
+
+main().catch((error: unknown) => fail(SERVICE, describeStartupError(error)));

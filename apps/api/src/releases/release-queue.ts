@@ -1,0 +1,39 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, ServiceUnavailableException } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { RELEASES_QUEUE, type ReleaseJobData, releaseJobId } from '@slipway/queue';
+
+const ENQUEUE_TIMEOUT_MS = 2_000;
+
+/** The API's only use of BullMQ: add a release's job (job id derived from the release, so never twice). */
+@Injectable()
+export class ReleaseQueue {
+  constructor(@InjectQueue(RELEASES_QUEUE) private readonly queue: Queue<ReleaseJobData>) {}
+
+  async enqueue(releaseId: number, runAt: Date | null): Promise<void> {
+    const delay = runAt ? Math.max(0, runAt.getTime() - Date.now()) : 0;
+    const add = this.queue.add(
+      'release',
+      { releaseId },
+      { jobId: releaseJobId(releaseId), delay, removeOnComplete: true, removeOnFail: true },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timed out')), ENQUEUE_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([add, timeout]);
+    } catch (error) {
+      add.catch(() => undefined);
+      throw new ServiceUnavailableException(`queue unavailable (Redis: ${(error as Error).message}); nothing was created`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Removes a job that has not started; a job already taken by a worker is left to it. */
+  async removeIfWaiting(releaseId: number): Promise<void> {
+    const job = await this.queue.getJob(releaseJobId(releaseId));
+    if (job && !(await job.isActive())) await job.remove().catch(() => undefined);
+  }
+}

@@ -1,0 +1,24 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { CATALOG, type Catalog, redactSecrets } from '@slipway/ansible';
+
+@ApiTags('templates')
+@Controller('api/v1/templates')
+export class TemplatesController {
+  constructor(@Inject(CATALOG) private readonly catalog: Catalog) {}
+
+  @Get()
+  list() {
+    return Object.values(this.catalog.templates).map((t) => ({
+      name: t.name,
+      description: t.description ?? null,
+      playbook: t.playbook,
+      inventories: t.inventories,
+      defaultInventory: t.inventories[0] ?? null,
+      timeoutSeconds: t.timeoutSeconds,
+      extraVars: redactSecrets(t.extraVars, t.secretVars),
+      secretVars: t.secretVars,
+      lock: t.lock,
+    }));
+  }
+}

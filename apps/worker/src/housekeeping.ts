@@ -1,0 +1,103 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
+import { RELEASES_QUEUE, type ReleaseJobData, releaseJobId, slipwayKeys } from '@slipway/queue';
+import { ReleaseStore } from '@slipway/releases';
+import { PendingOutcomes } from './pending-outcomes.js';
+import { ReleaseEventsPublisher } from './release-events.publisher.js';
+import { ReleaseRunner } from './release-runner.js';
+
+const HOUSEKEEPING_INTERVAL_MS = 5_000;
+/** A queued release whose job vanished is re-queued only after this long (its add may be in progress). */
+const LOST_JOB_GRACE_MS = 30_000;
+
+/**
+ * The periodic checks that keep "no release stays running without a live worker" true. Design: the worker
+ * registry, not BullMQ's stalled-job detection, decides that a worker is lost (its heartbeat key expired);
+ * its running releases become `interrupted` ("worker <id> lost") and are never re-run silently. BullMQ may
+ * still redeliver the stalled job; the runner then sees a final status and does nothing.
+ */
+@Injectable()
+export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Housekeeping');
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private readonly keys: ReturnType<typeof slipwayKeys>;
+
+  constructor(
+    private readonly store: ReleaseStore,
+    private readonly runner: ReleaseRunner,
+    private readonly events: ReleaseEventsPublisher,
+    private readonly pendingOutcomes: PendingOutcomes,
+    @InjectQueue(RELEASES_QUEUE) private readonly queue: Queue<ReleaseJobData>,
+    @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
+  ) {
+    this.keys = slipwayKeys(config.queuePrefix);
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.tick(), HOUSEKEEPING_INTERVAL_MS);
+    this.timer.unref();
+    void this.tick();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      await this.pendingOutcomes.reconcile();
+      await this.reapLostWorkers();
+      await this.requeueLostJobs();
+    } catch (error) {
+      this.logger.warn(`housekeeping skipped: ${(error as Error).message}`);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async reapLostWorkers(): Promise<void> {
+    const running = await this.store.listRunning();
+    const pending = new Set(Object.keys(await this.events.connection.hgetall(this.keys.pendingOutcomes)));
+    for (const { id, workerId } of running) {
+      if (this.runner.isRunningHere(id) || pending.has(String(id))) continue;
+      if (!workerId) continue;
+      const alive = workerId !== this.config.workerId && (await this.events.connection.exists(this.keys.workerKey(workerId))) === 1;
+      if (alive) {
+        await this.pollCancel(id);
+        continue;
+      }
+      const reason = `worker ${workerId} lost`;
+      if (await this.store.interrupt(id, workerId, reason)) {
+        this.logger.warn({ releaseId: id, msg: `release ${id} interrupted: ${reason}` });
+        this.events.publish(id, { type: 'status', status: 'interrupted', reason });
+      }
+    }
+    for (const id of this.runner.inFlightIds) await this.pollCancel(id);
+  }
+
+  /** Cancel requests normally arrive by pub/sub; this catches one lost while Redis restarted. */
+  private async pollCancel(id: number): Promise<void> {
+    if (!this.runner.isRunningHere(id)) return;
+    const release = await this.store.findById(id);
+    if (release?.cancelRequestedBy) {
+      this.runner.stop(id, { kind: 'cancel', reason: `cancelled by ${release.cancelRequestedBy}` });
+    }
+  }
+
+  /** A queued release must always have its job; re-add one that was lost (same job id, so never twice). */
+  private async requeueLostJobs(): Promise<void> {
+    const queued = await this.store.listQueuedBefore(new Date(Date.now() - LOST_JOB_GRACE_MS));
+    for (const { id, runAt } of queued) {
+      const job = await this.queue.getJob(releaseJobId(id));
+      if (job) continue;
+      const delay = runAt ? Math.max(0, runAt.getTime() - Date.now()) : 0;
+      await this.queue.add('release', { releaseId: id }, { jobId: releaseJobId(id), delay, removeOnComplete: true, removeOnFail: true });
+      this.logger.warn({ releaseId: id, msg: `release ${id} had no job; queued it again` });
+    }
+  }
+}

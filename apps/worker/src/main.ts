@@ -1,0 +1,48 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { CatalogError, loadCatalog } from '@slipway/ansible';
+import { ConfigError, loadConfig } from '@slipway/config';
+import { PinoNestLogger, createPino, describeStartupError, fail, findExecutable } from '@slipway/observability';
+import { ShutdownCoordinator } from './shutdown-coordinator.js';
+import { WorkerModule } from './worker.module.js';
+
+const SERVICE = 'slipway-worker';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+    loadCatalog(config.catalogPath);
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof CatalogError) fail(SERVICE, error.message);
+    throw error;
+  }
+  if (!findExecutable(config.ansiblePlaybookBin)) {
+    fail(SERVICE, `${config.ansiblePlaybookBin} not found: install ansible-core (apt-get install ansible-core) or set ANSIBLE_PLAYBOOK_BIN`);
+  }
+  const logger = new PinoNestLogger(createPino({ service: SERVICE, level: config.logLevel, format: config.logFormat }));
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger, abortOnError: false });
+  const shutdown = app.get(ShutdownCoordinator);
+
+  // Our own signal handling, not enableShutdownHooks(): Nest's removes its listeners after the first
+  // signal, so a second SIGTERM would kill the process outright instead of escalating the drain.
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) return shutdown.escalate(signal);
+    shutdown.beginDrain(signal);
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(error instanceof Error ? error : String(error), 'Shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  await app.init();
+  logger.log(`worker ${config.workerId} ready (concurrency ${config.workerConcurrency}, queue prefix ${config.queuePrefix})`, 'Main');
+}
+
+main().catch((error: unknown) => fail(SERVICE, describeStartupError(error)));

@@ -1,0 +1,47 @@
+import type { ProcessExit } from './ansible-process.js';
+
+/** Why a run was stopped early, if it was; decides the final status together with the exit. */
+export interface StopRequest {
+  kind: 'cancel' | 'timeout' | 'interrupt';
+  reason: string;
+}
+
+const ANSIBLE_EXIT_MEANINGS: Record<number, string> = {
+  1: 'error',
+  2: 'one or more hosts failed',
+  3: 'one or more hosts were unreachable',
+  4: 'parser error',
+  5: 'bad or incomplete options',
+  99: 'interrupted',
+  250: 'unexpected error',
+};
+
+export interface DecidedOutcome {
+  status: 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+  exitCode: number | null;
+  reason: string | null;
+}
+
+/** Pure: maps how the process ended (and whether we stopped it) to the release's final status. */
+export function decideOutcome(exit: ProcessExit, stop: StopRequest | null, bin: string): DecidedOutcome {
+  if (exit.spawnError) {
+    return {
+      status: 'failed',
+      exitCode: null,
+      reason: `could not start ${bin}: ${exit.spawnError} (install ansible-core: apt-get install ansible-core, or set ANSIBLE_PLAYBOOK_BIN)`,
+    };
+  }
+  if (stop?.kind === 'cancel') return { status: 'cancelled', exitCode: exit.exitCode, reason: stop.reason };
+  if (stop?.kind === 'interrupt') return { status: 'interrupted', exitCode: exit.exitCode, reason: stop.reason };
+  if (stop?.kind === 'timeout') return { status: 'failed', exitCode: exit.exitCode, reason: stop.reason };
+  if (exit.exitCode === 0) return { status: 'succeeded', exitCode: 0, reason: null };
+  if (exit.signal) {
+    return { status: 'failed', exitCode: exit.exitCode, reason: `ansible-playbook was killed by ${exit.signal}` };
+  }
+  const meaning = exit.exitCode !== null ? ANSIBLE_EXIT_MEANINGS[exit.exitCode] : undefined;
+  return {
+    status: 'failed',
+    exitCode: exit.exitCode,
+    reason: `ansible-playbook exited with code ${exit.exitCode ?? '?'}${meaning ? ` (${meaning})` : ''}`,
+  };
+}

@@ -1,0 +1,89 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
+import { ReleaseRunner } from './release-runner.js';
+import { WorkerRegistry } from './worker-registry.js';
+
+export type ShutdownPhase = 'running' | 'draining' | 'cancelling' | 'stopped';
+
+/** What the coordinator needs of the BullMQ worker; the processor provides it. */
+export interface JobFetcher {
+  /** Stops fetching and resolves once jobs in hand are finished (BullMQ's close, which never times out). */
+  close(): Promise<void>;
+}
+
+/**
+ * The worker's warm shutdown: running → draining → cancelling → stopped (ARCHITECTURE.md timeline).
+ * It runs in beforeApplicationShutdown, before Nest closes the DB pool and Redis, so every final status
+ * is written while the connections are still open.
+ */
+@Injectable()
+export class ShutdownCoordinator implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('Shutdown');
+  private currentPhase: ShutdownPhase = 'running';
+  private fetcher: JobFetcher | null = null;
+  private escalateNow: (() => void) | null = null;
+  private readonly escalated = new Promise<void>((resolve) => (this.escalateNow = resolve));
+  private drainStartedAt = 0;
+
+  constructor(
+    private readonly runner: ReleaseRunner,
+    private readonly registry: WorkerRegistry,
+    @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
+  ) {}
+
+  get phase(): ShutdownPhase {
+    return this.currentPhase;
+  }
+
+  get draining(): boolean {
+    return this.currentPhase !== 'running';
+  }
+
+  attachFetcher(fetcher: JobFetcher): void {
+    this.fetcher = fetcher;
+  }
+
+  /** First SIGTERM/SIGINT: stop fetching at once; announce `draining`. */
+  beginDrain(signal: string): void {
+    if (this.currentPhase !== 'running') return;
+    this.currentPhase = 'draining';
+    this.drainStartedAt = Date.now();
+    this.fetchersClosed = this.fetcher?.close() ?? Promise.resolve();
+    this.logger.log(
+      `${signal}: draining ${this.runner.inFlightIds.length} release(s), deadline in ${this.config.drainTimeoutMs} ms`,
+    );
+    void this.registry.setState('draining');
+  }
+
+  /** Second signal: go straight to the deadline step. */
+  escalate(signal: string): void {
+    this.logger.warn(`${signal} again: interrupting releases in flight now`);
+    this.escalateNow?.();
+  }
+
+  private fetchersClosed: Promise<void> = Promise.resolve();
+
+  async beforeApplicationShutdown(signal?: string): Promise<void> {
+    this.beginDrain(signal ?? 'shutdown');
+    const deadline = new Promise<'deadline'>((resolve) => {
+      const timer = setTimeout(() => resolve('deadline'), this.config.drainTimeoutMs);
+      timer.unref();
+      void this.escalated.then(() => {
+        clearTimeout(timer);
+        resolve('deadline');
+      });
+    });
+    const drained = Promise.all([this.runner.whenIdle(), this.fetchersClosed]).then(() => 'drained' as const);
+    if ((await Promise.race([drained, deadline])) === 'deadline') {
+      this.currentPhase = 'cancelling';
+      const reason = `worker ${this.config.workerId} shut down before the release finished (drain deadline ${this.config.drainTimeoutMs} ms)`;
+      this.logger.warn(`drain deadline: interrupting ${this.runner.inFlightIds.length} release(s)`);
+      this.runner.stopAll({ kind: 'interrupt', reason });
+      // SIGINT now, SIGKILL after CANCEL_GRACE_MS; then the runner writes `interrupted`.
+      await this.runner.whenIdle();
+      await Promise.race([this.fetchersClosed, new Promise((r) => setTimeout(r, 2_000).unref())]);
+    }
+    this.currentPhase = 'stopped';
+    this.logger.log(`drained in ${Date.now() - this.drainStartedAt} ms`);
+  }
+}

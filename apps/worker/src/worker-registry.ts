@@ -1,0 +1,66 @@
+import { hostname } from 'node:os';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
+import { type WorkerRegistryEntry, type WorkerState, slipwayKeys } from '@slipway/queue';
+import { ReleaseEventsPublisher } from './release-events.publisher.js';
+import { ReleaseRunner } from './release-runner.js';
+
+const VERSION = process.env.npm_package_version ?? '0.1.0';
+
+/**
+ * Announces this worker in Redis with a heartbeat: one key per worker that expires after WORKER_TTL_MS,
+ * so a worker that stops heart-beating (SIGKILL, machine lost) disappears on its own. The reaper uses the
+ * same keys to find releases whose worker is gone.
+ */
+@Injectable()
+export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('WorkerRegistry');
+  private state: WorkerState = 'active';
+  private timer: NodeJS.Timeout | null = null;
+  private readonly startedAt = new Date().toISOString();
+  private readonly key: string;
+
+  constructor(
+    private readonly events: ReleaseEventsPublisher,
+    private readonly runner: ReleaseRunner,
+    @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
+  ) {
+    this.key = slipwayKeys(config.queuePrefix).workerKey(config.workerId);
+  }
+
+  onApplicationBootstrap(): void {
+    void this.beat();
+    this.timer = setInterval(() => void this.beat(), this.config.workerHeartbeatMs);
+    this.timer.unref();
+  }
+
+  /** Written at once, so /workers shows the change within one round trip. */
+  setState(state: WorkerState): Promise<void> {
+    this.state = state;
+    return this.beat();
+  }
+
+  async beat(): Promise<void> {
+    const entry: WorkerRegistryEntry = {
+      id: this.config.workerId,
+      host: hostname(),
+      pid: process.pid,
+      version: VERSION,
+      concurrency: this.config.workerConcurrency,
+      state: this.state,
+      releases: this.runner.inFlightIds,
+      startedAt: this.startedAt,
+      heartbeatAt: new Date().toISOString(),
+    };
+    try {
+      await this.events.connection.set(this.key, JSON.stringify(entry), 'PX', this.config.workerTtlMs);
+    } catch (error) {
+      this.logger.warn(`heartbeat not written (Redis: ${(error as Error).message})`);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.events.connection.del(this.key).catch(() => undefined);
+  }
+}

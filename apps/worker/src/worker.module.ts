@@ -1,0 +1,45 @@
+import { BullModule } from '@nestjs/bullmq';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, type SlipwayConfig } from '@slipway/config';
+import { DbModule } from '@slipway/db';
+import { RELEASES_QUEUE, redisOptions } from '@slipway/queue';
+import { ReleaseStore } from '@slipway/releases';
+import { CancelListener } from './cancel-listener.js';
+import { catalogProvider } from '@slipway/ansible';
+import { Housekeeping } from './housekeeping.js';
+import { PendingOutcomes } from './pending-outcomes.js';
+import { ReleaseEventsPublisher } from './release-events.publisher.js';
+import { ReleaseRunner } from './release-runner.js';
+import { ReleasesProcessor } from './releases.processor.js';
+import { ShutdownCoordinator } from './shutdown-coordinator.js';
+import { WorkerRegistry } from './worker-registry.js';
+
+@Module({})
+export class WorkerModule {
+  static forRoot(config: SlipwayConfig): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DbModule,
+        BullModule.forRoot({
+          connection: redisOptions(config.redisUrl, { name: 'slipway-worker' }),
+          prefix: config.queuePrefix,
+        }),
+        BullModule.registerQueue({ name: RELEASES_QUEUE }),
+      ],
+      providers: [
+        catalogProvider,
+        ReleaseStore,
+        ReleaseEventsPublisher,
+        PendingOutcomes,
+        ReleaseRunner,
+        WorkerRegistry,
+        ShutdownCoordinator,
+        CancelListener,
+        Housekeeping,
+        ReleasesProcessor,
+      ],
+    };
+  }
+}

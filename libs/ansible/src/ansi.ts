@@ -1,0 +1,7 @@
+// CSI sequences (colours, cursor moves), OSC sequences (titles, links) and other two-byte escapes.
+const ANSI_PATTERN = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+
+/** `s` without ANSI terminal escape sequences. */
+export function stripAnsi(s: string): string {
+  return s.replace(ANSI_PATTERN, '');
+}

@@ -1,0 +1,132 @@
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import { CatalogError } from './catalog.error.js';
+import { validateTemplate } from './catalog.template.js';
+import { type Catalog, type CatalogTemplate, NAME_PATTERN } from './catalog.types.js';
+import { isPlainObject } from './plain-object.js';
+import { type ProjectDir, resolveProjectPath } from './project-path.js';
+
+const TOP_LEVEL_KEYS = new Set(['project', 'inventories', 'templates']);
+
+/**
+ * Reads and validates a whole catalog file.
+ * Throws a `CatalogError` listing every problem found, not just the first.
+ */
+export function loadCatalog(file: string): Catalog {
+  const absFile = path.resolve(file);
+  const problems: string[] = [];
+  const doc = readYamlMapping(absFile, problems);
+  if (!doc) throw new CatalogError(absFile, problems);
+
+  for (const key of Object.keys(doc)) {
+    if (!TOP_LEVEL_KEYS.has(key)) problems.push(`${key}: unknown key`);
+  }
+  const project = validateProject(doc.project, path.dirname(absFile), problems);
+  const inventories = validateInventories(doc.inventories, project, problems);
+  const inventoryNames = Object.keys(inventories);
+
+  const templates: Record<string, CatalogTemplate> = {};
+  if (doc.templates === undefined) problems.push('templates: required');
+  else if (!isPlainObject(doc.templates)) problems.push('templates: must be a mapping of name to template');
+  else {
+    for (const [name, raw] of Object.entries(doc.templates)) {
+      const template = validateTemplate(name, raw, { project, inventoryNames }, problems);
+      if (template) templates[name] = template;
+    }
+  }
+
+  if (problems.length > 0 || !project) throw new CatalogError(absFile, problems);
+  return { file: absFile, projectDir: project.dir, inventories, templates };
+}
+
+function readYamlMapping(file: string, problems: string[]): Record<string, unknown> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    problems.push(code === 'ENOENT' ? `file not found: ${file}` : `cannot read file: ${errorMessage(err)}`);
+    return undefined;
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) {
+    problems.push(`not valid YAML: ${doc.errors.map((e) => e.message).join('; ')}`);
+    return undefined;
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (err) {
+    // e.g. too many aliases (a "billion laughs" document).
+    problems.push(`not valid YAML: ${errorMessage(err)}`);
+    return undefined;
+  }
+  if (!isPlainObject(data)) {
+    problems.push('top level must be a mapping');
+    return undefined;
+  }
+  return data;
+}
+
+function validateProject(raw: unknown, baseDir: string, problems: string[]): ProjectDir | undefined {
+  if (raw === undefined) {
+    problems.push('project: required');
+    return undefined;
+  }
+  if (typeof raw !== 'string' || raw === '') {
+    problems.push('project: must be a non-empty path string');
+    return undefined;
+  }
+  const dir = path.resolve(baseDir, raw);
+  try {
+    if (!statSync(dir).isDirectory()) {
+      problems.push(`project: not a directory: ${dir}`);
+      return undefined;
+    }
+  } catch {
+    problems.push(`project: directory not found: ${dir}`);
+    return undefined;
+  }
+  return { dir, realDir: realpathSync(dir) };
+}
+
+function validateInventories(
+  raw: unknown,
+  project: ProjectDir | undefined,
+  problems: string[],
+): Record<string, string> {
+  const result: Record<string, string> = {};
+  if (raw === undefined) {
+    problems.push('inventories: required');
+    return result;
+  }
+  if (!isPlainObject(raw)) {
+    problems.push('inventories: must be a mapping of name to inventory path');
+    return result;
+  }
+  if (Object.keys(raw).length === 0) problems.push('inventories: must define at least one inventory');
+
+  for (const [name, value] of Object.entries(raw)) {
+    const where = `inventories.${name}`;
+    // Keep the name even when invalid so templates naming it don't get a second, misleading problem.
+    result[name] = '';
+    if (!NAME_PATTERN.test(name)) {
+      problems.push(`${where}: invalid inventory name (letters, digits, ".", "_", "-"; must start with a letter or digit)`);
+    }
+    if (typeof value !== 'string' || value === '') {
+      problems.push(`${where}: must be a non-empty path string`);
+      continue;
+    }
+    if (!project) continue;
+    // Ansible accepts inventory directories too, so don't insist on a file.
+    const resolved = resolveProjectPath(project, value, 'file-or-dir');
+    if ('problem' in resolved) problems.push(`${where}: ${resolved.problem}`);
+    else result[name] = resolved.path;
+  }
+  return result;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,34 @@
+/** One releasable playbook, as validated by `loadCatalog`. */
+export interface CatalogTemplate {
+  name: string;
+  description?: string;
+  /** As written in the catalog, relative to the project dir. */
+  playbook: string;
+  /** Absolute path of the playbook. */
+  playbookPath: string;
+  /** Inventory names a release may use; the first one is the default. */
+  inventories: string[];
+  timeoutSeconds: number;
+  /** Defaults, overridden key by key by a release's extra vars. */
+  extraVars: Record<string, unknown>;
+  /** Extra var names whose values must never be shown or logged. */
+  secretVars: string[];
+  /** Lock key pattern with `{template}` and `{inventory}` placeholders. */
+  lock: string;
+}
+
+export interface Catalog {
+  /** Absolute path of the catalog file. */
+  file: string;
+  /** Absolute path of the project dir; ansible runs with this as cwd. */
+  projectDir: string;
+  /** Inventory name -> absolute path. */
+  inventories: Record<string, string>;
+  templates: Record<string, CatalogTemplate>;
+}
+
+export const DEFAULT_TIMEOUT_SECONDS = 3600;
+export const DEFAULT_LOCK = '{template}:{inventory}';
+export const LOCK_PLACEHOLDERS = ['template', 'inventory'] as const;
+/** Template and inventory names end up in URLs, lock keys and logs, so keep them tame. */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/i;

@@ -1,0 +1,94 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { environmentSchema } from './config.schema.js';
+
+export interface DatabaseConfig {
+  url: string;
+  /** Database name from the URL path; created if missing. */
+  database: string;
+  poolSize: number;
+  maxIdle: number;
+  idleTimeoutMs: number;
+  connectTimeoutMs: number;
+  retryBudgetMs: number;
+}
+
+export interface SlipwayConfig {
+  database: DatabaseConfig;
+  redisUrl: string;
+  queuePrefix: string;
+  catalogPath: string;
+  port: number;
+  host: string;
+  workerConcurrency: number;
+  ansiblePlaybookBin: string;
+  workerId: string;
+  drainTimeoutMs: number;
+  cancelGraceMs: number;
+  workerHeartbeatMs: number;
+  workerTtlMs: number;
+  logBufferMaxLines: number;
+  bootstrapToken?: string;
+  workerMetricsPort?: number;
+  logLevel: string;
+  logFormat: 'json' | 'pretty';
+  dashboardDir?: string;
+}
+
+/** A bad environment: `message` is the one line printed before exiting. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Reads and validates the environment once. Throws ConfigError naming the first bad variable
+ * and what is wrong with it; never echoes the value (it may be a secret).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig {
+  // Empty strings mean "unset" so `FOO= node main.js` falls back to the default.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`invalid environment: ${String(issue?.path[0] ?? '?')} ${issue?.message ?? 'is invalid'}`);
+  }
+  const e = parsed.data;
+  const dbUrl = new URL(e.DATABASE_URL);
+  const database = decodeURIComponent(dbUrl.pathname.replace(/^\//, ''));
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(database)) {
+    throw new ConfigError('invalid environment: DATABASE_URL must name a database (letters, digits, "_") in its path');
+  }
+  if (e.DB_MAX_IDLE >= e.DB_POOL_SIZE) {
+    // mysql2 only reaps idle connections when maxIdle < connectionLimit.
+    throw new ConfigError('invalid environment: DB_MAX_IDLE must be lower than DB_POOL_SIZE');
+  }
+  return {
+    database: {
+      url: e.DATABASE_URL,
+      database,
+      poolSize: e.DB_POOL_SIZE,
+      maxIdle: e.DB_MAX_IDLE,
+      idleTimeoutMs: e.DB_IDLE_TIMEOUT_MS,
+      connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+      retryBudgetMs: e.DB_RETRY_BUDGET_MS,
+    },
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.SLIPWAY_QUEUE_PREFIX,
+    catalogPath: resolve(e.SLIPWAY_CATALOG),
+    port: e.PORT,
+    host: e.HOST,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    ansiblePlaybookBin: e.ANSIBLE_PLAYBOOK_BIN,
+    workerId: e.SLIPWAY_WORKER_ID ?? `${hostname()}:${process.pid}`,
+    drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
+    cancelGraceMs: e.CANCEL_GRACE_MS,
+    workerHeartbeatMs: e.WORKER_HEARTBEAT_MS,
+    workerTtlMs: e.WORKER_TTL_MS,
+    logBufferMaxLines: e.LOG_BUFFER_MAX_LINES,
+    bootstrapToken: e.SLIPWAY_BOOTSTRAP_TOKEN,
+    workerMetricsPort: e.WORKER_METRICS_PORT,
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+    dashboardDir: e.SLIPWAY_DASHBOARD_DIR,
+  };
+}

@@ -1,0 +1,40 @@
+import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
+import { createDataSource } from './data-source.js';
+import { withRetry } from './retry.js';
+import { UnitOfWork } from './unit-of-work.js';
+
+/** Closes the pool last: the worker's drain (beforeApplicationShutdown) still writes final statuses. */
+@Injectable()
+class DataSourceCloser implements OnApplicationShutdown {
+  constructor(private readonly dataSource: DataSource) {}
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: DataSource,
+      inject: [SLIPWAY_CONFIG],
+      useFactory: async (config: SlipwayConfig) => {
+        const dataSource = createDataSource(config.database);
+        const logger = new Logger('Database');
+        // A process that starts while the DB restarts waits for it rather than crash-looping.
+        await withRetry(() => dataSource.initialize(), {
+          name: 'connect to database',
+          budgetMs: config.database.retryBudgetMs,
+          onRetry: ({ code, delayMs }) => logger.warn(`database not reachable (${code}), retrying in ${delayMs} ms`),
+        });
+        return dataSource;
+      },
+    },
+    UnitOfWork,
+    DataSourceCloser,
+  ],
+  exports: [DataSource, UnitOfWork],
+})
+export class DbModule {}

@@ -1,0 +1,89 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/** Per-host PLAY RECAP counts, as ansible prints them at the end of a run. */
+export interface HostRecapCounts {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+  skipped: number;
+  rescued: number;
+  ignored: number;
+}
+
+export const RELEASE_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
+export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
+
+@Entity({ name: 'releases' })
+export class ReleaseEntity {
+  @PrimaryGeneratedColumn({ type: 'int', unsigned: true })
+  id: number;
+
+  @Column({ type: 'varchar', length: 128 })
+  template: string;
+
+  @Column({ type: 'varchar', length: 128 })
+  inventory: string;
+
+  @Column({ name: 'extra_vars', type: 'json' })
+  extraVars: Record<string, unknown>;
+
+  @Column({ name: 'host_limit', type: 'varchar', length: 1024, nullable: true })
+  limit: string | null;
+
+  @Column({ type: 'json', nullable: true })
+  tags: string[] | null;
+
+  @Column({ name: 'skip_tags', type: 'json', nullable: true })
+  skipTags: string[] | null;
+
+  @Column({ name: 'check_mode', type: 'boolean', default: false })
+  checkMode: boolean;
+
+  @Column({ name: 'lock_key', type: 'varchar', length: 300 })
+  lockKey: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: ReleaseStatus;
+
+  @Column({ name: 'exit_code', type: 'int', nullable: true })
+  exitCode: number | null;
+
+  /** Why it failed, was cancelled or interrupted; shown to users as is. */
+  @Column({ type: 'text', nullable: true })
+  reason: string | null;
+
+  /** Why a queued release has not started yet (e.g. "waiting for release 12"). */
+  @Column({ name: 'waiting_reason', type: 'varchar', length: 300, nullable: true })
+  waitingReason: string | null;
+
+  @Column({ name: 'worker_id', type: 'varchar', length: 200, nullable: true })
+  workerId: string | null;
+
+  @Column({ name: 'requested_by', type: 'varchar', length: 200 })
+  requestedBy: string;
+
+  @Column({ name: 'rerun_of', type: 'int', unsigned: true, nullable: true })
+  rerunOf: number | null;
+
+  @Column({ name: 'cancel_requested_by', type: 'varchar', length: 200, nullable: true })
+  cancelRequestedBy: string | null;
+
+  @Column({ name: 'log_lines', type: 'int', unsigned: true, default: 0 })
+  logLines: number;
+
+  @Column({ type: 'json', nullable: true })
+  recap: Record<string, HostRecapCounts> | null;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  @Column({ name: 'run_at', type: 'datetime', precision: 3, nullable: true })
+  runAt: Date | null;
+
+  @Column({ name: 'started_at', type: 'datetime', precision: 3, nullable: true })
+  startedAt: Date | null;
+
+  @Column({ name: 'finished_at', type: 'datetime', precision: 3, nullable: true })
+  finishedAt: Date | null;
+}

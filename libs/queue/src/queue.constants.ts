@@ -1,0 +1,48 @@
+/** The one queue Slipway uses: one job per release, job id `release-<id>` so adding twice is a no-op. */
+export const RELEASES_QUEUE = 'releases';
+
+export interface ReleaseJobData {
+  releaseId: number;
+}
+
+export function releaseJobId(releaseId: number): string {
+  // BullMQ refuses purely numeric custom ids.
+  return `release-${releaseId}`;
+}
+
+/** Redis keys and channels outside BullMQ's own, all under the queue prefix so test suites never meet. */
+export function slipwayKeys(prefix: string) {
+  return {
+    /** Hash of worker id → JSON registry entry; liveness is the per-worker key below. */
+    workerKey: (workerId: string) => `${prefix}:worker:${workerId}`,
+    workerPattern: `${prefix}:worker:*`,
+    /** Pub/sub: log batches and status changes of one release, for SSE clients. */
+    releaseChannel: (releaseId: number) => `${prefix}:release-events:${releaseId}`,
+    /** Pub/sub: cancel requests, read by whichever worker runs the release. */
+    cancelChannel: `${prefix}:cancel`,
+    /** Final outcomes that could not reach the DB; written back by the reconciler. */
+    pendingOutcomes: `${prefix}:pending-outcomes`,
+  };
+}
+export type SlipwayKeys = ReturnType<typeof slipwayKeys>;
+
+export type WorkerState = 'active' | 'draining';
+
+/** What each worker writes about itself in Redis (GET /api/v1/workers lists these). */
+export interface WorkerRegistryEntry {
+  id: string;
+  host: string;
+  pid: number;
+  version: string;
+  concurrency: number;
+  state: WorkerState;
+  releases: number[];
+  startedAt: string;
+  heartbeatAt: string;
+}
+
+/** Published on the cancel channel by the API. */
+export interface CancelRequest {
+  releaseId: number;
+  by: string;
+}

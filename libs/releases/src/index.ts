@@ -1,0 +1,3 @@
+export * from './release-state.js';
+export * from './release-events.js';
+export * from './release-store.js';

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// `npm start`: build if the sources are newer than the bundles, then run the API and one worker in the
+// foreground. Ctrl-C (or SIGTERM) goes to both; the worker drains its releases before exiting.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const entries = ['dist/apps/api/main.js', 'dist/apps/worker/main.js'].map((p) => join(root, p));
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === 'dist') continue;
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+const built = entries.every(existsSync) ? Math.min(...entries.map((p) => statSync(p).mtimeMs)) : 0;
+const sources = Math.max(newestSource(join(root, 'apps')), newestSource(join(root, 'libs')));
+if (built < sources) {
+  console.log('slipway: building…');
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+
+const children = [
+  // Own process groups: Ctrl-C reaches only this script, which passes one signal to each child, so the
+  // worker drains (a second Ctrl-C escalates) and ansible never sees the terminal's SIGINT.
+  spawn(process.execPath, [entries[0]], { cwd: root, stdio: 'inherit', detached: true }),
+  spawn(process.execPath, [entries[1]], { cwd: root, stdio: 'inherit', detached: true }),
+];
+let exitCode = 0;
+let running = children.length;
+for (const child of children) {
+  child.on('exit', (code, signal) => {
+    if (code) exitCode = code;
+    running--;
+    // One side died on its own (e.g. a bad setting): stop the other too.
+    if (!stopping && running > 0) stop('SIGTERM');
+    if (running === 0) process.exit(exitCode);
+  });
+}
+let stopping = false;
+function stop(signal) {
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill(signal);
+}
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));
