@@ -1,26 +1,22 @@
 import { mkdtemp, rmdir, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { toUnsafeYaml } from './unsafe-yaml.js';
 
 const DIR_PREFIX = 'slipway-extra-vars-';
 const FILE_NAME = 'extra-vars.yml';
 
 /**
- * Extra vars as a YAML document for `ansible-playbook -e @file`.
- *
- * Why not plain JSON: ansible renders variable values as Jinja templates, so a value like
- * "{{ lookup('pipe', 'id') }}" would run commands on the controller. Tagging every value
- * `!unsafe` makes ansible treat it (recursively) as literal data. Each value is otherwise
- * written as JSON with all non-ASCII escaped, which PyYAML reads back unchanged (raw
- * U+0085/U+2028 would count as line breaks and DEL/C1 controls are rejected).
+ * Extra vars as a YAML document for `ansible-playbook -e @file`, one line per var.
+ * Not plain JSON: ansible renders variable values as Jinja templates, so a value like
+ * "{{ lookup('pipe', 'id') }}" would run commands on the controller. See `toUnsafeYaml`.
  */
 export function serializeExtraVars(vars: Record<string, unknown>): string {
   const lines: string[] = [];
   for (const [name, value] of Object.entries(vars)) {
     if (value === undefined) continue;
-    const json = JSON.stringify(value);
-    if (json === undefined) throw new TypeError(`extra var ${name} cannot be serialized`);
-    lines.push(`${asciiJson(JSON.stringify(name))}: !unsafe ${asciiJson(json)}`);
+    // Variable names are names, not data: they need no `!unsafe`.
+    lines.push(`${toUnsafeYaml(name).replace(/^!unsafe /, '')}: ${toUnsafeYaml(value)}`);
   }
   return lines.length > 0 ? `${lines.join('\n')}\n` : '{}\n';
 }
@@ -48,12 +44,4 @@ async function ignoreMissing(op: Promise<void>): Promise<void> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-}
-
-/** Escapes every non-printable-ASCII character of JSON text as a YAML double-quoted escape. */
-function asciiJson(json: string): string {
-  return json.replace(/[^\x20-\x7e]/gu, (ch) => {
-    const code = ch.codePointAt(0) ?? 0;
-    return code > 0xffff ? `\\U${code.toString(16).padStart(8, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
 }

@@ -25,20 +25,21 @@ export class HttpErrorsFilter implements ExceptionFilter {
   }
 
   private toBody(exception: unknown): { status: number; body: Record<string, unknown> } {
+    // Nest wraps body-parser's errors in an HttpException; its `cause` says which one it was.
+    const parserError = ((exception instanceof HttpException ? exception.cause : exception) ?? {}) as BodyParserError;
+    if (parserError.type === 'entity.too.large') {
+      return { status: 413, body: { statusCode: 413, error: 'Payload Too Large', message: `body: request body is larger than ${Math.round((parserError.limit ?? 0) / 1024)} KiB` } };
+    }
+    if (parserError.type === 'entity.parse.failed' || exception instanceof SyntaxError) {
+      return { status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'body: invalid JSON' } };
+    }
+    if (parserError.type === 'encoding.unsupported' || parserError.type === 'charset.unsupported') {
+      return { status: 415, body: { statusCode: 415, error: 'Unsupported Media Type', message: 'body: unsupported encoding' } };
+    }
     if (exception instanceof HttpException) {
       const res = exception.getResponse();
       const body = typeof res === 'string' ? { statusCode: exception.getStatus(), message: res } : (res as Record<string, unknown>);
       return { status: exception.getStatus(), body };
-    }
-    const parserError = exception as BodyParserError;
-    if (parserError?.type === 'entity.too.large') {
-      return { status: 413, body: { statusCode: 413, error: 'Payload Too Large', message: `body: request body is larger than ${Math.round((parserError.limit ?? 0) / 1024)} KiB` } };
-    }
-    if (parserError?.type === 'entity.parse.failed') {
-      return { status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'body: invalid JSON' } };
-    }
-    if (parserError?.type === 'encoding.unsupported' || parserError?.type === 'charset.unsupported') {
-      return { status: 415, body: { statusCode: 415, error: 'Unsupported Media Type', message: 'body: unsupported encoding' } };
     }
     if (isRetryableDbError(exception) || (exception as Error)?.name === 'RetryBudgetExhaustedError') {
       return { status: 503, body: { statusCode: 503, error: 'Service Unavailable', message: 'database unavailable, try again shortly' } };

@@ -1,0 +1,110 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { REPO_ROOT, freePort } from './test-env.js';
+import { waitFor } from './wait-for.js';
+
+/** A Slipway process started by a test: its output is kept for assertions and failure messages. */
+export class ServiceProcess {
+  output = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.exited = new Promise((resolveExit) => child.on('exit', (code, signal) => resolveExit({ code, signal })));
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (this.running) this.child.kill(signal);
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+  async stop(graceMs = 15_000): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /** JSON log lines (pino) printed so far. */
+  jsonLines(): Record<string, unknown>[] {
+    return this.output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
+  }
+}
+
+function startNode(name: string, entry: string, env: Record<string, string>, args: string[] = []): ServiceProcess {
+  const child = spawn(process.execPath, [resolve(REPO_ROOT, entry), ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new ServiceProcess(name, child);
+}
+
+export interface RunningApi extends ServiceProcess {
+  url: string;
+}
+
+/** Starts the built API on a free port and waits until /health/ready answers 200. */
+export async function startApi(env: Record<string, string>, timeoutMs = 60_000): Promise<RunningApi> {
+  const port = await freePort();
+  const api = startNode('api', 'dist/apps/api/main.js', { ...env, PORT: String(port) }) as RunningApi;
+  api.url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    'the API to be ready',
+    async () => {
+      if (!api.running) throw new Error(`API exited:\n${api.output}`);
+      const response = await fetch(`${api.url}/health/ready`);
+      return response.status === 200;
+    },
+    { timeoutMs },
+  ).catch((error: unknown) => {
+    api.signal('SIGKILL');
+    throw new Error(`${(error as Error).message}\n--- API output ---\n${api.output}`);
+  });
+  return api;
+}
+
+/** Starts the built worker and waits until it says it is ready. */
+export async function startWorker(env: Record<string, string>, timeoutMs = 60_000): Promise<ServiceProcess> {
+  const worker = startNode('worker', 'dist/apps/worker/main.js', env);
+  await waitFor(
+    'the worker to be ready',
+    () => {
+      if (!worker.running) throw new Error(`worker exited:\n${worker.output}`);
+      return worker.output.includes(' ready (concurrency');
+    },
+    { timeoutMs },
+  ).catch((error: unknown) => {
+    worker.signal('SIGKILL');
+    throw new Error(`${(error as Error).message}\n--- worker output ---\n${worker.output}`);
+  });
+  return worker;
+}
+
+/** Runs a built entry point to completion (e.g. the migrate command), returning its output. */
+export function runNode(entry: string, env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; output: string }> {
+  const process = startNode(entry, entry, env, args);
+  return process.exited.then(({ code }) => ({ code, output: process.output }));
+}
