@@ -6,7 +6,7 @@ import type { ReleaseStatus } from '@slipway/db';
  * retried after a lost connection, or raced by another process, cannot apply twice or go backwards.
  */
 export const TRANSITIONS: Readonly<Record<ReleaseStatus, readonly ReleaseStatus[]>> = {
-  queued: ['running', 'cancelled', 'interrupted'],
+  queued: ['running', 'cancelled'],
   running: ['succeeded', 'failed', 'cancelled', 'interrupted'],
   succeeded: [],
   failed: [],

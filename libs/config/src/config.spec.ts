@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config.database.url).toBe('mysql://root@127.0.0.1:3306/slipway');
+    expect(config.database.database).toBe('slipway');
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.queuePrefix).toBe('slipway');
+    expect(config.catalogPath.endsWith('examples/catalog.yml')).toBe(true);
+    expect(config.port).toBe(3000);
+    expect(config.workerConcurrency).toBe(2);
+    expect(config.ansiblePlaybookBin).toBe('ansible-playbook');
+    expect(config.drainTimeoutMs).toBe(570_000);
+    expect(config.cancelGraceMs).toBe(20_000);
+    expect(config.database.maxIdle).toBeLessThan(config.database.poolSize);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '' }).port).toBe(3000);
+  });
+
+  it.each([
+    ['PORT', 'abc', 'PORT must be a whole number'],
+    ['PORT', '70000', 'PORT must be at most 65535'],
+    ['WORKER_CONCURRENCY', '0', 'WORKER_CONCURRENCY must be at least 1'],
+    ['DATABASE_URL', 'postgres://x/y', 'DATABASE_URL must be a URL starting with mysql://'],
+    ['REDIS_URL', 'not a url', 'REDIS_URL must be a URL'],
+    ['SLIPWAY_QUEUE_PREFIX', 'has space', 'SLIPWAY_QUEUE_PREFIX must be'],
+    ['LOG_LEVEL', 'loud', 'LOG_LEVEL'],
+  ])('%s=%s is refused with one line naming it', (name, value, expected) => {
+    let error: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain(expected);
+    expect(message).not.toContain('\n');
+  });
+
+  it('refuses a database URL without a database name', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://root@127.0.0.1:3306/' })).toThrow(/DATABASE_URL must name a database/);
+  });
+
+  it('refuses DB_MAX_IDLE not below DB_POOL_SIZE (mysql2 would never reap idle connections)', () => {
+    expect(() => loadConfig({ DB_POOL_SIZE: '4', DB_MAX_IDLE: '4' })).toThrow(/DB_MAX_IDLE must be lower than DB_POOL_SIZE/);
+  });
+
+  it('never echoes the value of a bad variable (it may be a secret)', () => {
+    expect(() => loadConfig({ SLIPWAY_BOOTSTRAP_TOKEN: 'short-secret' })).toThrow(ConfigError);
+    try {
+      loadConfig({ SLIPWAY_BOOTSTRAP_TOKEN: 'short-secret' });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('short-secret');
+    }
+  });
+});
