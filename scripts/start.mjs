@@ -26,6 +26,10 @@ if (built < sources) {
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
+// Create the database and apply migrations before the worker connects to it.
+const migrate = spawnSync(process.execPath, [entries[0], 'migrate'], { cwd: root, stdio: 'inherit' });
+if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+
 const children = [
   // Own process groups: Ctrl-C reaches only this script, which passes one signal to each child, so the
   // worker drains (a second Ctrl-C escalates) and ansible never sees the terminal's SIGINT.
@@ -44,7 +48,12 @@ for (const child of children) {
   });
 }
 let stopping = false;
+let lastSignalAt = 0;
 function stop(signal) {
+  // Ctrl-C reaches this script twice (from the terminal and from npm): pass one signal on, not two,
+  // since a second signal tells the worker to stop draining. A later Ctrl-C is a real second one.
+  if (Date.now() - lastSignalAt < 1_000) return;
+  lastSignalAt = Date.now();
   stopping = true;
   for (const child of children) if (child.exitCode === null) child.kill(signal);
 }

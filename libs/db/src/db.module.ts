@@ -5,6 +5,16 @@ import { createDataSource } from './data-source.js';
 import { withRetry } from './retry.js';
 import { UnitOfWork } from './unit-of-work.js';
 
+function treatMissingDatabaseAsTransient(error: unknown): never {
+  const code = (error as { code?: string }).code;
+  if (code === 'ER_BAD_DB_ERROR') {
+    throw Object.assign(new Error(`${(error as Error).message} (waiting for the API or npm run db:migrate to create it)`), {
+      code: 'ECONNREFUSED',
+    });
+  }
+  throw error;
+}
+
 /** Closes the pool last: the worker's drain (beforeApplicationShutdown) still writes final statuses. */
 @Injectable()
 class DataSourceCloser implements OnApplicationShutdown {
@@ -23,8 +33,9 @@ class DataSourceCloser implements OnApplicationShutdown {
       useFactory: async (config: SlipwayConfig) => {
         const dataSource = createDataSource(config.database);
         const logger = new Logger('Database');
-        // A process that starts while the DB restarts waits for it rather than crash-looping.
-        await withRetry(() => dataSource.initialize(), {
+        // A process that starts while the DB restarts waits for it rather than crash-looping; a worker
+        // started beside a fresh API also waits for the API to create the database (ER_BAD_DB_ERROR).
+        await withRetry(() => dataSource.initialize().catch(treatMissingDatabaseAsTransient), {
           name: 'connect to database',
           budgetMs: config.database.retryBudgetMs,
           onRetry: ({ code, delayMs }) => logger.warn(`database not reachable (${code}), retrying in ${delayMs} ms`),
