@@ -8,6 +8,7 @@ import { RELEASES_QUEUE, redisOptions } from '@slipway/queue';
 import { ReleaseStore } from '@slipway/releases';
 import { HttpErrorsFilter } from './common/http-errors.filter.js';
 import { RequestTimeoutInterceptor } from './common/request-timeout.interceptor.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 import { HealthController } from './health/health.controller.js';
 import { ApiRedis } from './redis/api-redis.js';
 import { ReleaseQueue } from './releases/release-queue.js';
@@ -29,6 +30,7 @@ export class ApiModule {
           prefix: config.queuePrefix,
         }),
         BullModule.registerQueue({ name: RELEASES_QUEUE }),
+        DashboardModule,
       ],
       controllers: [ReleasesController, TemplatesController, HealthController],
       providers: [

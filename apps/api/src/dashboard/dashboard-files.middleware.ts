@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
+import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+
+/** Paths that belong to the API itself: never answered with the dashboard, even when no route matches. */
+const API_PATHS = /^\/(api|health)(\/|$)|^\/metrics(\/|$)/;
+
+/** Vite puts every hashed bundle under /assets/; their names change with their content. */
+const HASHED_ASSETS = /^\/assets\//;
+
+/**
+ * Serves the built dashboard (`dist/dashboard`, or SLIPWAY_DASHBOARD_DIR) at `/`. Any other GET that is not
+ * an API path and is not a file gets index.html, so a reload on `/releases/12` opens that page (the
+ * single-page app routes on the client).
+ */
+@Injectable()
+export class DashboardFilesMiddleware implements NestMiddleware {
+  private readonly logger = new Logger('Dashboard');
+  private readonly dir: string;
+  private readonly indexFile: string;
+  private readonly files: RequestHandler;
+
+  constructor(@Inject(SLIPWAY_CONFIG) config: SlipwayConfig) {
+    this.dir = resolve(process.cwd(), config.dashboardDir ?? 'dist/dashboard');
+    this.indexFile = join(this.dir, 'index.html');
+    this.files = express.static(this.dir, {
+      index: false,
+      redirect: false,
+      dotfiles: 'ignore',
+      setHeaders: (res, _path) => {
+        const url = (res.req as Request).path;
+        // Hashed bundles never change under one name; everything else is revalidated.
+        res.setHeader('Cache-Control', HASHED_ASSETS.test(url) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
+    if (!existsSync(this.indexFile)) this.logger.warn(`no dashboard at ${this.dir} (run npm run build); / answers 404`);
+  }
+
+  use(req: Request, res: Response, next: NextFunction): void {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || API_PATHS.test(req.path)) return next();
+    this.files(req, res, () => this.sendIndex(req, res, next));
+  }
+
+  private sendIndex(req: Request, res: Response, next: NextFunction): void {
+    // A missing asset (an old tab asking for a bundle that a new build replaced) is a real 404, not the app.
+    if (HASHED_ASSETS.test(req.path) || !existsSync(this.indexFile)) return next();
+    res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'same-origin');
+    res.sendFile(this.indexFile, (error) => {
+      if (error && !res.headersSent) next(error);
+    });
+  }
+}
+
+/** Everything is bundled and served from here: no CDN, no inline script, no framing. */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "img-src 'self' data:",
+  "style-src 'self'",
+  "script-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');

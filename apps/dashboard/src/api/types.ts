@@ -1,0 +1,93 @@
+/** Shapes of the API's JSON answers (apps/api/src/releases/release.view.ts and friends), as the browser sees them. */
+
+export const RELEASE_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
+export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
+export const FINISHED_STATUSES: readonly ReleaseStatus[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+
+export type Role = 'viewer' | 'deployer' | 'admin';
+
+export interface Session {
+  name: string;
+  role: Role;
+}
+
+export interface HostRecapCounts {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+  skipped: number;
+  rescued: number;
+  ignored: number;
+}
+
+export interface Release {
+  id: number;
+  template: string;
+  inventory: string;
+  extraVars: Record<string, unknown>;
+  limit: string | null;
+  tags: string[] | null;
+  skipTags: string[] | null;
+  checkMode: boolean;
+  lockKey: string;
+  status: ReleaseStatus;
+  exitCode: number | null;
+  reason: string | null;
+  waitingReason: string | null;
+  workerId: string | null;
+  requestedBy: string;
+  rerunOf: number | null;
+  cancelRequestedBy: string | null;
+  logLines: number;
+  recap: Record<string, HostRecapCounts> | null;
+  createdAt: string;
+  runAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export interface Template {
+  name: string;
+  description: string | null;
+  playbook: string;
+  inventories: string[];
+  defaultInventory: string | null;
+  timeoutSeconds: number;
+  extraVars: Record<string, unknown>;
+  secretVars: string[];
+  lock: string;
+}
+
+export interface Worker {
+  id: string;
+  host: string;
+  pid: number;
+  version: string;
+  concurrency: number;
+  state: 'active' | 'draining';
+  releases: number[];
+  startedAt: string;
+  heartbeatAt: string;
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export function isFinished(status: ReleaseStatus): boolean {
+  return FINISHED_STATUSES.includes(status);
+}
+
+export function canDeploy(role: Role | undefined): boolean {
+  return role === 'deployer' || role === 'admin';
+}

@@ -1,0 +1,22 @@
+import type { ReleaseStatus } from '../api/types';
+
+/** Status as text plus colour plus a shape, so it reads without colour vision too. */
+const SYMBOL: Record<ReleaseStatus, string> = {
+  queued: '◷',
+  running: '▶',
+  succeeded: '✓',
+  failed: '✕',
+  cancelled: '⊘',
+  interrupted: '!',
+};
+
+export function StatusBadge({ status }: { status: ReleaseStatus }) {
+  return (
+    <span className={`badge status-${status}`} data-status={status}>
+      <span aria-hidden="true" className="badge-symbol">
+        {SYMBOL[status]}
+      </span>
+      {status}
+    </span>
+  );
+}

@@ -1,0 +1,163 @@
+import { useId } from 'react';
+import { api } from '../api/client';
+import { type Page, RELEASE_STATUSES, type Release, type Template, canDeploy } from '../api/types';
+import { StatusBadge } from '../components/StatusBadge';
+import { formatAge, formatCount, formatDateTime, formatDuration } from '../lib/format';
+import { Link, navigate, useLocation } from '../lib/router';
+import { useNow } from '../lib/use-now';
+import { usePolling } from '../lib/use-polling';
+import { useSession } from '../session';
+
+const PAGE_SIZE = 25;
+/** The table refreshes itself: new releases and status changes show up without a reload. */
+const REFRESH_MS = 2_000;
+
+export function ReleasesPage() {
+  const { session } = useSession();
+  const { search } = useLocation();
+  const status = search.get('status') ?? '';
+  const template = search.get('template') ?? '';
+  const page = Math.max(1, Number(search.get('page') ?? '1') || 1);
+  const now = useNow();
+  const statusId = useId();
+  const templateId = useId();
+
+  const query = new URLSearchParams({ page: String(page), pageSize: String(PAGE_SIZE) });
+  if (status) query.set('status', status);
+  if (template) query.set('template', template);
+  const releases = usePolling(query.toString(), () => api<Page<Release>>('GET', `/api/v1/releases?${query}`), REFRESH_MS);
+  const templates = usePolling('templates', () => api<Template[]>('GET', '/api/v1/templates'), 60_000);
+
+  function setFilter(name: string, value: string): void {
+    const next = new URLSearchParams(search);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    if (name !== 'page') next.delete('page');
+    const qs = next.toString();
+    navigate(qs ? `/?${qs}` : '/', { replace: name !== 'page' });
+  }
+
+  const data = releases.data;
+  const lastPage = data ? Math.max(1, Math.ceil(data.total / PAGE_SIZE)) : 1;
+  const from = data && data.total > 0 ? (page - 1) * PAGE_SIZE + 1 : 0;
+  const to = data ? Math.min(page * PAGE_SIZE, data.total) : 0;
+
+  return (
+    <section className="page">
+      <div className="page-head">
+        <h1>Releases</h1>
+        {canDeploy(session?.role) && (
+          <Link href="/releases/new" className="button primary">
+            New release
+          </Link>
+        )}
+      </div>
+
+      <div className="filters" role="search" aria-label="Filter releases">
+        <div className="field inline">
+          <label htmlFor={statusId}>Status</label>
+          <select id={statusId} value={status} onChange={(e) => setFilter('status', e.target.value)}>
+            <option value="">All statuses</option>
+            {RELEASE_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field inline">
+          <label htmlFor={templateId}>Template</label>
+          <select id={templateId} value={template} onChange={(e) => setFilter('template', e.target.value)}>
+            <option value="">All templates</option>
+            {(templates.data ?? []).map((t) => (
+              <option key={t.name} value={t.name}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <p className="muted live-note" aria-live="polite">
+          {releases.error ? <span className="error-text">Not updating: {releases.error.message}</span> : 'Updates live'}
+        </p>
+      </div>
+
+      <div className="table-wrap">
+        <table className="releases-table">
+          <caption className="visually-hidden">Releases, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Release</th>
+              <th scope="col">Status</th>
+              <th scope="col">Template</th>
+              <th scope="col">Inventory</th>
+              <th scope="col">Requested by</th>
+              <th scope="col">Created</th>
+              <th scope="col" className="num">
+                Duration
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {data?.items.map((r) => (
+              <tr key={r.id} data-release-id={r.id}>
+                <td data-label="Release">
+                  <Link href={`/releases/${r.id}`} className="release-link">
+                    #{r.id}
+                  </Link>
+                </td>
+                <td data-label="Status">
+                  <StatusBadge status={r.status} />
+                  {r.status === 'queued' && r.waitingReason && <span className="hint"> waiting on lock</span>}
+                  {r.status === 'queued' && r.runAt && new Date(r.runAt).getTime() > now && (
+                    <span className="hint"> scheduled {formatAge(r.runAt, now)}</span>
+                  )}
+                </td>
+                <td data-label="Template">{r.template}</td>
+                <td data-label="Inventory">{r.inventory}</td>
+                <td data-label="Requested by">{r.requestedBy}</td>
+                <td data-label="Created">
+                  <time dateTime={r.createdAt} title={formatDateTime(r.createdAt)}>
+                    {formatAge(r.createdAt, now)}
+                  </time>
+                </td>
+                <td data-label="Duration" className="num">
+                  {r.status === 'running' && r.startedAt
+                    ? formatDuration(now - new Date(r.startedAt).getTime())
+                    : formatDuration(r.durationMs)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {data && data.items.length === 0 && (
+          <p className="empty">{status || template ? 'No release matches these filters.' : 'No releases yet.'}</p>
+        )}
+        {!data && releases.loading && <p className="empty">Loading releases…</p>}
+        {!data && releases.error && (
+          <p className="empty error-text" role="alert">
+            Could not load releases: {releases.error.message}
+          </p>
+        )}
+      </div>
+
+      {data && data.total > 0 && (
+        <nav className="pager" aria-label="Pages">
+          <button type="button" className="button subtle" disabled={page <= 1} onClick={() => setFilter('page', String(page - 1))}>
+            ← Newer
+          </button>
+          <span className="muted">
+            {formatCount(from)}–{formatCount(to)} of {formatCount(data.total)}
+          </span>
+          <button
+            type="button"
+            className="button subtle"
+            disabled={page >= lastPage}
+            onClick={() => setFilter('page', String(page + 1))}
+          >
+            Older →
+          </button>
+        </nav>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,24 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+/** This folder, whatever directory Vite is started from (`npm run build` runs it from the repo root). */
+const root = decodeURIComponent(new URL('.', import.meta.url).pathname);
+
+export default defineConfig({
+  root,
+  plugins: [react()],
+  // Served by the API at `/`; everything (fonts included) is bundled, nothing comes from a CDN.
+  base: '/',
+  build: {
+    outDir: '../../dist/dashboard',
+    emptyOutDir: true,
+    sourcemap: true,
+  },
+  server: {
+    // `npx vite --config apps/dashboard/vite.config.ts` during development: the API runs on :3000.
+    proxy: {
+      '/api': { target: 'http://127.0.0.1:3000', changeOrigin: false },
+      '/health': 'http://127.0.0.1:3000',
+    },
+  },
+});
