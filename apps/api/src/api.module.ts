@@ -6,15 +6,22 @@ import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
 import { RELEASES_QUEUE, redisOptions } from '@slipway/queue';
 import { ReleaseStore } from '@slipway/releases';
+import { AuditModule } from './audit/audit.module.js';
+import { AuthModule } from './auth/auth.module.js';
 import { HttpErrorsFilter } from './common/http-errors.filter.js';
 import { RequestTimeoutInterceptor } from './common/request-timeout.interceptor.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { HealthController } from './health/health.controller.js';
 import { ApiRedis } from './redis/api-redis.js';
+import { IdempotencyStore } from './releases/idempotency.store.js';
+import { IdempotentLaunch } from './releases/idempotent-launch.js';
+import { ReleaseEventsController } from './releases/release-events.controller.js';
+import { ReleaseEventsHub } from './releases/release-events.hub.js';
 import { ReleaseQueue } from './releases/release-queue.js';
 import { ReleasesController } from './releases/releases.controller.js';
 import { ReleasesService } from './releases/releases.service.js';
 import { TemplatesController } from './releases/templates.controller.js';
+import { TokensModule } from './tokens/tokens.module.js';
 
 @Module({})
 export class ApiModule {
@@ -31,14 +38,20 @@ export class ApiModule {
         }),
         BullModule.registerQueue({ name: RELEASES_QUEUE }),
         DashboardModule,
+        AuthModule,
+        AuditModule,
+        TokensModule,
       ],
-      controllers: [ReleasesController, TemplatesController, HealthController],
+      controllers: [ReleasesController, ReleaseEventsController, TemplatesController, HealthController],
       providers: [
         catalogProvider,
         ReleaseStore,
         ApiRedis,
         ReleaseQueue,
         ReleasesService,
+        IdempotencyStore,
+        IdempotentLaunch,
+        ReleaseEventsHub,
         { provide: APP_FILTER, useClass: HttpErrorsFilter },
         { provide: APP_INTERCEPTOR, useClass: RequestTimeoutInterceptor },
       ],

@@ -7,6 +7,7 @@ import { migrate } from '@slipway/db';
 import { PinoNestLogger, createPino, describeStartupError, fail } from '@slipway/observability';
 import { ApiModule } from './api.module.js';
 import { validationPipe } from './common/validation.js';
+import { setupOpenApi } from './openapi/openapi.js';
 
 const SERVICE = 'slipway-api';
 /** Requests must answer within 5 s even with the DB away, so the API's DB budget is short. */
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
   });
   app.useBodyParser('json', { limit: '256kb' });
   app.useGlobalPipes(validationPipe);
+  setupOpenApi(app);
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
   logger.log(`API listening on http://${config.host}:${config.port}`, 'Main');

@@ -1,11 +1,15 @@
 import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import type { DatabaseConfig } from '@slipway/config';
+import { ApiSessionEntity } from './entities/api-session.entity.js';
+import { ApiTokenEntity } from './entities/api-token.entity.js';
+import { AuditEntryEntity } from './entities/audit-entry.entity.js';
+import { IdempotencyKeyEntity } from './entities/idempotency-key.entity.js';
 import { ReleaseLogChunkEntity } from './entities/release-log-chunk.entity.js';
 import { ReleaseEntity } from './entities/release.entity.js';
 import { MIGRATIONS } from './migrations/index.js';
 
-export const ENTITIES = [ReleaseEntity, ReleaseLogChunkEntity];
+export const ENTITIES = [ReleaseEntity, ReleaseLogChunkEntity, ApiTokenEntity, ApiSessionEntity, AuditEntryEntity, IdempotencyKeyEntity];
 
 /**
  * Builds (does not connect) the DataSource. The pool follows the "DB resilience recipe": idle

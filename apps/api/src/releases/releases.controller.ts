@@ -1,8 +1,14 @@
-import { Body, Controller, Get, Header, HttpCode, Inject, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Header, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { CATALOG, type Catalog } from '@slipway/ansible';
 import { ReleaseStore } from '@slipway/releases';
+import { AuditService } from '../audit/audit.service.js';
+import { CurrentPrincipal, Roles } from '../auth/auth.decorators.js';
+import type { Principal } from '../auth/principal.js';
+import { idParam } from '../common/id-param.pipe.js';
 import { CreateReleaseDto } from './create-release.dto.js';
+import { IdempotentLaunch, checkIdempotencyKey } from './idempotent-launch.js';
 import { ListReleasesQuery, LogQuery } from './list-releases.query.js';
 import { toReleaseView } from './release.view.js';
 import { ReleasesService } from './releases.service.js';
@@ -10,23 +16,57 @@ import { ReleasesService } from './releases.service.js';
 const MAX_LOG_LINES_PER_READ = 200_000;
 
 @ApiTags('releases')
+@ApiBearerAuth()
+@ApiCookieAuth('session')
 @Controller('api/v1/releases')
 export class ReleasesController {
   constructor(
     private readonly releases: ReleasesService,
     private readonly store: ReleaseStore,
+    private readonly idempotency: IdempotentLaunch,
+    private readonly audit: AuditService,
     @Inject(CATALOG) private readonly catalog: Catalog,
   ) {}
 
   @Post()
+  @Roles('deployer')
   @HttpCode(201)
   @ApiOperation({ summary: 'Start a release of a catalog template' })
-  async create(@Body() body: CreateReleaseDto) {
-    const release = await this.releases.create(body, 'anonymous');
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Same key and body within 24 h → the first release again (200); same key, other body → 409',
+  })
+  @ApiResponse({ status: 201, description: 'Created (queued)' })
+  @ApiResponse({ status: 200, description: 'Replayed: the release created earlier with this Idempotency-Key' })
+  async create(
+    @Body() body: CreateReleaseDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const create = async () => {
+      const release = await this.releases.create(body, principal.name);
+      await this.audit.record(principal.name, 'release.create', { type: 'release', id: release.id }, {
+        template: release.template,
+        inventory: release.inventory,
+        runAt: release.runAt,
+        ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+      });
+      return release;
+    };
+    if (idempotencyKey === undefined) return toReleaseView(await create(), this.catalog);
+    checkIdempotencyKey(idempotencyKey);
+    const { release, replayed } = await this.idempotency.launch(principal.name, idempotencyKey, body, create);
+    if (replayed) {
+      response.status(200);
+      response.setHeader('Idempotent-Replayed', 'true');
+    }
     return toReleaseView(release, this.catalog);
   }
 
   @Get()
+  @Roles('viewer')
   @ApiOperation({ summary: 'Releases, newest first' })
   async list(@Query() query: ListReleasesQuery) {
     const { items, total } = await this.store.list(query);
@@ -34,16 +74,54 @@ export class ReleasesController {
   }
 
   @Get(':id')
-  async get(@Param('id', ParseIntPipe) id: number) {
+  @Roles('viewer')
+  @ApiOperation({ summary: 'One release' })
+  async get(@Param('id', idParam) id: number) {
     return toReleaseView(await this.releases.get(id), this.catalog);
   }
 
   @Get(':id/log')
+  @Roles('viewer')
   @Header('Content-Type', 'text/plain; charset=utf-8')
   @ApiOperation({ summary: 'The log as text; ?after=<seq> for the lines after one already read' })
-  async log(@Param('id', ParseIntPipe) id: number, @Query() query: LogQuery): Promise<string> {
+  async log(@Param('id', idParam) id: number, @Query() query: LogQuery): Promise<string> {
     const release = await this.releases.get(id);
     const lines = await this.store.readLog(release.id, query.after, MAX_LOG_LINES_PER_READ);
     return lines.map((l) => `${l.text}\n`).join('');
+  }
+
+  @Post(':id/cancel')
+  @Roles('deployer')
+  @ApiOperation({ summary: 'Cancel: a queued release at once (200), a running one by stopping ansible (202)' })
+  @ApiResponse({ status: 200, description: 'Was queued; now cancelled' })
+  @ApiResponse({ status: 202, description: 'Running; the worker is stopping it and will mark it cancelled' })
+  @ApiResponse({ status: 409, description: 'Already finished' })
+  async cancel(
+    @Param('id', idParam) id: number,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const { release, immediate } = await this.releases.cancel(id, principal.name);
+    await this.audit.record(principal.name, 'release.cancel', { type: 'release', id }, {
+      template: release.template,
+      inventory: release.inventory,
+      wasRunning: !immediate,
+    });
+    response.status(immediate ? 200 : 202);
+    return toReleaseView(release, this.catalog);
+  }
+
+  @Post(':id/rerun')
+  @Roles('deployer')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'A new release with the same parameters, linked to the original (rerunOf)' })
+  async rerun(@Param('id', idParam) id: number, @CurrentPrincipal() principal: Principal) {
+    const release = await this.releases.rerun(id, principal.name);
+    await this.audit.record(principal.name, 'release.rerun', { type: 'release', id: release.id }, {
+      rerunOf: id,
+      template: release.template,
+      inventory: release.inventory,
+    });
+    return toReleaseView(release, this.catalog);
   }
 }

@@ -1,9 +1,13 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiTags } from '@nestjs/swagger';
 import { CATALOG, type Catalog, redactSecrets } from '@slipway/ansible';
+import { Roles } from '../auth/auth.decorators.js';
 
 @ApiTags('templates')
+@ApiBearerAuth()
+@ApiCookieAuth('session')
 @Controller('api/v1/templates')
+@Roles('viewer')
 export class TemplatesController {
   constructor(@Inject(CATALOG) private readonly catalog: Catalog) {}
 

@@ -1,0 +1,63 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { AUDIT_ACTIONS, type AuditAction } from '@slipway/db';
+import { Roles } from '../auth/auth.decorators.js';
+import { AuditService } from './audit.service.js';
+
+export class AuditQueryDto {
+  @ApiPropertyOptional({ description: 'Token name that did it' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  actor?: string;
+
+  @ApiPropertyOptional({ enum: AUDIT_ACTIONS })
+  @IsOptional()
+  @IsIn(AUDIT_ACTIONS)
+  action?: AuditAction;
+
+  @ApiPropertyOptional({ enum: ['release', 'token'] })
+  @IsOptional()
+  @IsIn(['release', 'token'])
+  targetType?: 'release' | 'token';
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  targetId?: number;
+
+  @ApiPropertyOptional({ default: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  page: number = 1;
+
+  @ApiPropertyOptional({ default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  pageSize: number = 50;
+}
+
+@ApiTags('audit')
+@ApiBearerAuth()
+@ApiCookieAuth('session')
+@Controller('api/v1/audit')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @Roles('viewer')
+  @ApiOperation({ summary: 'The audit trail, newest first: create, cancel, re-run, token create/revoke' })
+  async list(@Query() query: AuditQueryDto) {
+    const { items, total } = await this.audit.list(query);
+    return { items, total, page: query.page, pageSize: query.pageSize };
+  }
+}

@@ -1,0 +1,59 @@
+import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
+import { ApiCookieAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import type { Request, Response } from 'express';
+import { CurrentPrincipal, Public, Roles } from './auth.decorators.js';
+import { Authenticator } from './authenticator.js';
+import type { Principal } from './principal.js';
+import { newSecret, sha256Hex } from './secrets.js';
+import { clearSessionCookie, readSessionCookie, setSessionCookie } from './session-cookie.js';
+import { SessionStore } from './session.store.js';
+
+export class SignInDto {
+  @ApiProperty({ description: 'An API token; it is exchanged for an HttpOnly session cookie and never stored by the browser' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(512)
+  token: string;
+}
+
+/** The dashboard's sign-in: a token in, an HttpOnly `slipway_session` cookie out. */
+@ApiTags('session')
+@Controller('api/v1/session')
+export class SessionController {
+  constructor(
+    private readonly authenticator: Authenticator,
+    private readonly sessions: SessionStore,
+  ) {}
+
+  @Post()
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Sign in with a token; sets the slipway_session cookie' })
+  async signIn(@Body() body: SignInDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    const principal = await this.authenticator.fromToken(body.token);
+    if (!principal) throw new UnauthorizedException('token: invalid or revoked token');
+    const sessionId = newSecret('');
+    await this.sessions.create(sha256Hex(sessionId), { name: principal.name, role: principal.role, tokenId: principal.tokenId });
+    setSessionCookie(request, response, sessionId);
+    return { name: principal.name, role: principal.role };
+  }
+
+  @Get()
+  @Roles('viewer')
+  @ApiCookieAuth('session')
+  @ApiOperation({ summary: 'Who is signed in (401 if nobody)' })
+  whoAmI(@CurrentPrincipal() principal: Principal) {
+    return { name: principal.name, role: principal.role };
+  }
+
+  @Delete()
+  @Public()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Sign out: ends the session and clears the cookie' })
+  async signOut(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
+    const sessionId = readSessionCookie(request);
+    if (sessionId) await this.sessions.delete(sha256Hex(sessionId));
+    clearSessionCookie(request, response);
+  }
+}

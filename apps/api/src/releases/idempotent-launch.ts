@@ -1,0 +1,96 @@
+import { BadRequestException, ConflictException, Injectable } from '@nestjs/common';
+import type { ReleaseEntity } from '@slipway/db';
+import { ReleaseStore } from '@slipway/releases';
+import { sha256Hex } from '../auth/secrets.js';
+import { IdempotencyStore } from './idempotency.store.js';
+
+/** A key and body seen within this window get the first release back. */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** A claimed key with no release after this long belongs to a request that died; it may be taken over. */
+const ABANDONED_AFTER_MS = 30_000;
+/** How long a concurrent duplicate waits for the first request to finish (below the 5 s request budget). */
+const WAIT_FOR_FIRST_MS = 4_000;
+const POLL_MS = 50;
+
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export function checkIdempotencyKey(key: string): void {
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new BadRequestException({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'Idempotency-Key: must be 1-255 visible ASCII characters',
+      errors: [{ field: 'Idempotency-Key', message: 'must be 1-255 visible ASCII characters' }],
+    });
+  }
+}
+
+/** JSON with keys sorted at every level, so {a,b} and {b,a} are the same request. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * `POST /releases` with an Idempotency-Key: the key is claimed (unique insert) before the release is
+ * created and gets the release id once row and job both exist. Keys are scoped to the caller (token
+ * name), so two pipelines cannot collide by choosing the same key.
+ */
+@Injectable()
+export class IdempotentLaunch {
+  constructor(
+    private readonly keys: IdempotencyStore,
+    private readonly store: ReleaseStore,
+  ) {}
+
+  async launch(
+    scope: string,
+    key: string,
+    body: unknown,
+    create: () => Promise<ReleaseEntity>,
+  ): Promise<{ release: ReleaseEntity; replayed: boolean }> {
+    const requestHash = sha256Hex(canonicalJson(body));
+    const giveUpAt = Date.now() + WAIT_FOR_FIRST_MS;
+    for (;;) {
+      const now = Date.now();
+      const claim = await this.keys.claim(scope, key, requestHash);
+      if (claim.claimed) {
+        // Separate from the claim: a retry of the claim after a failed purge would find its own row.
+        this.keys.purgeExpired(new Date(now - IDEMPOTENCY_WINDOW_MS)).catch(() => undefined);
+        try {
+          const release = await create();
+          await this.keys.attach(claim.id, release.id);
+          return { release, replayed: false };
+        } catch (error) {
+          await this.keys.remove(claim.id).catch(() => undefined);
+          throw error;
+        }
+      }
+      const { existing } = claim;
+      if (!existing) continue;
+      const age = now - existing.createdAt.getTime();
+      if (age > IDEMPOTENCY_WINDOW_MS || (existing.releaseId === null && age > ABANDONED_AFTER_MS)) {
+        await this.keys.removeStale(existing);
+        continue;
+      }
+      if (existing.requestHash !== requestHash) {
+        throw new ConflictException('Idempotency-Key: already used with a different request body within 24 h');
+      }
+      if (existing.releaseId !== null) {
+        const release = await this.store.findById(existing.releaseId);
+        if (release) return { release, replayed: true };
+        continue; // deleted meanwhile (its job could not be queued): the key went with it
+      }
+      if (Date.now() > giveUpAt) {
+        throw new ConflictException('Idempotency-Key: a request with this key is still being processed; retry shortly');
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+}

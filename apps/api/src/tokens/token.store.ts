@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { ApiTokenEntity, type Role, UnitOfWork } from '@slipway/db';
+
+export class DuplicateTokenNameError extends Error {
+  override name = 'DuplicateTokenNameError';
+}
+
+/** Every read and write of api_tokens; each method is one retried unit of work. */
+@Injectable()
+export class TokenStore {
+  constructor(private readonly uow: UnitOfWork) {}
+
+  async create(input: { name: string; role: Role; tokenHash: string; createdBy: string }): Promise<ApiTokenEntity> {
+    try {
+      return await this.uow.run('create token', (ds) =>
+        ds.getRepository(ApiTokenEntity).save(
+          ds.getRepository(ApiTokenEntity).create({ ...input, createdAt: new Date(), revokedAt: null, revokedBy: null }),
+        ),
+      );
+    } catch (error) {
+      // 1062: a live token already has this name (unique index on active_name).
+      if (errno(error) === 1062) throw new DuplicateTokenNameError(`a token named "${input.name}" already exists`);
+      throw error;
+    }
+  }
+
+  list(): Promise<ApiTokenEntity[]> {
+    return this.uow.run('list tokens', (ds) => ds.getRepository(ApiTokenEntity).find({ order: { id: 'ASC' } }));
+  }
+
+  findById(id: number): Promise<ApiTokenEntity | null> {
+    return this.uow.run('read token', (ds) => ds.getRepository(ApiTokenEntity).findOneBy({ id }));
+  }
+
+  findActiveByHash(tokenHash: string): Promise<ApiTokenEntity | null> {
+    return this.uow.run('authenticate token', (ds) =>
+      ds.getRepository(ApiTokenEntity).createQueryBuilder('t').where('t.token_hash = :tokenHash AND t.revoked_at IS NULL', { tokenHash }).getOne(),
+    );
+  }
+
+  /** Conditional, so a retried revoke does not move revokedAt; false if it was already revoked. */
+  async revoke(id: number, by: string): Promise<boolean> {
+    const result = await this.uow.run('revoke token', (ds) =>
+      ds.query('UPDATE api_tokens SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL', [new Date(), by, id]),
+    );
+    return Number((result as { affectedRows?: number }).affectedRows ?? 0) === 1;
+  }
+}
+
+function errno(error: unknown): number | undefined {
+  const e = error as { errno?: number; driverError?: { errno?: number } };
+  return e?.errno ?? e?.driverError?.errno;
+}

@@ -1,0 +1,35 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export const AUDIT_ACTIONS = [
+  'release.create',
+  'release.cancel',
+  'release.rerun',
+  'token.create',
+  'token.revoke',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** Who did what, when. `details` never holds tokens or extra var values (they may be secrets). */
+@Entity({ name: 'audit_entries' })
+export class AuditEntryEntity {
+  @PrimaryGeneratedColumn({ type: 'int', unsigned: true })
+  id: number;
+
+  @Column({ type: 'datetime', precision: 3 })
+  at: Date;
+
+  @Column({ type: 'varchar', length: 200 })
+  actor: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  action: AuditAction;
+
+  @Column({ name: 'target_type', type: 'varchar', length: 32 })
+  targetType: 'release' | 'token';
+
+  @Column({ name: 'target_id', type: 'int', unsigned: true })
+  targetId: number;
+
+  @Column({ type: 'json' })
+  details: Record<string, unknown>;
+}
