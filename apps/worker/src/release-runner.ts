@@ -157,6 +157,8 @@ export class ReleaseRunner {
         },
       });
       entry.process = child;
+      // The pid lets ops (and the cancel tests) check that a stopped release left no ansible process behind.
+      this.logger.log({ releaseId: release.id, ansiblePid: child.pid, msg: `release ${release.id}: ansible-playbook pid ${child.pid}` });
       // A stop requested before the process existed (cancel or drain deadline) applies now.
       if (entry.stop) child.stop(this.config.cancelGraceMs);
       timeout = setTimeout(
