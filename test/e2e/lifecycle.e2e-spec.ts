@@ -23,7 +23,7 @@ describe('release lifecycle', () => {
   beforeAll(async () => {
     env = await createTestEnv('lifecycle');
     api = await startApi(env.env);
-    client = new ApiClient(api.url);
+    client = new ApiClient(api.url, env.bootstrapToken);
   });
 
   afterAll(async () => {

@@ -31,6 +31,8 @@ export interface TestEnv {
   databaseUrl: string;
   redisUrl: string;
   queuePrefix: string;
+  /** An admin token the API accepts (SLIPWAY_BOOTSTRAP_TOKEN in `env`): `new ApiClient(api.url, env.bootstrapToken)`. */
+  bootstrapToken: string;
   /** Environment for API and worker processes of this suite. */
   env: Record<string, string>;
   cleanup(): Promise<void>;
@@ -46,12 +48,14 @@ export async function createTestEnv(
   const redisUrl = options.redisUrl ?? SHARED_REDIS;
   const queuePrefix = `t-${name}-${suffix}`;
   const databaseUrl = `${server.replace(/\/$/, '')}/${database}`;
+  const bootstrapToken = `test-bootstrap-${randomBytes(16).toString('hex')}`;
   return {
     name,
     database,
     databaseUrl,
     redisUrl,
     queuePrefix,
+    bootstrapToken,
     env: {
       DATABASE_URL: databaseUrl,
       REDIS_URL: redisUrl,
@@ -59,6 +63,7 @@ export async function createTestEnv(
       SLIPWAY_CATALOG: resolve(REPO_ROOT, 'examples/catalog.yml'),
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'info',
+      SLIPWAY_BOOTSTRAP_TOKEN: bootstrapToken,
     },
     async cleanup() {
       await dropDatabase(server, database).catch(() => undefined);
