@@ -12,6 +12,7 @@ import { HttpErrorsFilter } from './common/http-errors.filter.js';
 import { RequestTimeoutInterceptor } from './common/request-timeout.interceptor.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { HealthController } from './health/health.controller.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { ApiRedis } from './redis/api-redis.js';
 import { IdempotencyStore } from './releases/idempotency.store.js';
 import { IdempotentLaunch } from './releases/idempotent-launch.js';
@@ -37,6 +38,7 @@ export class ApiModule {
           prefix: config.queuePrefix,
         }),
         BullModule.registerQueue({ name: RELEASES_QUEUE }),
+        MetricsModule,
         DashboardModule,
         AuthModule,
         AuditModule,

@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { CatalogError, loadCatalog } from '@slipway/ansible';
 import { ConfigError, type SlipwayConfig, loadConfig } from '@slipway/config';
 import { migrate } from '@slipway/db';
-import { PinoNestLogger, createPino, describeStartupError, fail } from '@slipway/observability';
+import { PinoNestLogger, createHttpLogger, createPino, describeStartupError, fail } from '@slipway/observability';
 import { ApiModule } from './api.module.js';
 import { validationPipe } from './common/validation.js';
 import { setupOpenApi } from './openapi/openapi.js';
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     bodyParser: false,
     abortOnError: false,
   });
+  app.use(createHttpLogger(logger.pino));
   app.useBodyParser('json', { limit: '256kb' });
   app.useGlobalPipes(validationPipe);
   setupOpenApi(app);

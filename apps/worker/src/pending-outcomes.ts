@@ -46,7 +46,7 @@ export class PendingOutcomes {
         await this.events.connection.hdel(this.key, field);
         this.logger.log({ releaseId: pending.releaseId, msg: `release ${pending.releaseId}: kept outcome ${outcome.status} written` });
       } catch (error) {
-        this.logger.warn(`release ${pending.releaseId}: kept outcome not written yet (${(error as Error).message})`);
+        this.logger.warn({ releaseId: pending.releaseId, msg: `release ${pending.releaseId}: kept outcome not written yet (${(error as Error).message})` });
         return;
       }
     }

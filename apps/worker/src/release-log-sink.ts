@@ -118,7 +118,7 @@ export class ReleaseLogSink {
       try {
         await this.target.store(firstSeq, lines);
         if (this.stuckSince !== null) {
-          this.logger.log(`release ${this.releaseId}: log writes resumed after ${Date.now() - this.stuckSince} ms`);
+          this.logger.log({ releaseId: this.releaseId, msg: `release ${this.releaseId}: log writes resumed after ${Date.now() - this.stuckSince} ms` });
           this.stuckSince = null;
         }
         return;
@@ -126,11 +126,11 @@ export class ReleaseLogSink {
         if (error instanceof RetryBudgetExhaustedError && this.closing) throw error;
         if (!(error instanceof RetryBudgetExhaustedError)) {
           // Not a connection problem (e.g. the row is gone): retrying cannot help; say so and move on.
-          this.logger.error(`release ${this.releaseId}: log lines ${firstSeq}+ not stored: ${String(error)}`);
+          this.logger.error({ releaseId: this.releaseId, msg: `release ${this.releaseId}: log lines ${firstSeq}+ not stored: ${String(error)}` });
           return;
         }
         this.stuckSince ??= Date.now();
-        this.logger.warn(`release ${this.releaseId}: ${error.message}; still buffering its log`);
+        this.logger.warn({ releaseId: this.releaseId, msg: `release ${this.releaseId}: ${error.message}; still buffering its log` });
       }
     }
   }

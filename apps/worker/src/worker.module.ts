@@ -12,6 +12,7 @@ import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseRunner } from './release-runner.js';
 import { ReleasesProcessor } from './releases.processor.js';
 import { ShutdownCoordinator } from './shutdown-coordinator.js';
+import { WorkerMetricsServer } from './worker-metrics.server.js';
 import { WorkerRegistry } from './worker-registry.js';
 
 @Module({})
@@ -39,6 +40,7 @@ export class WorkerModule {
         CancelListener,
         Housekeeping,
         ReleasesProcessor,
+        WorkerMetricsServer,
       ],
     };
   }

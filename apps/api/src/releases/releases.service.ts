@@ -107,7 +107,7 @@ export class ReleasesService {
       const request: CancelRequest = { releaseId: id, by };
       await this.redis.client
         .publish(this.redis.keys.cancelChannel, JSON.stringify(request))
-        .catch((error: unknown) => this.logger.warn(`release ${id}: cancel not published (${(error as Error).message}); the worker polls the flag`));
+        .catch((error: unknown) => this.logger.warn({ releaseId: id, msg: `release ${id}: cancel not published (${(error as Error).message}); the worker polls the flag` }));
       return { release: await this.get(id), immediate: false };
     }
     release = await this.get(id);

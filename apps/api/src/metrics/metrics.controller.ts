@@ -1,0 +1,20 @@
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Registry } from 'prom-client';
+import { PROMETHEUS_CONTENT_TYPE } from '@slipway/observability';
+import { API_METRICS } from './api-metrics.js';
+
+/** Prometheus scrape endpoint; open like /health (figures only, no release data or secrets). */
+@ApiTags('metrics')
+@Controller('metrics')
+export class MetricsController {
+  constructor(@Inject(API_METRICS) private readonly registry: Registry) {}
+
+  @Get()
+  @Header('Content-Type', PROMETHEUS_CONTENT_TYPE)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Prometheus metrics (text format 0.0.4)' })
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,27 @@
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
+import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { RELEASES_QUEUE } from '@slipway/queue';
+import { API_METRICS, createApiMetrics } from './api-metrics.js';
+import { ClusterSnapshotReader } from './cluster-snapshot.reader.js';
+import { HttpMetricsMiddleware } from './http-metrics.middleware.js';
+import { MetricsController } from './metrics.controller.js';
+
+/** GET /metrics and the HTTP request-duration middleware. */
+@Module({
+  imports: [BullModule.registerQueue({ name: RELEASES_QUEUE })],
+  controllers: [MetricsController],
+  providers: [
+    ClusterSnapshotReader,
+    {
+      provide: API_METRICS,
+      inject: [ClusterSnapshotReader, DataSource, getQueueToken(RELEASES_QUEUE)],
+      useFactory: createApiMetrics,
+    },
+  ],
+})
+export class MetricsModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('*');
+  }
+}
