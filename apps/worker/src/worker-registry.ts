@@ -17,6 +17,7 @@ export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger('WorkerRegistry');
   private state: WorkerState = 'active';
   private timer: NodeJS.Timeout | null = null;
+  private failing = false;
   private readonly startedAt = new Date().toISOString();
   private readonly key: string;
 
@@ -54,8 +55,12 @@ export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShut
     };
     try {
       await this.events.connection.set(this.key, JSON.stringify(entry), 'PX', this.config.workerTtlMs);
+      if (this.failing) this.logger.log('heartbeat resumed');
+      this.failing = false;
     } catch (error) {
-      this.logger.warn(`heartbeat not written (Redis: ${(error as Error).message})`);
+      // Once per outage: the connection itself reports the loss and the return (watchRedisConnection).
+      if (!this.failing) this.logger.warn(`heartbeat not written (Redis: ${(error as Error).message})`);
+      this.failing = true;
     }
   }
 

@@ -8,6 +8,7 @@ import { CancelListener } from './cancel-listener.js';
 import { catalogProvider } from '@slipway/ansible';
 import { Housekeeping } from './housekeeping.js';
 import { PendingOutcomes } from './pending-outcomes.js';
+import { QueueConnectionWatch } from './queue-connection-watch.js';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseRunner } from './release-runner.js';
 import { ReleasesProcessor } from './releases.processor.js';
@@ -40,6 +41,7 @@ export class WorkerModule {
         CancelListener,
         Housekeeping,
         ReleasesProcessor,
+        QueueConnectionWatch,
         WorkerMetricsServer,
       ],
     };

@@ -33,13 +33,19 @@ class DataSourceCloser implements OnApplicationShutdown {
       useFactory: async (config: SlipwayConfig) => {
         const dataSource = createDataSource(config.database);
         const logger = new Logger('Database');
+        let waited = 0;
         // A process that starts while the DB restarts waits for it rather than crash-looping; a worker
         // started beside a fresh API also waits for the API to create the database (ER_BAD_DB_ERROR).
         await withRetry(() => dataSource.initialize().catch(treatMissingDatabaseAsTransient), {
           name: 'connect to database',
           budgetMs: config.database.retryBudgetMs,
-          onRetry: ({ code, delayMs }) => logger.warn(`database not reachable (${code}), retrying in ${delayMs} ms`),
+          // Once, not per attempt: a DB restart takes dozens of them.
+          onRetry: ({ code, attempt }) => {
+            if (attempt === 1) logger.warn(`database not reachable (${code}); waiting for it up to ${config.database.retryBudgetMs} ms`);
+            waited = attempt;
+          },
         });
+        if (waited > 0) logger.log(`database reachable after ${waited + 1} attempts`);
         return dataSource;
       },
     },
