@@ -1,5 +1,5 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, type Job, WaitingError } from 'bullmq';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
 import { RELEASES_QUEUE, type ReleaseJobData } from '@slipway/queue';
@@ -25,6 +25,8 @@ export const LOCK_RECHECK_MS = 1_000;
   drainDelay: 1,
 })
 export class ReleasesProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger('ReleasesProcessor');
+
   constructor(
     private readonly runner: ReleaseRunner,
     private readonly shutdown: ShutdownCoordinator,
@@ -43,6 +45,7 @@ export class ReleasesProcessor extends WorkerHost implements OnApplicationBootst
     if (this.shutdown.draining && token) {
       // Fetched in the instant the drain began: hand it to another worker rather than start it here.
       await job.moveToWait(token);
+      this.logger.log({ releaseId: job.data.releaseId, msg: `release ${job.data.releaseId} fetched while draining: handed back to the queue` });
       throw new WaitingError();
     }
     const result = await this.runner.run(job.data.releaseId);

@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { QueueEvents } from 'bullmq';
+import { RELEASES_QUEUE } from '@slipway/queue';
+import { ApiClient } from './api-client.js';
+import { type RunningApi, startApi } from './processes.js';
+import { Supervisord, type SupervisordOptions, processesWithEnv } from './supervisord.js';
+import { REPO_ROOT, type TestEnv, createTestEnv } from './test-env.js';
+
+export const SHUTDOWN_CATALOG = resolve(REPO_ROOT, 'test/fixtures/shutdown/catalog.yml');
+
+/**
+ * What the shutdown suites share: a private DB and queue prefix, the API (test harness), the two workers
+ * under a private supervisord running the shipped config, and a record of BullMQ "stalled" events (a
+ * release that stalls is what a bad drain looks like).
+ */
+export interface ShutdownSuite {
+  env: TestEnv;
+  api: RunningApi;
+  client: ApiClient;
+  supervisor: Supervisord;
+  stalledJobs: string[];
+  /** ansible-playbook processes (or the stand-in) started by this suite's workers and still alive. */
+  leftoverAnsible(): { pid: number; command: string }[];
+  close(): Promise<void>;
+}
+
+export async function startShutdownSuite(
+  name: string,
+  options: { env?: Record<string, string>; settings?: SupervisordOptions['settings'] } = {},
+): Promise<ShutdownSuite> {
+  const env = await createTestEnv(name);
+  env.env.SLIPWAY_CATALOG = SHUTDOWN_CATALOG;
+  // The API's admin token for this suite (the workers ignore it).
+  env.env.SLIPWAY_BOOTSTRAP_TOKEN = randomBytes(24).toString('hex');
+  Object.assign(env.env, options.env);
+  const api = await startApi(env.env);
+  const stalledJobs: string[] = [];
+  const queueEvents = new QueueEvents(RELEASES_QUEUE, { connection: { url: env.redisUrl }, prefix: env.queuePrefix });
+  queueEvents.on('stalled', ({ jobId }) => stalledJobs.push(jobId));
+  await queueEvents.waitUntilReady();
+  const supervisor = await Supervisord.start({ env: env.env, settings: options.settings, without: ['program:slipway-api'] });
+  try {
+    await Promise.all([supervisor.waitWorkerReady(0), supervisor.waitWorkerReady(1)]);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${supervisor.allLogs()}`);
+  }
+  return {
+    env,
+    api,
+    client: new ApiClient(api.url, env.env.SLIPWAY_BOOTSTRAP_TOKEN),
+    supervisor,
+    stalledJobs,
+    leftoverAnsible: () =>
+      processesWithEnv('SLIPWAY_QUEUE_PREFIX', env.queuePrefix).filter((p) => p.command.includes('ansible-playbook')),
+    async close() {
+      await supervisor.shutdown().catch(() => undefined);
+      await queueEvents.close().catch(() => undefined);
+      await api.stop();
+      supervisor.removeFiles();
+      await env.cleanup();
+    },
+  };
+}
