@@ -91,3 +91,11 @@ export function isFinished(status: ReleaseStatus): boolean {
 export function canDeploy(role: Role | undefined): boolean {
   return role === 'deployer' || role === 'admin';
 }
+
+/** GET /api/v1/queue */
+export interface QueueSummary {
+  waiting: number;
+  running: number;
+  scheduled: number;
+  lockWaits: { id: number; template: string; inventory: string; lockKey: string; waitingReason: string; createdAt: string }[];
+}

@@ -2,11 +2,11 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api } from '../api/client';
 import { type Release, isFinished } from '../api/types';
 import { LogBuffer } from './log-buffer';
-import { type LogBatch, parseLogEvent } from './release-events';
+import { type LogBatch, applyStatus, parseLogEvent, parseStatusEvent } from './release-events';
 
-/** The release is re-read this often while it is not finished (lock waits, timeline) and as a fallback to SSE. */
-const RELEASE_REFRESH_MS = 5_000;
-/** Appended lines are shown at most this often: a flood of batches re-renders the page ~20 times a second. */
+/** Without a live stream (it failed, or the release is queued far ahead), the release is re-read this often. */
+const FALLBACK_REFRESH_MS = 3_000;
+/** Appended lines are shown at most this often: a flood re-renders the page ~20 times a second, not per line. */
 const RENDER_EVERY_MS = 50;
 
 export interface ReleaseLive {
@@ -22,10 +22,10 @@ export interface ReleaseLive {
 }
 
 /**
- * One release and its whole log, kept current: the stored lines are read from GET /log (in pages), new ones
- * arrive over SSE. Every batch is placed by its line number, so a batch that arrives twice or early (the
- * stream opened before the stored lines were read) is neither duplicated nor misplaced: a gap is filled
- * from GET /log first.
+ * One release and its whole log, kept current. The stored lines are read first from GET /log (plain text,
+ * in large pages: far cheaper than one event per line), then GET /events streams from the last line held
+ * (`?after=`; on reconnect the browser sends Last-Event-ID). Every line is placed by its number, so a line
+ * that arrives twice is ignored and a gap is filled from GET /log before later lines are shown.
  */
 export function useReleaseLive(id: number): ReleaseLive {
   const [release, setRelease] = useState<Release>();
@@ -43,7 +43,8 @@ export function useReleaseLive(id: number): ReleaseLive {
     let renderTimer: number | undefined;
     let refreshTimer: number | undefined;
     const pending: LogBatch[] = [];
-    let syncing = false;
+    let running: Promise<void> | null = null;
+    let again = false;
     /** Lines the API said are stored (release.logLines): read from GET /log, not waited for on the stream. */
     let storedLines = 0;
 
@@ -67,27 +68,40 @@ export function useReleaseLive(id: number): ReleaseLive {
       }
     }
 
-    /** Applies streamed batches in order, filling any gap from the stored log; one runner at a time. */
-    async function sync(): Promise<void> {
-      if (syncing) return;
-      syncing = true;
-      try {
-        await readStoredUpTo(storedLines);
-        while (!stopped && pending.length > 0) {
-          const batch = pending[0] as LogBatch;
-          if (buffer.append(batch.firstSeq, batch.lines) === -1) {
-            await readStoredUpTo(batch.firstSeq - 1);
-            if (buffer.lastSeq < batch.firstSeq - 1) break; // not stored yet: the next sync retries
-            continue;
-          }
-          pending.shift();
-          render();
+    /** Applies streamed lines in order, filling any gap from the stored log. */
+    async function drain(): Promise<void> {
+      await readStoredUpTo(storedLines);
+      while (!stopped && pending.length > 0) {
+        const batch = pending[0] as LogBatch;
+        if (buffer.append(batch.firstSeq, batch.lines) === -1) {
+          await readStoredUpTo(batch.firstSeq - 1);
+          if (buffer.lastSeq < batch.firstSeq - 1) return; // not readable yet: the next sync retries
+          continue;
         }
-      } catch (e) {
-        if (!stopped) setStreamError(`Log not updating: ${(e as Error).message}`);
-      } finally {
-        syncing = false;
+        pending.shift();
+        render();
       }
+    }
+
+    /** One drain at a time; a call while one runs makes it run once more, and resolves when all is applied. */
+    function sync(): Promise<void> {
+      if (running) {
+        again = true;
+        return running;
+      }
+      running = (async () => {
+        try {
+          do {
+            again = false;
+            await drain();
+          } while (again && !stopped);
+        } catch (e) {
+          if (!stopped) setStreamError(`Log not updating: ${(e as Error).message}`);
+        } finally {
+          running = null;
+        }
+      })();
+      return running;
     }
 
     function accept(next: Release): void {
@@ -97,65 +111,67 @@ export function useReleaseLive(id: number): ReleaseLive {
       void sync();
     }
 
-    async function refresh(): Promise<void> {
+    async function load(): Promise<Release | undefined> {
       try {
         const next = await api<Release>('GET', `/api/v1/releases/${id}`);
         accept(next);
-        if (isFinished(next.status)) {
-          source?.close();
-          if (!stopped) setStreaming(false);
-          return;
-        }
+        return next;
       } catch (e) {
         if (!stopped) setError(e instanceof ApiError && e.status === 404 ? 'no such release' : (e as Error).message);
+        return undefined;
       }
-      if (!stopped) refreshTimer = window.setTimeout(() => void refresh(), RELEASE_REFRESH_MS);
+    }
+
+    /** Polls while there is no live stream; stops once the release is finished. */
+    function scheduleFallback(): void {
+      window.clearTimeout(refreshTimer);
+      refreshTimer = window.setTimeout(async () => {
+        const next = await load();
+        if (!stopped && !(next && isFinished(next.status)) && !source) scheduleFallback();
+      }, FALLBACK_REFRESH_MS);
     }
 
     function openStream(): void {
-      source = new EventSource(`/api/v1/releases/${id}/events`);
-      source.addEventListener('open', () => {
+      const current = new EventSource(`/api/v1/releases/${id}/events?after=${buffer.lastSeq}`);
+      source = current;
+      current.addEventListener('open', () => {
         if (stopped) return;
+        window.clearTimeout(refreshTimer);
         setStreaming(true);
         setStreamError(undefined);
       });
-      source.addEventListener('log', (event) => {
-        const batch = parseLogEvent(event as MessageEvent<string>);
+      current.addEventListener('log', (event) => {
+        const batch = parseLogEvent((event as MessageEvent<string>).data);
         if (!batch) return;
         pending.push(batch);
         void sync();
       });
-      source.addEventListener('status', () => {
-        window.clearTimeout(refreshTimer);
-        void refresh();
+      current.addEventListener('status', (event) => {
+        const fields = parseStatusEvent((event as MessageEvent<string>).data);
+        if (fields && !stopped) setRelease((previous) => (previous ? applyStatus(previous, fields) : previous));
       });
-      source.addEventListener('end', () => {
-        // The release is finished: stop the browser from reconnecting, and read the final state and lines.
-        source?.close();
+      current.addEventListener('end', () => {
+        // Finished: stop the browser from reconnecting, then read the final row (recap, line count).
+        current.close();
+        source = null;
         setStreaming(false);
-        window.clearTimeout(refreshTimer);
-        void refresh();
+        void load();
       });
-      source.addEventListener('error', () => {
-        if (stopped || !source) return;
-        // CONNECTING: the browser reconnects by itself (with Last-Event-ID). CLOSED: the API refused.
-        if (source.readyState === EventSource.CLOSED) {
-          setStreaming(false);
-          setStreamError('Live log stream lost; the page keeps polling every few seconds.');
-        }
+      current.addEventListener('error', () => {
+        if (stopped || current.readyState !== EventSource.CLOSED) return; // CONNECTING: the browser retries by itself
+        // CLOSED: the API refused the stream (signed out, release gone): poll instead.
+        source = null;
+        setStreaming(false);
+        setStreamError('The live stream stopped; the page now refreshes every few seconds.');
+        scheduleFallback();
       });
     }
 
     void (async () => {
-      try {
-        const first = await api<Release>('GET', `/api/v1/releases/${id}`);
-        if (stopped) return;
-        if (!isFinished(first.status)) openStream();
-        accept(first);
-        if (!isFinished(first.status)) refreshTimer = window.setTimeout(() => void refresh(), RELEASE_REFRESH_MS);
-      } catch (e) {
-        if (!stopped) setError(e instanceof ApiError && e.status === 404 ? 'no such release' : (e as Error).message);
-      }
+      const first = await load();
+      if (!first || stopped) return;
+      await sync(); // the stored lines first, then stream from the last one
+      if (!stopped && !isFinished(first.status)) openStream();
     })();
 
     return () => {

@@ -1,20 +1,17 @@
 import { api } from '../api/client';
-import type { Page, Release, Worker } from '../api/types';
+import type { QueueSummary, Worker } from '../api/types';
 import { formatAge, formatCount, formatDateTime } from '../lib/format';
 import { Link } from '../lib/router';
 import { useNow } from '../lib/use-now';
 import { usePolling } from '../lib/use-polling';
-import { type QueueSummary, summarizeQueue } from './queue-summary';
 
 /** Short enough to watch a worker go from active to draining to gone during a restart. */
 const REFRESH_MS = 1_000;
-/** The queue is read from the releases list; this many queued releases are inspected for lock waits. */
-const QUEUED_SAMPLE = 500;
 
 export function WorkersPage() {
   const now = useNow();
   const workers = usePolling('workers', () => api<Worker[]>('GET', '/api/v1/workers'), REFRESH_MS);
-  const queue = usePolling('queue', loadQueue, REFRESH_MS * 2);
+  const queue = usePolling('queue', () => api<QueueSummary>('GET', '/api/v1/queue'), REFRESH_MS);
 
   const list = workers.data ?? [];
   const draining = list.filter((w) => w.state === 'draining').length;
@@ -128,14 +125,6 @@ export function WorkersPage() {
       )}
     </section>
   );
-}
-
-async function loadQueue(): Promise<QueueSummary> {
-  const [queued, running] = await Promise.all([
-    api<Page<Release>>('GET', `/api/v1/releases?status=queued&pageSize=${QUEUED_SAMPLE}`),
-    api<Page<Release>>('GET', '/api/v1/releases?status=running&pageSize=1'),
-  ]);
-  return summarizeQueue(queued, running.total, Date.now());
 }
 
 function QueueCards({ summary }: { summary: QueueSummary | undefined }) {

@@ -1,0 +1,19 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/auth.decorators.js';
+import { QueueSummaryReader } from './queue-summary.reader.js';
+
+@ApiTags('queue')
+@ApiBearerAuth()
+@ApiCookieAuth('session')
+@Controller('api/v1/queue')
+export class QueueController {
+  constructor(private readonly reader: QueueSummaryReader) {}
+
+  @Get()
+  @Roles('viewer')
+  @ApiOperation({ summary: 'Queue counts (waiting, running, scheduled) and the releases waiting on a lock' })
+  summary() {
+    return this.reader.read();
+  }
+}
