@@ -68,7 +68,8 @@ export interface RunningApi extends ServiceProcess {
 
 /** Starts the built API on a free port and waits until /health/ready answers 200. */
 export async function startApi(env: Record<string, string>, timeoutMs = 60_000): Promise<RunningApi> {
-  const port = await freePort();
+  // A given PORT lets a test restart the API where its clients expect it (e.g. the CLI reconnecting).
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const api = startNode('api', 'dist/apps/api/main.js', { ...env, PORT: String(port) }) as RunningApi;
   api.url = `http://127.0.0.1:${port}`;
   await waitFor(

@@ -1,0 +1,221 @@
+import { readFile } from 'node:fs/promises';
+import { type Command, InvalidArgumentError } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { CliError, exitCodeForStatus } from '../exit-codes.js';
+import { followRelease, type ReleaseStatusEvent } from '../follow.js';
+import type { SlipwayHttp } from '../http.js';
+import { forStderr, forStdout, note, printJson } from '../output.js';
+
+interface ReleaseJson {
+  id: number;
+  template: string;
+  inventory: string;
+  status: string;
+  exitCode: number | null;
+  reason: string | null;
+  waitingReason: string | null;
+  requestedBy: string;
+  rerunOf: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  workerId: string | null;
+  [key: string]: unknown;
+}
+
+export interface GlobalOptions {
+  json?: boolean;
+}
+
+type Context = { http: () => SlipwayHttp; globals: () => GlobalOptions; setExitCode: (code: number) => void };
+
+function releaseId(value: string): number {
+  if (!/^\d{1,10}$/.test(value)) throw new InvalidArgumentError('must be a release id (a whole number)');
+  return Number(value);
+}
+
+function keyValue(value: string, previous: [string, string][]): [string, string][] {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`expected key=value, got "${value}"`);
+  return [...previous, [value.slice(0, eq), value.slice(eq + 1)]];
+}
+
+function commaList(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+async function extraVarsFrom(file: string | undefined, pairs: [string, string][]): Promise<Record<string, unknown> | undefined> {
+  let vars: Record<string, unknown> = {};
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(await readFile(file, 'utf8'));
+    } catch (error) {
+      throw new CliError(`--extra-vars-file ${file}: ${(error as Error).message}`);
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new CliError(`--extra-vars-file ${file}: must hold a YAML or JSON object (key: value)`);
+    }
+    vars = parsed as Record<string, unknown>;
+  }
+  // -e wins over the file, the way ansible-playbook's later -e wins.
+  for (const [key, value] of pairs) vars[key] = value;
+  return file || pairs.length > 0 ? vars : undefined;
+}
+
+function describe(release: ReleaseJson): string {
+  const rows: [string, unknown][] = [
+    ['id', release.id],
+    ['template', release.template],
+    ['inventory', release.inventory],
+    ['status', release.status],
+    ['waiting', release.waitingReason],
+    ['exit code', release.exitCode],
+    ['reason', release.reason],
+    ['requested by', release.requestedBy],
+    ['re-run of', release.rerunOf],
+    ['worker', release.workerId],
+    ['created', release.createdAt],
+    ['started', release.startedAt],
+    ['finished', release.finishedAt],
+  ];
+  return rows.filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k.padEnd(13)}${String(v)}`).join('\n');
+}
+
+/**
+ * Streams the log to stdout (stderr with --json, which keeps stdout for the one JSON document) until
+ * the release ends, and sets the exit code from its final status.
+ */
+async function waitFor(ctx: Context, id: number): Promise<void> {
+  const http = ctx.http();
+  const json = ctx.globals().json;
+  let lastStatus = '';
+  const final = await followRelease(http, id, {
+    onLine: (text) => (json ? process.stderr.write(`${forStderr(text)}\n`) : process.stdout.write(`${forStdout(text)}\n`)),
+    onStatus: (status: ReleaseStatusEvent) => {
+      const summary = `${status.status}${status.waitingReason ? ` (${status.waitingReason})` : ''}`;
+      if (summary !== lastStatus) note(`release ${id} ${summary}`);
+      lastStatus = summary;
+    },
+  });
+  if (json) printJson((await http.request<ReleaseJson>('GET', `/api/v1/releases/${id}`)).body);
+  note(`release ${id} ${final.status}${final.exitCode !== null ? ` (ansible exit code ${final.exitCode})` : ''}${final.reason ? `: ${final.reason}` : ''}`);
+  ctx.setExitCode(exitCodeForStatus(final.status));
+}
+
+function announce(ctx: Context, release: ReleaseJson, verb: string): void {
+  if (ctx.globals().json) printJson(release);
+  else process.stdout.write(`release ${release.id} ${verb}: ${release.template} on ${release.inventory} (${release.status})\n`);
+}
+
+export function registerReleaseCommands(program: Command, ctx: Context): void {
+  const release = program.command('release').description('start, watch, cancel and re-run releases');
+
+  release
+    .command('create')
+    .description('start a release of a catalog template')
+    .argument('<template>', 'template name from the catalog')
+    .option('-i, --inventory <name>', "inventory (default: the template's first)")
+    .option('-e, --extra-var <key=value>', 'extra var (repeatable; a string value)', keyValue, [])
+    .option('--extra-vars-file <file>', 'extra vars from a YAML or JSON file (-e wins per key)')
+    .option('-l, --limit <pattern>', 'ansible --limit')
+    .option('-t, --tags <tags>', 'ansible --tags, comma separated', commaList)
+    .option('--skip-tags <tags>', 'ansible --skip-tags, comma separated', commaList)
+    .option('-C, --check', 'ansible --check --diff (change nothing)')
+    .option('--run-at <time>', 'start no earlier than this ISO 8601 time')
+    .option('-k, --idempotency-key <key>', 'retrying with the same key and options returns the first release')
+    .option('-w, --wait', 'stream the log and exit 0 succeeded, 1 failed, 2 cancelled/interrupted, 3 error')
+    .action(async (template: string, options: {
+      inventory?: string; extraVar: [string, string][]; extraVarsFile?: string; limit?: string; tags?: string[];
+      skipTags?: string[]; check?: boolean; runAt?: string; idempotencyKey?: string; wait?: boolean;
+    }) => {
+      const body = {
+        template,
+        ...(options.inventory ? { inventory: options.inventory } : {}),
+        ...(await extraVarsFrom(options.extraVarsFile, options.extraVar).then((v) => (v ? { extraVars: v } : {}))),
+        ...(options.limit !== undefined ? { limit: options.limit } : {}),
+        ...(options.tags ? { tags: options.tags } : {}),
+        ...(options.skipTags ? { skipTags: options.skipTags } : {}),
+        ...(options.check ? { checkMode: true } : {}),
+        ...(options.runAt ? { runAt: options.runAt } : {}),
+      };
+      const headers = options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : undefined;
+      const { status, body: created } = await ctx.http().request<ReleaseJson>('POST', '/api/v1/releases', body, headers);
+      if (options.wait) {
+        note(`release ${created.id} ${status === 200 ? 'already existed for this idempotency key' : 'created'}: ${created.template} on ${created.inventory}`);
+        return waitFor(ctx, created.id);
+      }
+      announce(ctx, created, status === 200 ? 'already existed for this idempotency key' : 'created');
+    });
+
+  release
+    .command('show')
+    .description('one release')
+    .argument('<id>', 'release id', releaseId)
+    .action(async (id: number) => {
+      const { body } = await ctx.http().request<ReleaseJson>('GET', `/api/v1/releases/${id}`);
+      if (ctx.globals().json) printJson(body);
+      else process.stdout.write(`${describe(body)}\n`);
+    });
+
+  release
+    .command('list')
+    .description('releases, newest first')
+    .option('-s, --status <status>', 'only this status')
+    .option('--template <name>', 'only this template')
+    .option('-n, --page-size <n>', 'how many', '20')
+    .option('-p, --page <n>', 'which page', '1')
+    .action(async (options: { status?: string; template?: string; pageSize: string; page: string }) => {
+      const query = new URLSearchParams({ page: options.page, pageSize: options.pageSize });
+      if (options.status) query.set('status', options.status);
+      if (options.template) query.set('template', options.template);
+      const { body } = await ctx.http().request<{ items: ReleaseJson[]; total: number }>('GET', `/api/v1/releases?${query}`);
+      if (ctx.globals().json) return printJson(body);
+      for (const r of body.items) {
+        process.stdout.write(`${String(r.id).padEnd(7)}${r.status.padEnd(12)}${r.template} on ${r.inventory}  by ${r.requestedBy}  ${r.createdAt}\n`);
+      }
+    });
+
+  release
+    .command('logs')
+    .description('the log of a release')
+    .argument('<id>', 'release id', releaseId)
+    .option('-f, --follow', 'keep streaming until the release ends')
+    .action(async (id: number, options: { follow?: boolean }) => {
+      if (!options.follow) {
+        const { text } = await ctx.http().request<string>('GET', `/api/v1/releases/${id}/log`);
+        process.stdout.write(forStdout(text));
+        return;
+      }
+      await followRelease(ctx.http(), id, { onLine: (text) => process.stdout.write(`${forStdout(text)}\n`) });
+    });
+
+  release
+    .command('cancel')
+    .description('cancel a queued release at once, or stop a running one')
+    .argument('<id>', 'release id', releaseId)
+    .option('-w, --wait', 'wait until it has stopped, then exit with its final status')
+    .action(async (id: number, options: { wait?: boolean }) => {
+      const { status, body } = await ctx.http().request<ReleaseJson>('POST', `/api/v1/releases/${id}/cancel`);
+      if (!options.wait || status === 200) {
+        announce(ctx, body, status === 200 ? 'cancelled' : 'is being stopped');
+        return;
+      }
+      note(`release ${id} is being stopped`);
+      await waitFor(ctx, id);
+    });
+
+  release
+    .command('rerun')
+    .description('start a new release with the same parameters as an earlier one')
+    .argument('<id>', 'release id', releaseId)
+    .option('-w, --wait', 'stream the log and exit with the new release status')
+    .action(async (id: number, options: { wait?: boolean }) => {
+      const { body } = await ctx.http().request<ReleaseJson>('POST', `/api/v1/releases/${id}/rerun`);
+      if (options.wait) {
+        note(`release ${body.id} created as a re-run of ${id}`);
+        return waitFor(ctx, body.id);
+      }
+      announce(ctx, body, `created as a re-run of ${id}`);
+    });
+}

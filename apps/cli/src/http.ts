@@ -1,0 +1,67 @@
+import { CliError } from './exit-codes.js';
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export interface ApiResponse<T> {
+  status: number;
+  body: T;
+  text: string;
+}
+
+/** The Slipway HTTP API as the CLI sees it: SLIPWAY_URL, SLIPWAY_TOKEN, JSON in and out. */
+export class SlipwayHttp {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token: string | undefined,
+  ) {}
+
+  static fromEnvironment(env: NodeJS.ProcessEnv = process.env): SlipwayHttp {
+    const url = env.SLIPWAY_URL || 'http://127.0.0.1:3000';
+    try {
+      new URL(url);
+    } catch {
+      throw new CliError(`SLIPWAY_URL is not a URL: ${url}`);
+    }
+    return new SlipwayHttp(url.replace(/\/+$/, ''), env.SLIPWAY_TOKEN || undefined);
+  }
+
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    if (!this.token) throw new CliError('SLIPWAY_TOKEN is not set (create one with `slipway token create` as an admin)');
+    return { authorization: `Bearer ${this.token}`, ...extra };
+  }
+
+  /** Any answer that is not 2xx becomes a CliError carrying the API's message (which names the field). */
+  async request<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    const headers = this.headers({ ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...extraHeaders });
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      throw new CliError(`cannot reach Slipway at ${this.baseUrl}: ${describeFetchError(error)}`);
+    }
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // text/plain (logs)
+    }
+    if (!response.ok) throw new CliError(`${method} ${path}: ${response.status} ${apiMessage(parsed, text)}`);
+    return { status: response.status, body: parsed as T, text };
+  }
+}
+
+export function apiMessage(parsed: unknown, text: string): string {
+  if (parsed && typeof parsed === 'object' && 'message' in parsed) return String((parsed as { message: unknown }).message);
+  return text.slice(0, 500);
+}
+
+export function describeFetchError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message;
+}
