@@ -28,6 +28,7 @@ const ROUTES: RouteRow[] = [
   { method: 'GET', path: '/api/v1/templates', need: 'viewer' },
   { method: 'GET', path: '/api/v1/audit', need: 'viewer' },
   { method: 'GET', path: '/api/v1/workers', need: 'viewer' },
+  { method: 'GET', path: '/api/v1/queue', need: 'viewer' },
   { method: 'GET', path: '/api/v1/tokens', need: 'admin' },
   { method: 'POST', path: '/api/v1/tokens', need: 'admin', body: {} },
   { method: 'DELETE', path: '/api/v1/tokens/{id}', need: 'admin' },
