@@ -53,9 +53,13 @@ export function LogViewer({ buffer, version, live, downloadHref, downloadName, s
   const [current, setCurrent] = useState(-1);
   const searchedUpTo = useRef(0);
 
+  const appliedRef = useRef(appliedQuery);
+  appliedRef.current = appliedQuery;
+
   // A new query rescans everything (debounced); new lines are scanned as they arrive.
   useEffect(() => {
     const timer = window.setTimeout(() => {
+      if (query === appliedRef.current) return; // Enter already searched it (and may have moved to a match)
       setAppliedQuery(query);
       searchedUpTo.current = buffer.length;
       setMatches(findMatches(buffer, query));

@@ -1,25 +1,10 @@
 import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
 import { ApiError, api } from '../api/client';
-import type { FieldError, Release, Template } from '../api/types';
+import type { Release, Template } from '../api/types';
 import { navigate } from '../lib/router';
 import { usePolling } from '../lib/use-polling';
 import { type VarRow, jsonToVars, rowsFromDefaults, rowsToVars, varsToRows } from './extra-vars';
-
-type FieldName = 'template' | 'inventory' | 'extraVars' | 'limit' | 'tags' | 'skipTags' | 'checkMode' | 'runAt';
-const FIELDS: readonly FieldName[] = ['template', 'inventory', 'extraVars', 'limit', 'tags', 'skipTags', 'checkMode', 'runAt'];
-type Errors = Partial<Record<FieldName | 'form', string[]>>;
-
-/** The API names fields like "tags[1]" or "extraVars.x": shown at the form field they belong to. */
-export function fieldOf(apiField: string): FieldName | 'form' {
-  const head = apiField.split(/[.[]/)[0] as FieldName;
-  return FIELDS.includes(head) ? head : 'form';
-}
-
-function groupErrors(errors: FieldError[]): Errors {
-  const grouped: Errors = {};
-  for (const error of errors) (grouped[fieldOf(error.field)] ??= []).push(error.message);
-  return grouped;
-}
+import { FIELDS, type FieldName, type FormErrors, fieldOf, groupErrors } from './form-errors';
 
 function splitList(text: string): string[] | undefined {
   const items = text
@@ -41,7 +26,7 @@ export function NewReleasePage() {
   const [skipTags, setSkipTags] = useState('');
   const [checkMode, setCheckMode] = useState(false);
   const [runAt, setRunAt] = useState('');
-  const [errors, setErrors] = useState<Errors>({});
+  const [errors, setErrors] = useState<FormErrors>({});
   const [busy, setBusy] = useState(false);
 
   const list = templates.data ?? [];
