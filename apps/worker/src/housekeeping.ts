@@ -23,6 +23,8 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly logger = new Logger('Housekeeping');
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  /** Worker id → when its registry key was first seen missing (see missingForAWholeTtl). */
+  private readonly missingSince = new Map<string, number>();
   private readonly keys: ReturnType<typeof slipwayKeys>;
 
   constructor(
@@ -62,15 +64,19 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async reapLostWorkers(): Promise<void> {
     const running = await this.store.listRunning();
+    const owners = new Set(running.map((r) => r.workerId));
+    for (const workerId of this.missingSince.keys()) if (!owners.has(workerId)) this.missingSince.delete(workerId);
     const pending = new Set(Object.keys(await this.events.connection.hgetall(this.keys.pendingOutcomes)));
     for (const { id, workerId } of running) {
       if (this.runner.isRunningHere(id) || pending.has(String(id))) continue;
       if (!workerId) continue;
       const alive = workerId !== this.config.workerId && (await this.events.connection.exists(this.keys.workerKey(workerId))) === 1;
       if (alive) {
+        this.missingSince.delete(workerId);
         await this.pollCancel(id);
         continue;
       }
+      if (workerId !== this.config.workerId && !this.missingForAWholeTtl(workerId)) continue;
       const reason = `worker ${workerId} lost`;
       if (await this.store.interrupt(id, workerId, reason)) {
         this.logger.warn({ releaseId: id, msg: `release ${id} interrupted: ${reason}` });
@@ -78,6 +84,20 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
       }
     }
     for (const id of this.runner.inFlightIds) await this.pollCancel(id);
+  }
+
+  /**
+   * A missing registry key is not yet a dead worker: a Redis restart without persistence loses every key,
+   * and a live worker only writes its own back at its next heartbeat. So a worker counts as lost only
+   * once its key has been missing for a whole WORKER_TTL_MS, which a live worker never lets happen.
+   */
+  private missingForAWholeTtl(workerId: string): boolean {
+    const since = this.missingSince.get(workerId);
+    if (since === undefined) {
+      this.missingSince.set(workerId, Date.now());
+      return false;
+    }
+    return Date.now() - since >= this.config.workerTtlMs;
   }
 
   /** Cancel requests normally arrive by pub/sub; this catches one lost while Redis restarted. */
