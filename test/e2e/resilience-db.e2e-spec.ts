@@ -160,6 +160,50 @@ describe('DB resilience (private mariadbd)', () => {
     expect(recovered).toHaveLength(retried.length);
   });
 
+  it('4b. DB still away when the release ends, past the retry budget: the outcome waits in Redis and is written once it is back', async () => {
+    const seconds = 6;
+    // A 2 s budget makes "longer than the budget" a few seconds instead of minutes.
+    worker = await startWorker({ ...workerEnv, DB_RETRY_BUDGET_MS: '2000' });
+    const api = await ensureApi();
+    const created = await api.createRelease({ template: 'deploy-sim', extraVars: { seconds } });
+    const chunksSql = storedChunksSql(env.database);
+    await waitFor(
+      'progress 2 to be stored',
+      async () => progressNumbers(contiguousLines(await mariadb.query<StoredChunk>(chunksSql, [created.id])), seconds).includes(2),
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    const pendingKey = `${env.queuePrefix}:pending-outcomes`;
+    const redis = new Redis(env.redisUrl);
+    try {
+      await mariadb.stop();
+      try {
+        await waitFor('the worker to keep the outcome in Redis', () => worker!.output.includes(`release ${created.id}: `) && worker!.output.includes('outcome kept in Redis'), {
+          timeoutMs: 60_000,
+        });
+        const kept = JSON.parse((await redis.hget(pendingKey, String(created.id))) ?? 'null') as {
+          outcome: { status: string };
+          unstored: { firstSeq: number; lines: string[] };
+        } | null;
+        expect(kept?.outcome.status).toBe('succeeded');
+        expect(kept?.unstored.lines.length).toBeGreaterThan(0);
+      } finally {
+        await mariadb.start();
+      }
+      const done = await api.waitForRelease(created.id, ['succeeded', 'failed', 'interrupted'], 60_000);
+      expect(done.status, worker.output).toBe('succeeded');
+      const lines = contiguousLines(await mariadb.query<StoredChunk>(chunksSql, [created.id]));
+      expect(lines).toHaveLength(done.logLines);
+      expect(progressNumbers(lines, seconds)).toEqual(Array.from({ length: seconds }, (_, i) => i + 1));
+      expect(lines.filter((line) => line.text.startsWith('PLAY RECAP'))).toHaveLength(1);
+      await waitFor('the kept outcome to be removed', async () => (await redis.hlen(pendingKey)) === 0);
+      const messages = worker.jsonLines().map((line) => String(line.msg ?? ''));
+      expect(messages.filter((m) => m.startsWith(`release ${created.id} started`))).toHaveLength(1);
+      expect(messages.filter((m) => m === `release ${created.id}: kept outcome succeeded written`)).toHaveLength(1);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('6. DB stopped: POST /releases answers 503 within 5 s and writes nothing; after restart it works', async () => {
     worker = await startWorker(workerEnv);
     const api = await ensureApi();
