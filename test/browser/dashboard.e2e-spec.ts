@@ -142,6 +142,24 @@ describe('dashboard in a browser', () => {
     await page.locator('.log-row', { hasText: 'progress 3/30' }).first().waitFor({ timeout: 30_000 });
     await screenshot(page, '04-release-running');
 
+    // Auto-follow keeps the newest line in view until the user scrolls up; then the view stays put.
+    await page.locator('.log-row', { hasText: 'progress 12/30' }).first().waitFor({ timeout: 60_000 });
+    const scroller = page.getByTestId('log-scroll');
+    const position = () =>
+      scroller.evaluate((el) => ({ top: el.scrollTop, atBottom: el.scrollTop + el.clientHeight >= el.scrollHeight - 4 }));
+    await waitFor('the log to follow its end', async () => (await position()).atBottom);
+    await scroller.hover();
+    await page.mouse.wheel(0, -240);
+    await waitFor('follow to pause', async () => !(await page.getByLabel('Follow').isChecked()));
+    const paused = await position();
+    const linesWhenPaused = await logLineCount(page);
+    await waitFor('more lines while paused', async () => (await logLineCount(page)) > linesWhenPaused, { timeoutMs: 30_000 });
+    expect((await position()).top).toBe(paused.top);
+    await page.getByRole('button', { name: 'Follow new lines' }).click();
+    const linesWhenResumed = await logLineCount(page);
+    await waitFor('more lines after resuming', async () => (await logLineCount(page)) > linesWhenResumed, { timeoutMs: 30_000 });
+    await waitFor('the log to follow its end again', async () => (await position()).atBottom);
+
     await page.getByRole('button', { name: 'Cancel release' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('button', { name: 'Cancel release' }).click();
@@ -187,7 +205,7 @@ describe('dashboard in a browser', () => {
     expect((await lastRow.locator('.log-text').textContent())?.trim()).toBe(stripAnsi(lastText).trim());
 
     // Search finds a line in the middle of the flood and scrolls to it.
-    await page.getByLabel('Search the log').fill('"line 123456"');
+    await page.getByLabel('Search the log').fill('line 123456');
     await page.getByLabel('Search the log').press('Enter');
     const match = page.locator('.log-row.current-match');
     await match.waitFor();
