@@ -1,0 +1,106 @@
+import { CpuAccount, pidsOf } from '../lib/cpu.js';
+import { type BenchResult, gitCommit, machineInfo } from '../lib/report.js';
+import { Stack } from '../lib/stack.js';
+import { distribution, nowMs, round } from '../lib/stats.js';
+
+export interface ThroughputOptions {
+  releases: number;
+  workers: number;
+  /** WORKER_CONCURRENCY of each worker. */
+  concurrency: number;
+  /** Requests the client keeps in flight. */
+  clients: number;
+  /** Stub templates (= lock keys) the releases are spread over. */
+  lockKeys: number;
+}
+
+/**
+ * Throughput: `releases` stub releases (5 lines each) POSTed by `clients` concurrent HTTP clients,
+ * run by `workers` worker processes. Rate = releases / (first POST sent → last release final).
+ */
+export async function benchThroughput(options: ThroughputOptions): Promise<BenchResult> {
+  const startedAt = new Date();
+  const machineAtStart = machineInfo();
+  const stack = await Stack.start({
+    name: 'throughput',
+    workers: options.workers,
+    stubTemplates: options.lockKeys,
+    workerEnv: { WORKER_CONCURRENCY: String(options.concurrency) },
+  });
+  try {
+    // Warm-up: one release per worker slot, so connections and JIT are ready.
+    await Promise.all(Array.from({ length: options.workers * 2 }, (_, i) => stack.client.createRelease({ template: `stub-${i % options.lockKeys}` })));
+    await stack.waitForFinished(options.workers * 2, 60_000);
+    const warm = options.workers * 2;
+
+    const cpu = new CpuAccount({
+      api: [stack.api.pid],
+      workers: stack.workers.map((w) => w.pid),
+      mariadb: pidsOf('mariadbd'),
+      redis: pidsOf('redis-server'),
+      'bench client': [process.pid],
+    }).start();
+    const postLatencies: number[] = [];
+    const t0 = nowMs();
+    let next = 0;
+    const client = async () => {
+      while (next < options.releases) {
+        const i = next++;
+        const sent = nowMs();
+        await stack.client.createRelease({ template: `stub-${i % options.lockKeys}`, extraVars: { stub_lines: 5 } });
+        postLatencies.push(nowMs() - sent);
+      }
+    };
+    await Promise.all(Array.from({ length: options.clients }, client));
+    const allPosted = nowMs();
+    await stack.waitForFinished(warm + options.releases, Math.max(120_000, options.releases * 200), 100);
+    const usage = cpu.stop();
+
+    const rows = await stack.query<{ status: string; n: number; last: Date }>(
+      `SELECT status, COUNT(*) AS n, MAX(finished_at) AS last FROM releases WHERE id > ? GROUP BY status`,
+      [warm],
+    );
+    const lastFinished = Math.max(...rows.map((r) => new Date(r.last).getTime()));
+    const succeeded = Number(rows.find((r) => r.status === 'succeeded')?.n ?? 0);
+    const seconds = (lastFinished - t0) / 1000;
+    const rate = options.releases / seconds;
+    const endToEnd = await stack.query<{ ms: number }>(
+      `SELECT TIMESTAMPDIFF(MICROSECOND, created_at, finished_at) / 1000 AS ms FROM releases WHERE id > ?`,
+      [warm],
+    );
+    const e2e = distribution(endToEnd.map((r) => Number(r.ms)));
+    const post = distribution(postLatencies);
+    const cpuNote = Object.entries(usage.cpuSeconds).map(([k, v]) => `${k} ${v} s`).join(', ');
+    return {
+      bench: 'throughput',
+      title: `Throughput (${options.releases} stub releases, ${options.workers} workers)`,
+      startedAt: startedAt.toISOString(),
+      durationMs: Date.now() - startedAt.getTime(),
+      machine: { ...machineAtStart, ...(await stack.versions()) },
+      commit: gitCommit(),
+      settings: { ...options },
+      figures: [
+        {
+          figure: `throughput: ${options.releases} stub releases through the HTTP API, ${options.workers} worker processes`,
+          unit: 'releases/s',
+          value: round(rate, 1),
+          target: '≥ 300 releases/s',
+          met: rate >= 300 && succeeded === options.releases,
+          note: `${succeeded}/${options.releases} succeeded in ${seconds.toFixed(2)} s; CPU over the run (${usage.wallSeconds.toFixed(1)} s wall, 2 cores = ${(usage.wallSeconds * 2).toFixed(1)} CPU-s): ${cpuNote}`,
+        },
+        {
+          figure: 'submission rate (POST /releases answered)',
+          unit: 'releases/s',
+          value: round(options.releases / ((allPosted - t0) / 1000), 1),
+          target: 'context',
+          met: null,
+        },
+        { figure: 'POST /releases latency under load', unit: 'ms', median: round(post.p50, 1), p99: round(post.p99, 1), target: 'context', met: null },
+        { figure: 'created → finished under load', unit: 'ms', median: round(e2e.p50, 0), p99: round(e2e.p99, 0), target: 'context', met: null },
+      ],
+      distributions: { throughputPost: post },
+    };
+  } finally {
+    await stack.close();
+  }
+}

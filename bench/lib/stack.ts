@@ -1,0 +1,130 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { ApiClient } from '../../test/support/api-client.js';
+import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../../test/support/processes.js';
+import { type TestEnv, createTestEnv, queryDb } from '../../test/support/test-env.js';
+import { waitFor } from '../../test/support/wait-for.js';
+import { REPO_ROOT } from './report.js';
+
+export const STUB_BIN = join(REPO_ROOT, 'bench/stub-ansible-playbook');
+export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+
+/**
+ * A catalog for benchmarks: `hello` (the real example playbook) and `stub-0…stub-<n-1>`, each its own
+ * lock key, so releases spread over them can run in parallel (one lock key runs one release at a time).
+ * The stub ignores the playbook; it must exist only because the catalog is validated.
+ */
+export function writeBenchCatalog(stubTemplates: number): string {
+  const dir = mkdtempSync(join(os.tmpdir(), 'slipway-bench-catalog-'));
+  const templates = [
+    '  hello: { playbook: hello.yml, inventories: [local], timeout: 60, extraVars: { greeting: hi } }',
+    ...Array.from({ length: stubTemplates }, (_, i) => `  stub-${i}: { playbook: hello.yml, inventories: [local], timeout: 3600 }`),
+  ];
+  const file = join(dir, 'catalog.yml');
+  writeFileSync(
+    file,
+    [`project: ${JSON.stringify(join(REPO_ROOT, 'examples/playbooks'))}`, 'inventories:', '  local: inventories/local.ini', 'templates:', ...templates, ''].join('\n'),
+  );
+  return file;
+}
+
+export interface StackOptions {
+  name: string;
+  workers: number;
+  stubTemplates?: number;
+  /** Environment for every worker (e.g. WORKER_CONCURRENCY); ANSIBLE_PLAYBOOK_BIN is the stub unless set. */
+  workerEnv?: Record<string, string>;
+  apiEnv?: Record<string, string>;
+}
+
+/** API and workers from the built bundles, on a private database and queue prefix (the e2e harness). */
+export class Stack {
+  private constructor(
+    readonly env: TestEnv,
+    readonly api: RunningApi,
+    readonly workers: ServiceProcess[],
+    readonly client: ApiClient,
+    readonly workerEnv: Record<string, string>,
+  ) {}
+
+  static async start(options: StackOptions): Promise<Stack> {
+    const env = await createTestEnv(`bench-${options.name}`);
+    const base = { ...env.env, SLIPWAY_CATALOG: writeBenchCatalog(options.stubTemplates ?? 1), LOG_LEVEL: 'info' };
+    try {
+      const api = await startApi({ ...base, ...options.apiEnv });
+      const workerEnv = { ...base, ANSIBLE_PLAYBOOK_BIN: STUB_BIN, ...options.workerEnv };
+      const workers = await Promise.all(Array.from({ length: options.workers }, () => startWorker(workerEnv)));
+      return new Stack(env, api, workers, new ApiClient(api.url, env.bootstrapToken), workerEnv);
+    } catch (error) {
+      await env.cleanup();
+      throw error;
+    }
+  }
+
+  query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return queryDb<T>(this.env.databaseUrl, sql, params);
+  }
+
+  async finishedCount(): Promise<number> {
+    const rows = await this.query<{ n: number }>(`SELECT COUNT(*) AS n FROM releases WHERE status IN (?)`, [FINAL_STATUSES]);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** Waits on the database (not the API, so the wait adds no HTTP load) until `count` releases are final. */
+  waitForFinished(count: number, timeoutMs: number, intervalMs = 50): Promise<number> {
+    return waitFor(`${count} releases to finish`, async () => ((await this.finishedCount()) >= count ? Date.now() : undefined), {
+      timeoutMs,
+      intervalMs,
+    });
+  }
+
+  async redisInfo(): Promise<string> {
+    const redis = new Redis(this.env.redisUrl, { maxRetriesPerRequest: 1 });
+    try {
+      const info = await redis.info('server');
+      return /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  async versions(): Promise<{ mariadb: string; redis: string }> {
+    const rows = await this.query<{ v: string }>('SELECT VERSION() AS v');
+    return { mariadb: rows[0]?.v ?? 'unknown', redis: await this.redisInfo() };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.workers.map((w) => w.stop(30_000)), this.api.stop()]);
+    await this.env.cleanup();
+  }
+}
+
+/** Resident set size of a process in bytes (Linux /proc). */
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  return kb ? Number(kb) * 1024 : Number.NaN;
+}
+
+/** Samples a process's RSS every `intervalMs` until stopped; returns every sample. */
+export function sampleRss(pid: number, intervalMs = 100): { stop(): number[]; samples: number[] } {
+  const samples: number[] = [];
+  const timer = setInterval(() => {
+    try {
+      samples.push(rssBytes(pid));
+    } catch {
+      // the process exited
+    }
+  }, intervalMs);
+  return {
+    samples,
+    stop() {
+      clearInterval(timer);
+      return samples;
+    },
+  };
+}
+
+export const MiB = 1024 * 1024;

@@ -1,0 +1,46 @@
+/**
+ * Benchmark sizes: the issue's figures by default, each overridable from the environment, e.g.
+ * `BENCH_THROUGHPUT_RELEASES=200 npm run bench`. BENCH_ONLY=launch,log-lag runs a subset.
+ */
+function int(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new Error(`${name} must be a whole number`);
+  return Number(raw);
+}
+
+export function benchSizes() {
+  return {
+    launch: { releases: int('BENCH_LAUNCH_RELEASES', 200), realReleases: int('BENCH_LAUNCH_REAL_RELEASES', 10) },
+    throughput: {
+      releases: int('BENCH_THROUGHPUT_RELEASES', 2000),
+      workers: int('BENCH_THROUGHPUT_WORKERS', 2),
+      concurrency: int('BENCH_THROUGHPUT_CONCURRENCY', 16),
+      clients: int('BENCH_THROUGHPUT_CLIENTS', 32),
+      // One lock key per release by default: releases of one key run one at a time by design, which
+      // would measure the lock, not the orchestrator.
+      lockKeys: int('BENCH_THROUGHPUT_LOCK_KEYS', int('BENCH_THROUGHPUT_RELEASES', 2000)),
+    },
+    logLag: { rate: int('BENCH_LOG_LAG_RATE', 20_000), seconds: int('BENCH_LOG_LAG_SECONDS', 5) },
+    bigLog: { lines: int('BENCH_BIG_LOG_LINES', 1_000_000), lineBytes: int('BENCH_BIG_LOG_LINE_BYTES', 100) },
+    footprint: { inFlight: int('BENCH_FOOTPRINT_IN_FLIGHT', 20), sleepMs: int('BENCH_FOOTPRINT_SLEEP_MS', 10_000) },
+    shutdown: { rounds: int('BENCH_SHUTDOWN_ROUNDS', 5) },
+  };
+}
+
+export type BenchSizes = ReturnType<typeof benchSizes>;
+
+/** Tiny sizes for the smoke run inside `npm test`: every code path, seconds not minutes. */
+export const SMOKE_SIZES: BenchSizes = {
+  launch: { releases: 3, realReleases: 1 },
+  throughput: { releases: 20, workers: 2, concurrency: 4, clients: 4, lockKeys: 20 },
+  logLag: { rate: 500, seconds: 1 },
+  bigLog: { lines: 2_000, lineBytes: 100 },
+  footprint: { inFlight: 2, sleepMs: 5_000 },
+  shutdown: { rounds: 1 },
+};
+
+export function selected(bench: string): boolean {
+  const only = process.env.BENCH_ONLY;
+  return !only || only.split(',').map((s) => s.trim()).includes(bench);
+}
