@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { RELEASES_QUEUE } from '@slipway/queue';
 import { ApiClient } from './api-client.js';
@@ -7,7 +9,33 @@ import { type RunningApi, startApi } from './processes.js';
 import { Supervisord, type SupervisordOptions, processesWithEnv } from './supervisord.js';
 import { REPO_ROOT, type TestEnv, createTestEnv } from './test-env.js';
 
-export const SHUTDOWN_CATALOG = resolve(REPO_ROOT, 'test/fixtures/shutdown/catalog.yml');
+/** Inventories lane1…laneN, all localhost (see shutdownCatalog). */
+export const LANES = 40;
+
+/**
+ * The example playbooks reachable through many "lanes": inventories that are all localhost, so releases of
+ * one template can run side by side (the lock key is "{template}:{inventory}"); a suite that needs N
+ * releases in flight at once gives them N different lanes.
+ */
+function shutdownCatalog(): string {
+  const lanes = Array.from({ length: LANES }, (_, i) => `lane${i + 1}`);
+  return [
+    `project: ${resolve(REPO_ROOT, 'examples/playbooks')}`,
+    'inventories:',
+    ...lanes.map((lane) => `  ${lane}: inventories/local.ini`),
+    'templates:',
+    '  deploy-sim:',
+    '    playbook: deploy-sim.yml',
+    `    inventories: [${lanes.join(', ')}]`,
+    '    timeout: 600',
+    '    extraVars: { seconds: 30 }',
+    '  hello:',
+    '    playbook: hello.yml',
+    `    inventories: [${lanes.join(', ')}]`,
+    '    timeout: 60',
+    '',
+  ].join('\n');
+}
 
 /**
  * What the shutdown suites share: a private DB and queue prefix, the API (test harness), the two workers
@@ -30,7 +58,9 @@ export async function startShutdownSuite(
   options: { env?: Record<string, string>; settings?: SupervisordOptions['settings'] } = {},
 ): Promise<ShutdownSuite> {
   const env = await createTestEnv(name);
-  env.env.SLIPWAY_CATALOG = SHUTDOWN_CATALOG;
+  const catalogDir = mkdtempSync(join(tmpdir(), 'slipway-catalog-'));
+  env.env.SLIPWAY_CATALOG = join(catalogDir, 'catalog.yml');
+  writeFileSync(env.env.SLIPWAY_CATALOG, shutdownCatalog());
   // The API's admin token for this suite (the workers ignore it).
   env.env.SLIPWAY_BOOTSTRAP_TOKEN = randomBytes(24).toString('hex');
   Object.assign(env.env, options.env);
@@ -58,6 +88,7 @@ export async function startShutdownSuite(
       await queueEvents.close().catch(() => undefined);
       await api.stop();
       supervisor.removeFiles();
+      rmSync(catalogDir, { recursive: true, force: true });
       await env.cleanup();
     },
   };

@@ -1,0 +1,84 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ReleaseJson } from '../support/api-client.js';
+import { LANES, type ShutdownSuite, startShutdownSuite } from '../support/shutdown-suite.js';
+import { workerName } from '../support/supervisord.js';
+import { REPO_ROOT } from '../support/test-env.js';
+
+const ROLLING_RESTART = resolve(REPO_ROOT, 'supervisord/rolling-restart');
+const FINAL = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+
+/** Issue 3, test 8: supervisord/rolling-restart under a stream of one submission a second. */
+describe('rolling restart of the workers', () => {
+  let suite: ShutdownSuite;
+
+  beforeAll(async () => {
+    // Slots to spare: while one worker drains, the other alone takes the whole stream (a 1 s deploy-sim
+    // takes 2-3 s with ansible's start-up, longer on a busy machine, so several run at once).
+    suite = await startShutdownSuite('rolling', { env: { WORKER_CONCURRENCY: '6' } });
+  });
+
+  afterAll(async () => {
+    await suite?.close();
+  });
+
+  afterEach(({ task }) => {
+    if (task.result?.state === 'fail') console.error(suite.supervisor.allLogs());
+  });
+
+  function rollingRestart(): Promise<{ code: number; output: string }> {
+    return new Promise((resolveRun) => {
+      execFile(
+        process.execPath,
+        [ROLLING_RESTART, '-c', suite.supervisor.configPath, '--ready-timeout', '60'],
+        { env: { ...process.env, ...suite.env.env } },
+        (error, stdout, stderr) => resolveRun({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}${stderr}` }),
+      ).stdout?.on('data', (chunk: Buffer) => process.stdout.write(chunk));
+    });
+  }
+
+  it('8. every release submitted during the restart starts within 2 s and succeeds; none is stranded', async () => {
+    const pidsBefore = await Promise.all([0, 1].map((n) => suite.supervisor.pid(workerName(n))));
+    const created: Promise<ReleaseJson | Error>[] = [];
+    let submitting = true;
+    const stream = (async () => {
+      for (let n = 0; submitting; n++) {
+        const inventory = `lane${(n % LANES) + 1}`; // a lane each: no release waits for another's lock
+        created.push(
+          suite.client.createRelease({ template: 'deploy-sim', inventory, extraVars: { seconds: 1 } }).catch((error: Error) => error),
+        );
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    })();
+
+    // A few submissions before, the whole restart, and a few after it.
+    while (created.length < 3) await new Promise((r) => setTimeout(r, 200));
+    const restart = await rollingRestart();
+    const submittedDuringRestart = created.length - 3;
+    const afterRestart = created.length;
+    while (created.length < afterRestart + 3) await new Promise((r) => setTimeout(r, 200));
+    submitting = false;
+    await stream;
+
+    expect(restart.code, restart.output).toBe(0);
+    expect(restart.output).toContain('slipway-worker_00 is back');
+    expect(restart.output).toContain('slipway-worker_01 is back');
+    const pidsAfter = await Promise.all([0, 1].map((n) => suite.supervisor.pid(workerName(n))));
+    expect(pidsAfter.filter((pid) => pidsBefore.includes(pid))).toEqual([]);
+    // The stream really ran through both drains.
+    expect(submittedDuringRestart).toBeGreaterThanOrEqual(5);
+
+    const results = await Promise.all(created);
+    expect(results.filter((r) => r instanceof Error).map(String)).toEqual([]);
+    const releases = results as ReleaseJson[];
+    const done = await Promise.all(releases.map((r) => suite.client.waitForRelease(r.id, FINAL, 120_000)));
+    const late = done
+      .map((r) => ({ id: r.id, waitedMs: new Date(r.startedAt!).getTime() - new Date(r.createdAt as string).getTime() }))
+      .filter((r) => r.waitedMs > 2_000);
+    expect(late).toEqual([]);
+    expect(done.filter((r) => r.status !== 'succeeded').map((r) => `${r.id} ${r.status} ${r.reason}`)).toEqual([]);
+    expect(suite.stalledJobs).toEqual([]);
+    expect(suite.leftoverAnsible()).toEqual([]);
+  }, 420_000);
+});
