@@ -177,9 +177,9 @@ describe('DB resilience (private mariadbd)', () => {
     try {
       await mariadb.stop();
       try {
-        await waitFor('the worker to keep the outcome in Redis', () => worker!.output.includes(`release ${created.id}: `) && worker!.output.includes('outcome kept in Redis'), {
-          timeoutMs: 60_000,
-        });
+        const keptInRedis = (line: Record<string, unknown>) =>
+          String(line.msg).startsWith(`release ${created.id}: `) && String(line.msg).endsWith('; outcome kept in Redis');
+        await waitFor('the worker to keep the outcome in Redis', () => worker!.jsonLines().some(keptInRedis), { timeoutMs: 60_000 });
         const kept = JSON.parse((await redis.hget(pendingKey, String(created.id))) ?? 'null') as {
           outcome: { status: string };
           unstored: { firstSeq: number; lines: string[] };
