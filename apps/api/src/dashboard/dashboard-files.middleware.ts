@@ -29,7 +29,7 @@ export class DashboardFilesMiddleware implements NestMiddleware {
       index: false,
       redirect: false,
       dotfiles: 'ignore',
-      setHeaders: (res, _path) => {
+      setHeaders: (res) => {
         const url = (res.req as Request).path;
         // Hashed bundles never change under one name; everything else is revalidated.
         res.setHeader('Cache-Control', HASHED_ASSETS.test(url) ? 'public, max-age=31536000, immutable' : 'no-cache');
