@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { WorkerRegistryEntry } from '@slipway/queue';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ShutdownSuite, startShutdownSuite } from '../support/shutdown-suite.js';
 import { pidOfWorkerId, workerName } from '../support/supervisord.js';
@@ -90,6 +91,15 @@ describe('worker shutdown past the drain', () => {
       expect(done.reason).toBe(`worker ${done.workerId} lost`);
       expect(new Date(done.finishedAt!).getTime() - killedAt).toBeLessThan(90_000);
 
+      // The killed worker drops out of GET /api/v1/workers within 30 s (its heartbeat key expires).
+      await waitFor(
+        'the killed worker to leave the registry',
+        async () => {
+          const { body } = await suite.client.request<WorkerRegistryEntry[]>('GET', '/api/v1/workers');
+          return !body.some((w) => w.pid === pid);
+        },
+        { timeoutMs: 30_000 - (Date.now() - killedAt), intervalMs: 500 },
+      );
       const newPid = await suite.supervisor.waitWorkerReady(0, pid);
       const next = await suite.client.createRelease({ template: 'hello', inventory: 'lane2' });
       const nextDone = await suite.client.waitForRelease(next.id, ['succeeded', 'failed', 'interrupted']);

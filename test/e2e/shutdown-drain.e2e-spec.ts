@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ReleaseJson } from '../support/api-client.js';
+import type { WorkerRegistryEntry } from '@slipway/queue';
+import { ApiClient, type ReleaseJson } from '../support/api-client.js';
 import { type ShutdownSuite, startShutdownSuite } from '../support/shutdown-suite.js';
 import { pidOfWorkerId, workerName } from '../support/supervisord.js';
 import { waitFor } from '../support/wait-for.js';
@@ -109,6 +110,14 @@ describe('worker warm shutdown under supervisord', () => {
 
     const stopping = suite.supervisor.ctl('stop', workerName(draining));
     await waitFor('the worker to report draining', () => suite.supervisor.workerLog(draining, drainingPid).includes('draining'));
+    // GET /api/v1/workers shows it draining with its release, and the other one active.
+    const workers = await waitFor('the registry to say draining', async () => {
+      const { body } = await suite.client.request<WorkerRegistryEntry[]>('GET', '/api/v1/workers');
+      return body.find((w) => w.pid === drainingPid)?.state === 'draining' ? body : undefined;
+    });
+    expect(workers.find((w) => w.pid === drainingPid)?.releases).toEqual([inFlight.id]);
+    expect(workers.find((w) => w.pid === otherPid)?.state).toBe('active');
+    expect((await new ApiClient(suite.api.url).request('GET', '/api/v1/workers')).status).toBe(401);
     const during = await Promise.all(
       ['lane2', 'lane3', 'lane4'].map((inventory) => suite.client.createRelease({ template: 'hello', inventory })),
     );

@@ -14,6 +14,7 @@ import { DashboardModule } from './dashboard/dashboard.module.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ApiRedis } from './redis/api-redis.js';
+import { HttpDrain } from './shutdown/http-drain.js';
 import { IdempotencyStore } from './releases/idempotency.store.js';
 import { IdempotentLaunch } from './releases/idempotent-launch.js';
 import { ReleaseEventsController } from './releases/release-events.controller.js';
@@ -23,6 +24,7 @@ import { ReleasesController } from './releases/releases.controller.js';
 import { ReleasesService } from './releases/releases.service.js';
 import { TemplatesController } from './releases/templates.controller.js';
 import { TokensModule } from './tokens/tokens.module.js';
+import { WorkersController } from './workers/workers.controller.js';
 
 @Module({})
 export class ApiModule {
@@ -44,7 +46,7 @@ export class ApiModule {
         AuditModule,
         TokensModule,
       ],
-      controllers: [ReleasesController, ReleaseEventsController, TemplatesController, HealthController],
+      controllers: [ReleasesController, ReleaseEventsController, TemplatesController, HealthController, WorkersController],
       providers: [
         catalogProvider,
         ReleaseStore,
@@ -54,6 +56,7 @@ export class ApiModule {
         IdempotencyStore,
         IdempotentLaunch,
         ReleaseEventsHub,
+        HttpDrain,
         { provide: APP_FILTER, useClass: HttpErrorsFilter },
         { provide: APP_INTERCEPTOR, useClass: RequestTimeoutInterceptor },
       ],
