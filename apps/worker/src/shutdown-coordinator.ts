@@ -3,6 +3,9 @@ import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
 import { ReleaseRunner } from './release-runner.js';
 import { WorkerRegistry } from './worker-registry.js';
 
+const STOP_SWEEP_MS = 250;
+const FETCHER_CLOSE_GRACE_MS = 2_000;
+
 export type ShutdownPhase = 'running' | 'draining' | 'cancelling' | 'stopped';
 
 /** What the coordinator needs of the BullMQ worker; the processor provides it. */
@@ -78,10 +81,19 @@ export class ShutdownCoordinator implements BeforeApplicationShutdown {
       this.currentPhase = 'cancelling';
       const reason = `worker ${this.config.workerId} shut down before the release finished (drain deadline ${this.config.drainTimeoutMs} ms)`;
       this.logger.warn(`drain deadline: interrupting ${this.runner.inFlightIds.length} release(s)`);
-      this.runner.stopAll({ kind: 'interrupt', reason });
-      // SIGINT now, SIGKILL after CANCEL_GRACE_MS; then the runner writes `interrupted`.
-      await this.runner.whenIdle();
-      await Promise.race([this.fetchersClosed, new Promise((r) => setTimeout(r, 2_000).unref())]);
+      const request = { kind: 'interrupt', reason } as const;
+      // SIGINT now, SIGKILL after CANCEL_GRACE_MS; then the runner writes `interrupted`. Repeated, so a
+      // release fetched just before the drain that registers only now is stopped as well.
+      this.runner.stopAll(request);
+      const sweep = setInterval(() => this.runner.stopAll(request), STOP_SWEEP_MS);
+      try {
+        await this.runner.whenIdle();
+        // Worker.close() never times out (a wedged Redis); the releases are what matters.
+        await Promise.race([this.fetchersClosed, new Promise((r) => setTimeout(r, FETCHER_CLOSE_GRACE_MS).unref())]);
+        await this.runner.whenIdle();
+      } finally {
+        clearInterval(sweep);
+      }
     }
     this.currentPhase = 'stopped';
     this.logger.log(`drained in ${Date.now() - this.drainStartedAt} ms`);
