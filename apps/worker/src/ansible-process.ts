@@ -11,7 +11,8 @@ export interface AnsibleProcessOptions {
   bin: string;
   argv: string[];
   cwd: string;
-  onLine: (line: string) => void;
+  /** May return a promise to pause reading (backpressure) until it settles. */
+  onLine: (line: string) => Promise<void> | null | void;
 }
 
 function spawnAnsible(options: AnsibleProcessOptions) {
@@ -55,9 +56,12 @@ export class AnsibleProcess {
     this.killTimer.unref();
   }
 
-  private async pump(onLine: (line: string) => void): Promise<ProcessExit> {
+  private async pump(onLine: AnsibleProcessOptions['onLine']): Promise<ProcessExit> {
     try {
-      for await (const line of this.child.iterable({ from: 'all' })) onLine(line);
+      for await (const line of this.child.iterable({ from: 'all' })) {
+        const pause = onLine(line);
+        if (pause) await pause;
+      }
     } catch {
       // The iterable rejects when the process fails to spawn; the result below says why.
     }

@@ -138,3 +138,39 @@ describe('ReleaseLogSink', () => {
     expect(sink.takeUnstored()).toEqual({ firstSeq: 6, lines: numbered(6, 8) });
   });
 });
+
+describe('ReleaseLogSink backpressure', () => {
+  it('holds the reader back while the DB is slower than the output, and stores every line of a burst', async () => {
+    const stored: number[] = [];
+    let inFlight = 0;
+    const sink = new ReleaseLogSink(
+      1,
+      {
+        // A DB that answers, but slowly: each batch takes a few milliseconds.
+        store: async (firstSeq, lines) => {
+          await new Promise((r) => setTimeout(r, 3));
+          for (let i = 0; i < lines.length; i++) stored.push(firstSeq + i);
+        },
+        announce: () => undefined,
+      },
+      5_000, // the bound for outages; a healthy-but-slow DB must never hit it
+    );
+    let paused = 0;
+    let mostUnstored = 0;
+    for (let i = 1; i <= 30_000; i++) {
+      sink.push(`line ${i}`);
+      inFlight = i - stored.length;
+      mostUnstored = Math.max(mostUnstored, inFlight);
+      const wait = sink.roomForMore();
+      if (wait) {
+        paused++;
+        await wait;
+      }
+    }
+    await sink.drain();
+    expect(paused).toBeGreaterThan(0);
+    // Reading paused near half the bound (plus one batch in flight), so nothing was dropped.
+    expect(mostUnstored).toBeLessThan(5_000);
+    expect(stored).toEqual(Array.from({ length: 30_000 }, (_, i) => i + 1));
+  });
+});

@@ -12,13 +12,19 @@ const MAX_BATCH_BYTES = 512 * 1024;
 const MAX_LINE_CHARS = 64 * 1024;
 /** How long lines may sit before a flush: small enough for a live log, large enough to batch a flood. */
 const FLUSH_DELAY_MS = 15;
+/** Past this many unstored lines, reading from ansible pauses until the DB catches up (backpressure). */
+const BACKPRESSURE_LINES = 10_000;
+/** A store slower than this counts as "the DB is away": ansible is no longer held back, lines buffer. */
+const SLOW_STORE_MS = 2_000;
 
 /**
  * Numbers one release's output lines and stores them in order, in batches, exactly once.
  * A batch gets its sequence numbers when it is cut and keeps them through every retry, so a batch
  * retried after a lost connection lands on the same primary key and is not stored twice.
- * While the DB is away, lines wait in memory up to `maxBufferedLines`; past that the oldest waiting
- * lines are replaced by one "N lines dropped" marker, so memory stays bounded and the loss is visible.
+ * While the DB keeps up but is slower than ansible prints (a burst), reading pauses (backpressure), so a
+ * million-line release is stored whole. While the DB is away, the release runs on: lines wait in memory up
+ * to `maxBufferedLines`; past that the oldest waiting lines are replaced by one "N lines dropped" marker,
+ * so memory stays bounded and the loss is visible.
  */
 export class ReleaseLogSink {
   private readonly logger = new Logger('ReleaseLogSink');
@@ -29,6 +35,8 @@ export class ReleaseLogSink {
   private timer: NodeJS.Timeout | null = null;
   private stuckSince: number | null = null;
   private closing = false;
+  private storeStartedAt: number | null = null;
+  private roomWaiters: (() => void)[] = [];
 
   constructor(
     private readonly releaseId: number,
@@ -49,6 +57,30 @@ export class ReleaseLogSink {
         this.startFlush();
       }, this.pending.length >= MAX_BATCH_LINES ? 0 : FLUSH_DELAY_MS);
     }
+  }
+
+  /**
+   * Resolves when the caller may read more output: at once (null) unless many lines wait while the DB
+   * is answering; never holds ansible back longer than SLOW_STORE_MS per store, so a DB outage cannot
+   * stall the release.
+   */
+  roomForMore(): Promise<void> | null {
+    const backpressureAt = Math.min(BACKPRESSURE_LINES, Math.floor(this.maxBufferedLines / 2));
+    if (this.pending.length < backpressureAt) return null;
+    if (this.storeStartedAt !== null && Date.now() - this.storeStartedAt > SLOW_STORE_MS) return null;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, SLOW_STORE_MS);
+      this.roomWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    }).then(() => this.roomForMore() ?? undefined);
+  }
+
+  private wakeRoomWaiters(): void {
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   /**
@@ -116,13 +148,18 @@ export class ReleaseLogSink {
   private async storeUntilDone(firstSeq: number, lines: string[]): Promise<void> {
     for (;;) {
       try {
+        this.storeStartedAt = Date.now();
         await this.target.store(firstSeq, lines);
+        this.storeStartedAt = null;
+        this.wakeRoomWaiters();
         if (this.stuckSince !== null) {
           this.logger.log({ releaseId: this.releaseId, msg: `release ${this.releaseId}: log writes resumed after ${Date.now() - this.stuckSince} ms` });
           this.stuckSince = null;
         }
         return;
       } catch (error) {
+        this.storeStartedAt = null;
+        this.wakeRoomWaiters();
         if (error instanceof RetryBudgetExhaustedError && this.closing) throw error;
         if (!(error instanceof RetryBudgetExhaustedError)) {
           // Not a connection problem (e.g. the row is gone): retrying cannot help; say so and move on.

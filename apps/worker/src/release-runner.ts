@@ -154,6 +154,7 @@ export class ReleaseRunner {
         onLine: (line) => {
           sink.push(line);
           recap.push(line);
+          return sink.roomForMore();
         },
       });
       entry.process = child;
