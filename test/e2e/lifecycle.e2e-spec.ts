@@ -145,6 +145,22 @@ describe('release lifecycle', () => {
     });
   });
 
+  describe('a log longer than one page', () => {
+    it('is stored whole and served whole, also as a download', async () => {
+      if (workers.length === 0) workers.push(await startWorker(env.env));
+      const created = await client.createRelease({ template: 'log-flood', extraVars: { lines: 45_000 } });
+      const done = await client.waitForRelease(created.id, ['succeeded', 'failed'], 120_000);
+      expect(done.status).toBe('succeeded');
+      const log = await client.log(created.id);
+      expect(countLines(log)).toBe(done.logLines);
+      expect(log).toMatch(/line 1\b/);
+      expect(log).toContain('line 45000');
+      const download = await client.request('GET', `/api/v1/releases/${created.id}/log?download=1`);
+      expect(download.headers.get('content-disposition')).toContain(`release-${created.id}.log`);
+      expect(download.text).toBe(log);
+    });
+  });
+
   describe('with two workers', () => {
     beforeAll(async () => {
       await Promise.all(workers.map((w) => w.stop()));

@@ -38,4 +38,9 @@ export class LogQuery {
   @IsInt()
   @Min(0)
   after: number = 0;
+
+  @ApiPropertyOptional({ description: '1 to get the log as a file (Content-Disposition: attachment)' })
+  @IsOptional()
+  @IsIn(['0', '1'])
+  download?: '0' | '1';
 }

@@ -7,13 +7,15 @@ import { AuditService } from '../audit/audit.service.js';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators.js';
 import type { Principal } from '../auth/principal.js';
 import { idParam } from '../common/id-param.pipe.js';
+import { Streaming } from '../common/request-timeout.interceptor.js';
 import { CreateReleaseDto } from './create-release.dto.js';
 import { IdempotentLaunch, checkIdempotencyKey } from './idempotent-launch.js';
 import { ListReleasesQuery, LogQuery } from './list-releases.query.js';
 import { toReleaseView } from './release.view.js';
 import { ReleasesService } from './releases.service.js';
 
-const MAX_LOG_LINES_PER_READ = 200_000;
+/** The log is read and sent in pages, so a million-line log streams in bounded memory. */
+const LOG_PAGE_LINES = 20_000;
 
 @ApiTags('releases')
 @ApiBearerAuth()
@@ -82,12 +84,21 @@ export class ReleasesController {
 
   @Get(':id/log')
   @Roles('viewer')
-  @Header('Content-Type', 'text/plain; charset=utf-8')
-  @ApiOperation({ summary: 'The log as text; ?after=<seq> for the lines after one already read' })
-  async log(@Param('id', idParam) id: number, @Query() query: LogQuery): Promise<string> {
+  @Streaming()
+  @ApiOperation({ summary: 'The whole log as text; ?after=<seq> for the lines after one already read; ?download=1 as a file' })
+  async log(@Param('id', idParam) id: number, @Query() query: LogQuery, @Res() res: Response): Promise<void> {
     const release = await this.releases.get(id);
-    const lines = await this.store.readLog(release.id, query.after, MAX_LOG_LINES_PER_READ);
-    return lines.map((l) => `${l.text}\n`).join('');
+    let after = query.after;
+    let lines = await this.store.readLog(release.id, after, LOG_PAGE_LINES);
+    res.status(200).type('text/plain; charset=utf-8');
+    if (query.download === '1') res.attachment(`release-${release.id}.log`);
+    while (lines.length > 0) {
+      const chunk = lines.map((l) => `${l.text}\n`).join('');
+      after = lines[lines.length - 1]!.seq;
+      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+      lines = lines.length < LOG_PAGE_LINES ? [] : await this.store.readLog(release.id, after, LOG_PAGE_LINES);
+    }
+    res.end();
   }
 
   @Post(':id/cancel')
