@@ -5,24 +5,31 @@ import { Stack } from '../lib/stack.js';
 import { distribution, nowMs, round } from '../lib/stats.js';
 
 /**
- * The launch split into stages, p50 of each: POST answered → release marked running (the worker's
- * conditional UPDATE, DB started_at) → ansible process spawned (the worker's log line with the pid, 1 ms
- * resolution) → the stub's first instruction.
+ * The launch split into stages, p50 of each: POST answered → the worker sends its conditional "running"
+ * UPDATE (DB started_at is taken just before) → committed (its "started" log line) → ansible process spawned
+ * (its log line with the pid) → the stub's first instruction. Log lines have 1 ms resolution.
  */
 async function launchStages(stack: Stack, launches: { id: number; answeredAt: number; stampedAt: number }[]): Promise<string> {
   const rows = await stack.query<{ id: number; started_at: Date }>('SELECT id, started_at FROM releases WHERE id IN (?)', [launches.map((l) => l.id)]);
   const startedAt = new Map(rows.map((r) => [Number(r.id), new Date(r.started_at).getTime()]));
+  const workerLines = stack.workers.flatMap((w) => w.jsonLines());
+  const committedAt = new Map(
+    workerLines.filter((l) => / started \(/.test(String(l.msg))).map((l) => [Number(l.releaseId), new Date(String(l.time)).getTime()]),
+  );
   const spawnedAt = new Map(
-    stack.workers
-      .flatMap((w) => w.jsonLines())
+    workerLines
       .filter((l) => typeof l.ansiblePid === 'number')
       .map((l) => [Number(l.releaseId), new Date(String(l.time)).getTime()]),
   );
   const stage = (f: (l: (typeof launches)[number]) => number) => round(distribution(launches.map(f).filter(Number.isFinite)).p50, 1);
   const running = stage((l) => (startedAt.get(l.id) ?? Number.NaN) - l.answeredAt);
-  const spawned = stage((l) => (spawnedAt.get(l.id) ?? Number.NaN) - (startedAt.get(l.id) ?? Number.NaN));
+  const committed = stage((l) => (committedAt.get(l.id) ?? Number.NaN) - (startedAt.get(l.id) ?? Number.NaN));
+  const spawned = stage((l) => (spawnedAt.get(l.id) ?? Number.NaN) - (committedAt.get(l.id) ?? Number.NaN));
   const first = stage((l) => l.stampedAt - (spawnedAt.get(l.id) ?? Number.NaN));
-  return `POST answered → marked running ${running} ms; marked running → process spawned ${spawned} ms; spawned → stub's first instruction ${first} ms`;
+  return (
+    `POST answered → "running" UPDATE sent ${running} ms; UPDATE committed ("started" log line) ${committed} ms; ` +
+    `→ process spawned (pid log line) ${spawned} ms; → stub's first instruction ${first} ms`
+  );
 }
 
 export interface LaunchOptions {
