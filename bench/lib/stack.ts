@@ -55,7 +55,7 @@ export class Stack {
     try {
       const api = await startApi({ ...base, ...options.apiEnv });
       // BENCH_PROFILE_DIR=/some/dir: every worker writes a V8 CPU profile there when it exits (where the time goes).
-      const profile = process.env.BENCH_PROFILE_DIR ? { NODE_OPTIONS: `--require ${join(REPO_ROOT, 'bench/cpu-profile.cjs')}` } : {};
+      const profile: Record<string, string> = process.env.BENCH_PROFILE_DIR ? { NODE_OPTIONS: `--require ${join(REPO_ROOT, 'bench/cpu-profile.cjs')}` } : {};
       const workerEnv = { ...base, ANSIBLE_PLAYBOOK_BIN: STUB_BIN, ...profile, ...options.workerEnv };
       const workers = await Promise.all(Array.from({ length: options.workers }, () => startWorker(workerEnv)));
       return new Stack(env, api, workers, new ApiClient(api.url, env.bootstrapToken), workerEnv);
