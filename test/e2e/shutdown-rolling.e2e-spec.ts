@@ -24,7 +24,7 @@ describe('rolling restart of the workers', () => {
   });
 
   afterEach(({ task }) => {
-    if (task.result?.state === 'fail') console.error(suite.supervisor.allLogs());
+    if (task.result?.state === 'fail') console.error(suite.supervisor.allLogs(200_000));
   });
 
   function rollingRestart(): Promise<{ code: number; output: string }> {
@@ -74,7 +74,12 @@ describe('rolling restart of the workers', () => {
     const releases = results as ReleaseJson[];
     const done = await Promise.all(releases.map((r) => suite.client.waitForRelease(r.id, FINAL, 120_000)));
     const late = done
-      .map((r) => ({ id: r.id, waitedMs: new Date(r.startedAt!).getTime() - new Date(r.createdAt as string).getTime() }))
+      .map((r) => ({
+        id: r.id,
+        createdAt: r.createdAt,
+        workerId: r.workerId,
+        waitedMs: new Date(r.startedAt!).getTime() - new Date(r.createdAt as string).getTime(),
+      }))
       .filter((r) => r.waitedMs > 2_000);
     expect(late).toEqual([]);
     expect(done.filter((r) => r.status !== 'succeeded').map((r) => `${r.id} ${r.status} ${r.reason}`)).toEqual([]);

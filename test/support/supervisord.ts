@@ -107,11 +107,11 @@ export class Supervisord {
       .join('\n');
   }
 
-  /** Every program log, for failure messages. */
-  allLogs(): string {
+  /** Every program log (the last `tailChars` of each), for failure messages. */
+  allLogs(tailChars = 6_000): string {
     return readdirSync(this.runDir)
       .filter((file) => file.endsWith('.log'))
-      .map((file) => `--- ${file} ---\n${readFileSync(join(this.runDir, file), 'utf8').slice(-6_000)}`)
+      .map((file) => `--- ${file} ---\n${readFileSync(join(this.runDir, file), 'utf8').slice(-tailChars)}`)
       .join('\n');
   }
 
