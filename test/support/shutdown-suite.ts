@@ -64,30 +64,43 @@ export async function startShutdownSuite(
   // The API's admin token for this suite (the workers ignore it).
   env.env.SLIPWAY_BOOTSTRAP_TOKEN = randomBytes(24).toString('hex');
   Object.assign(env.env, options.env);
-  const api = await startApi(env.env);
+  const api = await startApi(env.env).catch(async (error: unknown) => {
+    await env.cleanup();
+    throw error;
+  });
   const stalledJobs: string[] = [];
   const queueEvents = new QueueEvents(RELEASES_QUEUE, { connection: { url: env.redisUrl }, prefix: env.queuePrefix });
   queueEvents.on('stalled', ({ jobId }) => stalledJobs.push(jobId));
-  await queueEvents.waitUntilReady();
-  const supervisor = await Supervisord.start({ env: env.env, settings: options.settings, without: ['program:slipway-api'] });
+  let supervisor: Supervisord | undefined;
   try {
+    await queueEvents.waitUntilReady();
+    supervisor = await Supervisord.start({ env: env.env, settings: options.settings, without: ['program:slipway-api'] });
     await Promise.all([supervisor.waitWorkerReady(0), supervisor.waitWorkerReady(1)]);
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n${supervisor.allLogs()}`);
+    // Nothing of a half-started suite may outlive it (afterAll never sees the suite object).
+    const logs = supervisor?.allLogs() ?? '';
+    await supervisor?.shutdown().catch(() => undefined);
+    supervisor?.removeFiles();
+    await queueEvents.close().catch(() => undefined);
+    await api.stop();
+    rmSync(catalogDir, { recursive: true, force: true });
+    await env.cleanup();
+    throw new Error(`${(error as Error).message}\n${logs}`);
   }
+  const started = supervisor;
   return {
     env,
     api,
     client: new ApiClient(api.url, env.env.SLIPWAY_BOOTSTRAP_TOKEN),
-    supervisor,
+    supervisor: started,
     stalledJobs,
     leftoverAnsible: () =>
       processesWithEnv('SLIPWAY_QUEUE_PREFIX', env.queuePrefix).filter((p) => p.command.includes('ansible-playbook')),
     async close() {
-      await supervisor.shutdown().catch(() => undefined);
+      await started.shutdown().catch(() => undefined);
       await queueEvents.close().catch(() => undefined);
       await api.stop();
-      supervisor.removeFiles();
+      started.removeFiles();
       rmSync(catalogDir, { recursive: true, force: true });
       await env.cleanup();
     },

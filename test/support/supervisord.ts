@@ -70,7 +70,11 @@ export class Supervisord {
         return (await supervisor.ctl('pid')).code === 0;
       },
       { timeoutMs: 20_000 },
-    );
+    ).catch((error: unknown) => {
+      child.kill('SIGKILL');
+      supervisor.removeFiles();
+      throw error;
+    });
     return supervisor;
   }
 
