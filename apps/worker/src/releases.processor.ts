@@ -38,6 +38,8 @@ export class ReleasesProcessor extends WorkerHost implements OnApplicationBootst
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.workerConcurrency;
     this.shutdown.attachFetcher({ close: () => this.worker.close() });
+    // A signal during start-up: never begin fetching (the coordinator has closed the worker already).
+    if (this.shutdown.draining) return;
     void this.worker.run();
   }
 

@@ -89,6 +89,20 @@ describe('ShutdownCoordinator', () => {
     expect(shutdown.phase).toBe('stopped');
   });
 
+  it('a signal during start-up closes the fetcher as soon as it is attached', async () => {
+    const { runner, stops } = fakeRunner([]);
+    const config = { drainTimeoutMs: 60_000, workerId: 'host:1' } as SlipwayConfig;
+    const registry = { setState: async () => undefined };
+    const shutdown = new ShutdownCoordinator(runner as unknown as ReleaseRunner, registry as unknown as WorkerRegistry, config);
+    shutdown.beginDrain('SIGTERM');
+    const fetcher = { close: vi.fn(async () => undefined) };
+    shutdown.attachFetcher(fetcher);
+    expect(fetcher.close).toHaveBeenCalledTimes(1);
+    await shutdown.beforeApplicationShutdown('SIGTERM');
+    expect(shutdown.phase).toBe('stopped');
+    expect(stops).toEqual([]);
+  });
+
   it('an idle worker stops at once', async () => {
     const { shutdown } = coordinator([], 600_000);
     shutdown.beginDrain('SIGTERM');

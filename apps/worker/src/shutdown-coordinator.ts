@@ -44,6 +44,8 @@ export class ShutdownCoordinator implements BeforeApplicationShutdown {
 
   attachFetcher(fetcher: JobFetcher): void {
     this.fetcher = fetcher;
+    // The signal came while the app was still starting: close the fetcher before it ever runs.
+    if (this.draining) this.fetchersClosed = fetcher.close();
   }
 
   /** First SIGTERM/SIGINT: stop fetching at once; announce `draining`. */
