@@ -15,8 +15,8 @@ describe('rolling restart of the workers', () => {
 
   beforeAll(async () => {
     // Slots to spare: while one worker drains, the other alone takes the whole stream (a 1 s deploy-sim
-    // takes 2-3 s with ansible's start-up, longer on a busy machine, so several run at once).
-    suite = await startShutdownSuite('rolling', { env: { WORKER_CONCURRENCY: '6' } });
+    // takes 2-3 s with ansible's start-up, 10 s and more on a busy machine, so many run at once).
+    suite = await startShutdownSuite('rolling', { env: { WORKER_CONCURRENCY: '10' } });
   });
 
   afterAll(async () => {
