@@ -1,12 +1,13 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 import { AUDIT_ACTIONS, type AuditAction } from '@slipway/db';
 import { Roles } from '../auth/auth.decorators.js';
 import { AuditService } from './audit.service.js';
+import { PageQuery } from '../common/page.query.js';
 
-export class AuditQueryDto {
+export class AuditQueryDto extends PageQuery {
   @ApiPropertyOptional({ description: 'Token name that did it' })
   @IsOptional()
   @IsString()
@@ -29,21 +30,6 @@ export class AuditQueryDto {
   @IsInt()
   @Min(1)
   targetId?: number;
-
-  @ApiPropertyOptional({ default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  page: number = 1;
-
-  @ApiPropertyOptional({ default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  pageSize: number = 50;
 }
 
 @ApiTags('audit')

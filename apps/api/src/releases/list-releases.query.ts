@@ -1,9 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 import { RELEASE_STATUSES, type ReleaseStatus } from '@slipway/db';
+import { PageQuery } from '../common/page.query.js';
 
-export class ListReleasesQuery {
+export class ListReleasesQuery extends PageQuery {
   @ApiPropertyOptional({ enum: RELEASE_STATUSES })
   @IsOptional()
   @IsIn(RELEASE_STATUSES)
@@ -14,21 +15,6 @@ export class ListReleasesQuery {
   @IsString()
   @MaxLength(128)
   template?: string;
-
-  @ApiPropertyOptional({ default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  page: number = 1;
-
-  @ApiPropertyOptional({ default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  pageSize: number = 50;
 }
 
 export class LogQuery {
