@@ -2,6 +2,7 @@
 // `npm start`: build if the sources are newer than the bundles, then run the API and one worker in the
 // foreground. Ctrl-C (or SIGTERM) goes to both; the worker drains its releases before exiting.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -24,6 +25,14 @@ if (built < sources) {
   console.log('slipway: building…');
   const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
+}
+
+// Every /api/v1 route needs a token. For this local run, make an admin token unless one was given, and
+// show it once here (like a notebook server's login token), so the dashboard and curl work at once.
+if (!process.env.SLIPWAY_BOOTSTRAP_TOKEN) {
+  process.env.SLIPWAY_BOOTSTRAP_TOKEN = randomBytes(24).toString('base64url');
+  console.log(`slipway: admin token for this run: ${process.env.SLIPWAY_BOOTSTRAP_TOKEN}`);
+  console.log('slipway: dashboard on http://127.0.0.1:' + (process.env.PORT ?? '3000') + '/ (sign in with the token above)');
 }
 
 // Create the database and apply migrations before the worker connects to it.

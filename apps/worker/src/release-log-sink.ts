@@ -172,8 +172,9 @@ export class ReleaseLogSink {
     }
   }
 
+  /** Drops a tenth of the bound at once, so a long outage costs one splice per many lines, not per line. */
   private dropOldest(): void {
-    const excess = this.pending.length - this.maxBufferedLines;
+    const excess = this.pending.length - this.maxBufferedLines + Math.ceil(this.maxBufferedLines / 10);
     this.pending.splice(0, excess);
     this.droppedSinceMarker += excess;
   }
