@@ -1,5 +1,5 @@
 import { ReleaseEventTap } from '../lib/event-tap.js';
-import { type BenchResult, gitCommit, machineInfo } from '../lib/report.js';
+import { type BenchResult, runInfo, machineInfo } from '../lib/report.js';
 import { MiB, Stack, sampleRss } from '../lib/stack.js';
 import { nowMs, percentile, round } from '../lib/stats.js';
 
@@ -67,10 +67,7 @@ export async function benchBigLog(options: BigLogOptions): Promise<BenchResult> 
     return {
       bench: 'big-log',
       title: `Big log (${options.lines} lines)`,
-      startedAt: startedAt.toISOString(),
-      durationMs: Date.now() - startedAt.getTime(),
-      machine: { ...machineAtStart, ...(await stack.versions()) },
-      commit: gitCommit(),
+      ...(await runInfo(startedAt, machineAtStart, stack)),
       settings: { ...options },
       figures: [
         {

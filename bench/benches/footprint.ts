@@ -1,6 +1,6 @@
 import { waitFor } from '../../test/support/wait-for.js';
 import { ReleaseEventTap } from '../lib/event-tap.js';
-import { type BenchResult, gitCommit, machineInfo } from '../lib/report.js';
+import { type BenchResult, runInfo, machineInfo } from '../lib/report.js';
 import { MiB, Stack, sampleRss } from '../lib/stack.js';
 import { percentile, round } from '../lib/stats.js';
 
@@ -61,10 +61,7 @@ export async function benchFootprint(options: FootprintOptions): Promise<BenchRe
     return {
       bench: 'footprint',
       title: 'Footprint',
-      startedAt: startedAt.toISOString(),
-      durationMs: Date.now() - startedAt.getTime(),
-      machine: { ...machineAtStart, ...(await stack.versions()) },
-      commit: gitCommit(),
+      ...(await runInfo(startedAt, machineAtStart, stack)),
       settings: { ...options },
       figures: [
         { figure: 'footprint: idle worker RSS', unit: 'MiB', value: round(idle / MiB, 1), target: '≤ 120 MB', met: idle / MiB <= 120 },

@@ -1,6 +1,6 @@
 import { type ServiceProcess, startWorker } from '../../test/support/processes.js';
 import { ReleaseEventTap } from '../lib/event-tap.js';
-import { type BenchResult, gitCommit, machineInfo } from '../lib/report.js';
+import { type BenchResult, runInfo, machineInfo } from '../lib/report.js';
 import { Stack } from '../lib/stack.js';
 import { distribution, nowMs, round } from '../lib/stats.js';
 
@@ -137,10 +137,7 @@ export async function benchLaunch(options: LaunchOptions): Promise<BenchResult> 
     return {
       bench: 'launch',
       title: 'Launch latency',
-      startedAt: startedAt.toISOString(),
-      durationMs: Date.now() - startedAt.getTime(),
-      machine: { ...machineAtStart, ...(await stack.versions()) },
-      commit: gitCommit(),
+      ...(await runInfo(startedAt, machineAtStart, stack)),
       settings: { stubReleases: options.releases, realReleases: options.realReleases, workers: 1 },
       figures,
       distributions,

@@ -1,6 +1,6 @@
 import { type EventSourceMessage, createParser } from 'eventsource-parser';
 import { ReleaseEventTap } from '../lib/event-tap.js';
-import { type BenchResult, gitCommit, machineInfo } from '../lib/report.js';
+import { type BenchResult, runInfo, machineInfo } from '../lib/report.js';
 import { Stack } from '../lib/stack.js';
 import { distribution, nowMs, round } from '../lib/stats.js';
 
@@ -71,10 +71,7 @@ export async function benchLogLag(options: LogLagOptions): Promise<BenchResult> 
     return {
       bench: 'log-lag',
       title: `Log lag (${options.rate} lines/s for ${options.seconds} s)`,
-      startedAt: startedAt.toISOString(),
-      durationMs: Date.now() - startedAt.getTime(),
-      machine: { ...machineAtStart, ...(await stack.versions()) },
-      commit: gitCommit(),
+      ...(await runInfo(startedAt, machineAtStart, stack)),
       settings: { ...options, lines: total },
       figures: [
         {

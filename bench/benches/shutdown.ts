@@ -1,7 +1,7 @@
 import { type ServiceProcess, startWorker } from '../../test/support/processes.js';
 import { waitFor } from '../../test/support/wait-for.js';
 import { ReleaseEventTap } from '../lib/event-tap.js';
-import { type BenchResult, gitCommit, machineInfo } from '../lib/report.js';
+import { type BenchResult, runInfo, machineInfo } from '../lib/report.js';
 import { Stack } from '../lib/stack.js';
 import { distribution, nowMs, round } from '../lib/stats.js';
 
@@ -76,10 +76,7 @@ export async function benchShutdown(options: ShutdownOptions): Promise<BenchResu
     return {
       bench: 'shutdown',
       title: 'Shutdown',
-      startedAt: startedAt.toISOString(),
-      durationMs: Date.now() - startedAt.getTime(),
-      machine: { ...machineAtStart, ...(await stack.versions()) },
-      commit: gitCommit(),
+      ...(await runInfo(startedAt, machineAtStart, stack)),
       settings: { ...options },
       figures: [
         {

@@ -1,5 +1,5 @@
 import { CpuAccount, pidsOf } from '../lib/cpu.js';
-import { type BenchResult, gitCommit, machineInfo } from '../lib/report.js';
+import { type BenchResult, runInfo, machineInfo } from '../lib/report.js';
 import { Stack } from '../lib/stack.js';
 import { distribution, nowMs, percentile, round } from '../lib/stats.js';
 
@@ -84,10 +84,7 @@ export async function benchThroughput(options: ThroughputOptions): Promise<Bench
     return {
       bench: 'throughput',
       title: `Throughput (${options.releases} stub releases, ${options.workers} workers)`,
-      startedAt: startedAt.toISOString(),
-      durationMs: Date.now() - startedAt.getTime(),
-      machine: { ...machineAtStart, ...(await stack.versions()) },
-      commit: gitCommit(),
+      ...(await runInfo(startedAt, machineAtStart, stack)),
       settings: { ...options },
       figures: [
         {

@@ -60,6 +60,20 @@ export function machineInfo(extra: Partial<Omit<MachineInfo, 'loadAverage1m'>> =
   };
 }
 
+/** The fields every bench result shares: when it ran, how long, on what, at which commit. */
+export async function runInfo(
+  startedAt: Date,
+  machineAtStart: MachineInfo,
+  stack: { versions(): Promise<Partial<MachineInfo>> },
+): Promise<Pick<BenchResult, 'startedAt' | 'durationMs' | 'machine' | 'commit'>> {
+  return {
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    machine: { ...machineAtStart, ...(await stack.versions()) },
+    commit: gitCommit(),
+  };
+}
+
 export function gitCommit(): string {
   try {
     const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
