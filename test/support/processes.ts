@@ -53,8 +53,17 @@ export class ServiceProcess {
   }
 }
 
-function startNode(name: string, entry: string, env: Record<string, string>, args: string[] = []): ServiceProcess {
-  const child = spawn(process.execPath, [resolve(REPO_ROOT, entry), ...args], {
+/** The worker's V8 flags, as in its production start command (supervisord/supervisord.conf). */
+export const WORKER_NODE_FLAGS = ['--max-semi-space-size=2'];
+
+function startNode(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  args: string[] = [],
+  nodeFlags: string[] = [],
+): ServiceProcess {
+  const child = spawn(process.execPath, [...nodeFlags, resolve(REPO_ROOT, entry), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -89,7 +98,7 @@ export async function startApi(env: Record<string, string>, timeoutMs = 60_000):
 
 /** Starts the built worker and waits until it says it is ready. */
 export async function startWorker(env: Record<string, string>, timeoutMs = 60_000): Promise<ServiceProcess> {
-  const worker = startNode('worker', 'dist/apps/worker/main.js', env);
+  const worker = startNode('worker', 'dist/apps/worker/main.js', env, [], WORKER_NODE_FLAGS);
   await waitFor(
     'the worker to be ready',
     () => {
