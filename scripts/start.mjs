@@ -19,7 +19,9 @@ function newestSource(dir) {
   return newest;
 }
 
-const built = entries.every(existsSync) ? Math.min(...entries.map((p) => statSync(p).mtimeMs)) : 0;
+// The dashboard's bundle counts too: `npm start` serves it.
+const outputs = [...entries, join(root, 'dist/dashboard/index.html')];
+const built = outputs.every(existsSync) ? Math.min(...outputs.map((p) => statSync(p).mtimeMs)) : 0;
 const sources = Math.max(newestSource(join(root, 'apps')), newestSource(join(root, 'libs')));
 if (built < sources) {
   console.log('slipway: building…');
