@@ -23,6 +23,7 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly logger = new Logger('Housekeeping');
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  private failingSince: number | null = null;
   /** Worker id → when its registry key was first seen missing (see missingForAWholeTtl). */
   private readonly missingSince = new Map<string, number>();
   private readonly keys: ReturnType<typeof slipwayKeys>;
@@ -55,8 +56,14 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
       await this.pendingOutcomes.reconcile();
       await this.reapLostWorkers();
       await this.requeueLostJobs();
+      if (this.failingSince !== null) {
+        this.logger.log(`housekeeping back after ${Date.now() - this.failingSince} ms`);
+        this.failingSince = null;
+      }
     } catch (error) {
-      this.logger.warn(`housekeeping skipped: ${(error as Error).message}`);
+      // Once per outage, not every tick: the connection watchers already say what is down.
+      if (this.failingSince === null) this.logger.warn(`housekeeping skipped until it succeeds again: ${(error as Error).message}`);
+      this.failingSince ??= Date.now();
     } finally {
       this.running = false;
     }
