@@ -56,14 +56,33 @@ class ServerProcess {
   }
 }
 
-export class PrivateMariaDb {
-  private readonly process: ServerProcess;
+/** What both private servers share: stop (and wait for the port to be free) and restart after an outage. */
+abstract class PrivateServer {
+  protected abstract readonly process: ServerProcess;
+
+  abstract start(): Promise<void>;
+
+  stop(): Promise<void> {
+    return this.process.stop();
+  }
+
+  async restart(downMs = 0): Promise<void> {
+    await this.stop();
+    // The outage itself is what is under test, so its length is a plain wait, not a synchronisation.
+    if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+    await this.start();
+  }
+}
+
+export class PrivateMariaDb extends PrivateServer {
+  protected readonly process: ServerProcess;
 
   private constructor(
     readonly dir: string,
     readonly port: number,
     extraArgs: string[],
   ) {
+    super();
     this.process = new ServerProcess('mariadbd', () => [
       '--no-defaults',
       `--datadir=${join(dir, 'data')}`,
@@ -121,16 +140,6 @@ export class PrivateMariaDb {
     );
   }
 
-  stop(): Promise<void> {
-    return this.process.stop();
-  }
-
-  async restart(downMs = 0): Promise<void> {
-    await this.stop();
-    // The outage itself is what is under test, so its length is a plain wait, not a synchronisation.
-    if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
-    await this.start();
-  }
 
   /** One query on a fresh admin connection (never one of the app's). */
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
@@ -160,13 +169,14 @@ export class PrivateMariaDb {
   }
 }
 
-export class PrivateRedis {
-  private readonly process: ServerProcess;
+export class PrivateRedis extends PrivateServer {
+  protected readonly process: ServerProcess;
 
   private constructor(
     readonly dir: string,
     readonly port: number,
   ) {
+    super();
     // No persistence: a restart loses every key, the harshest Redis restart there is.
     this.process = new ServerProcess('redis-server', () => [
       '--port', String(port),
@@ -204,15 +214,6 @@ export class PrivateRedis {
     );
   }
 
-  stop(): Promise<void> {
-    return this.process.stop();
-  }
-
-  async restart(downMs = 0): Promise<void> {
-    await this.stop();
-    if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
-    await this.start();
-  }
 
   /** Runs commands on a fresh connection of the test's own. */
   async command<T>(use: (redis: Redis) => Promise<T>): Promise<T> {

@@ -1,15 +1,8 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { HostRecap } from '@slipway/ansible';
 
-/** Per-host PLAY RECAP counts, as ansible prints them at the end of a run. */
-export interface HostRecapCounts {
-  ok: number;
-  changed: number;
-  unreachable: number;
-  failed: number;
-  skipped: number;
-  rescued: number;
-  ignored: number;
-}
+/** Per-host PLAY RECAP counts as stored: exactly what the recap parser produces. */
+export type HostRecapCounts = HostRecap;
 
 export const RELEASE_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
 export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
