@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.js';
-import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
+import { type RunningApi, type ServiceProcess, descendantsOf, startApi, startWorker } from '../support/processes.js';
 import { type TestEnv, createTestEnv, queryDb } from '../support/test-env.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -135,6 +135,10 @@ describe('release lifecycle', () => {
         },
         { timeoutMs: 30_000, intervalMs: 100 },
       );
+      // ansible-playbook and everything it forked run below the worker's priority (ANSIBLE_NICE, 10).
+      const playbookProcesses = descendantsOf(workers[0]!.pid);
+      expect(playbookProcesses.some((p) => p.command.includes('ansible-playbook')), JSON.stringify(playbookProcesses)).toBe(true);
+      expect(playbookProcesses.filter((p) => p.nice !== 10)).toEqual([]);
       const done = await client.waitForRelease(created.id, ['succeeded', 'failed']);
       expect(done.status).toBe('succeeded');
       // The rest of the log, read with ?after=, continues exactly where the mid-run read stopped.

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { REPO_ROOT, freePort } from './test-env.js';
 import { waitFor } from './wait-for.js';
@@ -117,4 +118,34 @@ export async function startWorker(env: Record<string, string>, timeoutMs = 60_00
 export function runNode(entry: string, env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; output: string }> {
   const process = startNode(entry, entry, env, args);
   return process.exited.then(({ code }) => ({ code, output: process.output }));
+}
+
+/** Every live process below `rootPid` (children, grandchildren, …) with its niceness, read from /proc. */
+export function descendantsOf(rootPid: number): { pid: number; nice: number; command: string }[] {
+  const all: { pid: number; ppid: number; nice: number; command: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // "pid (comm) state ppid … nice …": comm may hold spaces, so count fields after its closing paren.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      all.push({ pid: Number(entry), ppid: Number(fields[1]), nice: Number(fields[16]), command });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const below = new Set([rootPid]);
+  const found: { pid: number; nice: number; command: string }[] = [];
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of all) {
+      if (below.has(p.ppid) && !below.has(p.pid)) {
+        below.add(p.pid);
+        found.push({ pid: p.pid, nice: p.nice, command: p.command });
+        grew = true;
+      }
+    }
+  }
+  return found;
 }

@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { execa } from 'execa';
 
 export interface ProcessExit {
@@ -11,6 +12,8 @@ export interface AnsibleProcessOptions {
   bin: string;
   argv: string[];
   cwd: string;
+  /** Niceness for the process; 0 leaves it at the worker's. */
+  nice: number;
   /** May return a promise to pause reading (backpressure) until it settles. */
   onLine: (line: string) => Promise<void> | null | void;
 }
@@ -41,11 +44,25 @@ export class AnsibleProcess {
 
   constructor(options: AnsibleProcessOptions) {
     this.child = spawnAnsible(options);
+    this.lowerPriority(options.nice);
     this.exited = this.pump(options.onLine);
   }
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /**
+   * Set straight after spawn: by then the child has exec'd but python is still starting (tens of ms),
+   * so ansible forks its task processes, which inherit the niceness, only afterwards.
+   */
+  private lowerPriority(nice: number): void {
+    if (nice === 0 || this.child.pid === undefined) return;
+    try {
+      setPriority(this.child.pid, nice);
+    } catch {
+      // Already gone (it failed to start or exited at once): nothing left to deprioritise.
+    }
   }
 
   /** SIGINT now, SIGKILL after graceMs if it is still alive. Idempotent. */

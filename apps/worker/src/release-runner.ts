@@ -151,6 +151,7 @@ export class ReleaseRunner {
         bin: this.config.ansiblePlaybookBin,
         argv,
         cwd: this.catalog.projectDir,
+        nice: this.config.ansibleNice,
         onLine: (line) => {
           sink.push(line);
           recap.push(line);

@@ -37,6 +37,9 @@ export const environmentSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   WORKER_CONCURRENCY: int(1, 256).default(2),
   ANSIBLE_PLAYBOOK_BIN: z.string().min(1, 'must not be empty').default('ansible-playbook'),
+  // Playbooks run at this niceness so the worker's own work (starting releases, forwarding log lines,
+  // heartbeats, lock renewal) never queues behind them for CPU; 0 runs them at the worker's priority.
+  ANSIBLE_NICE: int(0, 19).default(10),
   SLIPWAY_WORKER_ID: z.string().regex(/^[A-Za-z0-9_.:@-]{1,120}$/, 'must be 1-120 safe characters').optional(),
   // Worker shutdown (see ARCHITECTURE.md, "Worker shutdown timeline").
   DRAIN_TIMEOUT_MS: int(0, 86_400_000).default(570_000),

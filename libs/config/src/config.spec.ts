@@ -12,6 +12,7 @@ describe('loadConfig', () => {
     expect(config.port).toBe(3000);
     expect(config.workerConcurrency).toBe(2);
     expect(config.ansiblePlaybookBin).toBe('ansible-playbook');
+    expect(config.ansibleNice).toBe(10);
     expect(config.drainTimeoutMs).toBe(570_000);
     expect(config.cancelGraceMs).toBe(20_000);
     expect(config.database.maxIdle).toBeLessThan(config.database.poolSize);
@@ -29,6 +30,7 @@ describe('loadConfig', () => {
     ['REDIS_URL', 'not a url', 'REDIS_URL must be a URL'],
     ['SLIPWAY_QUEUE_PREFIX', 'has space', 'SLIPWAY_QUEUE_PREFIX must be'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL'],
+    ['ANSIBLE_NICE', '20', 'ANSIBLE_NICE must be at most 19'],
   ])('%s=%s is refused with one line naming it', (name, value, expected) => {
     let error: unknown;
     try {

@@ -22,6 +22,8 @@ export interface SlipwayConfig {
   host: string;
   workerConcurrency: number;
   ansiblePlaybookBin: string;
+  /** Niceness added to every ansible-playbook process (and so to everything it forks). */
+  ansibleNice: number;
   workerId: string;
   drainTimeoutMs: number;
   cancelGraceMs: number;
@@ -79,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     host: e.HOST,
     workerConcurrency: e.WORKER_CONCURRENCY,
     ansiblePlaybookBin: e.ANSIBLE_PLAYBOOK_BIN,
+    ansibleNice: e.ANSIBLE_NICE,
     workerId: e.SLIPWAY_WORKER_ID ?? `${hostname()}:${process.pid}`,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     cancelGraceMs: e.CANCEL_GRACE_MS,
