@@ -45,8 +45,8 @@ const children = [
   // Own process groups: Ctrl-C reaches only this script, which passes one signal to each child, so the
   // worker drains (a second Ctrl-C escalates) and ansible never sees the terminal's SIGINT.
   spawn(process.execPath, [entries[0]], { cwd: root, stdio: 'inherit', detached: true }),
-  // The worker's V8 flag is the one supervisord uses (see supervisord/supervisord.conf).
-  spawn(process.execPath, ['--max-semi-space-size=2', entries[1]], { cwd: root, stdio: 'inherit', detached: true }),
+  // The worker's V8 flags are the ones supervisord uses (see supervisord/supervisord.conf).
+  spawn(process.execPath, ['--max-semi-space-size=2', '--single-threaded', '--optimize-for-size', entries[1]], { cwd: root, stdio: 'inherit', detached: true }),
 ];
 let exitCode = 0;
 let running = children.length;

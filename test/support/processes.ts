@@ -55,7 +55,7 @@ export class ServiceProcess {
 }
 
 /** The worker's V8 flags, as in its production start command (supervisord/supervisord.conf). */
-export const WORKER_NODE_FLAGS = ['--max-semi-space-size=2'];
+export const WORKER_NODE_FLAGS = ['--max-semi-space-size=2', '--single-threaded', '--optimize-for-size'];
 
 function startNode(
   name: string,
