@@ -44,6 +44,11 @@ class ServerProcess {
     this.child = child;
   }
 
+  /** SIGSTOP / SIGCONT: the server keeps its connections open but answers nothing (a hung server). */
+  signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
+    this.child?.kill(signal);
+  }
+
   /** SIGTERM (a clean shutdown, as an ops restart does), SIGKILL if it takes too long. */
   async stop(): Promise<void> {
     const child = this.child;
@@ -61,6 +66,15 @@ abstract class PrivateServer {
   protected abstract readonly process: ServerProcess;
 
   abstract start(): Promise<void>;
+
+  /** Hangs the server: connections stay open, nothing is answered until thaw(). */
+  freeze(): void {
+    this.process.signal('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.process.signal('SIGCONT');
+  }
 
   stop(): Promise<void> {
     return this.process.stop();

@@ -50,16 +50,22 @@ export interface LogLine {
 export class ReleaseStore {
   constructor(private readonly uow: UnitOfWork) {}
 
-  create(input: NewRelease): Promise<ReleaseEntity> {
-    return this.uow.run('create release', (ds) => {
-      const row = ds.getRepository(ReleaseEntity).create({
-        ...input,
-        status: 'queued',
-        createdAt: new Date(),
-        logLines: 0,
-      });
-      return ds.getRepository(ReleaseEntity).save(row);
-    });
+  /**
+   * Inserts the release. With `idempotencyKeyId`, the claimed key gets the release id in the same
+   * transaction: an API that dies right after the insert leaves the key pointing at its release (a retry
+   * replays it) rather than an empty claim a retry would take over with a second release.
+   */
+  create(input: NewRelease, idempotencyKeyId?: number): Promise<ReleaseEntity> {
+    return this.uow.run('create release', (ds) =>
+      ds.transaction(async (em: EntityManager) => {
+        const repository = em.getRepository(ReleaseEntity);
+        const release = await repository.save(repository.create({ ...input, status: 'queued', createdAt: new Date(), logLines: 0 }));
+        if (idempotencyKeyId !== undefined) {
+          await em.query('UPDATE idempotency_keys SET release_id = ? WHERE id = ?', [release.id, idempotencyKeyId]);
+        }
+        return release;
+      }),
+    );
   }
 
   /** Compensation when the job could not be queued: the release must not exist without its job. */

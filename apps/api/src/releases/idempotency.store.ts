@@ -34,12 +34,6 @@ export class IdempotencyStore {
     );
   }
 
-  async attach(id: number, releaseId: number): Promise<void> {
-    await this.uow.run('attach release to idempotency key', (ds) =>
-      ds.query('UPDATE idempotency_keys SET release_id = ? WHERE id = ?', [releaseId, id]),
-    );
-  }
-
   /** Frees a key whose request failed (bad input, queue down), so a retry can use it. */
   async remove(id: number): Promise<void> {
     await this.uow.run('free idempotency key', (ds) => ds.query('DELETE FROM idempotency_keys WHERE id = ?', [id]));

@@ -39,7 +39,8 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * `POST /releases` with an Idempotency-Key: the key is claimed (unique insert) before the release is
- * created and gets the release id once row and job both exist. Keys are scoped to the caller (token
+ * created, and gets the release id in the transaction that inserts the release row (the job follows; if
+ * it cannot be added, the row is deleted and the key with it, by the foreign key's cascade). Keys are scoped to the caller (token
  * name), so two pipelines cannot collide by choosing the same key.
  */
 @Injectable()
@@ -53,7 +54,8 @@ export class IdempotentLaunch {
     scope: string,
     key: string,
     body: unknown,
-    create: () => Promise<ReleaseEntity>,
+    /** Creates the release and attaches it to the claimed key (by id) in the same transaction. */
+    create: (idempotencyKeyId: number) => Promise<ReleaseEntity>,
   ): Promise<{ release: ReleaseEntity; replayed: boolean }> {
     const requestHash = sha256Hex(canonicalJson(body));
     const giveUpAt = Date.now() + WAIT_FOR_FIRST_MS;
@@ -64,9 +66,7 @@ export class IdempotentLaunch {
         // Separate from the claim: a retry of the claim after a failed purge would find its own row.
         this.keys.purgeExpired(new Date(now - IDEMPOTENCY_WINDOW_MS)).catch(() => undefined);
         try {
-          const release = await create();
-          await this.keys.attach(claim.id, release.id);
-          return { release, replayed: false };
+          return { release: await create(claim.id), replayed: false };
         } catch (error) {
           await this.keys.remove(claim.id).catch(() => undefined);
           throw error;

@@ -47,8 +47,8 @@ export class ReleasesController {
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) response: Response,
   ) {
-    const create = async () => {
-      const release = await this.releases.create(body, principal.name);
+    const create = async (idempotencyKeyId?: number) => {
+      const release = await this.releases.create(body, principal.name, { idempotencyKeyId });
       await this.audit.record(principal.name, 'release.create', { type: 'release', id: release.id }, {
         template: release.template,
         inventory: release.inventory,

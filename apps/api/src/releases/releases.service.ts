@@ -35,7 +35,11 @@ export class ReleasesService {
    * Validates against the catalog, then writes the row and the job: both or neither. The row goes first
    * (a worker must always find it); if the job cannot be added, the row is deleted again before answering.
    */
-  async create(input: CreateReleaseDto, requestedBy: string, rerunOf: number | null = null): Promise<ReleaseEntity> {
+  async create(
+    input: CreateReleaseDto,
+    requestedBy: string,
+    options: { rerunOf?: number; idempotencyKeyId?: number } = {},
+  ): Promise<ReleaseEntity> {
     const errors: FieldError[] = [];
     const template = this.catalog.templates[input.template];
     if (!template) {
@@ -68,8 +72,8 @@ export class ReleasesService {
       lockKey: resolveLockKey(template, inventory),
       requestedBy,
       runAt,
-      rerunOf,
-    });
+      rerunOf: options.rerunOf ?? null,
+    }, options.idempotencyKeyId);
     try {
       await this.queue.enqueue(release.id, runAt);
     } catch (error) {
@@ -126,7 +130,7 @@ export class ReleasesService {
       ...(original.skipTags !== null ? { skipTags: original.skipTags } : {}),
       checkMode: original.checkMode,
     };
-    return this.create(input, by, original.id);
+    return this.create(input, by, { rerunOf: original.id });
   }
 
   private announce(id: number, event: ReleaseEvent): void {
