@@ -132,5 +132,10 @@ describe('Redis resilience (private redis-server)', () => {
       // No stack trace per reconnect attempt (BullMQ's fallback when nobody listens to its errors).
       expect(worker.output).not.toMatch(/^Error: connect ECONNREFUSED/m);
     }
+    // The API's queue connection reports its outage the same way: once lost, once back.
+    const apiMessages = api.jsonLines().map((line) => String(line.msg ?? ''));
+    expect(apiMessages.filter((m) => /^Redis connection releases-queue lost \([A-Za-z_ ]+\); reconnecting$/.test(m)), api.output).toHaveLength(1);
+    expect(apiMessages.filter((m) => /^Redis connection releases-queue back after \d+ ms$/.test(m)), api.output).toHaveLength(1);
+    expect(api.output).not.toMatch(/^Error: connect ECONNREFUSED/m);
   });
 });

@@ -4,7 +4,7 @@ import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { catalogProvider } from '@slipway/ansible';
 import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
-import { RELEASES_QUEUE, redisOptions } from '@slipway/queue';
+import { redisOptions } from '@slipway/queue';
 import { ReleaseStore } from '@slipway/releases';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -13,6 +13,7 @@ import { RequestTimeoutInterceptor } from './common/request-timeout.interceptor.
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { ReleasesQueueModule } from './queue/releases-queue.module.js';
 import { ApiRedis } from './redis/api-redis.js';
 import { HttpDrain } from './shutdown/http-drain.js';
 import { IdempotencyStore } from './releases/idempotency.store.js';
@@ -39,7 +40,7 @@ export class ApiModule {
           connection: redisOptions(config.redisUrl, { failFast: true, name: 'slipway-api' }),
           prefix: config.queuePrefix,
         }),
-        BullModule.registerQueue({ name: RELEASES_QUEUE }),
+        ReleasesQueueModule,
         MetricsModule,
         DashboardModule,
         AuthModule,

@@ -1,7 +1,8 @@
-import { BullModule, getQueueToken } from '@nestjs/bullmq';
+import { getQueueToken } from '@nestjs/bullmq';
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { RELEASES_QUEUE } from '@slipway/queue';
+import { ReleasesQueueModule } from '../queue/releases-queue.module.js';
 import { API_METRICS, createApiMetrics } from './api-metrics.js';
 import { ClusterSnapshotReader } from './cluster-snapshot.reader.js';
 import { HttpMetricsMiddleware } from './http-metrics.middleware.js';
@@ -9,7 +10,7 @@ import { MetricsController } from './metrics.controller.js';
 
 /** GET /metrics and the HTTP request-duration middleware. */
 @Module({
-  imports: [BullModule.registerQueue({ name: RELEASES_QUEUE })],
+  imports: [ReleasesQueueModule],
   controllers: [MetricsController],
   providers: [
     ClusterSnapshotReader,

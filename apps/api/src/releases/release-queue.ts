@@ -1,14 +1,19 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { Injectable, type OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { RELEASES_QUEUE, type ReleaseJobData, releaseJobId } from '@slipway/queue';
+import { RELEASES_QUEUE, type ReleaseJobData, releaseJobId, watchBullMqConnections } from '@slipway/queue';
 
 const ENQUEUE_TIMEOUT_MS = 2_000;
 
 /** The API's only use of BullMQ: add a release's job (job id derived from the release, so never twice). */
 @Injectable()
-export class ReleaseQueue {
+export class ReleaseQueue implements OnModuleInit {
   constructor(@InjectQueue(RELEASES_QUEUE) private readonly queue: Queue<ReleaseJobData>) {}
+
+  /** Outages of the queue's Redis connection: one line when lost (with the code), one when back. */
+  onModuleInit(): void {
+    watchBullMqConnections(this.queue, 'releases-queue');
+  }
 
   async enqueue(releaseId: number, runAt: Date | null): Promise<void> {
     const delay = runAt ? Math.max(0, runAt.getTime() - Date.now()) : 0;
