@@ -40,8 +40,8 @@ export function canonicalJson(value: unknown): string {
 /**
  * `POST /releases` with an Idempotency-Key: the key is claimed (unique insert) before the release is
  * created, and gets the release id in the transaction that inserts the release row (the job follows; if
- * it cannot be added, the row is deleted and the key with it, by the foreign key's cascade). Keys are scoped to the caller (token
- * name), so two pipelines cannot collide by choosing the same key.
+ * it cannot be added, the row is deleted and the key with it, by the foreign key's cascade). Keys are
+ * scoped to the caller (token name), so two pipelines cannot collide by choosing the same key.
  */
 @Injectable()
 export class IdempotentLaunch {
