@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, type ReleaseJson } from '../support/api-client.js';
 import { PrivateRedis } from '../support/private-servers.js';
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
-import { type TestEnv, createTestEnv, queryDb } from '../support/test-env.js';
+import { type TestEnv, createTestEnv, queryDb, releaseIds } from '../support/test-env.js';
 import { waitFor } from '../support/wait-for.js';
 
 /**
@@ -28,11 +28,6 @@ describe('idempotent launch survives an API killed mid-request', () => {
     await redis?.destroy();
   });
 
-  async function releaseIds(): Promise<number[]> {
-    const rows = await queryDb<{ id: number }>(env.databaseUrl, 'SELECT id FROM releases ORDER BY id');
-    return rows.map((r) => Number(r.id));
-  }
-
   it('the key already names the release the dead API wrote; the retry replays it and it runs once', async () => {
     api = await startApi(env.env);
     const body = { template: 'hello', extraVars: { greeting: 'after the crash' } };
@@ -41,7 +36,7 @@ describe('idempotent launch survives an API killed mid-request', () => {
     redis.freeze();
     const pending = new ApiClient(api.url, env.bootstrapToken).request('POST', '/api/v1/releases', body, headers).catch((error: Error) => error);
     const [releaseId] = await waitFor('the release row to be written', async () => {
-      const ids = await releaseIds();
+      const ids = await releaseIds(env.databaseUrl);
       return ids.length > 0 ? ids : undefined;
     }, { timeoutMs: 10_000, intervalMs: 20 });
     api.signal('SIGKILL');
@@ -64,6 +59,6 @@ describe('idempotent launch survives an API killed mid-request', () => {
     const done = await client.waitForRelease(releaseId!, ['succeeded', 'failed', 'cancelled', 'interrupted'], 120_000);
     expect(done.status).toBe('succeeded');
     expect(await client.log(releaseId!)).toContain('after the crash');
-    expect(await releaseIds()).toEqual([releaseId]);
+    expect(await releaseIds(env.databaseUrl)).toEqual([releaseId]);
   }, 180_000);
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, type ReleaseJson } from '../support/api-client.js';
 import { type RunningApi, startApi } from '../support/processes.js';
-import { type TestEnv, createTestEnv, queryDb } from '../support/test-env.js';
+import { type TestEnv, createTestEnv, queryDb, releaseIds } from '../support/test-env.js';
 import { createToken } from '../support/tokens.js';
 
 /** No worker: releases stay queued, which is all these tests look at. runAt far ahead keeps them so. */
@@ -24,11 +24,6 @@ describe('idempotent launch (Idempotency-Key)', () => {
     await env?.cleanup();
   });
 
-  async function releaseIds(): Promise<number[]> {
-    const rows = await queryDb<{ id: number }>(env.databaseUrl, 'SELECT id FROM releases ORDER BY id');
-    return rows.map((r) => Number(r.id));
-  }
-
   it('the same key and body returns the first release (200) instead of creating another', async () => {
     const body = { template: 'hello', extraVars: { a: 1, b: 'two' }, runAt: LATER };
     const first = await ci.request<ReleaseJson>('POST', '/api/v1/releases', body, { 'idempotency-key': 'pipeline-1' });
@@ -39,21 +34,21 @@ describe('idempotent launch (Idempotency-Key)', () => {
     expect(again.status).toBe(200);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body.id).toBe(first.body.id);
-    expect(await releaseIds()).toEqual([first.body.id]);
+    expect(await releaseIds(env.databaseUrl)).toEqual([first.body.id]);
     const audit = await queryDb(env.databaseUrl, "SELECT * FROM audit_entries WHERE action = 'release.create'");
     expect(audit).toHaveLength(1);
   });
 
   it('the same key with a different body → 409 naming the header, nothing written', async () => {
-    const before = await releaseIds();
+    const before = await releaseIds(env.databaseUrl);
     const response = await ci.request<{ message: string }>('POST', '/api/v1/releases', { template: 'hello', extraVars: { a: 2 }, runAt: LATER }, { 'idempotency-key': 'pipeline-1' });
     expect(response.status).toBe(409);
     expect(response.body.message).toContain('Idempotency-Key');
-    expect(await releaseIds()).toEqual(before);
+    expect(await releaseIds(env.databaseUrl)).toEqual(before);
   });
 
   it('20 concurrent requests with one key create exactly one release, and all of them get it', async () => {
-    const before = await releaseIds();
+    const before = await releaseIds(env.databaseUrl);
     const body = { template: 'hello', runAt: LATER, extraVars: { concurrent: true } };
     const responses = await Promise.all(
       Array.from({ length: 20 }, () => ci.request<ReleaseJson>('POST', '/api/v1/releases', body, { 'idempotency-key': 'burst-20' })),
@@ -63,7 +58,7 @@ describe('idempotent launch (Idempotency-Key)', () => {
     expect(statuses.filter((s) => s === 200)).toHaveLength(19);
     const ids = new Set(responses.map((r) => r.body.id));
     expect(ids.size).toBe(1);
-    const after = await releaseIds();
+    const after = await releaseIds(env.databaseUrl);
     expect(after.length - before.length).toBe(1);
     const keys = await queryDb<{ release_id: number }>(env.databaseUrl, "SELECT release_id FROM idempotency_keys WHERE idem_key = 'burst-20'");
     expect(keys.map((k) => Number(k.release_id))).toEqual([...ids]);
@@ -100,12 +95,12 @@ describe('idempotent launch (Idempotency-Key)', () => {
   });
 
   it('a malformed key → 400 naming the header', async () => {
-    const before = await releaseIds();
+    const before = await releaseIds(env.databaseUrl);
     for (const key of ['has space', 'x'.repeat(256)]) {
       const response = await ci.request<{ message: string }>('POST', '/api/v1/releases', { template: 'hello', runAt: LATER }, { 'idempotency-key': key });
       expect(response.status, response.text).toBe(400);
       expect(response.body.message).toContain('Idempotency-Key');
     }
-    expect(await releaseIds()).toEqual(before);
+    expect(await releaseIds(env.databaseUrl)).toEqual(before);
   });
 });

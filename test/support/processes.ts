@@ -120,9 +120,16 @@ export function runNode(entry: string, env: Record<string, string>, args: string
   return process.exited.then(({ code }) => ({ code, output: process.output }));
 }
 
-/** Every live process below `rootPid` (children, grandchildren, …) with its niceness, read from /proc. */
-export function descendantsOf(rootPid: number): { pid: number; nice: number; command: string }[] {
-  const all: { pid: number; ppid: number; nice: number; command: string }[] = [];
+export interface LiveProcess {
+  pid: number;
+  ppid: number;
+  nice: number;
+  command: string;
+}
+
+/** Every live process, read from /proc (one that exits meanwhile is skipped). */
+export function liveProcesses(): LiveProcess[] {
+  const found: LiveProcess[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -130,22 +137,25 @@ export function descendantsOf(rootPid: number): { pid: number; nice: number; com
       // "pid (comm) state ppid … nice …": comm may hold spaces, so count fields after its closing paren.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      all.push({ pid: Number(entry), ppid: Number(fields[1]), nice: Number(fields[16]), command });
+      found.push({ pid: Number(entry), ppid: Number(fields[1]), nice: Number(fields[16]), command });
     } catch {
       // gone meanwhile
     }
   }
-  const below = new Set([rootPid]);
-  const found: { pid: number; nice: number; command: string }[] = [];
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const p of all) {
-      if (below.has(p.ppid) && !below.has(p.pid)) {
-        below.add(p.pid);
-        found.push({ pid: p.pid, nice: p.nice, command: p.command });
-        grew = true;
-      }
+  return found;
+}
+
+/** Every live process below `rootPid` (children, grandchildren, …). */
+export function descendantsOf(rootPid: number): LiveProcess[] {
+  const children = new Map<number, LiveProcess[]>();
+  for (const p of liveProcesses()) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+  const found: LiveProcess[] = [];
+  const visit = (pid: number): void => {
+    for (const child of children.get(pid) ?? []) {
+      found.push(child);
+      visit(child.pid);
     }
-  }
+  };
+  visit(rootPid);
   return found;
 }

@@ -2,6 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { liveProcesses } from './processes.js';
 import { REPO_ROOT } from './test-env.js';
 import { waitFor } from './wait-for.js';
 
@@ -156,19 +157,16 @@ export class Supervisord {
  */
 export function processesWithEnv(name: string, value: string): { pid: number; command: string }[] {
   const needle = `\0${name}=${value}\0`;
-  const found: { pid: number; command: string }[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+  const hasVariable = (pid: number): boolean => {
     try {
-      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8');
-      if (!`\0${environ}\0`.includes(needle)) continue;
-      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      found.push({ pid: Number(entry), command });
+      return `\0${readFileSync(`/proc/${pid}/environ`, 'utf8')}\0`.includes(needle);
     } catch {
-      // gone meanwhile, or not ours to read
+      return false; // gone meanwhile, or not ours to read
     }
-  }
-  return found;
+  };
+  return liveProcesses()
+    .filter((p) => p.pid !== process.pid && hasVariable(p.pid))
+    .map(({ pid, command }) => ({ pid, command }));
 }
 
 /** The pid part of a worker id (`<host>:<pid>`, the default). */

@@ -106,3 +106,9 @@ export async function queryDb<T = Record<string, unknown>>(databaseUrl: string, 
     await connection.end();
   }
 }
+
+/** Every release id in the test's database, ascending: what a test checks to prove nothing extra was created. */
+export async function releaseIds(databaseUrl: string): Promise<number[]> {
+  const rows = await queryDb<{ id: number }>(databaseUrl, 'SELECT id FROM releases ORDER BY id');
+  return rows.map((r) => Number(r.id));
+}
