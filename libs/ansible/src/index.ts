@@ -7,3 +7,4 @@ export * from './extra-vars-file.js';
 export * from './ansi.js';
 export * from './recap.js';
 export * from './catalog.provider.js';
+export * from './secret-masker.js';

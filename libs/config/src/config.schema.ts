@@ -21,6 +21,23 @@ const url = (protocols: string[]) =>
       }
     }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
 
+/** 32 bytes as 64 hex digits or base64; the message never echoes the value. */
+const secretKey = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const bytes = /^[0-9a-fA-F]{64}$/.test(value)
+      ? Buffer.from(value, 'hex')
+      : /^[A-Za-z0-9+/]{43}=?$/.test(value)
+        ? Buffer.from(value, 'base64')
+        : null;
+    if (bytes === null || bytes.length !== 32) {
+      ctx.addIssue({ code: 'custom', message: 'must be 32 bytes as 64 hex digits or base64 (generate one with: openssl rand -base64 32)' });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+
 /**
  * Every environment variable Slipway reads, with its default. This is the only place that touches
  * process.env (see loadConfig), so a reader finds every knob here.
@@ -58,6 +75,10 @@ export const environmentSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   SLIPWAY_DASHBOARD_DIR: z.string().optional(),
+  // Encrypts secret var values at rest (AES-256-GCM). 32 random bytes: `openssl rand -base64 32`.
+  SLIPWAY_SECRET_KEY: secretKey.optional(),
+  // The key before the last rotation: stored secrets encrypted with it can still be read (re-runs).
+  SLIPWAY_SECRET_KEY_PREVIOUS: secretKey.optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

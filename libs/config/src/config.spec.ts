@@ -60,4 +60,35 @@ describe('loadConfig', () => {
       expect((error as Error).message).not.toContain('short-secret');
     }
   });
+
+  it('reads SLIPWAY_SECRET_KEY as 64 hex digits or base64 of 32 bytes', () => {
+    const hex = 'ab'.repeat(32);
+    expect(loadConfig({ SLIPWAY_SECRET_KEY: hex }).secretKeys.current?.bytes.toString('hex')).toBe(hex);
+    const b64 = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ SLIPWAY_SECRET_KEY: b64 }).secretKeys.current?.bytes).toEqual(Buffer.alloc(32, 7));
+    expect(loadConfig({}).secretKeys.current).toBeUndefined();
+  });
+
+  it.each([
+    ['too short hex', 'ab'.repeat(16)],
+    ['24 bytes of base64', Buffer.alloc(24, 1).toString('base64')],
+    ['a passphrase', 'correct horse battery staple correct horse!'],
+  ])('refuses a SLIPWAY_SECRET_KEY that is %s, in one line without the value', (_what, value) => {
+    let message = '';
+    try {
+      loadConfig({ SLIPWAY_SECRET_KEY: value });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = (error as Error).message;
+    }
+    expect(message).toContain('SLIPWAY_SECRET_KEY must be 32 bytes as 64 hex digits or base64');
+    expect(message).not.toContain(value);
+    expect(message).not.toContain('\n');
+  });
+
+  it('never prints a secret key when the config object is logged', () => {
+    const config = loadConfig({ SLIPWAY_SECRET_KEY: 'cd'.repeat(32) });
+    expect(JSON.stringify(config)).not.toContain('cd'.repeat(8));
+    expect(String(config.secretKeys.current)).toBe('[redacted]');
+  });
 });

@@ -35,6 +35,26 @@ export interface SlipwayConfig {
   logLevel: string;
   logFormat: 'json' | 'pretty';
   dashboardDir?: string;
+  /** Keys for secret var values at rest; `current` encrypts, every key decrypts. */
+  secretKeys: SecretKeys;
+}
+
+/** A 32-byte AES key that prints as "[redacted]" if a config object is ever logged. */
+export class SecretKey {
+  constructor(readonly bytes: Buffer) {}
+  toJSON(): string {
+    return '[redacted]';
+  }
+  toString(): string {
+    return '[redacted]';
+  }
+}
+
+export interface SecretKeys {
+  /** From SLIPWAY_SECRET_KEY; undefined when unset (secret values then cannot be stored or read). */
+  current?: SecretKey;
+  /** From SLIPWAY_SECRET_KEY_PREVIOUS, for reading values stored before a rotation. */
+  previous?: SecretKey;
 }
 
 /** A bad environment: `message` is the one line printed before exiting. */
@@ -93,5 +113,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
     dashboardDir: e.SLIPWAY_DASHBOARD_DIR,
+    secretKeys: {
+      ...(e.SLIPWAY_SECRET_KEY ? { current: new SecretKey(e.SLIPWAY_SECRET_KEY) } : {}),
+      ...(e.SLIPWAY_SECRET_KEY_PREVIOUS ? { previous: new SecretKey(e.SLIPWAY_SECRET_KEY_PREVIOUS) } : {}),
+    },
   };
 }
