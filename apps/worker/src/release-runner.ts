@@ -1,23 +1,30 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import {
   type Catalog,
+  CredentialError,
   RecapParser,
+  SecretMasker,
   buildAnsibleArgv,
+  prepareCredentials,
   removeExtraVarsFile,
   writeExtraVarsFile,
 } from '@slipway/ansible';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
 import { RetryBudgetExhaustedError, type ReleaseEntity } from '@slipway/db';
 import { RELEASES_QUEUE, type ReleaseJobData, releaseJobId } from '@slipway/queue';
-import { type FinalOutcome, ReleaseStore } from '@slipway/releases';
+import { type FinalOutcome, ReleaseStore, SecretCipherError } from '@slipway/releases';
 import { AnsibleProcess } from './ansible-process.js';
 import { CATALOG } from '@slipway/ansible';
 import { PendingOutcomes } from './pending-outcomes.js';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseLogSink } from './release-log-sink.js';
 import { type StopRequest, decideOutcome } from './release-outcome.js';
+import { resolveRunVars } from './run-vars.js';
 
 /** What the processor should do with the job after run(). */
 export type RunResult =
@@ -135,9 +142,30 @@ export class ReleaseRunner {
       return { final: { status: 'failed', exitCode: null, reason, recap: null, finishedAt: new Date() }, sink };
     }
     const recap = new RecapParser();
-    const varsFile = await writeExtraVarsFile(release.extraVars);
+    const failed = (reason: string) => ({ final: { status: 'failed' as const, exitCode: null, reason, recap: null, finishedAt: new Date() }, sink });
+    // Secret defaults and credentials come from this worker's own environment, read at run time by design.
+    let runVars;
+    try {
+      runVars = resolveRunVars(release, template, this.config.secretKeys, process.env);
+    } catch (error) {
+      if (!(error instanceof SecretCipherError)) throw error;
+      return failed(`secret vars: ${error.message} on worker ${this.config.workerId}`);
+    }
+    // TODO(process): use the run's private directory once it exists; until then one of our own (0700).
+    const credentialsDir = await mkdtemp(path.join(os.tmpdir(), 'slipway-credentials-'));
+    const varsFile = await writeExtraVarsFile(runVars.vars);
     let timeout: NodeJS.Timeout | undefined;
     try {
+      let credentials;
+      try {
+        credentials = await prepareCredentials(credentialsDir, template.credentials ?? {}, process.env);
+      } catch (error) {
+        if (!(error instanceof CredentialError)) throw error;
+        return failed(`${error.message} (worker ${this.config.workerId})`);
+      }
+      // Every line is masked before the sink sees it: the DB, Redis, SSE and downloads only get "********".
+      const masker = new SecretMasker([...runVars.secretValues, ...credentials.values]);
+      for (const note of runVars.notes) sink.push(note);
       const argv = buildAnsibleArgv({
         inventoryPath,
         playbookPath: template.playbookPath,
@@ -149,10 +177,11 @@ export class ReleaseRunner {
       });
       const child = new AnsibleProcess({
         bin: this.config.ansiblePlaybookBin,
-        argv,
+        argv: [...credentials.argv, ...argv],
         cwd: this.catalog.projectDir,
         nice: this.config.ansibleNice,
-        onLine: (line) => {
+        onLine: (raw) => {
+          const line = masker.mask(raw);
           sink.push(line);
           recap.push(line);
           return sink.roomForMore();
@@ -177,6 +206,7 @@ export class ReleaseRunner {
     } finally {
       clearTimeout(timeout);
       await removeExtraVarsFile(varsFile);
+      await rm(credentialsDir, { recursive: true, force: true });
     }
   }
 

@@ -5,10 +5,11 @@ import {
   LOCK_PLACEHOLDERS,
   NAME_PATTERN,
 } from './catalog.types.js';
+import { validateCredentials } from './credentials.js';
 import { isPlainObject } from './plain-object.js';
 import { type ProjectDir, resolveProjectPath } from './project-path.js';
 
-const TEMPLATE_KEYS = new Set(['description', 'playbook', 'inventories', 'timeout', 'extraVars', 'secretVars', 'lock']);
+const TEMPLATE_KEYS = new Set(['description', 'playbook', 'inventories', 'timeout', 'extraVars', 'secretVars', 'lock', 'credentials']);
 
 export interface TemplateContext {
   /** Undefined when the project itself is invalid; path checks are then skipped. */
@@ -69,6 +70,7 @@ export function validateTemplate(
   if (!isPlainObject(extraVars)) report('extraVars', 'must be a mapping of variable name to value');
 
   const secretVars = validateSecretVars(raw.secretVars, report);
+  const credentials = validateCredentials(raw.credentials, report);
 
   const lock = raw.lock === undefined ? DEFAULT_LOCK : raw.lock;
   if (typeof lock !== 'string' || lock === '') report('lock', 'must be a non-empty string');
@@ -85,6 +87,7 @@ export function validateTemplate(
     extraVars,
     secretVars,
     lock,
+    ...(Object.keys(credentials).length > 0 ? { credentials } : {}),
   };
 }
 

@@ -1,3 +1,5 @@
+import type { RunCredentials } from './credentials.js';
+
 /** One releasable playbook, as validated by `loadCatalog`. */
 export interface CatalogTemplate {
   name: string;
@@ -15,6 +17,8 @@ export interface CatalogTemplate {
   secretVars: string[];
   /** Lock key pattern with `{template}` and `{inventory}` placeholders. */
   lock: string;
+  /** Vault password / SSH key the worker reads from its own files or env for each run (see credentials.ts). */
+  credentials?: RunCredentials;
 }
 
 export interface Catalog {

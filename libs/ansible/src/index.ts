@@ -8,3 +8,5 @@ export * from './ansi.js';
 export * from './recap.js';
 export * from './catalog.provider.js';
 export * from './secret-masker.js';
+export * from './credentials.js';
+export * from './secret-vars.js';

@@ -32,6 +32,16 @@ describe('SecretMasker', () => {
     expect(masker.mask("['it\\'s-secret']")).toBe("['********']");
   });
 
+  it('masks what the yaml result format prints (the example catalog uses it)', () => {
+    // Lines captured from ansible-core 2.14 with callback_result_format = yaml.
+    expect(new SecretMasker(['Sekr3t-"pa$$"-é: yes']).mask(`    db_password: 'Sekr3t-"pa$$"-é: yes'`)).toBe(`    db_password: '********'`);
+    const quoted = new SecretMasker(["it's: a'b"]);
+    expect(quoted.mask("    p2: 'it''s: a''b'")).toBe("    p2: '********'");
+    expect(quoted.mask(`    msg: 'x ["it''s: a''b"]'`)).toBe(`    msg: 'x ["********"]'`);
+    const block = new SecretMasker(['line-one-xx\nline-two-yy']);
+    expect(['    p3: |-', '        line-one-xx', '        line-two-yy'].map((l) => block.mask(l))).toEqual(['    p3: |-', '        ********', '        ********']);
+  });
+
   it('masks a multi-line value printed raw (one line at a time) and JSON-escaped (one line)', () => {
     const masker = new SecretMasker(['first-half\nsecond-half']);
     expect(masker.mask('first-half')).toBe('********');

@@ -3,9 +3,10 @@ import { REDACTED } from './catalog.vars.js';
 /**
  * Replaces every secret value in a line of output with "********", as the worker stores each line.
  *
- * A value is looked for as written and as ansible prints it inside JSON (`debug: var=x` escapes quotes,
- * backslashes, tabs and newlines; with ensure_ascii also non-ASCII as \uXXXX). A value holding line
- * breaks is also looked for line by line, since printed raw it arrives as several lines. Values that
+ * A value is looked for as written and as ansible prints it: inside JSON (`debug: var=x` escapes quotes,
+ * backslashes, tabs and newlines; with ensure_ascii also non-ASCII as \uXXXX), as Python's repr (a var
+ * inside a list), and YAML single-quoted (the yaml result format doubles each '). A value holding line
+ * breaks is also looked for line by line, since printed raw or as a YAML block it spans several lines. Values that
  * overlap or contain each other are masked as one run, so no part of the longer one is left over.
  * Values of every length are masked, even one character: leaving a short secret in clear would show it;
  * masking it makes the log hard to read, which is the catalog's cue to require a longer value.
@@ -69,6 +70,10 @@ function variants(text: string): string[] {
   // in single quotes with ' escaped, or in double quotes (when the value has ' but no ") with ' as is.
   const reprBase = text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\t/g, '\\t').replace(/\r/g, '\\r');
   const reprSingle = reprBase.replace(/'/g, "\\'");
+  const escaped = [text, json(text), asciiJson, reprSingle, json(reprSingle), reprBase, json(reprBase)];
+  // The yaml result format (callback_result_format = yaml) single-quotes strings, doubling each '.
+  const yamlSingle = escaped.map((t) => t.replace(/'/g, "''"));
+  // A multi-line value printed raw or as a YAML block scalar (`|-`) arrives as one line per line.
   const lines = text.split(/\r?\n/);
-  return [text, json(text), asciiJson, reprSingle, json(reprSingle), reprBase, json(reprBase), ...(lines.length > 1 ? lines : [])];
+  return [...escaped, ...yamlSingle, ...(lines.length > 1 ? lines : [])];
 }

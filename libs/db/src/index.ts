@@ -8,3 +8,4 @@ export * from './data-source.js';
 export * from './retry.js';
 export * from './unit-of-work.js';
 export * from './db.module.js';
+export * from './loggable-error.js';

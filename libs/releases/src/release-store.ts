@@ -11,7 +11,11 @@ import {
 export interface NewRelease {
   template: string;
   inventory: string;
+  /** Secret vars only as "********" (see splitSecretVars). */
   extraVars: Record<string, unknown>;
+  secretVars: string[];
+  /** Encrypted with encryptSecretValues, or null. */
+  secretValues: string | null;
   limit: string | null;
   tags: string[] | null;
   skipTags: string[] | null;

@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { isRetryableDbError } from '@slipway/db';
+import { isRetryableDbError, loggableError } from '@slipway/db';
 
 /** body-parser's errors carry `type` and `status`; map them to messages that name what is wrong. */
 interface BodyParserError {
@@ -44,7 +44,9 @@ export class HttpErrorsFilter implements ExceptionFilter {
     if (isRetryableDbError(exception) || (exception as Error)?.name === 'RetryBudgetExhaustedError') {
       return { status: 503, body: { statusCode: 503, error: 'Service Unavailable', message: 'database unavailable, try again shortly' } };
     }
-    this.logger.error(exception instanceof Error ? exception : String(exception));
+    // Never the statement or its parameters (a failed INSERT would log the row it tried to write).
+    const logged = loggableError(exception);
+    this.logger.error(logged instanceof Error ? logged : String(logged));
     return { status: 500, body: { statusCode: 500, error: 'Internal Server Error', message: 'internal error' } };
   }
 }

@@ -1,15 +1,21 @@
 import { type Catalog, redactSecrets } from '@slipway/ansible';
 import type { ReleaseEntity } from '@slipway/db';
+import { releaseSecretVars } from '@slipway/releases';
 
-/** The release as the API shows it: secret extra vars (catalog `secretVars`) are masked. */
+/**
+ * The release as the API shows it: secret vars are masked with the release's own list, recorded when it
+ * was created, so a later catalog (template gone, var no longer secret) never unmasks it. Releases from
+ * before that list existed fall back to today's catalog. The encrypted values are never shown.
+ */
 export function toReleaseView(release: ReleaseEntity, catalog: Catalog) {
-  const secretVars = catalog.templates[release.template]?.secretVars ?? [];
+  const secretVars = releaseSecretVars(release, catalog.templates[release.template]?.secretVars);
   const end = release.finishedAt ?? null;
   return {
     id: release.id,
     template: release.template,
     inventory: release.inventory,
     extraVars: redactSecrets(release.extraVars, secretVars),
+    secretVars,
     limit: release.limit,
     tags: release.tags,
     skipTags: release.skipTags,

@@ -52,6 +52,7 @@ export class ReleasesController {
       await this.audit.record(principal.name, 'release.create', { type: 'release', id: release.id }, {
         template: release.template,
         inventory: release.inventory,
+        extraVars: toReleaseView(release, this.catalog).extraVars,
         runAt: release.runAt,
         ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
       });

@@ -1,4 +1,12 @@
-import { ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import {
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  type OnModuleInit,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import {
   CATALOG,
   type Catalog,
@@ -6,9 +14,17 @@ import {
   resolveLockKey,
   validateOptionValue,
 } from '@slipway/ansible';
+import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
 import type { ReleaseEntity } from '@slipway/db';
 import type { CancelRequest } from '@slipway/queue';
-import { type ReleaseEvent, ReleaseStore } from '@slipway/releases';
+import {
+  type ReleaseEvent,
+  ReleaseStore,
+  SecretCipherError,
+  openSecretVars,
+  releaseSecretVars,
+  sealSecretVars,
+} from '@slipway/releases';
 import { ApiRedis } from '../redis/api-redis.js';
 import { type FieldError, badRequest } from '../common/validation.js';
 import type { CreateReleaseDto } from './create-release.dto.js';
@@ -21,7 +37,7 @@ export interface CancelResult {
 }
 
 @Injectable()
-export class ReleasesService {
+export class ReleasesService implements OnModuleInit {
   private readonly logger = new Logger('ReleasesService');
 
   constructor(
@@ -29,7 +45,17 @@ export class ReleasesService {
     private readonly queue: ReleaseQueue,
     private readonly redis: ApiRedis,
     @Inject(CATALOG) private readonly catalog: Catalog,
+    @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
   ) {}
+
+  /** Said once at start-up rather than discovered at the first release that has a secret. */
+  onModuleInit(): void {
+    if (this.config.secretKeys.current) return;
+    const withSecrets = Object.values(this.catalog.templates).filter((t) => t.secretVars.length > 0).map((t) => t.name);
+    if (withSecrets.length > 0) {
+      this.logger.warn(`SLIPWAY_SECRET_KEY is not set: releases with secret values (templates ${withSecrets.join(', ')}) will be refused with 503`);
+    }
+  }
 
   /**
    * Validates against the catalog, then writes the row and the job: both or neither. The row goes first
@@ -61,10 +87,11 @@ export class ReleasesService {
     }
     if (errors.length > 0) throw badRequest(errors);
 
+    const sealed = this.seal(mergeExtraVars(template, input.extraVars ?? {}), template.secretVars);
     const release = await this.store.create({
       template: template.name,
       inventory,
-      extraVars: mergeExtraVars(template, input.extraVars ?? {}),
+      ...sealed,
       limit: input.limit ?? null,
       tags: input.tags ?? null,
       skipTags: input.skipTags ?? null,
@@ -118,19 +145,46 @@ export class ReleasesService {
     throw new ConflictException(`id: release ${id} is already ${release.status}; only queued or running releases can be cancelled`);
   }
 
-  /** A new release with the original's parameters (not its schedule), linked to it by rerunOf. */
+  /**
+   * A new release with the original's parameters (not its schedule), linked to it by rerunOf. Its secret
+   * values are the original's, decrypted here and encrypted again (fresh IV, current key).
+   */
   async rerun(id: number, by: string): Promise<ReleaseEntity> {
     const original = await this.get(id);
+    let extraVars: Record<string, unknown>;
+    try {
+      extraVars = openSecretVars(original, this.config.secretKeys).vars;
+    } catch (error) {
+      if (!(error instanceof SecretCipherError)) throw error;
+      throw new ConflictException(`id: the secret vars of release ${id} cannot be read (${error.message}); start a new release giving them again`);
+    }
     const input: CreateReleaseDto = {
       template: original.template,
       inventory: original.inventory,
-      extraVars: original.extraVars,
+      extraVars,
       ...(original.limit !== null ? { limit: original.limit } : {}),
       ...(original.tags !== null ? { tags: original.tags } : {}),
       ...(original.skipTags !== null ? { skipTags: original.skipTags } : {}),
       checkMode: original.checkMode,
     };
     return this.create(input, by, { rerunOf: original.id });
+  }
+
+  /** Secret values are stored encrypted or not at all: without SLIPWAY_SECRET_KEY such a release is refused. */
+  private seal(vars: Record<string, unknown>, secretVars: readonly string[]) {
+    try {
+      return sealSecretVars(vars, secretVars, this.config.secretKeys);
+    } catch (error) {
+      if (!(error instanceof SecretCipherError)) throw error;
+      throw new ServiceUnavailableException(
+        `extraVars: ${error.message}; set SLIPWAY_SECRET_KEY (openssl rand -base64 32) on the API and every worker`,
+      );
+    }
+  }
+
+  /** The secret var names this release is masked with (its own, recorded at creation). */
+  secretVarsOf(release: ReleaseEntity): string[] {
+    return releaseSecretVars(release, this.catalog.templates[release.template]?.secretVars);
   }
 
   private announce(id: number, event: ReleaseEvent): void {

@@ -18,8 +18,17 @@ export class ReleaseEntity {
   @Column({ type: 'varchar', length: 128 })
   inventory: string;
 
+  /** Secret vars appear here only as "********"; their values are in `secretValues`, encrypted. */
   @Column({ name: 'extra_vars', type: 'json' })
   extraVars: Record<string, unknown>;
+
+  /** Names of the vars that were secret when the release was created; null for releases from before. */
+  @Column({ name: 'secret_vars', type: 'json', nullable: true })
+  secretVars: string[] | null;
+
+  /** The secret vars' values, encrypted (see libs/releases secret-cipher.ts); null when there are none. */
+  @Column({ name: 'secret_values', type: 'text', nullable: true, select: true })
+  secretValues: string | null;
 
   @Column({ name: 'host_limit', type: 'varchar', length: 1024, nullable: true })
   limit: string | null;
