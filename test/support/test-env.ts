@@ -64,6 +64,7 @@ export async function createTestEnv(
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'info',
       SLIPWAY_BOOTSTRAP_TOKEN: bootstrapToken,
+      SLIPWAY_SECRET_KEY: randomBytes(32).toString('base64'),
     },
     async cleanup() {
       await dropDatabase(server, database).catch(() => undefined);
