@@ -151,11 +151,12 @@ export class ReleaseRunner {
       if (!(error instanceof SecretCipherError)) throw error;
       return failed(`secret vars: ${error.message} on worker ${this.config.workerId}`);
     }
-    // TODO(process): use the run's private directory once it exists; until then one of our own (0700).
-    const credentialsDir = await mkdtemp(path.join(os.tmpdir(), 'slipway-credentials-'));
     const varsFile = await writeExtraVarsFile(runVars.vars);
+    let credentialsDir: string | undefined;
     let timeout: NodeJS.Timeout | undefined;
     try {
+      // TODO(process): the run's private directory once it exists; until then one of our own (mkdtemp: 0700).
+      credentialsDir = await mkdtemp(path.join(os.tmpdir(), 'slipway-credentials-'));
       let credentials;
       try {
         credentials = await prepareCredentials(credentialsDir, template.credentials ?? {}, process.env);
@@ -206,7 +207,7 @@ export class ReleaseRunner {
     } finally {
       clearTimeout(timeout);
       await removeExtraVarsFile(varsFile);
-      await rm(credentialsDir, { recursive: true, force: true });
+      if (credentialsDir) await rm(credentialsDir, { recursive: true, force: true });
     }
   }
 

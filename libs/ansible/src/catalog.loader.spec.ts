@@ -118,8 +118,9 @@ templates:
 
   it('loads the example catalog', () => {
     const catalog = loadCatalog(EXAMPLE_CATALOG);
-    expect(Object.keys(catalog.templates)).toEqual(['hello', 'deploy-sim', 'fail', 'log-flood']);
+    expect(Object.keys(catalog.templates)).toEqual(['hello', 'deploy-sim', 'fail', 'log-flood', 'vault-demo']);
     expect(catalog.templates['deploy-sim']?.extraVars).toEqual({ seconds: 30 });
+    expect(catalog.templates['vault-demo']?.credentials).toEqual({ vaultPassword: { env: 'SLIPWAY_EXAMPLE_VAULT_PASSWORD' } });
   });
 });
 
