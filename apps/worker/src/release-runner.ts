@@ -159,7 +159,11 @@ export class ReleaseRunner {
       credentialsDir = await mkdtemp(path.join(os.tmpdir(), 'slipway-credentials-'));
       let credentials;
       try {
-        credentials = await prepareCredentials(credentialsDir, template.credentials ?? {}, process.env);
+        credentials = await prepareCredentials(
+          credentialsDir,
+          { ...this.catalog.inventoryCredentials?.[release.inventory], ...template.credentials },
+          process.env,
+        );
       } catch (error) {
         if (!(error instanceof CredentialError)) throw error;
         return failed(`${error.message} (worker ${this.config.workerId})`);

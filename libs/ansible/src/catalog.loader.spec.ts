@@ -292,3 +292,43 @@ templates:
     expect((error as CatalogError).message).toBe(`catalog ${file} is invalid:\n${problems.map((p) => ` - ${p}`).join('\n')}`);
   });
 });
+
+describe('loadCatalog: credentials (vault password, SSH key)', () => {
+  it('reads them on a template and on an inventory given as { path, credentials }', () => {
+    const catalog = loadCatalog(
+      writeCatalog(`
+project: ./playbooks
+inventories:
+  local:
+    path: inventories/local.ini
+    credentials: { sshKey: { file: /etc/slipway/key } }
+templates:
+  hello:
+    playbook: hello.yml
+    credentials:
+      vaultPassword: { env: VAULT_PW }
+`),
+    );
+    expect(catalog.inventories.local).toBe(path.join(root, 'playbooks', 'inventories', 'local.ini'));
+    expect(catalog.inventoryCredentials).toEqual({ local: { sshKey: { file: '/etc/slipway/key' } } });
+    expect(catalog.templates.hello?.credentials).toEqual({ vaultPassword: { env: 'VAULT_PW' } });
+  });
+
+  it('reports bad credentials with where they are, all at once', () => {
+    expect(
+      problemsOf(`
+project: ./playbooks
+inventories:
+  local: { path: inventories/local.ini, credentials: { sshKey: { file: key } }, extra: 1 }
+templates:
+  hello:
+    playbook: hello.yml
+    credentials: { vaultPassword: hunter2 }
+`),
+    ).toEqual([
+      'inventories.local.extra: unknown key',
+      'inventories.local.credentials.sshKey.file: must be an absolute path on the worker',
+      'templates.hello.credentials.vaultPassword: must be { file: /absolute/path } or { env: VARIABLE_NAME }',
+    ]);
+  });
+});

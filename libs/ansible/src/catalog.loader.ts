@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { CatalogError } from './catalog.error.js';
 import { validateTemplate } from './catalog.template.js';
+import { type RunCredentials, validateCredentials } from './credentials.js';
 import { type Catalog, type CatalogTemplate, NAME_PATTERN } from './catalog.types.js';
 import { isPlainObject } from './plain-object.js';
 import { type ProjectDir, resolveProjectPath } from './project-path.js';
@@ -23,7 +24,8 @@ export function loadCatalog(file: string): Catalog {
     if (!TOP_LEVEL_KEYS.has(key)) problems.push(`${key}: unknown key`);
   }
   const project = validateProject(doc.project, path.dirname(absFile), problems);
-  const inventories = validateInventories(doc.inventories, project, problems);
+  const inventoryCredentials: Record<string, RunCredentials> = {};
+  const inventories = validateInventories(doc.inventories, project, problems, inventoryCredentials);
   const inventoryNames = Object.keys(inventories);
 
   const templates: Record<string, CatalogTemplate> = {};
@@ -37,7 +39,13 @@ export function loadCatalog(file: string): Catalog {
   }
 
   if (problems.length > 0 || !project) throw new CatalogError(absFile, problems);
-  return { file: absFile, projectDir: project.dir, inventories, templates };
+  return {
+    file: absFile,
+    projectDir: project.dir,
+    inventories,
+    templates,
+    ...(Object.keys(inventoryCredentials).length > 0 ? { inventoryCredentials } : {}),
+  };
 }
 
 function readYamlMapping(file: string, problems: string[]): Record<string, unknown> | undefined {
@@ -95,6 +103,7 @@ function validateInventories(
   raw: unknown,
   project: ProjectDir | undefined,
   problems: string[],
+  credentials: Record<string, RunCredentials>,
 ): Record<string, string> {
   const result: Record<string, string> = {};
   if (raw === undefined) {
@@ -114,13 +123,21 @@ function validateInventories(
     if (!NAME_PATTERN.test(name)) {
       problems.push(`${where}: invalid inventory name (letters, digits, ".", "_", "-"; must start with a letter or digit)`);
     }
-    if (typeof value !== 'string' || value === '') {
-      problems.push(`${where}: must be a non-empty path string`);
+    // `name: path`, or `name: { path, credentials }` for an inventory whose hosts need a vault password or SSH key.
+    let inventoryPath = value;
+    if (isPlainObject(value)) {
+      for (const key of Object.keys(value)) if (key !== 'path' && key !== 'credentials') problems.push(`${where}.${key}: unknown key`);
+      inventoryPath = value.path;
+      const found = validateCredentials(value.credentials, (key, message) => problems.push(`${where}.${key}: ${message}`));
+      if (Object.keys(found).length > 0) credentials[name] = found;
+    }
+    if (typeof inventoryPath !== 'string' || inventoryPath === '') {
+      problems.push(`${where}: must be a non-empty path string (or { path, credentials })`);
       continue;
     }
     if (!project) continue;
     // Ansible accepts inventory directories too, so don't insist on a file.
-    const resolved = resolveProjectPath(project, value, 'file-or-dir');
+    const resolved = resolveProjectPath(project, inventoryPath, 'file-or-dir');
     if ('problem' in resolved) problems.push(`${where}: ${resolved.problem}`);
     else result[name] = resolved.path;
   }

@@ -29,6 +29,8 @@ export interface Catalog {
   /** Inventory name -> absolute path. */
   inventories: Record<string, string>;
   templates: Record<string, CatalogTemplate>;
+  /** Inventory name -> its credentials (`inventories.<name>: { path, credentials }`); a template's win. */
+  inventoryCredentials?: Record<string, RunCredentials>;
 }
 
 export const DEFAULT_TIMEOUT_SECONDS = 3600;
