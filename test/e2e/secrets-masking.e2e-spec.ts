@@ -173,6 +173,11 @@ describe('secret vars: masked everywhere, stored only encrypted', () => {
     expect(response.body.message).toContain('SLIPWAY_SECRET_KEY');
     expect(await releaseIds(env.databaseUrl)).toEqual(before);
     expect(api.output).toContain('SLIPWAY_SECRET_KEY is not set');
+    // A re-run needs the stored values: refused, naming the key, instead of running with "********".
+    const rerun = await bot.request<{ message: string }>('POST', `/api/v1/releases/${released.id}/rerun`);
+    expect(rerun.status).toBe(409);
+    expect(rerun.body.message).toContain('SLIPWAY_SECRET_KEY is not set');
+    expect(await releaseIds(env.databaseUrl)).toEqual(before);
     // Releases without secrets still work.
     expect((await bot.createRelease({ template: 'hello' })).status).toBe('queued');
   });
