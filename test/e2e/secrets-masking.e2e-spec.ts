@@ -182,6 +182,19 @@ describe('secret vars: masked everywhere, stored only encrypted', () => {
     expect((await bot.createRelease({ template: 'hello' })).status).toBe('queued');
   });
 
+  it('a worker without SLIPWAY_SECRET_KEY fails a release with secret values, naming the key, without running ansible', async () => {
+    apiOutputs += api.output;
+    await Promise.all([api.stop(), worker.stop()]);
+    const { SLIPWAY_SECRET_KEY: _key, ...withoutKey } = env.env;
+    api = await startApi({ ...env.env, PORT: new URL(api.url).port });
+    worker = await startWorker(withoutKey);
+    const created = await bot.createRelease({ template: 'secret-echo', extraVars: { db_password: DB_PASSWORD } });
+    const done = await bot.waitForRelease(created.id, ['succeeded', 'failed'], 60_000);
+    expect(done.status).toBe('failed');
+    expect(done.reason).toContain('SLIPWAY_SECRET_KEY is not set');
+    expect(worker.jsonLines().some((l) => l.releaseId === created.id && typeof l.ansiblePid === 'number')).toBe(false);
+  });
+
   it('with the template gone from the catalog and the API restarted, the release stays masked', async () => {
     apiOutputs += api.output;
     await api.stop();
