@@ -7,6 +7,8 @@ import type { SlipwayHttp } from '../http.js';
 import { forStderr, forStdout, note, printJson } from '../output.js';
 import { duration, formatTable, localTime, pageSummary } from '../table.js';
 import { coerceVar } from '../template-vars.js';
+// The file itself, not @slipway/releases: its index pulls in Nest and TypeORM, which the CLI bundle does without.
+import { FINAL_STATUSES } from '../../../../libs/releases/src/release-state.js';
 import { fetchTemplates } from './template.js';
 
 interface ReleaseJson {
@@ -116,7 +118,7 @@ async function waitFor(ctx: Context, id: number): Promise<void> {
       onLine: (text) => (json ? process.stderr.write(`${forStderr(text)}\n`) : process.stdout.write(`${forStdout(text)}\n`)),
       onStatus: (status: ReleaseStatusEvent) => {
         // The final status gets its own line below, with the exit code and reason.
-        if (FINAL_STATUSES.has(status.status)) return;
+        if ((FINAL_STATUSES as readonly string[]).includes(status.status)) return;
         const summary = `${status.status}${status.waitingReason ? ` (${status.waitingReason})` : ''}`;
         if (summary !== lastStatus) note(`release ${id} ${summary}`);
         lastStatus = summary;
@@ -130,7 +132,6 @@ async function waitFor(ctx: Context, id: number): Promise<void> {
   ctx.setExitCode(exitCodeForStatus(final.status));
 }
 
-const FINAL_STATUSES = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
 /** A terminal (and npx) may deliver one Ctrl-C twice within this; a later one is a real second press. */
 const SAME_CTRL_C_MS = 1_000;
 
