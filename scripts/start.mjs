@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: build if the sources are newer than the bundles, then run the API and one worker in the
-// foreground. Ctrl-C (or SIGTERM) goes to both; the worker drains its releases before exiting.
+// foreground. Ctrl-C, SIGTERM or SIGHUP (the terminal closed) goes to both; the worker drains its releases
+// before exiting, and this script exits only after both have.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -8,6 +9,20 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const entries = ['dist/apps/api/main.js', 'dist/apps/worker/main.js'].map((p) => join(root, p));
+const say = (line) => safeWrite(process.stdout, `slipway: ${line}\n`);
+
+// Once the terminal is gone (SIGHUP), writing to it fails with EIO: the children's output still has to go
+// somewhere while the worker drains, so it passes through here and a failed write is dropped.
+function safeWrite(stream, text) {
+  if (!stream.writable) return;
+  try {
+    stream.write(text);
+  } catch {
+    // terminal gone
+  }
+}
+process.stdout.on('error', () => undefined);
+process.stderr.on('error', () => undefined);
 
 function newestSource(dir) {
   let newest = 0;
@@ -24,34 +39,50 @@ const outputs = [...entries, join(root, 'dist/dashboard/index.html')];
 const built = outputs.every(existsSync) ? Math.min(...outputs.map((p) => statSync(p).mtimeMs)) : 0;
 const sources = Math.max(newestSource(join(root, 'apps')), newestSource(join(root, 'libs')));
 if (built < sources) {
-  console.log('slipway: building…');
+  say('building…');
   const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
+// Nest's ~110 start-up lines (modules initialised, every route mapped) would bury the token; warnings and
+// errors still show. `LOG_LEVEL=info npm start` shows everything.
+process.env.LOG_LEVEL ??= 'warn';
+// The children write into a pipe (see safeWrite), so they would choose JSON; keep what a terminal gets.
+if (process.stdout.isTTY) process.env.LOG_FORMAT ??= 'pretty';
+
 // Every /api/v1 route needs a token. For this local run, make an admin token unless one was given, and
-// show it once here (like a notebook server's login token), so the dashboard and curl work at once.
-if (!process.env.SLIPWAY_BOOTSTRAP_TOKEN) {
-  process.env.SLIPWAY_BOOTSTRAP_TOKEN = randomBytes(24).toString('base64url');
-  console.log(`slipway: admin token for this run: ${process.env.SLIPWAY_BOOTSTRAP_TOKEN}`);
-  console.log('slipway: dashboard on http://127.0.0.1:' + (process.env.PORT ?? '3000') + '/ (sign in with the token above)');
-}
+// show it (like a notebook server's login token), so the dashboard and curl work at once.
+const madeToken = !process.env.SLIPWAY_BOOTSTRAP_TOKEN;
+if (madeToken) process.env.SLIPWAY_BOOTSTRAP_TOKEN = randomBytes(24).toString('base64url');
+const token = process.env.SLIPWAY_BOOTSTRAP_TOKEN;
+const host = process.env.HOST ?? '127.0.0.1';
+const port = process.env.PORT ?? '3000';
+const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+if (madeToken) say(`admin token for this run: ${token}`);
+say('starting the API and one worker…');
 
 // Create the database and apply migrations before the worker connects to it.
 const migrate = spawnSync(process.execPath, [entries[0], 'migrate'], { cwd: root, stdio: 'inherit' });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
-const children = [
+function start(args) {
   // Own process groups: Ctrl-C reaches only this script, which passes one signal to each child, so the
   // worker drains (a second Ctrl-C escalates) and ansible never sees the terminal's SIGINT.
-  spawn(process.execPath, [entries[0]], { cwd: root, stdio: 'inherit', detached: true }),
-  // The worker's V8 flags are the ones supervisord uses (see supervisord/supervisord.conf).
-  spawn(process.execPath, ['--max-semi-space-size=2', '--single-threaded', '--optimize-for-size', entries[1]], { cwd: root, stdio: 'inherit', detached: true }),
-];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  child.stdout.on('data', (chunk) => safeWrite(process.stdout, chunk));
+  child.stderr.on('data', (chunk) => safeWrite(process.stderr, chunk));
+  return child;
+}
+const api = start([entries[0]]);
+// The worker's V8 flags are the ones supervisord uses (see supervisord/supervisord.conf).
+const worker = start(['--max-semi-space-size=2', '--single-threaded', '--optimize-for-size', entries[1]]);
+const children = [api, worker];
+
 let exitCode = 0;
 let running = children.length;
+let stopping = false;
 for (const child of children) {
-  child.on('exit', (code, signal) => {
+  child.on('exit', (code) => {
     if (code) exitCode = code;
     running--;
     // One side died on its own (e.g. a bad setting): stop the other too.
@@ -59,15 +90,44 @@ for (const child of children) {
     if (running === 0) process.exit(exitCode);
   });
 }
-let stopping = false;
+
 let lastSignalAt = 0;
 function stop(signal) {
   // Ctrl-C reaches this script twice (from the terminal and from npm): pass one signal on, not two,
   // since a second signal tells the worker to stop draining. A later Ctrl-C is a real second one.
   if (Date.now() - lastSignalAt < 1_000) return;
   lastSignalAt = Date.now();
+  if (!stopping) say(`${signal}: stopping (the worker finishes its releases first; a second Ctrl-C stops them)`);
   stopping = true;
-  for (const child of children) if (child.exitCode === null) child.kill(signal);
+  // API and worker drain on SIGTERM and SIGINT; SIGHUP's default would kill them mid-release.
+  const forwarded = signal === 'SIGHUP' ? 'SIGTERM' : signal;
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(forwarded);
 }
-process.on('SIGINT', () => stop('SIGINT'));
-process.on('SIGTERM', () => stop('SIGTERM'));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => stop(signal));
+
+// Say once that everything is up: the API answers /health/ready and the worker is in the registry (so a
+// release started now runs), then repeat where to go and how to sign in.
+async function announceWhenReady() {
+  const deadline = Date.now() + 120_000;
+  while (!stopping && Date.now() < deadline) {
+    try {
+      const ready = await fetch(`${baseUrl}/health/ready`, { signal: AbortSignal.timeout(2_000) });
+      if (ready.ok) {
+        const response = await fetch(`${baseUrl}/api/v1/workers`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(2_000) });
+        const workers = response.ok ? await response.json() : [];
+        const ours = workers.find((w) => w.pid === worker.pid);
+        if (ours) {
+          say(`ready: API and dashboard on ${baseUrl}/, worker ${ours.id} (concurrency ${ours.concurrency})`);
+          say(madeToken ? `admin token for this run: ${token}` : 'sign in with your SLIPWAY_BOOTSTRAP_TOKEN');
+          say(`try: SLIPWAY_URL=${baseUrl} SLIPWAY_TOKEN=<the token> npx slipway release create hello --wait`);
+          if (process.env.LOG_LEVEL === 'warn') say('only warnings and errors are logged; LOG_LEVEL=info npm start shows everything');
+          return;
+        }
+      }
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+void announceWhenReady();

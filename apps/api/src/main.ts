@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { CatalogError, loadCatalog } from '@slipway/ansible';
 import { ConfigError, type SlipwayConfig, loadConfig } from '@slipway/config';
 import { migrate } from '@slipway/db';
-import { PinoNestLogger, createHttpLogger, createPino, describeStartupError, fail } from '@slipway/observability';
+import { PinoNestLogger, createHttpLogger, createPino, describeStartupError, fail, redisProblem, withoutStartupStackTraces } from '@slipway/observability';
 import { ApiModule } from './api.module.js';
 import { validationPipe } from './common/validation.js';
 import { setupOpenApi } from './openapi/openapi.js';
@@ -43,8 +43,13 @@ async function main(): Promise<void> {
     return;
   }
 
+  // Redis down is one line and exit 1, like the database: without this check the queue's connections
+  // retry forever, the API never listens and BullMQ prints a stack trace per attempt.
+  const redisDown = await redisProblem(config.redisUrl);
+  if (redisDown) fail(SERVICE, redisDown);
+
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
-    logger,
+    logger: withoutStartupStackTraces(logger),
     bodyParser: false,
     abortOnError: false,
   });

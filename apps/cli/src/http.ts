@@ -26,7 +26,10 @@ export class SlipwayHttp {
   }
 
   headers(extra: Record<string, string> = {}): Record<string, string> {
-    if (!this.token) throw new CliError('SLIPWAY_TOKEN is not set (create one with `slipway token create` as an admin)');
+    if (!this.token) throw new CliError(
+        'SLIPWAY_TOKEN is not set: export SLIPWAY_TOKEN=<token>, e.g. the admin token `npm start` prints (the API\'s SLIPWAY_BOOTSTRAP_TOKEN), ' +
+          'or one made with `slipway token create --name ci --role deployer` by an admin',
+      );
     return { authorization: `Bearer ${this.token}`, ...extra };
   }
 

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { CatalogError, loadCatalog } from '@slipway/ansible';
 import { ConfigError, loadConfig } from '@slipway/config';
-import { PinoNestLogger, createPino, describeStartupError, fail, findExecutable } from '@slipway/observability';
+import { PinoNestLogger, ansiblePlaybookProblem, createPino, describeStartupError, fail, redisProblem, withoutStartupStackTraces } from '@slipway/observability';
 import { ShutdownCoordinator } from './shutdown-coordinator.js';
 import { WorkerModule } from './worker.module.js';
 
@@ -17,11 +17,13 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError || error instanceof CatalogError) fail(SERVICE, error.message);
     throw error;
   }
-  if (!findExecutable(config.ansiblePlaybookBin)) {
-    fail(SERVICE, `${config.ansiblePlaybookBin} not found: install ansible-core (apt-get install ansible-core) or set ANSIBLE_PLAYBOOK_BIN`);
-  }
+  const ansibleProblem = ansiblePlaybookProblem(config.ansiblePlaybookBin);
+  if (ansibleProblem) fail(SERVICE, ansibleProblem);
+  // Redis down is one line and exit 1 (see the API's main.ts); the database is waited for below.
+  const redisDown = await redisProblem(config.redisUrl);
+  if (redisDown) fail(SERVICE, redisDown);
   const logger = new PinoNestLogger(createPino({ service: SERVICE, level: config.logLevel, format: config.logFormat }));
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger, abortOnError: false });
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: withoutStartupStackTraces(logger), abortOnError: false });
   const shutdown = app.get(ShutdownCoordinator);
 
   // Our own signal handling, not enableShutdownHooks(): Nest's removes its listeners after the first

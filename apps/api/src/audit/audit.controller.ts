@@ -6,6 +6,9 @@ import { AUDIT_ACTIONS, type AuditAction } from '@slipway/db';
 import { Roles } from '../auth/auth.decorators.js';
 import { AuditService } from './audit.service.js';
 import { PageQuery } from '../common/page.query.js';
+import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiErrors, ApiGuardedErrors } from '../openapi/api-responses.js';
+import { AuditPage } from '../openapi/schemas.js';
 
 export class AuditQueryDto extends PageQuery {
   @ApiPropertyOptional({ description: 'Token name that did it' })
@@ -35,6 +38,7 @@ export class AuditQueryDto extends PageQuery {
 @ApiTags('audit')
 @ApiBearerAuth()
 @ApiCookieAuth('session')
+@ApiGuardedErrors()
 @Controller('api/v1/audit')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
@@ -42,6 +46,8 @@ export class AuditController {
   @Get()
   @Roles('viewer')
   @ApiOperation({ summary: 'The audit trail, newest first: create, cancel, re-run, token create/revoke' })
+  @ApiOkResponse({ type: AuditPage })
+  @ApiErrors(400)
   async list(@Query() query: AuditQueryDto) {
     const { items, total } = await this.audit.list(query);
     return { items, total, page: query.page, pageSize: query.pageSize };

@@ -8,6 +8,9 @@ import type { Principal } from './principal.js';
 import { newSecret, sha256Hex } from './secrets.js';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from './session-cookie.js';
 import { SessionStore } from './session.store.js';
+import { ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
+import { ApiErrors } from '../openapi/api-responses.js';
+import { PrincipalBody } from '../openapi/schemas.js';
 
 export class SignInDto {
   @ApiProperty({ description: 'An API token; it is exchanged for an HttpOnly session cookie and never stored by the browser' })
@@ -30,6 +33,8 @@ export class SessionController {
   @Public()
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in with a token; sets the slipway_session cookie' })
+  @ApiOkResponse({ type: PrincipalBody, description: 'Signed in; Set-Cookie: slipway_session' })
+  @ApiErrors(400, { 401: 'token: invalid or revoked token' }, 503)
   async signIn(@Body() body: SignInDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
     const principal = await this.authenticator.fromToken(body.token);
     if (!principal) throw new UnauthorizedException('token: invalid or revoked token');
@@ -43,6 +48,8 @@ export class SessionController {
   @Roles('viewer')
   @ApiCookieAuth('session')
   @ApiOperation({ summary: 'Who is signed in (401 if nobody)' })
+  @ApiOkResponse({ type: PrincipalBody })
+  @ApiErrors(401, 403, 503)
   whoAmI(@CurrentPrincipal() principal: Principal) {
     return { name: principal.name, role: principal.role };
   }
@@ -51,6 +58,8 @@ export class SessionController {
   @Public()
   @HttpCode(204)
   @ApiOperation({ summary: 'Sign out: ends the session and clears the cookie' })
+  @ApiNoContentResponse({ description: 'Signed out (also when there was no session)' })
+  @ApiErrors(403, 503)
   async signOut(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
     const sessionId = readSessionCookie(request);
     if (sessionId) await this.sessions.delete(sha256Hex(sessionId));

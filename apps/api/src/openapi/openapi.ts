@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { SESSION_COOKIE } from '../auth/session-cookie.js';
+import { ErrorBody, ValidationErrorBody } from './schemas.js';
 
 /**
  * OpenAPI generated from the controllers and DTOs: UI at /api/docs, JSON at /api/docs-json. Served by
@@ -12,13 +13,22 @@ export function setupOpenApi(app: INestApplication): void {
     .setDescription(
       'Release orchestrator for ansible-playbook. Every /api/v1 route needs `Authorization: Bearer <token>` ' +
         `(or the dashboard's \`${SESSION_COOKIE}\` cookie plus \`X-Slipway-Csrf: 1\` on changes). ` +
-        'Roles: viewer reads; deployer also creates, cancels and re-runs; admin also manages tokens.',
+        'Roles: viewer reads; deployer also creates, cancels and re-runs; admin also manages tokens. ' +
+        'Every error has the body {statusCode, error, message} (message names the field; validation errors add ' +
+        '`errors: [{field, message}]`): 400 bad input, 401 no or bad token, 403 role too low, 404 not found, ' +
+        '409 conflicts with the current state, 503 database or Redis unreachable (nothing was changed).',
     )
     .setVersion('1')
-    .addBearerAuth()
+    // Opaque random tokens (`slw_` + base64url), looked up by their SHA-256 hash: not JWTs, nothing to decode.
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'slw_ token',
+      description: 'An opaque Slipway API token (`slw_…`, from POST /api/v1/tokens or `slipway token create`), or the SLIPWAY_BOOTSTRAP_TOKEN. Not a JWT.',
+    })
     .addCookieAuth(SESSION_COOKIE, { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE }, 'session')
     .build();
-  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, config), {
+  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, config, { extraModels: [ErrorBody, ValidationErrorBody] }), {
     jsonDocumentUrl: 'api/docs-json',
   });
 }

@@ -9,10 +9,12 @@ import { LogQuery } from './list-releases.query.js';
 import { ReleaseEventStream } from './release-event-stream.js';
 import { ReleaseEventsHub } from './release-events.hub.js';
 import { ReleasesService } from './releases.service.js';
+import { ApiErrors, ApiGuardedErrors, ApiTextResponse } from '../openapi/api-responses.js';
 
 @ApiTags('releases')
 @ApiBearerAuth()
 @ApiCookieAuth('session')
+@ApiGuardedErrors()
 @Controller('api/v1/releases')
 export class ReleaseEventsController {
   constructor(
@@ -23,7 +25,8 @@ export class ReleaseEventsController {
 
   @Get(':id/events')
   @Roles('viewer')
-  @ApiProduces('text/event-stream')
+  @ApiTextResponse(200, 'text/event-stream', 'The event stream: log, status, then end; it closes after end')
+  @ApiErrors(400, 404)
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this log line (wins over ?after=)' })
   @ApiOperation({
     summary: 'Server-Sent Events: `log` (id = line number, data {seq, text}), `status` on every change, then `end`',

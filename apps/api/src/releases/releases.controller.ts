@@ -13,6 +13,9 @@ import { IdempotentLaunch, checkIdempotencyKey } from './idempotent-launch.js';
 import { ListReleasesQuery, LogQuery } from './list-releases.query.js';
 import { toReleaseView } from './release.view.js';
 import { ReleasesService } from './releases.service.js';
+import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
+import { ApiErrors, ApiGuardedErrors, ApiTextResponse } from '../openapi/api-responses.js';
+import { ReleaseBody, ReleasePage } from '../openapi/schemas.js';
 
 /** The log is read and sent in pages, so a million-line log streams in bounded memory. */
 const LOG_PAGE_LINES = 20_000;
@@ -20,6 +23,7 @@ const LOG_PAGE_LINES = 20_000;
 @ApiTags('releases')
 @ApiBearerAuth()
 @ApiCookieAuth('session')
+@ApiGuardedErrors()
 @Controller('api/v1/releases')
 export class ReleasesController {
   constructor(
@@ -39,8 +43,9 @@ export class ReleasesController {
     required: false,
     description: 'Same key and body within 24 h → the first release again (200); same key, other body → 409',
   })
-  @ApiResponse({ status: 201, description: 'Created (queued)' })
-  @ApiResponse({ status: 200, description: 'Replayed: the release created earlier with this Idempotency-Key' })
+  @ApiResponse({ status: 201, description: 'Created (queued)', type: ReleaseBody })
+  @ApiResponse({ status: 200, description: 'Replayed: the release created earlier with this Idempotency-Key', type: ReleaseBody })
+  @ApiErrors(400, 413, { 409: 'This Idempotency-Key was used with another body' })
   async create(
     @Body() body: CreateReleaseDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
@@ -71,6 +76,8 @@ export class ReleasesController {
   @Get()
   @Roles('viewer')
   @ApiOperation({ summary: 'Releases, newest first' })
+  @ApiOkResponse({ type: ReleasePage })
+  @ApiErrors(400)
   async list(@Query() query: ListReleasesQuery) {
     const { items, total } = await this.store.list(query);
     return { items: items.map((r) => toReleaseView(r, this.catalog)), total, page: query.page, pageSize: query.pageSize };
@@ -79,6 +86,8 @@ export class ReleasesController {
   @Get(':id')
   @Roles('viewer')
   @ApiOperation({ summary: 'One release' })
+  @ApiOkResponse({ type: ReleaseBody })
+  @ApiErrors(400, 404)
   async get(@Param('id', idParam) id: number) {
     return toReleaseView(await this.releases.get(id), this.catalog);
   }
@@ -87,6 +96,8 @@ export class ReleasesController {
   @Roles('viewer')
   @Streaming()
   @ApiOperation({ summary: 'The whole log as text; ?after=<seq> for the lines after one already read; ?download=1 as a file' })
+  @ApiTextResponse(200, 'text/plain', 'The log lines, one per line')
+  @ApiErrors(400, 404)
   async log(@Param('id', idParam) id: number, @Query() query: LogQuery, @Res() res: Response): Promise<void> {
     const release = await this.releases.get(id);
     let after = query.after;
@@ -105,9 +116,9 @@ export class ReleasesController {
   @Post(':id/cancel')
   @Roles('deployer')
   @ApiOperation({ summary: 'Cancel: a queued release at once (200), a running one by stopping ansible (202)' })
-  @ApiResponse({ status: 200, description: 'Was queued; now cancelled' })
-  @ApiResponse({ status: 202, description: 'Running; the worker is stopping it and will mark it cancelled' })
-  @ApiResponse({ status: 409, description: 'Already finished' })
+  @ApiResponse({ status: 200, description: 'Was queued; now cancelled', type: ReleaseBody })
+  @ApiResponse({ status: 202, description: 'Running; the worker is stopping it and will mark it cancelled', type: ReleaseBody })
+  @ApiErrors(400, 404, { 409: 'Already finished' })
   async cancel(
     @Param('id', idParam) id: number,
     @CurrentPrincipal() principal: Principal,
@@ -127,6 +138,8 @@ export class ReleasesController {
   @Roles('deployer')
   @HttpCode(201)
   @ApiOperation({ summary: 'A new release with the same parameters, linked to the original (rerunOf)' })
+  @ApiCreatedResponse({ type: ReleaseBody })
+  @ApiErrors(400, 404)
   async rerun(@Param('id', idParam) id: number, @CurrentPrincipal() principal: Principal) {
     const release = await this.releases.rerun(id, principal.name);
     await this.audit.record(principal.name, 'release.rerun', { type: 'release', id: release.id }, {

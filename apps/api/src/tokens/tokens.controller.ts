@@ -19,6 +19,9 @@ import { BOOTSTRAP_NAME, type Principal } from '../auth/principal.js';
 import { newSecret, sha256Hex } from '../auth/secrets.js';
 import { CreateTokenDto } from './create-token.dto.js';
 import { DuplicateTokenNameError, TokenStore } from './token.store.js';
+import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
+import { ApiErrors, ApiGuardedErrors } from '../openapi/api-responses.js';
+import { CreatedTokenBody, TokenBody } from '../openapi/schemas.js';
 
 const TOKEN_PREFIX = 'slw_';
 
@@ -38,6 +41,7 @@ function toTokenView(token: ApiTokenEntity) {
 @ApiTags('tokens')
 @ApiBearerAuth()
 @ApiCookieAuth('session')
+@ApiGuardedErrors()
 @Controller('api/v1/tokens')
 @Roles('admin')
 export class TokensController {
@@ -49,6 +53,8 @@ export class TokensController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a token; the response is the only time its value is shown' })
+  @ApiCreatedResponse({ type: CreatedTokenBody })
+  @ApiErrors(400, { 409: 'A token with this name exists' })
   async create(@Body() body: CreateTokenDto, @CurrentPrincipal() principal: Principal) {
     if (body.name === BOOTSTRAP_NAME) {
       throw new BadRequestException(`name: "${BOOTSTRAP_NAME}" is reserved for SLIPWAY_BOOTSTRAP_TOKEN`);
@@ -67,12 +73,15 @@ export class TokensController {
 
   @Get()
   @ApiOperation({ summary: 'All tokens, revoked ones included (never their values)' })
+  @ApiOkResponse({ type: [TokenBody] })
   async list() {
     return (await this.tokens.list()).map(toTokenView);
   }
 
   @Delete(':id')
   @ApiOperation({ summary: 'Revoke a token: it and the sessions made from it stop working at once' })
+  @ApiOkResponse({ type: TokenBody, description: 'The token, now revoked' })
+  @ApiErrors(400, 404, { 409: 'Already revoked' })
   async revoke(@Param('id', ParseIntPipe) id: number, @CurrentPrincipal() principal: Principal) {
     const existing = await this.tokens.findById(id);
     if (!existing) throw new NotFoundException(`id: token ${id} not found`);

@@ -3,6 +3,9 @@ import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swa
 import type { WorkerRegistryEntry } from '@slipway/queue';
 import { Roles } from '../auth/auth.decorators.js';
 import { ApiRedis } from '../redis/api-redis.js';
+import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiGuardedErrors } from '../openapi/api-responses.js';
+import { WorkerBody } from '../openapi/schemas.js';
 
 const SCAN_COUNT = 500;
 
@@ -13,12 +16,14 @@ const SCAN_COUNT = 500;
 @ApiTags('workers')
 @ApiBearerAuth()
 @ApiCookieAuth('session')
+@ApiGuardedErrors()
 @Controller('api/v1/workers')
 @Roles('viewer')
 export class WorkersController {
   constructor(private readonly redis: ApiRedis) {}
 
   @Get()
+  @ApiOkResponse({ type: [WorkerBody] })
   @ApiOperation({ summary: 'Live workers: id, host, pid, version, concurrency, state (active|draining), releases in flight' })
   async list(): Promise<WorkerRegistryEntry[]> {
     try {

@@ -1,10 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { CliError, exitCodeForStatus } from '../exit-codes.js';
+import { CliError, EXIT, exitCodeForStatus } from '../exit-codes.js';
 import { followRelease, type ReleaseStatusEvent } from '../follow.js';
 import type { SlipwayHttp } from '../http.js';
 import { forStderr, forStdout, note, printJson } from '../output.js';
+import { duration, formatTable, localTime, pageSummary } from '../table.js';
+import { coerceVar } from '../template-vars.js';
+// The file itself, not @slipway/releases: its index pulls in Nest and TypeORM, which the CLI bundle does without.
+import { FINAL_STATUSES } from '../../../../libs/releases/src/release-state.js';
+import { fetchTemplates } from './template.js';
 
 interface ReleaseJson {
   id: number;
@@ -40,11 +45,27 @@ function keyValue(value: string, previous: [string, string][]): [string, string]
   return [...previous, [value.slice(0, eq), value.slice(eq + 1)]];
 }
 
+/** An unset CI variable (`--idempotency-key "$CI_PIPELINE_ID"`) must not silently mean "no key". */
+function idempotencyKey(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('must not be empty (is the variable that should hold it unset?)');
+  return value;
+}
+
 function commaList(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-async function extraVarsFrom(file: string | undefined, pairs: [string, string][]): Promise<Record<string, unknown> | undefined> {
+/**
+ * `-e` values as the template declares them (`canary=25` → 25, `notify=false` → false, a list as
+ * `a,b` or JSON). Without pairs nothing is fetched; an API without typed vars leaves them strings.
+ */
+async function typedPairs(http: SlipwayHttp, template: string, pairs: [string, string][]): Promise<[string, unknown][]> {
+  if (pairs.length === 0) return [];
+  const declared = (await fetchTemplates(http)).find((t) => t.name === template)?.vars?.properties ?? {};
+  return pairs.map(([key, raw]) => [key, coerceVar(key, raw, declared[key])]);
+}
+
+async function extraVarsFrom(file: string | undefined, pairs: [string, unknown][]): Promise<Record<string, unknown> | undefined> {
   let vars: Record<string, unknown> = {};
   if (file) {
     let parsed: unknown;
@@ -90,17 +111,53 @@ async function waitFor(ctx: Context, id: number): Promise<void> {
   const http = ctx.http();
   const json = ctx.globals().json;
   let lastStatus = '';
-  const final = await followRelease(http, id, {
-    onLine: (text) => (json ? process.stderr.write(`${forStderr(text)}\n`) : process.stdout.write(`${forStdout(text)}\n`)),
-    onStatus: (status: ReleaseStatusEvent) => {
-      const summary = `${status.status}${status.waitingReason ? ` (${status.waitingReason})` : ''}`;
-      if (summary !== lastStatus) note(`release ${id} ${summary}`);
-      lastStatus = summary;
-    },
-  });
+  const stopCancellingOnCtrlC = cancelOnCtrlC(http, id);
+  let final: ReleaseStatusEvent;
+  try {
+    final = await followRelease(http, id, {
+      onLine: (text) => (json ? process.stderr.write(`${forStderr(text)}\n`) : process.stdout.write(`${forStdout(text)}\n`)),
+      onStatus: (status: ReleaseStatusEvent) => {
+        // The final status gets its own line below, with the exit code and reason.
+        if ((FINAL_STATUSES as readonly string[]).includes(status.status)) return;
+        const summary = `${status.status}${status.waitingReason ? ` (${status.waitingReason})` : ''}`;
+        if (summary !== lastStatus) note(`release ${id} ${summary}`);
+        lastStatus = summary;
+      },
+    });
+  } finally {
+    stopCancellingOnCtrlC();
+  }
   if (json) printJson((await http.request<ReleaseJson>('GET', `/api/v1/releases/${id}`)).body);
   note(`release ${id} ${final.status}${final.exitCode !== null ? ` (ansible exit code ${final.exitCode})` : ''}${final.reason ? `: ${final.reason}` : ''}`);
   ctx.setExitCode(exitCodeForStatus(final.status));
+}
+
+/** A terminal (and npx) may deliver one Ctrl-C twice within this; a later one is a real second press. */
+const SAME_CTRL_C_MS = 1_000;
+
+/**
+ * While `--wait` follows a release, the first Ctrl-C cancels it through the API (ansible gets SIGINT, as
+ * with `release cancel`) and the wait goes on until it has ended (exit 2); a second Ctrl-C stops waiting
+ * and leaves the release stopping on its own. Returns the function that removes the handler.
+ */
+function cancelOnCtrlC(http: SlipwayHttp, id: number): () => void {
+  let firstAt = 0;
+  const onSigint = () => {
+    if (firstAt === 0) {
+      firstAt = Date.now();
+      note(`Ctrl-C: cancelling release ${id} and waiting for it to stop (Ctrl-C again to stop waiting)`);
+      http.request<ReleaseJson>('POST', `/api/v1/releases/${id}/cancel`).then(
+        ({ status }) => note(status === 200 ? `release ${id} cancelled before it started` : `release ${id}: ansible is being stopped`),
+        (error: unknown) => note(`could not cancel release ${id}: ${(error as Error).message}`),
+      );
+      return;
+    }
+    if (Date.now() - firstAt < SAME_CTRL_C_MS) return;
+    note(`stopped waiting; release ${id} goes on stopping on its own (see \`slipway release show ${id}\`)`);
+    process.exit(EXIT.stopped);
+  };
+  process.on('SIGINT', onSigint);
+  return () => process.off('SIGINT', onSigint);
 }
 
 function announce(ctx: Context, release: ReleaseJson, verb: string): void {
@@ -116,14 +173,14 @@ export function registerReleaseCommands(program: Command, ctx: Context): void {
     .description('start a release of a catalog template')
     .argument('<template>', 'template name from the catalog')
     .option('-i, --inventory <name>', "inventory (default: the template's first)")
-    .option('-e, --extra-var <key=value>', 'extra var (repeatable; a string value)', keyValue, [])
+    .option('-e, --extra-var <key=value>', 'extra var (repeatable); converted to the type the template declares (a list as a,b or JSON)', keyValue, [])
     .option('--extra-vars-file <file>', 'extra vars from a YAML or JSON file (-e wins per key)')
     .option('-l, --limit <pattern>', 'ansible --limit')
     .option('-t, --tags <tags>', 'ansible --tags, comma separated', commaList)
     .option('--skip-tags <tags>', 'ansible --skip-tags, comma separated', commaList)
     .option('-C, --check', 'ansible --check --diff (change nothing)')
     .option('--run-at <time>', 'start no earlier than this ISO 8601 time')
-    .option('-k, --idempotency-key <key>', 'retrying with the same key and options returns the first release')
+    .option('-k, --idempotency-key <key>', 'retrying with the same key and options returns the first release (must not be empty)', idempotencyKey)
     .option('-w, --wait', 'stream the log and exit 0 succeeded, 1 failed, 2 cancelled/interrupted, 3 error')
     .action(async (template: string, options: {
       inventory?: string; extraVar: [string, string][]; extraVarsFile?: string; limit?: string; tags?: string[];
@@ -132,14 +189,14 @@ export function registerReleaseCommands(program: Command, ctx: Context): void {
       const body = {
         template,
         ...(options.inventory ? { inventory: options.inventory } : {}),
-        ...(await extraVarsFrom(options.extraVarsFile, options.extraVar).then((v) => (v ? { extraVars: v } : {}))),
+        ...(await extraVarsFrom(options.extraVarsFile, await typedPairs(ctx.http(), template, options.extraVar)).then((v) => (v ? { extraVars: v } : {}))),
         ...(options.limit !== undefined ? { limit: options.limit } : {}),
         ...(options.tags ? { tags: options.tags } : {}),
         ...(options.skipTags ? { skipTags: options.skipTags } : {}),
         ...(options.check ? { checkMode: true } : {}),
         ...(options.runAt ? { runAt: options.runAt } : {}),
       };
-      const headers = options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : undefined;
+      const headers = options.idempotencyKey !== undefined ? { 'idempotency-key': options.idempotencyKey } : undefined;
       const { status, body: created } = await ctx.http().request<ReleaseJson>('POST', '/api/v1/releases', body, headers);
       if (options.wait) {
         note(`release ${created.id} ${status === 200 ? 'already existed for this idempotency key' : 'created'}: ${created.template} on ${created.inventory}`);
@@ -171,9 +228,17 @@ export function registerReleaseCommands(program: Command, ctx: Context): void {
       if (options.template) query.set('template', options.template);
       const { body } = await ctx.http().request<{ items: ReleaseJson[]; total: number }>('GET', `/api/v1/releases?${query}`);
       if (ctx.globals().json) return printJson(body);
-      for (const r of body.items) {
-        process.stdout.write(`${String(r.id).padEnd(7)}${r.status.padEnd(12)}${r.template} on ${r.inventory}  by ${r.requestedBy}  ${r.createdAt}\n`);
-      }
+      const rows = body.items.map((r) => [
+        String(r.id),
+        r.status,
+        r.template,
+        r.inventory,
+        r.requestedBy,
+        localTime(r.startedAt),
+        duration(r.startedAt, r.finishedAt),
+      ]);
+      process.stdout.write(`${formatTable(['id', 'status', 'template', 'inventory', 'requested by', 'started', 'duration'], rows)}\n`);
+      process.stdout.write(`${pageSummary(Number(options.page), Number(options.pageSize), body.items.length, body.total)}\n`);
     });
 
   release

@@ -1,0 +1,35 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiExtraModels, ApiResponse } from '@nestjs/swagger';
+import { ErrorBody, HostRecap, ValidationErrorBody } from './schemas.js';
+
+/** What each error status means anywhere in the API; the body is always ErrorBody (HttpErrorsFilter). */
+const ERROR_MEANING: Record<ErrorStatus, string> = {
+  400: 'Bad input: the message (and `errors`, for fields) names what is wrong; nothing was changed',
+  401: 'No token, or an unknown or revoked one (`Authorization: Bearer slw_…` or the session cookie)',
+  403: "The token's role is too low for this route (or the session cookie came without X-Slipway-Csrf: 1)",
+  404: 'No such release or token',
+  409: 'Conflicts with the current state',
+  413: 'The request body is larger than 256 KiB',
+  503: 'The database or Redis is unreachable; nothing was changed, try again shortly',
+};
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 503;
+
+/**
+ * Documents error answers, e.g. `@ApiErrors(400, 404)` or `@ApiErrors({ 409: 'Already finished' })` for a
+ * route's own meaning. On a controller class it applies to every route of it.
+ */
+export function ApiErrors(...errors: (ErrorStatus | Partial<Record<ErrorStatus, string>>)[]): MethodDecorator & ClassDecorator {
+  const entries = errors.flatMap((e) => (typeof e === 'number' ? [[e, ERROR_MEANING[e]] as const] : Object.entries(e).map(([s, d]) => [Number(s) as ErrorStatus, d] as const)));
+  return applyDecorators(
+    ApiExtraModels(ErrorBody, ValidationErrorBody, HostRecap),
+    ...entries.map(([status, description]) => ApiResponse({ status, description, type: status === 400 ? ValidationErrorBody : ErrorBody })),
+  );
+}
+
+/** Every /api/v1 route behind the auth guard: 401, 403 and 503 (auth and data need the DB). */
+export const ApiGuardedErrors = () => ApiErrors(401, 403, 503);
+
+/** A 2xx answer that is not JSON (a log, an event stream, metrics). */
+export function ApiTextResponse(status: number, mediaType: string, description: string): MethodDecorator & ClassDecorator {
+  return ApiResponse({ status, description, content: { [mediaType]: { schema: { type: 'string' } } } });
+}

@@ -1,0 +1,55 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { SlipwayHttp } from '../http.js';
+import { printJson } from '../output.js';
+import { formatTable, localTime, pageSummary } from '../table.js';
+import type { GlobalOptions } from './release.js';
+
+interface AuditJson {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  targetType: string;
+  targetId: number;
+  details: Record<string, unknown>;
+}
+
+type Context = { http: () => SlipwayHttp; globals: () => GlobalOptions };
+
+function wholeNumber(value: string): string {
+  if (!/^\d{1,10}$/.test(value)) throw new InvalidArgumentError('must be a whole number');
+  return value;
+}
+
+export function registerAuditCommands(program: Command, ctx: Context): void {
+  program
+    .command('audit')
+    .description('who created, cancelled and re-ran releases and created or revoked tokens, newest first')
+    .option('--actor <name>', 'only what this token name did')
+    // The API checks the action against its list and names it if unknown.
+    .option('--action <action>', 'only this action, e.g. release.create, release.cancel, token.revoke')
+    .addOption(new Option('--target-type <type>', 'only entries about releases or tokens').choices(['release', 'token']))
+    .option('--target-id <id>', 'only entries about this release or token id', wholeNumber)
+    .option('-n, --page-size <n>', 'how many', wholeNumber, '20')
+    .option('-p, --page <n>', 'which page', wholeNumber, '1')
+    .action(async (options: { actor?: string; action?: string; targetType?: string; targetId?: string; pageSize: string; page: string }) => {
+      const query = new URLSearchParams({ page: options.page, pageSize: options.pageSize });
+      if (options.actor !== undefined) query.set('actor', options.actor);
+      if (options.action !== undefined) query.set('action', options.action);
+      if (options.targetType !== undefined) query.set('targetType', options.targetType);
+      if (options.targetId !== undefined) query.set('targetId', options.targetId);
+      const { body } = await ctx.http().request<{ items: AuditJson[]; total: number }>('GET', `/api/v1/audit?${query}`);
+      if (ctx.globals().json) return printJson(body);
+      const rows = body.items.map((e) => [localTime(e.at), e.actor, e.action, `${e.targetType} ${e.targetId}`, summarise(e.details)]);
+      process.stdout.write(`${formatTable(['at', 'actor', 'action', 'target', 'details'], rows)}\n`);
+      process.stdout.write(`${pageSummary(Number(options.page), Number(options.pageSize), body.items.length, body.total)}\n`);
+    });
+}
+
+/** `template=hello inventory=local`: the details' plain fields, on one line. */
+function summarise(details: Record<string, unknown>): string {
+  return Object.entries(details ?? {})
+    .filter(([, v]) => v !== null && v !== undefined && typeof v !== 'object')
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
+}

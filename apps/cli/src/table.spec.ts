@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { duration, formatTable, pageSummary } from './table.js';
+
+describe('CLI tables', () => {
+  it('pads every column to its widest cell under an upper-case header', () => {
+    expect(formatTable(['id', 'status', 'template'], [['1', 'succeeded', 'hello'], ['12', 'queued', 'deploy-web']]).split('\n')).toEqual([
+      'ID  STATUS     TEMPLATE',
+      '1   succeeded  hello',
+      '12  queued     deploy-web',
+    ]);
+  });
+
+  it('durations', () => {
+    expect(duration(null, null)).toBe('-');
+    expect(duration('2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.250Z')).toBe('1.3s');
+    expect(duration('2026-01-01T00:00:00.000Z', '2026-01-01T00:03:04.000Z')).toBe('3m 04s');
+    expect(duration('2026-01-01T00:00:00.000Z', '2026-01-01T02:05:00.000Z')).toBe('2h 05m');
+    expect(duration('2026-01-01T00:00:00.000Z', null, Date.parse('2026-01-01T00:00:02.000Z'))).toBe('2.0s');
+  });
+
+  it('says how many there are and how to see more', () => {
+    expect(pageSummary(1, 20, 3, 3)).toBe('3 of 3');
+    expect(pageSummary(1, 2, 2, 5)).toBe('1–2 of 5 (more: --page 2)');
+    expect(pageSummary(3, 2, 1, 5)).toBe('5–5 of 5');
+    expect(pageSummary(1, 20, 0, 0)).toBe('none');
+  });
+});
