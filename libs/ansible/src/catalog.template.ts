@@ -8,7 +8,7 @@ import {
 import { isPlainObject } from './plain-object.js';
 import { type ProjectDir, resolveProjectPath } from './project-path.js';
 
-const TEMPLATE_KEYS = new Set(['description', 'playbook', 'inventories', 'timeout', 'extraVars', 'secretVars', 'lock']);
+const TEMPLATE_KEYS = new Set(['description', 'playbook', 'inventories', 'timeout', 'extraVars', 'secretVars', 'lock', 'vars', 'openVars']);
 
 export interface TemplateContext {
   /** Undefined when the project itself is invalid; path checks are then skipped. */
@@ -75,7 +75,19 @@ export function validateTemplate(
   else validateLock(lock, report);
 
   if (problems.length > before || !isPlainObject(extraVars) || typeof lock !== 'string') return undefined;
+  // TEMP contract stand-in (dashboard branch): `vars:` kept raw for the API's schema; its defaults and
+  // secrets feed today's extraVars/secretVars. Replaced by the catalog engineer's typed vars.
+  const rawVars = isPlainObject(raw.vars) ? (raw.vars as Record<string, Record<string, unknown>>) : undefined;
+  if (rawVars) {
+    for (const [varName, v] of Object.entries(rawVars)) {
+      let value = v.default;
+      if (isPlainObject(value) && typeof value.env === 'string') value = process.env[value.env];
+      if (value !== undefined) extraVars[varName] = value;
+      if (v.secret === true && !secretVars.includes(varName)) secretVars.push(varName);
+    }
+  }
   return {
+    ...(rawVars ? { rawVars, openVars: raw.openVars === true } : {}),
     name,
     ...(typeof description === 'string' ? { description } : {}),
     playbook,

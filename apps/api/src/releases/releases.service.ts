@@ -13,6 +13,7 @@ import { ApiRedis } from '../redis/api-redis.js';
 import { type FieldError, badRequest } from '../common/validation.js';
 import type { CreateReleaseDto } from './create-release.dto.js';
 import { ReleaseQueue } from './release-queue.js';
+import { checkDeclaredVars } from './vars-schema.stand-in.js';
 
 export interface CancelResult {
   release: ReleaseEntity;
@@ -59,6 +60,7 @@ export class ReleasesService {
       if (Number.isNaN(runAt.getTime())) errors.push({ field: 'runAt', message: 'runAt: not a valid ISO 8601 time' });
       else if (runAt.getTime() < Date.now() - 1_000) errors.push({ field: 'runAt', message: 'runAt: is in the past' });
     }
+    errors.push(...checkDeclaredVars(template, input.extraVars ?? {}));
     if (errors.length > 0) throw badRequest(errors);
 
     const release = await this.store.create({

@@ -2,6 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiTags } from '@nestjs/swagger';
 import { CATALOG, type Catalog, redactSecrets } from '@slipway/ansible';
 import { Roles } from '../auth/auth.decorators.js';
+import { openVarsOf, varsSchemaOf } from './vars-schema.stand-in.js';
 
 @ApiTags('templates')
 @ApiBearerAuth()
@@ -23,6 +24,8 @@ export class TemplatesController {
       extraVars: redactSecrets(t.extraVars, t.secretVars),
       secretVars: t.secretVars,
       lock: t.lock,
+      openVars: openVarsOf(t),
+      vars: varsSchemaOf(t),
     }));
   }
 }
