@@ -71,7 +71,7 @@ export class ReleasesController {
   @Roles('viewer')
   @ApiOperation({ summary: 'Releases, newest first' })
   async list(@Query() query: ListReleasesQuery) {
-    const { items, total } = await this.store.list(query);
+    const { items, total } = await this.store.list(query.toStoreQuery());
     return { items: items.map((r) => toReleaseView(r, this.catalog)), total, page: query.page, pageSize: query.pageSize };
   }
 
