@@ -128,6 +128,18 @@ describe('dashboard status and admin pages in a browser', () => {
     expect(bad.body.errors.map((e) => e.field)).toContain('createdFrom');
     const filtered = await deployer.request<{ items: ReleaseJson[]; total: number }>('GET', `/api/v1/releases?requestedBy=bootstrap`);
     expect(filtered.body.items.map((r) => r.id)).toEqual([theirs.id]);
+    const createdAt = new Date((await deployer.getRelease(mine.id)).createdAt as string).getTime();
+    const range = async (from: number, to: number) =>
+      (
+        await deployer.request<{ items: ReleaseJson[] }>(
+          'GET',
+          `/api/v1/releases?createdFrom=${new Date(from).toISOString()}&createdTo=${new Date(to).toISOString()}`,
+        )
+      ).body.items.map((r) => r.id);
+    // From is inclusive, to is exclusive, to the millisecond.
+    expect(await range(createdAt, createdAt + 1)).toContain(mine.id);
+    expect(await range(createdAt + 1, createdAt + 60_000)).not.toContain(mine.id);
+    expect(await range(createdAt - 60_000, createdAt)).not.toContain(mine.id);
   });
 
   it('an admin creates a token (its value shown once), lists it and revokes it; the API then refuses it', async () => {

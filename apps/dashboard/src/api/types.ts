@@ -69,13 +69,18 @@ export interface Template {
   openVars: boolean;
   /** The declared vars as JSON Schema. */
   vars: VarsSchema;
+  /** Which `limit` a release may send: any hosts/groups, none, or only these patterns (absent: any). */
+  limit?: 'any' | 'none' | string[];
 }
 
 export type VarType = 'string' | 'integer' | 'number' | 'boolean' | 'array';
 
-/** One declared var (a JSON Schema property). A secret has `x-secret` and never a `default`. */
+/**
+ * One declared var (a JSON Schema property). A secret has `x-secret` and never a `default`. No `type`: an
+ * untyped var (a legacy `extraVars:` default), any JSON value. `pattern` comes anchored (`^(?:…)$`).
+ */
 export interface VarSchema {
-  type: VarType;
+  type?: VarType;
   description?: string;
   default?: unknown;
   enum?: (string | number)[];
@@ -84,7 +89,7 @@ export interface VarSchema {
   minLength?: number;
   maxLength?: number;
   pattern?: string;
-  items?: { type: 'string'; pattern?: string; maxLength?: number };
+  items?: { type: 'string'; pattern?: string; minLength?: number; maxLength?: number };
   minItems?: number;
   maxItems?: number;
   writeOnly?: true;

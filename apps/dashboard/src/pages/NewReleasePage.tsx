@@ -39,6 +39,7 @@ export function NewReleasePage() {
     setInventory(next?.defaultInventory ?? '');
     setInputs(next ? initialInputs(next.vars) : {});
     setRows([]);
+    setLimit('');
     setErrors({});
   }
 
@@ -198,9 +199,24 @@ export function NewReleasePage() {
         {!template?.openVars && errors.extraVars && <FieldMessages name="extraVars" errors={errors.extraVars} />}
 
         <div className="form-row">
-          <Field name="limit" label="Limit" errors={errors.limit} hint="Hosts or groups (ansible --limit); empty for all.">
-            {(props) => <input {...props} type="text" value={limit} onChange={(e) => setLimit(e.target.value)} spellCheck={false} />}
-          </Field>
+          {template?.limit !== 'none' && (
+            <Field name="limit" label="Limit" errors={errors.limit} hint="Hosts or groups (ansible --limit); empty for all.">
+              {(props) =>
+                Array.isArray(template?.limit) ? (
+                  <select {...props} value={limit} onChange={(e) => setLimit(e.target.value)}>
+                    <option value="">All hosts</option>
+                    {template.limit.map((pattern) => (
+                      <option key={pattern} value={pattern}>
+                        {pattern}
+                      </option>
+                    ))}
+                  </select>
+                ) : (
+                  <input {...props} type="text" value={limit} onChange={(e) => setLimit(e.target.value)} spellCheck={false} />
+                )
+              }
+            </Field>
+          )}
           <Field name="runAt" label="Start time" errors={errors.runAt} hint={`Optional, in your time zone (${localZoneName()}); empty starts as soon as possible.`}>
             {(props) => <input {...props} type="datetime-local" value={runAt} onChange={(e) => setRunAt(e.target.value)} />}
           </Field>
@@ -343,6 +359,7 @@ function constraintsOf(schema: VarSchema, control: VarControl): string {
   const parts: string[] = [];
   if (control === 'list') parts.push('One item a line.');
   if (control === 'password') parts.push('Secret: never shown again, masked in logs.');
+  if (control === 'untyped') parts.push('Numbers, true/false and JSON values keep their type; anything else is text.');
   if (schema.minimum !== undefined && schema.maximum !== undefined) parts.push(`${schema.minimum} to ${schema.maximum}.`);
   else if (schema.minimum !== undefined) parts.push(`At least ${schema.minimum}.`);
   else if (schema.maximum !== undefined) parts.push(`At most ${schema.maximum}.`);

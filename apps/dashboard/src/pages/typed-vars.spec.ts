@@ -37,6 +37,13 @@ describe('typed vars', () => {
     expect(readVar('db_password', vars.properties.db_password!, ' p w ', false)).toEqual({ value: ' p w ' });
   });
 
+  it('keeps an untyped var (a legacy default) in its JSON type', () => {
+    const untyped: VarsSchema = { type: 'object', properties: { seconds: { default: 30 }, tags: { default: { a: [1] } }, note: {} }, required: [], additionalProperties: false };
+    expect(controlOf(untyped.properties.seconds!)).toBe('untyped');
+    expect(initialInputs(untyped)).toEqual({ seconds: '30', tags: '{"a":[1]}', note: '' });
+    expect(readVars(untyped, { seconds: '45', tags: '{"a":[2]}', note: 'hello' })).toEqual({ values: { seconds: 45, tags: { a: [2] }, note: 'hello' }, errors: {} });
+  });
+
   it('refuses each rule at its edge, naming the var', () => {
     const canary = vars.properties.canary!;
     expect(readVar('canary', canary, '100', false)).toEqual({ value: 100 });

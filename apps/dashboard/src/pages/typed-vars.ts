@@ -4,11 +4,13 @@
  * sent as extraVars.
  */
 import type { VarSchema, VarsSchema } from '../api/types';
+import { parseRowValue } from './extra-vars';
 
 /** What an input holds: text for text, number, select and list (one item a line) inputs; a checkbox's state. */
 export type VarInput = string | boolean;
 
-export type VarControl = 'select' | 'number' | 'checkbox' | 'password' | 'list' | 'text';
+/** `untyped`: a text input whose value keeps its JSON type (numbers, true/false, objects), like the free rows. */
+export type VarControl = 'select' | 'number' | 'checkbox' | 'password' | 'list' | 'text' | 'untyped';
 
 export function controlOf(schema: VarSchema): VarControl {
   if (schema['x-secret'] || schema.writeOnly) return 'password';
@@ -16,6 +18,7 @@ export function controlOf(schema: VarSchema): VarControl {
   if (schema.type === 'boolean') return 'checkbox';
   if (schema.type === 'integer' || schema.type === 'number') return 'number';
   if (schema.type === 'array') return 'list';
+  if (schema.type === undefined) return 'untyped';
   return 'text';
 }
 
@@ -27,8 +30,9 @@ export function initialInputs(vars: VarsSchema): Record<string, VarInput> {
 function inputOf(schema: VarSchema, value: unknown): VarInput {
   if (schema.type === 'boolean') return value === true;
   if (value === undefined || value === null) return '';
-  if (Array.isArray(value)) return value.map(String).join('\n');
-  return String(value);
+  if (schema.type === 'array' && Array.isArray(value)) return value.map(String).join('\n');
+  if (typeof value === 'string') return value;
+  return schema.type === undefined ? JSON.stringify(value) : String(value);
 }
 
 export function listItems(text: string): string[] {
@@ -63,6 +67,7 @@ export function readVar(name: string, schema: VarSchema, input: VarInput, requir
   const secret = controlOf(schema) === 'password';
   if ((secret ? text : text.trim()) === '') return required ? { error: `${name} is required` } : { value: undefined };
 
+  if (schema.type === undefined && !secret) return { value: parseRowValue(text) };
   if (schema.type === 'integer' || schema.type === 'number') {
     const n = Number(text.trim());
     if (!Number.isFinite(n)) return { error: `${name} must be a number` };
