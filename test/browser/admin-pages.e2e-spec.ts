@@ -225,6 +225,9 @@ describe('dashboard status and admin pages in a browser', () => {
     // The target links to the release.
     await rows.first().getByRole('link', { name: `release #${release.id}` }).waitFor();
     await screenshot(page, 'admin-04-audit-filtered');
+    await page.getByLabel('Target id').fill('twelve');
+    await page.getByLabel('Target id').press('Enter');
+    expect(await page.locator('.field-error[data-field="targetId"]').textContent()).toContain('Target id must be a number');
     expect(browser.pageErrors).toEqual([]);
   });
 });

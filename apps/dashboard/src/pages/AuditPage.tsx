@@ -33,6 +33,7 @@ export function AuditPage() {
   const entries = usePolling(`audit?${query}`, () => api<Page<AuditEntry>>('GET', `/api/v1/audit?${query}`), REFRESH_MS);
   const data = entries.data;
   const filtered = Boolean(actor || action || targetType || targetId);
+  const targetIdInvalid = targetId !== '' && !/^\d+$/.test(targetId);
 
   return (
     <section className="page">
@@ -98,8 +99,15 @@ export function AuditPage() {
             size={6}
             value={targetIdText}
             onChange={(e) => setTargetIdText(e.target.value)}
+            aria-invalid={targetIdInvalid || undefined}
+            aria-describedby={targetIdInvalid ? `${ids.targetId}-error` : undefined}
             onBlur={() => targetIdText.trim() !== targetId && setFilter('targetId', targetIdText.trim())}
           />
+          {targetIdInvalid && (
+            <span className="field-error" id={`${ids.targetId}-error`} role="alert" data-field="targetId">
+              Target id must be a number (a release or token id)
+            </span>
+          )}
         </form>
         <p className="muted live-note" aria-live="polite">
           {entries.error ? <span className="error-text">Not updating: {entries.error.message}</span> : 'Updates live'}
