@@ -45,6 +45,7 @@ export function AuditPage() {
       <div className="filters" role="search" aria-label="Filter the audit trail">
         <form
           className="field inline"
+          noValidate
           onSubmit={(e) => {
             e.preventDefault();
             setFilter('actor', actorText.trim());
@@ -85,6 +86,7 @@ export function AuditPage() {
         </div>
         <form
           className="field inline"
+          noValidate
           onSubmit={(e) => {
             e.preventDefault();
             setFilter('targetId', targetIdText.trim());
@@ -95,7 +97,6 @@ export function AuditPage() {
             id={ids.targetId}
             type="text"
             inputMode="numeric"
-            pattern="[0-9]*"
             size={6}
             value={targetIdText}
             onChange={(e) => setTargetIdText(e.target.value)}
