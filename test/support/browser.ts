@@ -32,7 +32,10 @@ export interface TestBrowser {
  * Chromium with a fresh user-data-dir of its own (no cookies, no cache from an earlier run or another
  * browser of the same test), deleted on close.
  */
-export async function launchBrowser(viewport = { width: 1280, height: 860 }): Promise<TestBrowser> {
+export async function launchBrowser(
+  viewport = { width: 1280, height: 860 },
+  options: { timezoneId?: string } = {},
+): Promise<TestBrowser> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'slipway-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -40,6 +43,7 @@ export async function launchBrowser(viewport = { width: 1280, height: 860 }): Pr
     args: CHROMIUM_ARGS,
     viewport,
     timeout: 60_000,
+    ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
   });
   context.setDefaultTimeout(30_000);
   const pageErrors: string[] = [];

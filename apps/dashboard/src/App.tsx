@@ -1,12 +1,15 @@
 import { useEffect } from 'react';
-import { canDeploy } from './api/types';
+import { type Session, canDeploy } from './api/types';
 import { Layout } from './components/Layout';
-import { navigate, useLocation } from './lib/router';
+import { useLocation } from './lib/router';
+import { AuditPage } from './pages/AuditPage';
 import { NewReleasePage } from './pages/NewReleasePage';
+import { NotAllowed } from './pages/NotAllowed';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { ReleasePage } from './pages/ReleasePage';
 import { ReleasesPage } from './pages/ReleasesPage';
 import { SignInPage } from './pages/SignInPage';
+import { TokensPage } from './pages/TokensPage';
 import { WorkersPage } from './pages/WorkersPage';
 import { useSession } from './session';
 
@@ -27,21 +30,35 @@ export function App() {
   }
   if (session === null) return <SignInPage />;
 
-  return <Layout session={session}>{route(pathname, canDeploy(session.role))}</Layout>;
+  return <Layout session={session}>{route(pathname, session)}</Layout>;
 }
 
-function route(pathname: string, deployer: boolean) {
+function route(pathname: string, session: Session) {
   if (pathname === '/' || pathname === '/releases') return <ReleasesPage />;
-  if (pathname === '/releases/new') return deployer ? <NewReleasePage /> : <Redirect to="/" />;
+  if (pathname === '/releases/new') {
+    return canDeploy(session.role) ? (
+      <NewReleasePage />
+    ) : (
+      <NotAllowed title="New release" role={session.role}>
+        Your token&apos;s role is <strong>{session.role}</strong>: viewers can follow releases but cannot start releases. Starting one
+        needs a deployer or admin token; ask an admin for one (Tokens page, or <code>slipway token create</code>).
+      </NotAllowed>
+    );
+  }
   const release = /^\/releases\/(\d+)$/.exec(pathname);
   if (release) return <ReleasePage key={release[1]} id={Number(release[1])} />;
   if (pathname === '/workers') return <WorkersPage />;
+  if (pathname === '/audit') return <AuditPage />;
+  if (pathname === '/tokens') {
+    return session.role === 'admin' ? (
+      <TokensPage />
+    ) : (
+      <NotAllowed title="Tokens" role={session.role}>
+        Only admins manage tokens; your token&apos;s role is <strong>{session.role}</strong>.
+      </NotAllowed>
+    );
+  }
   return <NotFoundPage />;
-}
-
-function Redirect({ to }: { to: string }) {
-  useEffect(() => navigate(to, { replace: true }), [to]);
-  return null;
 }
 
 function titleFor(pathname: string): string {
@@ -49,5 +66,7 @@ function titleFor(pathname: string): string {
   if (release) return `Release #${release[1]} · Slipway`;
   if (pathname === '/releases/new') return 'New release · Slipway';
   if (pathname === '/workers') return 'Workers · Slipway';
+  if (pathname === '/audit') return 'Audit · Slipway';
+  if (pathname === '/tokens') return 'Tokens · Slipway';
   return 'Releases · Slipway';
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { And, DataSource, type EntityManager, type FindOptionsWhere, LessThan, MoreThanOrEqual } from 'typeorm';
 import {
   type HostRecapCounts,
   ReleaseEntity,
@@ -37,6 +37,12 @@ export interface FinalOutcome {
 export interface ReleaseListQuery {
   status?: ReleaseStatus;
   template?: string;
+  /** Token name that created the release, exactly. */
+  requestedBy?: string;
+  /** Created at or after this instant. */
+  createdFrom?: Date;
+  /** Created before this instant (exclusive, so "to the end of a day" is the next day's start). */
+  createdTo?: Date;
   page: number;
   pageSize: number;
 }
@@ -85,9 +91,15 @@ export class ReleaseStore {
 
   list(query: ReleaseListQuery): Promise<{ items: ReleaseEntity[]; total: number }> {
     return this.uow.run('list releases', async (ds) => {
-      const where: Partial<Pick<ReleaseEntity, 'status' | 'template'>> = {};
+      const where: FindOptionsWhere<ReleaseEntity> = {};
       if (query.status) where.status = query.status;
       if (query.template) where.template = query.template;
+      if (query.requestedBy) where.requestedBy = query.requestedBy;
+      const created = [
+        ...(query.createdFrom ? [MoreThanOrEqual(query.createdFrom)] : []),
+        ...(query.createdTo ? [LessThan(query.createdTo)] : []),
+      ];
+      if (created.length > 0) where.createdAt = And(...created);
       const [items, total] = await ds.getRepository(ReleaseEntity).findAndCount({
         where,
         order: { id: 'DESC' },

@@ -79,7 +79,7 @@ export class ReleasesController {
   @ApiOkResponse({ type: ReleasePage })
   @ApiErrors(400)
   async list(@Query() query: ListReleasesQuery) {
-    const { items, total } = await this.store.list(query);
+    const { items, total } = await this.store.list(query.toStoreQuery());
     return { items: items.map((r) => toReleaseView(r, this.catalog)), total, page: query.page, pageSize: query.pageSize };
   }
 

@@ -65,6 +65,42 @@ export interface Template {
   extraVars: Record<string, unknown>;
   secretVars: string[];
   lock: string;
+  /** True when a release may add vars the template does not declare (still never reserved names). */
+  openVars: boolean;
+  /** The declared vars as JSON Schema. */
+  vars: VarsSchema;
+  /** Which `limit` a release may send: any hosts/groups, none, or only these patterns (absent: any). */
+  limit?: 'any' | 'none' | string[];
+}
+
+export type VarType = 'string' | 'integer' | 'number' | 'boolean' | 'array';
+
+/**
+ * One declared var (a JSON Schema property). A secret has `x-secret` and never a `default`. No `type`: an
+ * untyped var (a legacy `extraVars:` default), any JSON value. `pattern` comes anchored (`^(?:…)$`).
+ */
+export interface VarSchema {
+  type?: VarType;
+  description?: string;
+  default?: unknown;
+  enum?: (string | number)[];
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  items?: { type: 'string'; pattern?: string; minLength?: number; maxLength?: number };
+  minItems?: number;
+  maxItems?: number;
+  writeOnly?: true;
+  'x-secret'?: true;
+}
+
+export interface VarsSchema {
+  type: 'object';
+  properties: Record<string, VarSchema>;
+  required: string[];
+  additionalProperties: boolean;
 }
 
 export interface Worker {
@@ -77,6 +113,34 @@ export interface Worker {
   releases: number[];
   startedAt: string;
   heartbeatAt: string;
+}
+
+/** GET /api/v1/tokens (never the value); POST adds `token`, the value, shown once. */
+export interface ApiToken {
+  id: number;
+  name: string;
+  role: Role;
+  createdAt: string;
+  createdBy: string;
+  revokedAt: string | null;
+  revokedBy: string | null;
+}
+
+export const ROLES: readonly Role[] = ['viewer', 'deployer', 'admin'];
+
+export const AUDIT_ACTIONS = ['release.create', 'release.cancel', 'release.rerun', 'token.create', 'token.revoke'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+export type AuditTargetType = 'release' | 'token';
+
+/** GET /api/v1/audit items. */
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  action: AuditAction;
+  targetType: AuditTargetType;
+  targetId: number;
+  details: Record<string, unknown>;
 }
 
 export interface FieldError {

@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { type Session, canDeploy } from '../api/types';
 import { Link, useLocation } from '../lib/router';
 import { useSession } from '../session';
+import { WorkerBanner } from './WorkerBanner';
 
 export function Layout({ session, children }: { session: Session; children: ReactNode }) {
   const { signOut } = useSession();
@@ -30,6 +31,14 @@ export function Layout({ session, children }: { session: Session; children: Reac
           <NavLink href="/workers" active={pathname === '/workers'}>
             Workers
           </NavLink>
+          <NavLink href="/audit" active={pathname === '/audit'}>
+            Audit
+          </NavLink>
+          {session.role === 'admin' && (
+            <NavLink href="/tokens" active={pathname === '/tokens'}>
+              Tokens
+            </NavLink>
+          )}
         </nav>
         <div className="who">
           <span className="who-name" title={`Signed in as ${session.name}`}>
@@ -43,6 +52,7 @@ export function Layout({ session, children }: { session: Session; children: Reac
           </button>
         </div>
       </header>
+      <WorkerBanner />
       <main id="main" tabIndex={-1}>
         {children}
       </main>

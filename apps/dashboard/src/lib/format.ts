@@ -25,6 +25,7 @@ export function formatAge(iso: string | null | undefined, now: number): string {
   return delta >= 0 ? `${text} ago` : `in ${text}`;
 }
 
+/** In the browser's time zone, which it names ("Dec 1, 2026, 19:42:16 GMT+5:30"). */
 const dateTime = new Intl.DateTimeFormat(undefined, {
   year: 'numeric',
   month: 'short',
@@ -32,10 +33,31 @@ const dateTime = new Intl.DateTimeFormat(undefined, {
   hour: '2-digit',
   minute: '2-digit',
   second: '2-digit',
+  hourCycle: 'h23',
+  timeZoneName: 'short',
 });
 
 export function formatDateTime(iso: string | null | undefined): string {
   return iso ? dateTime.format(new Date(iso)) : '—';
+}
+
+/** "2026-12-01 14:12:16 UTC": the same instant for everyone, shown on hover. */
+export function formatUtc(iso: string | null | undefined): string {
+  return iso ? `${new Date(iso).toISOString().slice(0, 19).replace('T', ' ')} UTC` : '';
+}
+
+/** The browser's calendar day "2026-12-01" at local midnight, as the ISO instant the API filters on. */
+export function localDayStart(day: string): string | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!match) return undefined;
+  return new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3])).toISOString();
+}
+
+/** The instant the local day after `day` starts (an exclusive upper bound for "to `day`"). */
+export function localDayEnd(day: string): string | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!match) return undefined;
+  return new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + 1).toISOString();
 }
 
 export function formatCount(n: number): string {

@@ -44,3 +44,16 @@ export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchor
   }
   return <a href={href} onClick={handle} {...rest} />;
 }
+
+/**
+ * A list's filters live in the query string (a reload or a shared link shows the same list). Changing a
+ * filter goes back to page 1 and replaces the history entry; changing the page pushes one.
+ */
+export function setListParam(pathname: string, search: URLSearchParams, name: string, value: string): void {
+  const next = new URLSearchParams(search);
+  if (value) next.set(name, value);
+  else next.delete(name);
+  if (name !== 'page') next.delete('page');
+  const qs = next.toString();
+  navigate(qs ? `${pathname}?${qs}` : pathname, { replace: name !== 'page' });
+}

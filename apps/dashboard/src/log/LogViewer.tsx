@@ -56,14 +56,27 @@ export function LogViewer({ buffer, version, live, downloadHref, downloadName, s
   const appliedRef = useRef(appliedQuery);
   appliedRef.current = appliedQuery;
 
+  /**
+   * Searches the whole log for `text` and goes to its first match, so the counter ("1 of N") and the
+   * highlighted line always agree, whether the search ran after typing or on Enter.
+   */
+  function showFirstMatch(text: string): void {
+    const found = findMatches(buffer, text);
+    searchedUpTo.current = buffer.length;
+    setAppliedQuery(text);
+    setMatches(found);
+    if (found.length > 0) {
+      setCurrent(0);
+      setFollow(false);
+      virtualizer.scrollToIndex(found[0] as number, { align: 'center' });
+    } else setCurrent(-1);
+  }
+
   // A new query rescans everything (debounced); new lines are scanned as they arrive.
   useEffect(() => {
     const timer = window.setTimeout(() => {
       if (query === appliedRef.current) return; // Enter already searched it (and may have moved to a match)
-      setAppliedQuery(query);
-      searchedUpTo.current = buffer.length;
-      setMatches(findMatches(buffer, query));
-      setCurrent(-1);
+      showFirstMatch(query);
     }, 200);
     return () => window.clearTimeout(timer);
   }, [query, buffer]);
@@ -118,15 +131,7 @@ export function LogViewer({ buffer, version, live, downloadHref, downloadName, s
       event.preventDefault();
       // Enter right after typing searches first, then steps through the matches.
       if (query !== appliedQuery) {
-        const found = findMatches(buffer, query);
-        searchedUpTo.current = buffer.length;
-        setAppliedQuery(query);
-        setMatches(found);
-        if (found.length > 0) {
-          setCurrent(0);
-          setFollow(false);
-          virtualizer.scrollToIndex(found[0] as number, { align: 'center' });
-        } else setCurrent(-1);
+        showFirstMatch(query);
         return;
       }
       goToMatch(event.shiftKey ? -1 : 1);
@@ -176,7 +181,7 @@ export function LogViewer({ buffer, version, live, downloadHref, downloadName, s
             aria-describedby={`${searchId}-count`}
           />
           <span id={`${searchId}-count`} className="muted match-count" aria-live="polite">
-            {appliedQuery === '' ? '' : matches.length === 0 ? 'no matches' : `${current === -1 ? '–' : current + 1} of ${formatCount(matches.length)}`}
+            {matchCounter(appliedQuery, matches.length, current)}
           </span>
           <button type="button" className="button subtle small" onClick={() => goToMatch(-1)} disabled={matches.length === 0} aria-label="Previous match">
             ↑
@@ -265,3 +270,11 @@ const LogRow = memo(function LogRow({
     </div>
   );
 });
+
+/** "1 of 3" on a match; "3 matches" when matches arrived after a search that had none (nothing is current). */
+function matchCounter(query: string, count: number, current: number): string {
+  if (query === '') return '';
+  if (count === 0) return 'no matches';
+  if (current === -1) return `${formatCount(count)} ${count === 1 ? 'match' : 'matches'}`;
+  return `${current + 1} of ${formatCount(count)}`;
+}

@@ -1,10 +1,12 @@
 import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
 import { ApiError, api } from '../api/client';
-import type { Release, Template } from '../api/types';
+import type { Release, Template, VarSchema } from '../api/types';
+import { VarField } from './VarField';
 import { navigate } from '../lib/router';
 import { usePolling } from '../lib/use-polling';
-import { type VarRow, jsonToVars, rowsFromDefaults, rowsToVars, varsToRows } from './extra-vars';
-import { FIELDS, type FieldName, type FormErrors, fieldOf, groupErrors } from './form-errors';
+import { type VarRow, rowsToVars } from './extra-vars';
+import { type ErrorKey, FIELDS, FIELD_LABELS, type FieldName, type FormErrors, fieldErrorFromMessage, groupErrors } from './form-errors';
+import { type VarInput, initialInputs, readVar, readVars } from './typed-vars';
 
 function splitList(text: string): string[] | undefined {
   const items = text
@@ -18,9 +20,8 @@ export function NewReleasePage() {
   const templates = usePolling('templates', () => api<Template[]>('GET', '/api/v1/templates'), 60_000);
   const [templateName, setTemplateName] = useState('');
   const [inventory, setInventory] = useState('');
-  const [mode, setMode] = useState<'rows' | 'json'>('rows');
+  const [inputs, setInputs] = useState<Record<string, VarInput>>({});
   const [rows, setRows] = useState<VarRow[]>([]);
-  const [json, setJson] = useState('{}');
   const [limit, setLimit] = useState('');
   const [tags, setTags] = useState('');
   const [skipTags, setSkipTags] = useState('');
@@ -31,15 +32,15 @@ export function NewReleasePage() {
 
   const list = templates.data ?? [];
   const template = list.find((t) => t.name === templateName);
+  const declared = template ? Object.keys(template.vars.properties) : [];
 
   function chooseTemplate(name: string): void {
     const next = list.find((t) => t.name === name);
     setTemplateName(name);
     setInventory(next?.defaultInventory ?? '');
-    const defaults = next ? rowsFromDefaults(next.extraVars, next.secretVars) : [];
-    setRows(defaults);
-    const visibleDefaults = Object.entries(next?.extraVars ?? {}).filter(([key]) => !next?.secretVars.includes(key));
-    setJson(JSON.stringify(Object.fromEntries(visibleDefaults), null, 2));
+    setInputs(next ? initialInputs(next.vars) : {});
+    setRows([]);
+    setLimit('');
     setErrors({});
   }
 
@@ -52,39 +53,56 @@ export function NewReleasePage() {
     // Only when the catalog first arrives: later refreshes must not reset what the user chose.
   }, [list.length]);
 
-  function switchMode(next: 'rows' | 'json'): void {
-    if (next === mode) return;
-    if (next === 'json') {
-      const result = rowsToVars(rows);
-      if ('error' in result) return setErrors({ ...errors, extraVars: [result.error] });
-      setJson(JSON.stringify(result.vars, null, 2));
-    } else {
-      const result = jsonToVars(json);
-      if ('error' in result) return setErrors({ ...errors, extraVars: [result.error] });
-      setRows(varsToRows(result.vars, template?.secretVars ?? []));
-    }
-    setErrors({ ...errors, extraVars: undefined });
-    setMode(next);
+  /** A var's field shows its problem until it is fixed, re-checked on every change once it was wrong. */
+  function changeVar(name: string, input: VarInput): void {
+    setInputs((prev) => ({ ...prev, [name]: input }));
+    const key: ErrorKey = `extraVars.${name}`;
+    const schema = template?.vars.properties[name];
+    if (!errors[key] || !schema) return;
+    const result = readVar(name, schema, input, template.vars.required.includes(name));
+    setErrors((prev) => ({ ...prev, [key]: 'error' in result ? [result.error] : undefined }));
+  }
+
+  /** Focus the first field in error, in the order the form shows them. */
+  function focusFirst(found: FormErrors): void {
+    const order: [ErrorKey, string][] = [
+      ['template', 'field-template'],
+      ['inventory', 'field-inventory'],
+      ...declared.map((name): [ErrorKey, string] => [`extraVars.${name}`, `var-${name}`]),
+      ...FIELDS.filter((f) => f !== 'template' && f !== 'inventory').map((f): [ErrorKey, string] => [f, `field-${f}`]),
+    ];
+    const first = order.find(([key]) => found[key]);
+    if (first) document.getElementById(first[1])?.focus();
   }
 
   async function submit(event: FormEvent): Promise<void> {
     event.preventDefault();
-    const vars = mode === 'rows' ? rowsToVars(rows) : jsonToVars(json);
-    if ('error' in vars) {
-      setErrors({ extraVars: [vars.error] });
-      document.getElementById('field-extraVars')?.focus();
-      return;
+    if (!template) return;
+    const found: FormErrors = {};
+    const typed = readVars(template.vars, inputs);
+    for (const [name, message] of Object.entries(typed.errors)) found[`extraVars.${name}`] = [message];
+    const free = template.openVars ? rowsToVars(rows) : { vars: {} };
+    if ('error' in free) found.extraVars = [free.error];
+    else {
+      const clash = Object.keys(free.vars).find((name) => declared.includes(name));
+      if (clash) found.extraVars = [`${clash} is a field of this template above: set it there`];
     }
     let runAtIso: string | undefined;
     if (runAt) {
       const when = new Date(runAt);
-      if (Number.isNaN(when.getTime())) return setErrors({ runAt: ['not a valid date and time'] });
-      runAtIso = when.toISOString();
+      if (Number.isNaN(when.getTime())) found.runAt = [`${FIELD_LABELS.runAt} is not a valid date and time`];
+      else runAtIso = when.toISOString();
     }
+    if (Object.keys(found).length > 0) {
+      setErrors(found);
+      focusFirst(found);
+      return;
+    }
+    const extraVars = { ...('vars' in free ? free.vars : {}), ...typed.values };
     const body = {
       template: templateName,
       inventory: inventory || undefined,
-      extraVars: Object.keys(vars.vars).length > 0 ? vars.vars : undefined,
+      extraVars: Object.keys(extraVars).length > 0 ? extraVars : undefined,
       limit: limit.trim() || undefined,
       tags: splitList(tags),
       skipTags: splitList(skipTags),
@@ -98,15 +116,10 @@ export function NewReleasePage() {
       navigate(`/releases/${release.id}`);
     } catch (e) {
       setBusy(false);
-      if (e instanceof ApiError && e.fieldErrors.length > 0) {
-        const grouped = groupErrors(e.fieldErrors);
+      if (e instanceof ApiError && (e.fieldErrors.length > 0 || e.status === 400)) {
+        const grouped = groupErrors(e.fieldErrors.length > 0 ? e.fieldErrors : [fieldErrorFromMessage(e.message)], declared);
         setErrors(grouped);
-        const first = FIELDS.find((f) => grouped[f]);
-        if (first) document.getElementById(`field-${first}`)?.focus();
-      } else if (e instanceof ApiError && e.status === 400) {
-        // A 400 without a field list still names the field at the start of its message ("limit: ...").
-        const named = fieldOf(e.message.split(':')[0] ?? '');
-        setErrors({ [named]: [e.message] });
+        focusFirst(grouped);
       } else {
         setErrors({ form: [e instanceof Error ? e.message : String(e)] });
       }
@@ -158,46 +171,54 @@ export function NewReleasePage() {
           )}
         </Field>
 
-        <fieldset className="field vars" aria-describedby={errors.extraVars ? 'error-extraVars' : 'hint-extraVars'}>
-          <legend>Extra vars</legend>
-          <div className="segmented" role="radiogroup" aria-label="Edit extra vars as">
-            <label>
-              <input type="radio" name="vars-mode" checked={mode === 'rows'} onChange={() => switchMode('rows')} /> Key / value
-            </label>
-            <label>
-              <input type="radio" name="vars-mode" checked={mode === 'json'} onChange={() => switchMode('json')} /> JSON
-            </label>
-          </div>
-          {mode === 'rows' ? (
+        {template && declared.length > 0 && (
+          <fieldset className="field vars">
+            <legend>Vars</legend>
+            {declared.map((name) => (
+              <VarField
+                key={`${template.name}/${name}`}
+                name={name}
+                schema={template.vars.properties[name] as VarSchema}
+                required={template.vars.required.includes(name)}
+                input={inputs[name] ?? ''}
+                errors={errors[`extraVars.${name}`]}
+                onChange={(input) => changeVar(name, input)}
+              />
+            ))}
+          </fieldset>
+        )}
+
+        {template?.openVars && (
+          <fieldset className="field vars" aria-describedby={errors.extraVars ? 'error-extraVars' : 'hint-extraVars'}>
+            <legend>{declared.length > 0 ? 'Additional vars' : FIELD_LABELS.extraVars}</legend>
             <VarRows rows={rows} onChange={setRows} invalid={Boolean(errors.extraVars)} />
-          ) : (
-            <textarea
-              id="field-extraVars"
-              className="code-input"
-              rows={8}
-              spellCheck={false}
-              aria-label="Extra vars as JSON"
-              aria-invalid={errors.extraVars ? true : undefined}
-              value={json}
-              onChange={(e) => {
-                setJson(e.target.value);
-                const result = jsonToVars(e.target.value);
-                setErrors((prev) => ({ ...prev, extraVars: 'error' in result ? [result.error] : undefined }));
-              }}
-            />
-          )}
-          <FieldMessages name="extraVars" errors={errors.extraVars}>
-            {mode === 'rows'
-              ? 'Numbers, true/false and JSON values keep their type; anything else is text. Leave a secret empty to use its catalog value.'
-              : 'A JSON object; it overrides the template defaults key by key.'}
-          </FieldMessages>
-        </fieldset>
+            <FieldMessages name="extraVars" errors={errors.extraVars}>
+              This template accepts vars it does not declare. Numbers, true/false and JSON values keep their type; anything else is text.
+            </FieldMessages>
+          </fieldset>
+        )}
+        {!template?.openVars && errors.extraVars && <FieldMessages name="extraVars" errors={errors.extraVars} />}
 
         <div className="form-row">
-          <Field name="limit" label="Limit" errors={errors.limit} hint="Hosts or groups (ansible --limit); empty for all.">
-            {(props) => <input {...props} type="text" value={limit} onChange={(e) => setLimit(e.target.value)} spellCheck={false} />}
-          </Field>
-          <Field name="runAt" label="Start time" errors={errors.runAt} hint="Optional; empty starts as soon as possible.">
+          {template?.limit !== 'none' && (
+            <Field name="limit" label="Limit" errors={errors.limit} hint="Hosts or groups (ansible --limit); empty for all.">
+              {(props) =>
+                Array.isArray(template?.limit) ? (
+                  <select {...props} value={limit} onChange={(e) => setLimit(e.target.value)}>
+                    <option value="">All hosts</option>
+                    {template.limit.map((pattern) => (
+                      <option key={pattern} value={pattern}>
+                        {pattern}
+                      </option>
+                    ))}
+                  </select>
+                ) : (
+                  <input {...props} type="text" value={limit} onChange={(e) => setLimit(e.target.value)} spellCheck={false} />
+                )
+              }
+            </Field>
+          )}
+          <Field name="runAt" label="Start time" errors={errors.runAt} hint={`Optional, in your time zone (${localZoneName()}); empty starts as soon as possible.`}>
             {(props) => <input {...props} type="datetime-local" value={runAt} onChange={(e) => setRunAt(e.target.value)} />}
           </Field>
         </div>
@@ -225,6 +246,10 @@ export function NewReleasePage() {
       </form>
     </section>
   );
+}
+
+function localZoneName(): string {
+  return new Intl.DateTimeFormat(undefined, { timeZoneName: 'short' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName')?.value ?? 'local';
 }
 
 interface ControlProps {

@@ -3,7 +3,7 @@ import { api } from '../api/client';
 import { type Release, canDeploy, isFinished } from '../api/types';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { StatusBadge } from '../components/StatusBadge';
-import { formatAge, formatDateTime, formatDuration } from '../lib/format';
+import { formatAge, formatDateTime, formatDuration, formatUtc } from '../lib/format';
 import { Link, navigate } from '../lib/router';
 import { useNow } from '../lib/use-now';
 import { LogViewer } from '../log/LogViewer';
@@ -197,7 +197,7 @@ function Step({ done, label, at, now, children }: { done: boolean; label: string
     <li className={done ? 'step done' : 'step'}>
       <span className="step-label">{label}</span>
       {at ? (
-        <time dateTime={at} className="step-time" title={formatAge(at, now)}>
+        <time dateTime={at} className="step-time" title={`${formatAge(at, now)} · ${formatUtc(at)}`}>
           {formatDateTime(at)}
         </time>
       ) : (

@@ -1,9 +1,11 @@
-import { useId } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { api } from '../api/client';
 import { type Page, RELEASE_STATUSES, type Release, type Template, canDeploy } from '../api/types';
+import { Pager } from '../components/Pager';
 import { StatusBadge } from '../components/StatusBadge';
-import { formatAge, formatCount, formatDateTime, formatDuration } from '../lib/format';
-import { Link, navigate, useLocation } from '../lib/router';
+import { Time } from '../components/Time';
+import { formatAge, formatDuration, localDayEnd, localDayStart } from '../lib/format';
+import { Link, setListParam, useLocation } from '../lib/router';
 import { useNow } from '../lib/use-now';
 import { usePolling } from '../lib/use-polling';
 import { useSession } from '../session';
@@ -17,31 +19,35 @@ export function ReleasesPage() {
   const { search } = useLocation();
   const status = search.get('status') ?? '';
   const template = search.get('template') ?? '';
+  const requestedBy = search.get('requestedBy') ?? '';
+  const from = search.get('from') ?? '';
+  const to = search.get('to') ?? '';
   const page = Math.max(1, Number(search.get('page') ?? '1') || 1);
   const now = useNow();
   const statusId = useId();
   const templateId = useId();
+  const requesterId = useId();
+  const fromId = useId();
+  const toId = useId();
+  const [requesterText, setRequesterText] = useState(requestedBy);
+  useEffect(() => setRequesterText(requestedBy), [requestedBy]);
 
   const query = new URLSearchParams({ page: String(page), pageSize: String(PAGE_SIZE) });
   if (status) query.set('status', status);
   if (template) query.set('template', template);
+  if (requestedBy) query.set('requestedBy', requestedBy);
+  // The days are the browser's: "from Dec 1" starts at local midnight, "to Dec 1" ends at the next one.
+  const createdFrom = from ? localDayStart(from) : undefined;
+  const createdTo = to ? localDayEnd(to) : undefined;
+  if (createdFrom) query.set('createdFrom', createdFrom);
+  if (createdTo) query.set('createdTo', createdTo);
+  const filtered = Boolean(status || template || requestedBy || createdFrom || createdTo);
   const releases = usePolling(query.toString(), () => api<Page<Release>>('GET', `/api/v1/releases?${query}`), REFRESH_MS);
   const templates = usePolling('templates', () => api<Template[]>('GET', '/api/v1/templates'), 60_000);
 
-  function setFilter(name: string, value: string): void {
-    const next = new URLSearchParams(search);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    if (name !== 'page') next.delete('page');
-    const qs = next.toString();
-    navigate(qs ? `/?${qs}` : '/', { replace: name !== 'page' });
-  }
+  const setFilter = (name: string, value: string) => setListParam('/', search, name, value);
 
   const data = releases.data;
-  const lastPage = data ? Math.max(1, Math.ceil(data.total / PAGE_SIZE)) : 1;
-  const from = data && data.total > 0 ? (page - 1) * PAGE_SIZE + 1 : 0;
-  const to = data ? Math.min(page * PAGE_SIZE, data.total) : 0;
-
   return (
     <section className="page">
       <div className="page-head">
@@ -75,6 +81,32 @@ export function ReleasesPage() {
               </option>
             ))}
           </select>
+        </div>
+        <form
+          className="field inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setFilter('requestedBy', requesterText.trim());
+          }}
+        >
+          <label htmlFor={requesterId}>Requested by</label>
+          <input
+            id={requesterId}
+            type="search"
+            value={requesterText}
+            placeholder="token name"
+            spellCheck={false}
+            onChange={(e) => setRequesterText(e.target.value)}
+            onBlur={() => requesterText.trim() !== requestedBy && setFilter('requestedBy', requesterText.trim())}
+          />
+        </form>
+        <div className="field inline">
+          <label htmlFor={fromId}>From</label>
+          <input id={fromId} type="date" value={from} max={to || undefined} onChange={(e) => setFilter('from', e.target.value)} />
+        </div>
+        <div className="field inline">
+          <label htmlFor={toId}>To</label>
+          <input id={toId} type="date" value={to} min={from || undefined} onChange={(e) => setFilter('to', e.target.value)} />
         </div>
         <p className="muted live-note" aria-live="polite">
           {releases.error ? <span className="error-text">Not updating: {releases.error.message}</span> : 'Updates live'}
@@ -116,9 +148,7 @@ export function ReleasesPage() {
                 <td data-label="Inventory">{r.inventory}</td>
                 <td data-label="Requested by">{r.requestedBy}</td>
                 <td data-label="Created">
-                  <time dateTime={r.createdAt} title={formatDateTime(r.createdAt)}>
-                    {formatAge(r.createdAt, now)}
-                  </time>
+                  <Time iso={r.createdAt} now={now} />
                 </td>
                 <td data-label="Duration" className="num">
                   {r.status === 'running' && r.startedAt
@@ -130,7 +160,7 @@ export function ReleasesPage() {
           </tbody>
         </table>
         {data && data.items.length === 0 && (
-          <p className="empty">{status || template ? 'No release matches these filters.' : 'No releases yet.'}</p>
+          <p className="empty">{filtered ? 'No release matches these filters.' : 'No releases yet.'}</p>
         )}
         {!data && releases.loading && <p className="empty">Loading releases…</p>}
         {!data && releases.error && (
@@ -140,24 +170,7 @@ export function ReleasesPage() {
         )}
       </div>
 
-      {data && data.total > 0 && (
-        <nav className="pager" aria-label="Pages">
-          <button type="button" className="button subtle" disabled={page <= 1} onClick={() => setFilter('page', String(page - 1))}>
-            ← Newer
-          </button>
-          <span className="muted">
-            {formatCount(from)}–{formatCount(to)} of {formatCount(data.total)}
-          </span>
-          <button
-            type="button"
-            className="button subtle"
-            disabled={page >= lastPage}
-            onClick={() => setFilter('page', String(page + 1))}
-          >
-            Older →
-          </button>
-        </nav>
-      )}
+      {data && <Pager page={page} pageSize={PAGE_SIZE} total={data.total} onPage={(p) => setFilter('page', String(p))} />}
     </section>
   );
 }

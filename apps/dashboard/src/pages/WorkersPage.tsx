@@ -1,6 +1,6 @@
 import { api } from '../api/client';
 import type { QueueSummary, Worker } from '../api/types';
-import { formatAge, formatCount, formatDateTime } from '../lib/format';
+import { formatAge, formatCount, formatDateTime, formatUtc } from '../lib/format';
 import { Link } from '../lib/router';
 import { useNow } from '../lib/use-now';
 import { usePolling } from '../lib/use-polling';
@@ -76,13 +76,13 @@ export function WorkersPage() {
               </dd>
               <dt>Heartbeat</dt>
               <dd>
-                <time dateTime={w.heartbeatAt} title={formatDateTime(w.heartbeatAt)}>
+                <time dateTime={w.heartbeatAt} title={`${formatDateTime(w.heartbeatAt)} · ${formatUtc(w.heartbeatAt)}`}>
                   {formatAge(w.heartbeatAt, now)}
                 </time>
               </dd>
               <dt>Started</dt>
               <dd>
-                <time dateTime={w.startedAt} title={formatDateTime(w.startedAt)}>
+                <time dateTime={w.startedAt} title={`${formatDateTime(w.startedAt)} · ${formatUtc(w.startedAt)}`}>
                   {formatAge(w.startedAt, now)}
                 </time>
               </dd>
@@ -116,7 +116,11 @@ export function WorkersPage() {
                     <code>{r.lockKey}</code>
                   </td>
                   <td data-label="Why">{r.waitingReason}</td>
-                  <td data-label="Queued">{formatAge(r.createdAt, now)}</td>
+                  <td data-label="Queued">
+                    <time dateTime={r.createdAt} title={`${formatDateTime(r.createdAt)} · ${formatUtc(r.createdAt)}`}>
+                      {formatAge(r.createdAt, now)}
+                    </time>
+                  </td>
                 </tr>
               ))}
             </tbody>

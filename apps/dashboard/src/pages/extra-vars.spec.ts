@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonToVars, parseRowValue, rowsFromDefaults, rowsToVars } from './extra-vars';
-import { fieldOf, groupErrors } from './form-errors';
+import { parseRowValue, rowsToVars } from './extra-vars';
 
 describe('extra vars rows', () => {
   it('keeps numbers, booleans and JSON values typed and everything else as text', () => {
@@ -12,14 +11,8 @@ describe('extra vars rows', () => {
     expect(parseRowValue('030x')).toBe('030x');
   });
 
-  it('never shows a secret default and leaves an empty secret out, so the catalog value is used', () => {
-    const rows = rowsFromDefaults({ greeting: 'hi', seconds: 30, password: '********' }, ['password']);
-    expect(rows).toEqual([
-      { key: 'greeting', value: 'hi', secret: false },
-      { key: 'seconds', value: '30', secret: false },
-      { key: 'password', value: '', secret: true },
-    ]);
-    expect(rowsToVars(rows)).toEqual({ vars: { greeting: 'hi', seconds: 30 } });
+  it('leaves an empty secret row out', () => {
+    expect(rowsToVars([{ key: 'greeting', value: 'hi', secret: false }, { key: 'password', value: '', secret: true }])).toEqual({ vars: { greeting: 'hi' } });
   });
 
   it('names what is wrong with the rows', () => {
@@ -31,25 +24,5 @@ describe('extra vars rows', () => {
     ];
     expect(rowsToVars(twice)).toEqual({ error: '"a" is set twice' });
     expect(rowsToVars([{ key: '', value: '', secret: false }])).toEqual({ vars: {} });
-  });
-
-  it('accepts only a JSON object in JSON mode', () => {
-    expect(jsonToVars('{"a": 1}')).toEqual({ vars: { a: 1 } });
-    expect(jsonToVars('')).toEqual({ vars: {} });
-    expect(jsonToVars('[1]')).toEqual({ error: expect.stringContaining('JSON object') });
-    expect(jsonToVars('{"a":')).toEqual({ error: expect.stringContaining('not valid JSON') });
-  });
-});
-
-describe('API field errors', () => {
-  it('are shown at the form field they name', () => {
-    expect(fieldOf('tags[1]')).toBe('tags');
-    expect(fieldOf('extraVars.greeting')).toBe('extraVars');
-    expect(fieldOf('runAt')).toBe('runAt');
-    expect(fieldOf('playbook')).toBe('form');
-    expect(groupErrors([{ field: 'limit', message: 'limit: must not start with "-"' }, { field: 'body', message: 'body: invalid JSON' }])).toEqual({
-      limit: ['limit: must not start with "-"'],
-      form: ['body: invalid JSON'],
-    });
   });
 });

@@ -1,9 +1,9 @@
-/** Extra vars edited as key/value rows or as JSON, and the conversions between the two. */
+/** Undeclared extra vars (templates with openVars) edited as free key/value rows. */
 
 export interface VarRow {
   key: string;
   value: string;
-  /** A catalog secretVar: its default is never shown; left empty, the catalog's value is used. */
+  /** Shown as a password field; left empty, it is not sent. */
   secret: boolean;
 }
 
@@ -22,17 +22,6 @@ export function parseRowValue(value: string): unknown {
   return value;
 }
 
-export function formatRowValue(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-export function rowsFromDefaults(defaults: Record<string, unknown>, secretVars: string[]): VarRow[] {
-  const rows = Object.entries(defaults)
-    .filter(([key]) => !secretVars.includes(key))
-    .map(([key, value]) => ({ key, value: formatRowValue(value), secret: false }));
-  return [...rows, ...secretVars.map((key) => ({ key, value: '', secret: true }))];
-}
-
 /** The rows as an object, or the problem that prevents it (named so the form can show it at the field). */
 export function rowsToVars(rows: VarRow[]): { vars: Record<string, unknown> } | { error: string } {
   const vars: Record<string, unknown> = {};
@@ -46,20 +35,4 @@ export function rowsToVars(rows: VarRow[]): { vars: Record<string, unknown> } | 
     vars[key] = parseRowValue(row.value);
   }
   return { vars };
-}
-
-export function jsonToVars(text: string): { vars: Record<string, unknown> } | { error: string } {
-  if (text.trim() === '') return { vars: {} };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    return { error: `not valid JSON: ${(e as Error).message}` };
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { error: 'must be a JSON object, e.g. {"greeting": "hi"}' };
-  return { vars: parsed as Record<string, unknown> };
-}
-
-export function varsToRows(vars: Record<string, unknown>, secretVars: string[]): VarRow[] {
-  return Object.entries(vars).map(([key, value]) => ({ key, value: formatRowValue(value), secret: secretVars.includes(key) }));
 }
