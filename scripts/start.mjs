@@ -51,7 +51,7 @@ const children = [
 let exitCode = 0;
 let running = children.length;
 for (const child of children) {
-  child.on('exit', (code, signal) => {
+  child.on('exit', (code) => {
     if (code) exitCode = code;
     running--;
     // One side died on its own (e.g. a bad setting): stop the other too.

@@ -261,7 +261,7 @@ export class ReleaseStore {
 
 function affectedRows(result: unknown): number {
   if (result && typeof result === 'object' && 'affectedRows' in result) {
-    return Number((result as { affectedRows: unknown }).affectedRows);
+    return Number((result).affectedRows);
   }
   // TypeORM returns [rows, affected] for some drivers.
   if (Array.isArray(result) && typeof result[1] === 'number') return result[1];

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CATALOG, type Catalog } from '@slipway/ansible';
@@ -94,7 +94,7 @@ export class ReleasesController {
     if (query.download === '1') res.attachment(`release-${release.id}.log`);
     while (lines.length > 0) {
       const chunk = lines.map((l) => `${l.text}\n`).join('');
-      after = lines[lines.length - 1]!.seq;
+      after = lines[lines.length - 1].seq;
       if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
       lines = lines.length < LOG_PAGE_LINES ? [] : await this.store.readLog(release.id, after, LOG_PAGE_LINES);
     }

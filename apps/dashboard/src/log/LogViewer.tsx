@@ -81,7 +81,7 @@ export function LogViewer({ buffer, version, live, downloadHref, downloadName, s
       const next = current === -1 ? (direction === 1 ? 0 : matches.length - 1) : (current + direction + matches.length) % matches.length;
       setCurrent(next);
       setFollow(false);
-      virtualizer.scrollToIndex(matches[next] as number, { align: 'center' });
+      virtualizer.scrollToIndex(matches[next], { align: 'center' });
     },
     [matches, current, virtualizer],
   );
@@ -125,7 +125,7 @@ export function LogViewer({ buffer, version, live, downloadHref, downloadName, s
         if (found.length > 0) {
           setCurrent(0);
           setFollow(false);
-          virtualizer.scrollToIndex(found[0] as number, { align: 'center' });
+          virtualizer.scrollToIndex(found[0], { align: 'center' });
         } else setCurrent(-1);
         return;
       }
