@@ -1,3 +1,4 @@
 export * from './release-state.js';
 export * from './release-events.js';
 export * from './release-store.js';
+export * from './lock-order.js';
