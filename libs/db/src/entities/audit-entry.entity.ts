@@ -32,4 +32,8 @@ export class AuditEntryEntity {
 
   @Column({ type: 'json' })
   details: Record<string, unknown>;
+
+  /** The write that recorded it (unique), so a retried write after a lost reply is not recorded twice. */
+  @Column({ name: 'request_id', type: 'char', length: 36, nullable: true })
+  requestId: string | null;
 }
