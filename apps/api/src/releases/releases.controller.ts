@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CATALOG, type Catalog } from '@slipway/ansible';
+import { CATALOG, type Catalog, stripAnsi } from '@slipway/ansible';
 import { ReleaseStore } from '@slipway/releases';
 import { AuditService } from '../audit/audit.service.js';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators.js';
@@ -10,7 +10,8 @@ import { idParam } from '../common/id-param.pipe.js';
 import { Streaming } from '../common/request-timeout.interceptor.js';
 import { CreateReleaseDto } from './create-release.dto.js';
 import { IdempotentLaunch, checkIdempotencyKey } from './idempotent-launch.js';
-import { ListReleasesQuery, LogQuery } from './list-releases.query.js';
+import { ListReleasesQuery, LogTextQuery } from './list-releases.query.js';
+import { writeOrClose } from './response-writes.js';
 import { toReleaseView } from './release.view.js';
 import { ReleasesService } from './releases.service.js';
 
@@ -85,18 +86,17 @@ export class ReleasesController {
   @Get(':id/log')
   @Roles('viewer')
   @Streaming()
-  @ApiOperation({ summary: 'The whole log as text; ?after=<seq> for the lines after one already read; ?download=1 as a file' })
-  async log(@Param('id', idParam) id: number, @Query() query: LogQuery, @Res() res: Response): Promise<void> {
+  @ApiOperation({
+    summary: 'The whole log as text; ?after=<seq> for the lines after one already read; ?download=1 as a file; ?format=plain without ANSI escapes',
+  })
+  async log(@Param('id', idParam) id: number, @Query() query: LogTextQuery, @Res() res: Response): Promise<void> {
     const release = await this.releases.get(id);
-    let after = query.after;
-    let lines = await this.store.readLog(release.id, after, LOG_PAGE_LINES);
     res.status(200).type('text/plain; charset=utf-8');
     if (query.download === '1') res.attachment(`release-${release.id}.log`);
-    while (lines.length > 0) {
-      const chunk = lines.map((l) => `${l.text}\n`).join('');
-      after = lines[lines.length - 1].seq;
-      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
-      lines = lines.length < LOG_PAGE_LINES ? [] : await this.store.readLog(release.id, after, LOG_PAGE_LINES);
+    const render = query.format === 'plain' ? stripAnsi : (text: string) => text;
+    // Paged by line number up to the last stored line; a client that leaves ends the loop at its next write.
+    for await (const page of this.store.logPages(release.id, query.after, LOG_PAGE_LINES)) {
+      if (!(await writeOrClose(res, page.map((l) => `${render(l.text)}\n`).join('')))) return;
     }
     res.end();
   }
