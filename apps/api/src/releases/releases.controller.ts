@@ -9,7 +9,7 @@ import type { Principal } from '../auth/principal.js';
 import { idParam } from '../common/id-param.pipe.js';
 import { Streaming } from '../common/request-timeout.interceptor.js';
 import { CreateReleaseDto } from './create-release.dto.js';
-import { IdempotentLaunch, checkIdempotencyKey } from './idempotent-launch.js';
+import { IdempotentLaunch, checkIdempotencyKey, launchRequestIdentity } from './idempotent-launch.js';
 import { ListReleasesQuery, LogTextQuery } from './list-releases.query.js';
 import { writeOrClose } from './response-writes.js';
 import { toReleaseView } from './release.view.js';
@@ -60,7 +60,8 @@ export class ReleasesController {
     };
     if (idempotencyKey === undefined) return toReleaseView(await create(), this.catalog);
     checkIdempotencyKey(idempotencyKey);
-    const { release, replayed } = await this.idempotency.launch(principal.name, idempotencyKey, body, create);
+    const identity = launchRequestIdentity(this.catalog, body);
+    const { release, replayed } = await this.idempotency.launch(principal.name, idempotencyKey, identity, create);
     if (replayed) {
       response.status(200);
       response.setHeader('Idempotent-Replayed', 'true');
