@@ -81,6 +81,7 @@ describe('AuditService', () => {
       ['alice', 'release.create'],
     ]);
     expect(all.items[1].details).toEqual({ template: 'hello' });
+    expect(JSON.parse(JSON.stringify(all.items[1]))).not.toHaveProperty('requestId'); // internal to the retry, not shown by the API
     expect((await audit.list({ actor: 'alice', page: 1, pageSize: 1 })).total).toBe(2);
   });
 

@@ -177,8 +177,9 @@ describe('ReleaseStore retries that cannot duplicate', () => {
     losing.loseReplyAfterCommit('mark release running');
     expect(await retried.tryStart(r, 'w1')).toBe(true);
     expect(losing.attempts.get('mark release running')).toBe(2);
-    // …but not for another worker.
+    // …but not for another worker, nor for another start of the same worker (a job delivered twice).
     expect(await store.tryStart(r, 'w2')).toBe(false);
+    expect(await store.tryStart(r, 'w1')).toBe(false);
   });
 });
 

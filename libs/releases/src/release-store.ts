@@ -104,27 +104,30 @@ export class ReleaseStore {
    * queued → running, only if the lock predicate (lock-order.ts) lets it start now. One transaction:
    * the queued and running rows of the lock key are locked first (SELECT … FOR UPDATE), so two workers
    * starting two releases of one key at the same moment take turns, and the second sees the first one
-   * running. A retry after a lost reply finds the release already running for this worker and says so.
+   * running. Each call has a start id, made before the first attempt: a retry after a lost reply finds
+   * the release running with that id and answers true; any other call (another worker, or this worker
+   * handed the same job twice) finds it running with another id and answers false.
    */
   async tryStart(release: Pick<ReleaseEntity, 'id' | 'lockKey'>, workerId: string): Promise<boolean> {
+    const startId = randomUUID();
     return this.uow.run('mark release running', (ds) =>
       ds.transaction(async (em: EntityManager) => {
         const now = new Date();
         await em.query(`SELECT id FROM releases WHERE lock_key = ? AND status IN ('queued', 'running') FOR UPDATE`, [release.lockKey]);
-        const rows: { status: string; worker_id: string | null; startable: number | string }[] = await em.query(
-          `SELECT c.status, c.worker_id,
+        const rows: { status: string; start_id: string | null; startable: number | string }[] = await em.query(
+          `SELECT c.status, c.start_id,
                   (${isStartable('c')} AND NOT EXISTS (SELECT 1 FROM releases o WHERE ${blocks('o', 'c')})) AS startable
              FROM releases c WHERE c.id = ?`,
           [now, now, release.id],
         );
         const row = rows[0];
         if (!row) return false;
-        if (row.status === 'running') return row.worker_id === workerId;
+        if (row.status === 'running') return row.start_id === startId;
         if (Number(row.startable) !== 1) return false;
         const result = await em.query(
-          `UPDATE releases SET status = 'running', worker_id = ?, started_at = ?, waiting_reason = NULL
+          `UPDATE releases SET status = 'running', worker_id = ?, start_id = ?, started_at = ?, waiting_reason = NULL
             WHERE id = ? AND status = 'queued'`,
-          [workerId, now, release.id],
+          [workerId, startId, now, release.id],
         );
         return affectedRows(result) === 1;
       }),

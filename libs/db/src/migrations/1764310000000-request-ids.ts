@@ -9,7 +9,11 @@ export class RequestIds1764310000000 implements MigrationInterface {
   name = 'RequestIds1764310000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query('ALTER TABLE releases ADD COLUMN request_id CHAR(36) NULL, ADD UNIQUE KEY uq_releases_request (request_id)');
+    // start_id: the tryStart call that moved the release to running, so its retry knows its own start
+    // from a second start of the same release by the same worker (a job delivered twice).
+    await queryRunner.query(
+      'ALTER TABLE releases ADD COLUMN request_id CHAR(36) NULL, ADD UNIQUE KEY uq_releases_request (request_id), ADD COLUMN start_id CHAR(36) NULL',
+    );
     await queryRunner.query('ALTER TABLE audit_entries ADD COLUMN request_id CHAR(36) NULL, ADD UNIQUE KEY uq_audit_request (request_id)');
     await queryRunner.query('ALTER TABLE idempotency_keys ADD COLUMN request_id CHAR(36) NULL');
   }
@@ -17,6 +21,6 @@ export class RequestIds1764310000000 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query('ALTER TABLE idempotency_keys DROP COLUMN request_id');
     await queryRunner.query('ALTER TABLE audit_entries DROP KEY uq_audit_request, DROP COLUMN request_id');
-    await queryRunner.query('ALTER TABLE releases DROP KEY uq_releases_request, DROP COLUMN request_id');
+    await queryRunner.query('ALTER TABLE releases DROP KEY uq_releases_request, DROP COLUMN request_id, DROP COLUMN start_id');
   }
 }
