@@ -13,6 +13,18 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'medium',
+          include: ['test/medium/**/*.medium-spec.ts'],
+          // Each file has a MariaDB database of its own, so files may run side by side; two at a time on
+          // this two-core machine.
+          maxWorkers: 2,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'e2e',
           include: ['test/**/*.e2e-spec.ts'],
           // Real MariaDB, Redis, ansible-playbook and child processes: slow by nature, and the machine has

@@ -21,7 +21,7 @@ export async function benchBigLog(options: BigLogOptions): Promise<BenchResult> 
   const stack = await Stack.start({ name: 'biglog', workers: 1 });
   const tap = await ReleaseEventTap.open(stack.env.redisUrl, stack.env.queuePrefix);
   try {
-    const worker = stack.workers[0]!;
+    const worker = stack.workers[0];
     await tap.finished((await stack.client.createRelease({ template: 'stub-0', extraVars: { stub_lines: 1000 } })).id); // warm-up
     const idle = sampleRss(worker.pid, 100);
     await new Promise((r) => setTimeout(r, 1_500));

@@ -36,7 +36,7 @@ export async function benchFootprint(options: FootprintOptions): Promise<BenchRe
   });
   const tap = await ReleaseEventTap.open(stack.env.redisUrl, stack.env.queuePrefix);
   try {
-    const pid = stack.workers[0]!.pid;
+    const pid = stack.workers[0].pid;
     await tap.finished((await stack.client.createRelease({ template: 'stub-0' })).id);
     await settle(1_000);
     const idle = await medianRss(pid, 2_000);

@@ -59,7 +59,7 @@ export async function benchLogLag(options: LogLagOptions): Promise<BenchResult> 
     });
     const decoder = new TextDecoder();
     for await (const chunk of response.body) {
-      parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+      parser.feed(decoder.decode(chunk, { stream: true }));
       if (ended) break;
     }
     clearTimeout(timer);

@@ -321,6 +321,6 @@ describe('dashboard in a browser', () => {
 });
 
 function stripAnsi(text: string): string {
-  // oxlint-disable-next-line no-control-regex -- ESC is what is being removed
+  // eslint-disable-next-line no-control-regex -- ESC is what is being removed
   return text.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '');
 }

@@ -69,7 +69,7 @@ describe('cancel and re-run', () => {
     expect(worker.output).not.toContain(`release ${created.id} started`);
     const audit = await auditOf(created.id);
     expect(audit.map((e) => [e.action, e.actor])).toEqual([['release.cancel', 'ops'], ['release.create', 'release-bot']]);
-    expect(audit[0]!.details).toMatchObject({ wasRunning: false });
+    expect(audit[0].details).toMatchObject({ wasRunning: false });
   });
 
   it('a running release gets SIGINT, ends cancelled, and its ansible process is gone', async () => {

@@ -56,9 +56,9 @@ describe('idempotent launch survives an API killed mid-request', () => {
 
     // The release never got its job; a worker's housekeeping queues it again (after its 30 s grace).
     worker = await startWorker(env.env);
-    const done = await client.waitForRelease(releaseId!, ['succeeded', 'failed', 'cancelled', 'interrupted'], 120_000);
+    const done = await client.waitForRelease(releaseId, ['succeeded', 'failed', 'cancelled', 'interrupted'], 120_000);
     expect(done.status).toBe('succeeded');
-    expect(await client.log(releaseId!)).toContain('after the crash');
+    expect(await client.log(releaseId)).toContain('after the crash');
     expect(await releaseIds(env.databaseUrl)).toEqual([releaseId]);
   }, 180_000);
 });

@@ -39,6 +39,15 @@ describe('idempotent launch (Idempotency-Key)', () => {
     expect(audit).toHaveLength(1);
   });
 
+  it('the same request with its defaults spelled out is the same request, not a 409 (issue 14)', async () => {
+    const first = await ci.request<ReleaseJson>('POST', '/api/v1/releases', { template: 'hello', runAt: LATER }, { 'idempotency-key': 'defaults' });
+    expect(first.status).toBe(201);
+    const spelledOut = { template: 'hello', inventory: 'local', extraVars: { greeting: 'hi' }, checkMode: false, runAt: LATER };
+    const again = await ci.request<ReleaseJson>('POST', '/api/v1/releases', spelledOut, { 'idempotency-key': 'defaults' });
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(first.body.id);
+  });
+
   it('the same key with a different body → 409 naming the header, nothing written', async () => {
     const before = await releaseIds(env.databaseUrl);
     const response = await ci.request<{ message: string }>('POST', '/api/v1/releases', { template: 'hello', extraVars: { a: 2 }, runAt: LATER }, { 'idempotency-key': 'pipeline-1' });

@@ -49,7 +49,7 @@ describe('serialized targets and scheduled releases', () => {
       headers: { authorization: `Bearer ${env.bootstrapToken}` },
       stopWhen: (event) => event.event === 'status',
     });
-    expect(JSON.parse(stream.events[0]!.data)).toMatchObject({ status: 'queued', waitingReason: `waiting for release ${first.id}` });
+    expect(JSON.parse(stream.events[0].data)).toMatchObject({ status: 'queued', waitingReason: `waiting for release ${first.id}` });
 
     const [a, b, c] = await Promise.all(
       [first, second, other].map((r) => client.waitForRelease(r.id, FINAL, 120_000)),
@@ -69,7 +69,7 @@ describe('serialized targets and scheduled releases', () => {
     const done = await Promise.all(created.map((r) => client.waitForRelease(r.id, FINAL, 120_000)));
     expect(done.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     for (let i = 1; i < done.length; i++) {
-      expect(time(done[i]!.startedAt)).toBeGreaterThanOrEqual(time(done[i - 1]!.finishedAt));
+      expect(time(done[i].startedAt)).toBeGreaterThanOrEqual(time(done[i - 1].finishedAt));
     }
   });
 

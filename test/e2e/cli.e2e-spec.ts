@@ -3,10 +3,10 @@ import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stripAnsi } from '@slipway/ansible';
 import { ApiClient } from '../support/api-client.js';
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
 import { REPO_ROOT, type TestEnv, createTestEnv, freePort } from '../support/test-env.js';
-import { createToken } from '../support/tokens.js';
 import { waitFor } from '../support/wait-for.js';
 
 const CLI = resolve(REPO_ROOT, 'bin/slipway.mjs');
@@ -26,8 +26,8 @@ function startCli(args: string[], env: Record<string, string>): CliRun {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const run = { child, stdout: '', stderr: '' } as CliRun;
-  child.stdout!.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
   run.done = new Promise((resolveDone) => child.on('close', (code) => resolveDone({ code, stdout: run.stdout, stderr: run.stderr })));
   return run;
 }
@@ -97,7 +97,7 @@ describe('slipway CLI against the real API', () => {
     const release = await admin.getRelease(id);
     expect(release).toMatchObject({ status: 'succeeded', requestedBy: 'ci', extraVars: { greeting: 'from the cli', unused: 1 } });
     // Every line exactly once, in order: the same text the log endpoint returns.
-    expect(run.stdout.replace(/\u001b\[[0-9;]*m/g, '')).toBe((await admin.log(id)).replace(/\u001b\[[0-9;]*m/g, ''));
+    expect(stripAnsi(run.stdout)).toBe(stripAnsi(await admin.log(id)));
   });
 
   it('--wait exits 1 for a failed release', async () => {
@@ -170,7 +170,7 @@ describe('slipway CLI against the real API', () => {
       expect(result.stderr).toContain('reconnecting');
       for (let i = 1; i <= 8; i++) expect(result.stdout.split(`progress ${i}/8`).length - 1, `progress ${i}/8`).toBe(1);
       const id = releaseIdFrom(result.stderr)!;
-      expect(result.stdout.replace(/\u001b\[[0-9;]*m/g, '')).toBe((await admin.log(id)).replace(/\u001b\[[0-9;]*m/g, ''));
+      expect(stripAnsi(result.stdout)).toBe(stripAnsi(await admin.log(id)));
     } finally {
       await restartable.stop();
     }

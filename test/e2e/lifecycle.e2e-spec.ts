@@ -136,7 +136,7 @@ describe('release lifecycle', () => {
         { timeoutMs: 30_000, intervalMs: 100 },
       );
       // ansible-playbook and everything it forked run below the worker's priority (ANSIBLE_NICE, 10).
-      const playbookProcesses = descendantsOf(workers[0]!.pid);
+      const playbookProcesses = descendantsOf(workers[0].pid);
       expect(playbookProcesses.some((p) => p.command.includes('ansible-playbook')), JSON.stringify(playbookProcesses)).toBe(true);
       expect(playbookProcesses.filter((p) => p.nice !== 10)).toEqual([]);
       const done = await client.waitForRelease(created.id, ['succeeded', 'failed']);
@@ -186,7 +186,7 @@ describe('release lifecycle', () => {
       const created = await Promise.all(inputs.map((input) => client.createRelease(input)));
       const finished = await Promise.all(created.map((r) => client.waitForRelease(r.id, ['succeeded', 'failed'], 120_000)));
       for (const [i, release] of finished.entries()) {
-        expect(release.status).toBe(inputs[i]!.template === 'fail' ? 'failed' : 'succeeded');
+        expect(release.status).toBe(inputs[i].template === 'fail' ? 'failed' : 'succeeded');
         const log = await client.log(release.id);
         expect(log.match(/PLAY RECAP/g)).toHaveLength(1);
       }

@@ -152,7 +152,7 @@ describe('DB resilience (private mariadbd)', () => {
 
     // The outage was really met while running: a log write was retried as a whole unit, and the retry was
     // logged once with its error code however many attempts the restart took, then once when it went through.
-    const messages = worker.jsonLines().map((line) => String(line.msg ?? ''));
+    const messages = worker.jsonLines().map((line) => (typeof line.msg === 'string' ? line.msg : ''));
     expect(messages.filter((m) => m === `release ${created.id} succeeded`)).toHaveLength(1);
     const retried = messages.filter((m) => /^append log: database error [A-Z_0-9]+; retrying/.test(m));
     const recovered = messages.filter((m) => /^append log: done after \d+ attempts in \d+ ms \(.+\)$/.test(m));
@@ -196,7 +196,7 @@ describe('DB resilience (private mariadbd)', () => {
       expect(progressNumbers(lines, seconds)).toEqual(Array.from({ length: seconds }, (_, i) => i + 1));
       expect(lines.filter((line) => line.text.startsWith('PLAY RECAP'))).toHaveLength(1);
       await waitFor('the kept outcome to be removed', async () => (await redis.hlen(pendingKey)) === 0);
-      const messages = worker.jsonLines().map((line) => String(line.msg ?? ''));
+      const messages = worker.jsonLines().map((line) => (typeof line.msg === 'string' ? line.msg : ''));
       expect(messages.filter((m) => m.startsWith(`release ${created.id} started`))).toHaveLength(1);
       expect(messages.filter((m) => m === `release ${created.id}: kept outcome succeeded written`)).toHaveLength(1);
     } finally {

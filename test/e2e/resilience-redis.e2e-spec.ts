@@ -88,7 +88,7 @@ describe('Redis resilience (private redis-server)', () => {
     expect(progressNumbers(lines, seconds)).toEqual(Array.from({ length: seconds }, (_, i) => i + 1));
     expect(lines.filter((line) => line.text.startsWith('PLAY RECAP'))).toHaveLength(1);
     // Ran once, on one worker, and its status was recorded once (nobody interrupted it meanwhile).
-    const messages = workers.flatMap((w) => w.jsonLines()).map((line) => String(line.msg ?? ''));
+    const messages = workers.flatMap((w) => w.jsonLines()).map((line) => (typeof line.msg === 'string' ? line.msg : ''));
     expect(messages.filter((m) => m.startsWith(`release ${created.id} started`))).toHaveLength(1);
     expect(messages.filter((m) => m === `release ${created.id} succeeded`)).toHaveLength(1);
     expect(messages.filter((m) => m.includes(`release ${created.id} interrupted`) || m.includes(`release ${created.id} was already final`))).toEqual([]);
@@ -122,7 +122,7 @@ describe('Redis resilience (private redis-server)', () => {
     for (const worker of workers) {
       expect(worker.running).toBe(true);
       // Each Redis connection logged its loss once, with the error code, and its return once.
-      const messages = worker.jsonLines().map((line) => String(line.msg ?? ''));
+      const messages = worker.jsonLines().map((line) => (typeof line.msg === 'string' ? line.msg : ''));
       const lost = messages.filter((m) => /^Redis connection \S+ lost \([A-Za-z_ ]+\); reconnecting$/.test(m));
       const back = messages.filter((m) => /^Redis connection \S+ back after \d+ ms$/.test(m));
       const names = (list: string[]) => list.map((m) => m.split(' ')[2]).sort();
@@ -133,7 +133,7 @@ describe('Redis resilience (private redis-server)', () => {
       expect(worker.output).not.toMatch(/^Error: connect ECONNREFUSED/m);
     }
     // The API's queue connection reports its outage the same way: once lost, once back.
-    const apiMessages = api.jsonLines().map((line) => String(line.msg ?? ''));
+    const apiMessages = api.jsonLines().map((line) => (typeof line.msg === 'string' ? line.msg : ''));
     expect(apiMessages.filter((m) => /^Redis connection releases-queue lost \([A-Za-z_ ]+\); reconnecting$/.test(m)), api.output).toHaveLength(1);
     expect(apiMessages.filter((m) => /^Redis connection releases-queue back after \d+ ms$/.test(m)), api.output).toHaveLength(1);
     expect(api.output).not.toMatch(/^Error: connect ECONNREFUSED/m);

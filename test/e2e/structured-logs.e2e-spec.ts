@@ -60,7 +60,7 @@ describe('structured logs', () => {
       expect(typeof line.time, JSON.stringify(line)).toBe('string');
       expect(['slipway-api', 'slipway-worker']).toContain(line.service);
       // The invariant: a line that names a release carries its id as a field.
-      const named = /\brelease (\d+)\b/.exec(String(line.msg ?? ''));
+      const named = /\brelease (\d+)\b/.exec((typeof line.msg === 'string' ? line.msg : ''));
       if (named) expect(line.releaseId, JSON.stringify(line)).toBe(Number(named[1]));
     }
 

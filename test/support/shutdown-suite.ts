@@ -85,7 +85,7 @@ export async function startShutdownSuite(
     await api.stop();
     rmSync(catalogDir, { recursive: true, force: true });
     await env.cleanup();
-    throw new Error(`${(error as Error).message}\n${logs}`);
+    throw new Error(`${(error as Error).message}\n${logs}`, { cause: error });
   }
   const started = supervisor;
   return {

@@ -56,7 +56,7 @@ export async function readSse(url: string, options: SseReadOptions = {}): Promis
     });
     const decoder = new TextDecoder();
     try {
-      for await (const chunk of response.body) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+      for await (const chunk of response.body) parser.feed(decoder.decode(chunk, { stream: true }));
       result.endedByServer = true;
     } catch (error) {
       if (!stopped) throw error;

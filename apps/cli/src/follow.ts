@@ -79,7 +79,7 @@ async function streamOnce(
   try {
     response = await fetch(`${http.baseUrl}/api/v1/releases/${releaseId}/events`, { headers });
   } catch (error) {
-    throw new Error(`cannot reach ${http.baseUrl} (${describeFetchError(error)})`);
+    throw new Error(`cannot reach ${http.baseUrl} (${describeFetchError(error)})`, { cause: error });
   }
   if (!response.ok || !response.body) {
     const text = await response.text();
@@ -111,11 +111,11 @@ async function streamOnce(
   const decoder = new TextDecoder();
   try {
     for await (const chunk of response.body) {
-      parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+      parser.feed(decoder.decode(chunk, { stream: true }));
       if (final) break;
     }
   } catch (error) {
-    if (!final) throw new Error(`event stream broke (${describeFetchError(error)})`);
+    if (!final) throw new Error(`event stream broke (${describeFetchError(error)})`, { cause: error });
   }
   return final;
 }

@@ -60,7 +60,7 @@ export class SlipwayHttp {
 }
 
 export function apiMessage(parsed: unknown, text: string): string {
-  if (parsed && typeof parsed === 'object' && 'message' in parsed) return String((parsed as { message: unknown }).message);
+  if (parsed && typeof parsed === 'object' && 'message' in parsed) return String((parsed).message);
   return text.slice(0, 500);
 }
 

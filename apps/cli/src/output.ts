@@ -1,6 +1,6 @@
 // The same pattern as libs/ansible's stripAnsi, kept here so the CLI bundle does not pull in the
 // catalog code (and Nest) behind that library's index.
-// oxlint-disable-next-line no-control-regex -- matching ESC and BEL is the point.
+// eslint-disable-next-line no-control-regex -- matching ESC and BEL is the point.
 const ANSI_PATTERN = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
 
 function stripAnsi(text: string): string {

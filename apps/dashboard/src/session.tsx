@@ -5,8 +5,8 @@ import type { Session } from './api/types';
 interface SessionState {
   /** undefined while the first GET /session is in flight; null when signed out. */
   session: Session | null | undefined;
-  signIn(token: string): Promise<void>;
-  signOut(): Promise<void>;
+  signIn: (token: string) => Promise<void>;
+  signOut: () => Promise<void>;
 }
 
 const SessionContext = createContext<SessionState | null>(null);

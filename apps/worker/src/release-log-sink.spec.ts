@@ -151,7 +151,6 @@ describe('ReleaseLogSink', () => {
 describe('ReleaseLogSink backpressure', () => {
   it('holds the reader back while the DB is slower than the output, and stores every line of a burst', async () => {
     const stored: number[] = [];
-    let inFlight = 0;
     const sink = new ReleaseLogSink(
       1,
       {
@@ -168,7 +167,7 @@ describe('ReleaseLogSink backpressure', () => {
     let mostUnstored = 0;
     for (let i = 1; i <= 30_000; i++) {
       sink.push(`line ${i}`);
-      inFlight = i - stored.length;
+      const inFlight = i - stored.length;
       mostUnstored = Math.max(mostUnstored, inFlight);
       const wait = sink.roomForMore();
       if (wait) {

@@ -16,11 +16,11 @@ export const ENTITIES = [ReleaseEntity, ReleaseLogChunkEntity, ApiTokenEntity, A
  * connections are closed by us (idleTimeout) long before the server's wait_timeout can close them
  * under our feet, and TCP keepalive notices dead peers.
  */
-export function createDataSource(db: DatabaseConfig, extraEntities: Function[] = []): DataSource {
+export function createDataSource(db: DatabaseConfig): DataSource {
   return new DataSource({
     type: 'mysql',
     url: db.url,
-    entities: [...ENTITIES, ...extraEntities],
+    entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'slipway_migrations',
     synchronize: false,

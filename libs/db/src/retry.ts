@@ -53,7 +53,7 @@ function unwrap(error: unknown): ErrorWithCodes {
     const next = current.driverError ?? current.cause;
     if (!next || typeof next !== 'object') break;
     if (typeof current.code === 'string' || typeof current.errno === 'number') break;
-    current = next as ErrorWithCodes;
+    current = next;
   }
   return current;
 }

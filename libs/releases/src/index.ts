@@ -3,3 +3,4 @@ export * from './release-events.js';
 export * from './release-store.js';
 export * from './secret-cipher.js';
 export * from './release-secrets.js';
+export * from './lock-order.js';

@@ -1,12 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { And, DataSource, type EntityManager, type FindOptionsWhere, LessThan, MoreThanOrEqual } from 'typeorm';
 import {
   type HostRecapCounts,
   ReleaseEntity,
-  ReleaseLogChunkEntity,
   type ReleaseStatus,
   UnitOfWork,
 } from '@slipway/db';
+import { blocks, isStartable, lockOrder } from './lock-order.js';
 
 export interface NewRelease {
   template: string;
@@ -64,12 +65,17 @@ export class ReleaseStore {
    * Inserts the release. With `idempotencyKeyId`, the claimed key gets the release id in the same
    * transaction: an API that dies right after the insert leaves the key pointing at its release (a retry
    * replays it) rather than an empty claim a retry would take over with a second release.
+   * The request id is made once, before the first attempt: an attempt whose COMMIT went through but whose
+   * reply was lost is retried, finds the row with its request id, and returns it instead of inserting again.
    */
   create(input: NewRelease, idempotencyKeyId?: number): Promise<ReleaseEntity> {
+    const requestId = randomUUID();
     return this.uow.run('create release', (ds) =>
       ds.transaction(async (em: EntityManager) => {
         const repository = em.getRepository(ReleaseEntity);
-        const release = await repository.save(repository.create({ ...input, status: 'queued', createdAt: new Date(), logLines: 0 }));
+        const release =
+          (await repository.findOneBy({ requestId })) ??
+          (await repository.save(repository.create({ ...input, status: 'queued', createdAt: new Date(), logLines: 0, requestId })));
         if (idempotencyKeyId !== undefined) {
           await em.query('UPDATE idempotency_keys SET release_id = ? WHERE id = ?', [release.id, idempotencyKeyId]);
         }
@@ -111,33 +117,46 @@ export class ReleaseStore {
   }
 
   /**
-   * queued → running, only if no earlier release with the same lock key is still queued (and due) or
-   * running. Earlier releases only ever move to final states, so this single statement cannot let two
-   * releases of one lock key run at once, whichever workers try.
+   * queued → running, only if the lock predicate (lock-order.ts) lets it start now. One transaction:
+   * the queued and running rows of the lock key are locked first (SELECT … FOR UPDATE), so two workers
+   * starting two releases of one key at the same moment take turns, and the second sees the first one
+   * running. Each call has a start id, made before the first attempt: a retry after a lost reply finds
+   * the release running with that id and answers true; any other call (another worker, or this worker
+   * handed the same job twice) finds it running with another id and answers false.
    */
   async tryStart(release: Pick<ReleaseEntity, 'id' | 'lockKey'>, workerId: string): Promise<boolean> {
-    const now = new Date();
-    const result = await this.uow.run('mark release running', (ds) =>
-      ds.query(
-        `UPDATE releases SET status = 'running', worker_id = ?, started_at = ?, waiting_reason = NULL
-          WHERE id = ? AND status = 'queued' AND cancel_requested_by IS NULL
-            AND NOT EXISTS (SELECT 1 FROM (
-              SELECT id FROM releases
-               WHERE lock_key = ? AND id < ? AND status IN ('queued', 'running')
-                 AND (run_at IS NULL OR run_at <= ?)) AS earlier)`,
-        [workerId, now, release.id, release.lockKey, release.id, now],
-      ),
+    const startId = randomUUID();
+    return this.uow.run('mark release running', (ds) =>
+      ds.transaction(async (em: EntityManager) => {
+        const now = new Date();
+        await em.query(`SELECT id FROM releases WHERE lock_key = ? AND status IN ('queued', 'running') FOR UPDATE`, [release.lockKey]);
+        const rows: { status: string; start_id: string | null; startable: number | string }[] = await em.query(
+          `SELECT c.status, c.start_id,
+                  (${isStartable('c')} AND NOT EXISTS (SELECT 1 FROM releases o WHERE ${blocks('o', 'c')})) AS startable
+             FROM releases c WHERE c.id = ?`,
+          [now, now, release.id],
+        );
+        const row = rows[0];
+        if (!row) return false;
+        if (row.status === 'running') return row.start_id === startId;
+        if (Number(row.startable) !== 1) return false;
+        const result = await em.query(
+          `UPDATE releases SET status = 'running', worker_id = ?, start_id = ?, started_at = ?, waiting_reason = NULL
+            WHERE id = ? AND status = 'queued'`,
+          [workerId, startId, now, release.id],
+        );
+        return affectedRows(result) === 1;
+      }),
     );
-    return affectedRows(result) === 1;
   }
 
-  /** The earliest release holding or ahead in the lock, for "waiting for release N". */
+  /** The release holding the lock, or else the first one ahead in it, for "waiting for release N". */
   findBlocker(release: Pick<ReleaseEntity, 'id' | 'lockKey'>): Promise<number | null> {
     return this.uow.run('find lock holder', async (ds) => {
       const rows: { id: number }[] = await ds.query(
-        `SELECT id FROM releases WHERE lock_key = ? AND id < ? AND status IN ('queued', 'running')
-           AND (run_at IS NULL OR run_at <= ?) ORDER BY (status = 'running') DESC, id LIMIT 1`,
-        [release.lockKey, release.id, new Date()],
+        `SELECT o.id FROM releases c JOIN releases o ON ${blocks('o', 'c')}
+          WHERE c.id = ? ORDER BY (o.status = 'running') DESC, ${lockOrder('o')} LIMIT 1`,
+        [new Date(), release.id],
       );
       return rows[0] ? Number(rows[0].id) : null;
     });
@@ -163,27 +182,56 @@ export class ReleaseStore {
     );
   }
 
-  /** Lines with seq > after, in order, at most `max` of them. */
-  readLog(releaseId: number, after: number, max = 100_000): Promise<LogLine[]> {
+  /**
+   * One page of the log by line numbers: the stored lines with after < seq <= after + maxLines, in order.
+   * A page may be short (or empty) in the middle of a log whose lines are missing; the end of the log is
+   * `lastLogSeq`, never the size of a page. `logPages` walks a whole log.
+   */
+  readLog(releaseId: number, after: number, maxLines: number): Promise<LogLine[]> {
+    const last = after + maxLines;
     return this.uow.run('read log', async (ds) => {
-      const chunks = await ds
-        .getRepository(ReleaseLogChunkEntity)
-        .createQueryBuilder('c')
-        .where('c.release_id = :releaseId AND c.last_seq > :after', { releaseId, after })
-        .orderBy('c.first_seq', 'ASC')
-        .limit(Math.max(1, Math.ceil(max / 50)) + 1)
-        .getMany();
+      const chunks: { first_seq: number; content: string }[] = await ds.query(
+        `SELECT first_seq, content FROM release_log_chunks
+          WHERE release_id = ? AND last_seq > ? AND first_seq <= ? ORDER BY first_seq`,
+        [releaseId, after, last],
+      );
       const lines: LogLine[] = [];
       for (const chunk of chunks) {
+        const firstSeq = Number(chunk.first_seq);
         const texts = chunk.content.split('\n');
-        for (let i = 0; i < texts.length && lines.length < max; i++) {
-          const seq = chunk.firstSeq + i;
-          if (seq > after) lines.push({ seq, text: texts[i] ?? '' });
+        for (let i = Math.max(0, after + 1 - firstSeq); i < texts.length && firstSeq + i <= last; i++) {
+          lines.push({ seq: firstSeq + i, text: texts[i] ?? '' });
         }
-        if (lines.length >= max) break;
       }
       return lines;
     });
+  }
+
+  /** The highest line number stored for the release (0 when it has no log). */
+  lastLogSeq(releaseId: number): Promise<number> {
+    return this.uow.run('read log end', async (ds) => {
+      const rows: { last: unknown }[] = await ds.query(
+        'SELECT COALESCE(MAX(last_seq), 0) AS last FROM release_log_chunks WHERE release_id = ?',
+        [releaseId],
+      );
+      return Number(rows[0]?.last ?? 0);
+    });
+  }
+
+  /**
+   * Every stored line after `after`, in pages of at most `pageLines` lines (non-empty pages only). It
+   * reads up to the end stored when it started, then looks again, so a log still growing is followed
+   * until a look finds nothing new.
+   */
+  async *logPages(releaseId: number, after: number, pageLines: number): AsyncGenerator<LogLine[]> {
+    let next = after;
+    for (let end = await this.lastLogSeq(releaseId); next < end; end = await this.lastLogSeq(releaseId)) {
+      while (next < end) {
+        const page = await this.readLog(releaseId, next, Math.min(pageLines, end - next));
+        next += Math.min(pageLines, end - next);
+        if (page.length > 0) yield page;
+      }
+    }
   }
 
   /** running → final, only for the worker that runs it; returns false if it was already final. */
@@ -259,12 +307,16 @@ export class ReleaseStore {
     });
   }
 
-  /** The next queued release of a lock key after `id`, so a finishing worker can wake it at once. */
-  findNextInLock(lockKey: string, afterId: number): Promise<number | null> {
+  /**
+   * The release of a lock key that starts next (the first startable one in lock order), other than
+   * `finishedId`, so a finishing worker can wake it at once. A scheduled release not yet due is not it.
+   */
+  findNextInLock(lockKey: string, finishedId: number): Promise<number | null> {
     return this.uow.run('find next in lock', async (ds) => {
       const rows: { id: number }[] = await ds.query(
-        `SELECT id FROM releases WHERE lock_key = ? AND id > ? AND status = 'queued' ORDER BY id LIMIT 1`,
-        [lockKey, afterId],
+        `SELECT c.id FROM releases c WHERE c.lock_key = ? AND c.id <> ? AND ${isStartable('c')}
+          ORDER BY ${lockOrder('c')} LIMIT 1`,
+        [lockKey, finishedId, new Date()],
       );
       return rows[0] ? Number(rows[0].id) : null;
     });
@@ -277,7 +329,7 @@ export class ReleaseStore {
 
 function affectedRows(result: unknown): number {
   if (result && typeof result === 'object' && 'affectedRows' in result) {
-    return Number((result as { affectedRows: unknown }).affectedRows);
+    return Number((result).affectedRows);
   }
   // TypeORM returns [rows, affected] for some drivers.
   if (Array.isArray(result) && typeof result[1] === 'number') return result[1];

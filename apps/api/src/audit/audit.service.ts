@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { type AuditAction, AuditEntryEntity, UnitOfWork } from '@slipway/db';
 
@@ -20,6 +21,8 @@ export class AuditService {
   /**
    * Recorded after the action succeeded, as its own unit of work (retried on a lost connection). The
    * action is not undone if this write fails after the retry budget; the failure is logged instead.
+   * The entry's request id is made before the first attempt, so an attempt whose reply was lost after
+   * its COMMIT is retried into the unique key and records nothing twice.
    */
   async record(
     actor: string,
@@ -27,11 +30,14 @@ export class AuditService {
     target: { type: 'release' | 'token'; id: number },
     details: Record<string, unknown> = {},
   ): Promise<void> {
+    const requestId = randomUUID();
+    const at = new Date();
     try {
       await this.uow.run('write audit entry', (ds) =>
         ds.query(
-          'INSERT INTO audit_entries (at, actor, action, target_type, target_id, details) VALUES (?, ?, ?, ?, ?, ?)',
-          [new Date(), actor, action, target.type, target.id, JSON.stringify(details)],
+          `INSERT INTO audit_entries (at, actor, action, target_type, target_id, details, request_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON DUPLICATE KEY UPDATE request_id = request_id`,
+          [at, actor, action, target.type, target.id, JSON.stringify(details), requestId],
         ),
       );
     } catch (error) {
@@ -41,7 +47,7 @@ export class AuditService {
 
   list(query: AuditQuery): Promise<{ items: AuditEntryEntity[]; total: number }> {
     return this.uow.run('list audit entries', async (ds) => {
-      const where: Partial<AuditEntryEntity> = {};
+      const where: Partial<Pick<AuditEntryEntity, 'actor' | 'action' | 'targetType' | 'targetId'>> = {};
       if (query.actor) where.actor = query.actor;
       if (query.action) where.action = query.action;
       if (query.targetType) where.targetType = query.targetType;

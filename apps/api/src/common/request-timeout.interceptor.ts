@@ -9,7 +9,12 @@ import {
 import { Reflector } from '@nestjs/core';
 import { type Observable, TimeoutError, catchError, throwError, timeout } from 'rxjs';
 
-/** No request hangs past 5 s while a dependency is away: it gets 503 and the client may retry. */
+/**
+ * No request hangs past 5 s while a dependency is away: it gets 503. The handler is not stopped (a
+ * statement already sent may still commit), so a 503 for a write says its outcome is unknown and how to
+ * learn it: repeat it with the same Idempotency-Key, which makes it take effect at most once and answers
+ * with the release it created, if it did.
+ */
 export const REQUEST_TIMEOUT_MS = 5_000;
 
 const STREAMING = 'slipway:streaming';
@@ -23,15 +28,30 @@ export class RequestTimeoutInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
     if (this.reflector.get<boolean>(STREAMING, context.getHandler())) return next.handle();
-    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>();
+    const request = context.switchToHttp().getRequest<{ method: string; headers: Record<string, string | undefined> }>();
     if (request.headers.accept?.includes('text/event-stream')) return next.handle();
     return next.handle().pipe(
       timeout(REQUEST_TIMEOUT_MS - 500),
-      catchError((error: unknown) =>
-        throwError(() =>
-          error instanceof TimeoutError ? new ServiceUnavailableException('a dependency (database or Redis) did not answer in time') : error,
-        ),
-      ),
+      catchError((error: unknown) => throwError(() => (error instanceof TimeoutError ? timedOut(request) : error))),
     );
   }
+}
+
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function timedOut(request: { method: string; headers: Record<string, string | undefined> }): ServiceUnavailableException {
+  const slow = 'a dependency (database or Redis) did not answer in time';
+  if (READS.has(request.method.toUpperCase())) return new ServiceUnavailableException(slow);
+  const key = request.headers['idempotency-key'];
+  const howToLearn =
+    key !== undefined
+      ? 'repeat it with the same Idempotency-Key to get its outcome (it takes effect at most once)'
+      : 'send it with an Idempotency-Key header and repeat it with the same key to learn the outcome (it then takes effect at most once); without one, check the list before sending it again';
+  return new ServiceUnavailableException({
+    statusCode: 503,
+    error: 'Service Unavailable',
+    message: `${slow}; the request may still complete: ${howToLearn}`,
+    outcome: 'unknown',
+    ...(key !== undefined ? { idempotencyKey: key } : {}),
+  });
 }

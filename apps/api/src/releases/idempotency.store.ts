@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { IdempotencyKeyEntity, UnitOfWork } from '@slipway/db';
 
@@ -11,18 +12,24 @@ export class IdempotencyStore {
   /**
    * Inserts the key, or returns the row that already holds it. The unique (scope, idem_key) index picks
    * exactly one winner among concurrent requests: InnoDB makes the others wait on the winner's insert,
-   * then fail with a duplicate key, and they read the winner's row instead.
+   * then fail with a duplicate key, and they read the winner's row instead. The claim's request id is
+   * made before the first attempt, so an attempt retried after its COMMIT reply was lost finds the row it
+   * inserted and knows it as its own claim.
    */
   claim(scope: string, key: string, requestHash: string): Promise<ClaimResult> {
+    const requestId = randomUUID();
+    const createdAt = new Date();
     return this.uow.run('claim idempotency key', async (ds) => {
       const result: { insertId?: number; affectedRows?: number } = await ds.query(
-        'INSERT IGNORE INTO idempotency_keys (scope, idem_key, request_hash, release_id, created_at) VALUES (?, ?, ?, NULL, ?)',
-        [scope, key, requestHash, new Date()],
+        `INSERT IGNORE INTO idempotency_keys (scope, idem_key, request_hash, release_id, created_at, request_id)
+         VALUES (?, ?, ?, NULL, ?, ?)`,
+        [scope, key, requestHash, createdAt, requestId],
       );
       if (Number(result.affectedRows) === 1) return { claimed: true as const, id: Number(result.insertId) };
       // Null when the row was deleted between our insert and this read (expired, abandoned, or its
       // release could not be queued): the caller tries again.
       const existing = await ds.getRepository(IdempotencyKeyEntity).findOneBy({ scope, key });
+      if (existing?.requestId === requestId) return { claimed: true as const, id: existing.id };
       return { claimed: false as const, existing };
     });
   }

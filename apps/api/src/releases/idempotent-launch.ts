@@ -1,7 +1,9 @@
 import { BadRequestException, ConflictException, Injectable } from '@nestjs/common';
+import { type Catalog, mergeExtraVars } from '@slipway/ansible';
 import type { ReleaseEntity } from '@slipway/db';
 import { ReleaseStore } from '@slipway/releases';
 import { sha256Hex } from '../auth/secrets.js';
+import type { CreateReleaseDto } from './create-release.dto.js';
 import { IdempotencyStore } from './idempotency.store.js';
 
 /** A key and body seen within this window get the first release back. */
@@ -38,6 +40,31 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
+ * What identifies a launch request for its Idempotency-Key: the request as the create applies it, with
+ * the catalog's defaults filled in (the first inventory, the template's extra var defaults, no limit or
+ * tags, no check mode) and runAt as one instant, so `{"template":"hello"}` and the same request with the
+ * default inventory spelled out are one request. An unknown template is taken as sent (the create
+ * rejects it). A SHA-256 hex digest of the canonical JSON.
+ */
+export function launchRequestIdentity(catalog: Catalog, body: CreateReleaseDto): string {
+  const template = catalog.templates[body.template];
+  if (!template) return sha256Hex(canonicalJson(body));
+  const runAt = body.runAt === undefined ? null : new Date(body.runAt);
+  return sha256Hex(
+    canonicalJson({
+      template: template.name,
+      inventory: body.inventory ?? template.inventories[0] ?? '',
+      extraVars: mergeExtraVars(template, body.extraVars ?? {}),
+      limit: body.limit ?? null,
+      tags: body.tags ?? null,
+      skipTags: body.skipTags ?? null,
+      checkMode: body.checkMode ?? false,
+      runAt: runAt && !Number.isNaN(runAt.getTime()) ? runAt.toISOString() : (body.runAt ?? null),
+    }),
+  );
+}
+
+/**
  * `POST /releases` with an Idempotency-Key: the key is claimed (unique insert) before the release is
  * created, and gets the release id in the transaction that inserts the release row (the job follows; if
  * it cannot be added, the row is deleted and the key with it, by the foreign key's cascade). Keys are
@@ -53,11 +80,11 @@ export class IdempotentLaunch {
   async launch(
     scope: string,
     key: string,
-    body: unknown,
+    /** launchRequestIdentity of the body: the same key with another identity is a 409. */
+    requestHash: string,
     /** Creates the release and attaches it to the claimed key (by id) in the same transaction. */
     create: (idempotencyKeyId: number) => Promise<ReleaseEntity>,
   ): Promise<{ release: ReleaseEntity; replayed: boolean }> {
-    const requestHash = sha256Hex(canonicalJson(body));
     const giveUpAt = Date.now() + WAIT_FOR_FIRST_MS;
     for (;;) {
       const now = Date.now();

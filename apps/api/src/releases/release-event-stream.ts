@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import type { ReleaseEntity } from '@slipway/db';
 import { type ReleaseEvent, type ReleaseStore, isFinal } from '@slipway/releases';
 import type { ClosableStream, ReleaseEventsHub } from './release-events.hub.js';
+import { writeOrClose } from './response-writes.js';
 
 /** Re-read the row this often: catches changes no worker announces (waiting reason, API-side cancel, lost messages). */
 const POLL_MS = 1_000;
@@ -57,9 +58,17 @@ export class ReleaseEventStream implements ClosableStream {
 
   /** Resolves once the stream is open (headers sent); the rest runs on its own until the end event. */
   async open(): Promise<void> {
-    this.unsubscribe = await this.hub.subscribe(this.releaseId, (event) => this.enqueue(() => this.onLive(event)));
-    this.hub.register(this);
+    // Listen for the client leaving before anything is awaited: one that leaves while the subscription
+    // is still being set up must not leave the subscription (or timers) behind.
     this.response.on('close', () => this.close());
+    const unsubscribe = await this.hub.subscribe(this.releaseId, (event) => this.enqueue(() => this.onLive(event)));
+    if (this.closed || this.response.destroyed) {
+      unsubscribe();
+      this.close();
+      return;
+    }
+    this.unsubscribe = unsubscribe;
+    this.hub.register(this);
     this.response.status(200);
     this.response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     this.response.setHeader('Cache-Control', 'no-cache, no-transform');
@@ -116,11 +125,14 @@ export class ReleaseEventStream implements ClosableStream {
     }
   }
 
+  /** Every stored line after the last one sent, page by page up to the last stored line. */
   private async sendStoredLines(): Promise<void> {
-    for (;;) {
-      const lines = await this.store.readLog(this.releaseId, this.lastSeq, PAGE_LINES);
-      await this.sendLines(lines);
-      if (lines.length < PAGE_LINES || this.closed) return;
+    for await (const page of this.store.logPages(this.releaseId, this.lastSeq, PAGE_LINES)) {
+      const before = this.lastSeq;
+      await this.sendLines(page);
+      // A page that could not continue the sequence (lines missing in the store): stop here rather
+      // than send anything out of order; the next refresh tries again.
+      if (this.closed || this.lastSeq === before) return;
     }
   }
 
@@ -135,18 +147,9 @@ export class ReleaseEventStream implements ClosableStream {
   }
 
   /** Waits for the socket to drain when the client reads slower than the log grows. */
-  private write(chunk: string): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    if (this.response.write(chunk)) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        this.response.off('drain', done);
-        this.response.off('close', done);
-        resolve();
-      };
-      this.response.on('drain', done);
-      this.response.on('close', done);
-    });
+  private async write(chunk: string): Promise<void> {
+    if (this.closed) return;
+    if (!(await writeOrClose(this.response, chunk))) this.close();
   }
 
   private close(): void {

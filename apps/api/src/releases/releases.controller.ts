@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Header, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CATALOG, type Catalog } from '@slipway/ansible';
+import { CATALOG, type Catalog, stripAnsi } from '@slipway/ansible';
 import { ReleaseStore } from '@slipway/releases';
 import { AuditService } from '../audit/audit.service.js';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators.js';
@@ -9,8 +9,9 @@ import type { Principal } from '../auth/principal.js';
 import { idParam } from '../common/id-param.pipe.js';
 import { Streaming } from '../common/request-timeout.interceptor.js';
 import { CreateReleaseDto } from './create-release.dto.js';
-import { IdempotentLaunch, checkIdempotencyKey } from './idempotent-launch.js';
-import { ListReleasesQuery, LogQuery } from './list-releases.query.js';
+import { IdempotentLaunch, checkIdempotencyKey, launchRequestIdentity } from './idempotent-launch.js';
+import { ListReleasesQuery, LogTextQuery } from './list-releases.query.js';
+import { writeOrClose } from './response-writes.js';
 import { toReleaseView } from './release.view.js';
 import { ReleasesService } from './releases.service.js';
 import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
@@ -65,7 +66,8 @@ export class ReleasesController {
     };
     if (idempotencyKey === undefined) return toReleaseView(await create(), this.catalog);
     checkIdempotencyKey(idempotencyKey);
-    const { release, replayed } = await this.idempotency.launch(principal.name, idempotencyKey, body, create);
+    const identity = launchRequestIdentity(this.catalog, body);
+    const { release, replayed } = await this.idempotency.launch(principal.name, idempotencyKey, identity, create);
     if (replayed) {
       response.status(200);
       response.setHeader('Idempotent-Replayed', 'true');
@@ -95,20 +97,19 @@ export class ReleasesController {
   @Get(':id/log')
   @Roles('viewer')
   @Streaming()
-  @ApiOperation({ summary: 'The whole log as text; ?after=<seq> for the lines after one already read; ?download=1 as a file' })
+  @ApiOperation({
+    summary: 'The whole log as text; ?after=<seq> for the lines after one already read; ?download=1 as a file; ?format=plain without ANSI escapes',
+  })
   @ApiTextResponse(200, 'text/plain', 'The log lines, one per line')
   @ApiErrors(400, 404)
-  async log(@Param('id', idParam) id: number, @Query() query: LogQuery, @Res() res: Response): Promise<void> {
+  async log(@Param('id', idParam) id: number, @Query() query: LogTextQuery, @Res() res: Response): Promise<void> {
     const release = await this.releases.get(id);
-    let after = query.after;
-    let lines = await this.store.readLog(release.id, after, LOG_PAGE_LINES);
     res.status(200).type('text/plain; charset=utf-8');
     if (query.download === '1') res.attachment(`release-${release.id}.log`);
-    while (lines.length > 0) {
-      const chunk = lines.map((l) => `${l.text}\n`).join('');
-      after = lines[lines.length - 1]!.seq;
-      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
-      lines = lines.length < LOG_PAGE_LINES ? [] : await this.store.readLog(release.id, after, LOG_PAGE_LINES);
+    const render = query.format === 'plain' ? stripAnsi : (text: string) => text;
+    // Paged by line number up to the last stored line; a client that leaves ends the loop at its next write.
+    for await (const page of this.store.logPages(release.id, query.after, LOG_PAGE_LINES)) {
+      if (!(await writeOrClose(res, page.map((l) => `${render(l.text)}\n`).join('')))) return;
     }
     res.end();
   }

@@ -10,12 +10,22 @@ export class DuplicateTokenNameError extends Error {
 export class TokenStore {
   constructor(private readonly uow: UnitOfWork) {}
 
+  /**
+   * The token hash is unique and comes from a secret made for this request, so a row with it can only be
+   * this request's own: an attempt retried after its COMMIT reply was lost finds it and returns it,
+   * instead of failing on the unique name as if another token had it.
+   */
   async create(input: { name: string; role: Role; tokenHash: string; createdBy: string }): Promise<ApiTokenEntity> {
+    const createdAt = new Date();
     try {
       return await this.uow.run('create token', (ds) =>
-        ds.getRepository(ApiTokenEntity).save(
-          ds.getRepository(ApiTokenEntity).create({ ...input, createdAt: new Date(), revokedAt: null, revokedBy: null }),
-        ),
+        ds.transaction(async (em) => {
+          const tokens = em.getRepository(ApiTokenEntity);
+          return (
+            (await tokens.findOneBy({ tokenHash: input.tokenHash })) ??
+            (await tokens.save(tokens.create({ ...input, createdAt, revokedAt: null, revokedBy: null })))
+          );
+        }),
       );
     } catch (error) {
       // 1062: a live token already has this name (unique index on active_name).

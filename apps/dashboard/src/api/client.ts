@@ -60,7 +60,7 @@ function parseJson(text: string): unknown {
 function toApiError(status: number, json: unknown, text: string): ApiError {
   if (json && typeof json === 'object') {
     const body = json as { message?: unknown; errors?: unknown };
-    const message = Array.isArray(body.message) ? body.message.join('; ') : String(body.message ?? `request failed (${status})`);
+    const message = Array.isArray(body.message) ? body.message.join('; ') : typeof body.message === 'string' ? body.message : `request failed (${status})`;
     const errors = Array.isArray(body.errors) ? body.errors.filter(isFieldError) : [];
     return new ApiError(status, message, errors);
   }

@@ -94,7 +94,7 @@ export function LogViewer({ buffer, version, live, downloadHref, downloadName, s
       const next = current === -1 ? (direction === 1 ? 0 : matches.length - 1) : (current + direction + matches.length) % matches.length;
       setCurrent(next);
       setFollow(false);
-      virtualizer.scrollToIndex(matches[next] as number, { align: 'center' });
+      virtualizer.scrollToIndex(matches[next], { align: 'center' });
     },
     [matches, current, virtualizer],
   );

@@ -7,7 +7,7 @@ export interface AnsiSegment {
 }
 
 // CSI sequences (colours, cursor moves), OSC sequences (titles, links) and other two-byte escapes.
-// oxlint-disable-next-line no-control-regex -- matching ESC and BEL is the point.
+// eslint-disable-next-line no-control-regex -- matching ESC and BEL is the point.
 const ANSI_PATTERN = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
 
 export function stripAnsi(line: string): string {

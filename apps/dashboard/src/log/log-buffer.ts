@@ -28,7 +28,7 @@ export class LogBuffer {
     const skip = this.lastSeq + 1 - firstSeq;
     let added = 0;
     for (let i = skip; i < lines.length; i++) {
-      this.lines.push(lines[i] as string);
+      this.lines.push(lines[i]);
       added++;
     }
     return added;

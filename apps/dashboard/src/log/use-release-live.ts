@@ -72,7 +72,7 @@ export function useReleaseLive(id: number): ReleaseLive {
     async function drain(): Promise<void> {
       await readStoredUpTo(storedLines);
       while (!stopped && pending.length > 0) {
-        const batch = pending[0] as LogBatch;
+        const batch = pending[0];
         if (buffer.append(batch.firstSeq, batch.lines) === -1) {
           await readStoredUpTo(batch.firstSeq - 1);
           if (buffer.lastSeq < batch.firstSeq - 1) return; // not readable yet: the next sync retries

@@ -48,7 +48,7 @@ export function NewReleasePage() {
   useEffect(() => {
     if (templateName === '' && list.length > 0) {
       const wanted = new URLSearchParams(window.location.search).get('template');
-      chooseTemplate(list.some((t) => t.name === wanted) ? (wanted as string) : (list[0] as Template).name);
+      chooseTemplate(list.some((t) => t.name === wanted) ? (wanted as string) : (list[0]).name);
     }
     // Only when the catalog first arrives: later refreshes must not reset what the user chose.
   }, [list.length]);

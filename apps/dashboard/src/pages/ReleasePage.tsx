@@ -100,7 +100,7 @@ export function ReleasePage({ id }: { id: number }) {
         version={live.version}
         live={live.streaming}
         status={release.status}
-        downloadHref={`/api/v1/releases/${release.id}/log`}
+        downloadHref={`/api/v1/releases/${release.id}/log?download=1&format=plain`}
         downloadName={`release-${release.id}.log`}
       />
     </section>

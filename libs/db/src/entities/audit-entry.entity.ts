@@ -32,4 +32,11 @@ export class AuditEntryEntity {
 
   @Column({ type: 'json' })
   details: Record<string, unknown>;
+
+  /**
+   * The write that recorded it (unique), so a retried write after a lost reply is not recorded twice.
+   * Internal: not selected, so the audit API does not show it.
+   */
+  @Column({ name: 'request_id', type: 'char', length: 36, nullable: true, select: false })
+  requestId: string | null;
 }

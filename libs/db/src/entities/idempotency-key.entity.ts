@@ -24,4 +24,8 @@ export class IdempotencyKeyEntity {
 
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
+
+  /** The request that claimed it: a claim retried after a lost COMMIT reply recognises its own row. */
+  @Column({ name: 'request_id', type: 'char', length: 36, nullable: true })
+  requestId: string | null;
 }

@@ -88,4 +88,12 @@ export class ReleaseEntity {
 
   @Column({ name: 'finished_at', type: 'datetime', precision: 3, nullable: true })
   finishedAt: Date | null;
+
+  /** The request that created it (unique): a create retried after a lost COMMIT reply finds this row. */
+  @Column({ name: 'request_id', type: 'char', length: 36, nullable: true })
+  requestId: string | null;
+
+  /** The tryStart call that started it: a retry of that call after a lost reply recognises its own start. */
+  @Column({ name: 'start_id', type: 'char', length: 36, nullable: true })
+  startId: string | null;
 }

@@ -1,0 +1,271 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type NewRelease, ReleaseStore } from '@slipway/releases';
+import { type MediumDb, ReplyLosingUnitOfWork, createMediumDb } from './support/medium-db.js';
+
+let db: MediumDb;
+let store: ReleaseStore;
+
+beforeAll(async () => {
+  db = await createMediumDb('release_store');
+  store = new ReleaseStore(db.uow);
+});
+afterAll(() => db?.drop());
+beforeEach(async () => {
+  await db.query('SET FOREIGN_KEY_CHECKS = 0');
+  await db.query('TRUNCATE idempotency_keys');
+  await db.query('TRUNCATE release_log_chunks');
+  await db.query('TRUNCATE releases');
+  await db.query('SET FOREIGN_KEY_CHECKS = 1');
+});
+
+function release(overrides: Partial<NewRelease> = {}): NewRelease {
+  return {
+    template: 'hello',
+    inventory: 'local',
+    extraVars: {},
+    limit: null,
+    tags: null,
+    skipTags: null,
+    checkMode: false,
+    lockKey: 'hello:local',
+    requestedBy: 'medium-test',
+    runAt: null,
+    rerunOf: null,
+    ...overrides,
+  };
+}
+
+/** Moves a release's schedule (and so its due time) without waiting for the clock. */
+async function setTimes(id: number, times: { createdAt?: Date; runAt?: Date | null }): Promise<void> {
+  if (times.createdAt) await db.query('UPDATE releases SET created_at = ? WHERE id = ?', [times.createdAt, id]);
+  if (times.runAt !== undefined) await db.query('UPDATE releases SET run_at = ? WHERE id = ?', [times.runAt, id]);
+}
+
+async function runningIds(lockKey = 'hello:local'): Promise<number[]> {
+  const rows = await db.query<{ id: number }>(`SELECT id FROM releases WHERE lock_key = ? AND status = 'running' ORDER BY id`, [lockKey]);
+  return rows.map((r) => Number(r.id));
+}
+
+const ago = (ms: number) => new Date(Date.now() - ms);
+const ahead = (ms: number) => new Date(Date.now() + ms);
+
+describe('ReleaseStore lock exclusivity', () => {
+  it('a scheduled release that becomes due does not start beside a later release that is running (issue 11: runAt broke the lock)', async () => {
+    const scheduled = await store.create(release({ runAt: ahead(60_000) }));
+    const immediate = await store.create(release());
+    expect(await store.tryStart(scheduled, 'w1')).toBe(false); // not due yet
+    expect(await store.tryStart(immediate, 'w2')).toBe(true);
+    await setTimes(scheduled.id, { runAt: ago(1_000) }); // its time has come while `immediate` runs
+    expect(await store.tryStart(scheduled, 'w1')).toBe(false);
+    expect(await store.findBlocker(scheduled)).toBe(immediate.id);
+    expect(await runningIds()).toEqual([immediate.id]);
+  });
+
+  it('a release never starts while any release of its lock key runs, whatever the ids', async () => {
+    const first = await store.create(release());
+    const second = await store.create(release());
+    await db.query(`UPDATE releases SET status = 'running', worker_id = 'w9' WHERE id = ?`, [second.id]);
+    // `first` has the lower id, but `second` holds the lock (e.g. `first` was scheduled when `second` started).
+    expect(await store.tryStart(first, 'w1')).toBe(false);
+    expect(await store.findBlocker(first)).toBe(second.id);
+  });
+
+  it('among due releases, the one due first goes first: a scheduled release takes its place when it becomes due', async () => {
+    const holder = await store.create(release());
+    expect(await store.tryStart(holder, 'w0')).toBe(true);
+    const scheduled = await store.create(release()); // lower id, but due later
+    const plain = await store.create(release());
+    await setTimes(scheduled.id, { createdAt: ago(60_000), runAt: ago(10_000) });
+    await setTimes(plain.id, { createdAt: ago(30_000), runAt: null });
+    await store.finish(holder.id, 'w0', { status: 'succeeded', exitCode: 0, reason: null, recap: null, finishedAt: new Date() });
+
+    expect(await store.tryStart(scheduled, 'w1')).toBe(false);
+    expect(await store.findBlocker(scheduled)).toBe(plain.id);
+    expect(await store.findNextInLock(holder.lockKey, holder.id)).toBe(plain.id);
+    expect(await store.tryStart(plain, 'w2')).toBe(true);
+    expect(await store.findNextInLock(plain.lockKey, plain.id)).toBe(scheduled.id);
+  });
+
+  it('equal due times go by id', async () => {
+    const at = ago(5_000);
+    const a = await store.create(release());
+    const b = await store.create(release());
+    await setTimes(a.id, { createdAt: at });
+    await setTimes(b.id, { createdAt: at });
+    expect(await store.tryStart(b, 'w2')).toBe(false);
+    expect(await store.findBlocker(b)).toBe(a.id);
+    expect(await store.tryStart(a, 'w1')).toBe(true);
+  });
+
+  it('a release not yet due is nobody\'s blocker, and does not start', async () => {
+    const future = await store.create(release({ runAt: ahead(60_000) }));
+    const now = await store.create(release());
+    expect(await store.findBlocker(now)).toBeNull();
+    expect(await store.findNextInLock('hello:local', 0)).toBe(now.id);
+    expect(await store.tryStart(future, 'w1')).toBe(false);
+    expect(await store.tryStart(now, 'w2')).toBe(true);
+  });
+
+  it('other lock keys do not block', async () => {
+    const a = await store.create(release({ lockKey: 'k:a' }));
+    const b = await store.create(release({ lockKey: 'k:b' }));
+    expect(await store.tryStart(a, 'w1')).toBe(true);
+    expect(await store.tryStart(b, 'w2')).toBe(true);
+  });
+
+  it('tryStart waits for a concurrent transaction on its lock key and sees what it committed', async () => {
+    // Another transaction is starting a release of the same key and has not committed yet. A snapshot
+    // read would not see it and would start a second one beside it; the locking read waits instead.
+    const candidate = await store.create(release());
+    const other = db.dataSource.createQueryRunner();
+    try {
+      await other.startTransaction();
+      await other.query(
+        `INSERT INTO releases (template, inventory, extra_vars, lock_key, status, worker_id, requested_by, created_at, started_at, log_lines)
+         VALUES ('hello', 'local', '{}', 'hello:local', 'running', 'w-other', 'x', ?, ?, 0)`,
+        [ago(1_000), new Date()],
+      );
+      let settled = false;
+      const attempt = store.tryStart(candidate, 'w1').finally(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(settled).toBe(false);
+      await other.commitTransaction();
+      expect(await attempt).toBe(false);
+      expect(await runningIds()).toHaveLength(1);
+    } finally {
+      if (other.isTransactionActive) await other.rollbackTransaction();
+      await other.release();
+    }
+  });
+
+  it('many workers racing tryStart on one lock key never get two running', async () => {
+    for (let round = 0; round < 15; round++) {
+      const created: { id: number; lockKey: string }[] = [];
+      for (let i = 0; i < 6; i++) {
+        // A mix of plain and scheduled-and-now-due releases, with due times that differ from id order.
+        const r = await store.create(release({ lockKey: `race:${round}` }));
+        if (i % 2 === 1) await setTimes(r.id, { createdAt: ago(50_000), runAt: ago(1_000 + i * 100) });
+        created.push(r);
+      }
+      for (let step = 0; step < created.length; step++) {
+        const results = await Promise.all(created.map((r, i) => store.tryStart(r, `w${i}`)));
+        expect(results.filter(Boolean), `round ${round} step ${step}`).toHaveLength(1);
+        const running = await runningIds(`race:${round}`);
+        expect(running, `round ${round} step ${step}`).toHaveLength(1);
+        const winner = created.findIndex((r) => r.id === running[0]);
+        await store.finish(running[0], `w${winner}`, { status: 'succeeded', exitCode: 0, reason: null, recap: null, finishedAt: new Date() });
+      }
+    }
+  });
+});
+
+describe('ReleaseStore retries that cannot duplicate', () => {
+  it('a create whose COMMIT reply was lost does not insert a second row when retried', async () => {
+    const losing = new ReplyLosingUnitOfWork(db.uow);
+    const retried = new ReleaseStore(losing);
+    losing.loseReplyAfterCommit('create release');
+    const created = await retried.create(release());
+    expect(losing.attempts.get('create release')).toBe(2);
+    const rows = await db.query<{ id: number }>('SELECT id FROM releases');
+    expect(rows.map((r) => Number(r.id))).toEqual([created.id]);
+  });
+
+  it('a tryStart whose reply was lost recognises "already running for me"', async () => {
+    const losing = new ReplyLosingUnitOfWork(db.uow);
+    const retried = new ReleaseStore(losing);
+    const r = await store.create(release());
+    losing.loseReplyAfterCommit('mark release running');
+    expect(await retried.tryStart(r, 'w1')).toBe(true);
+    expect(losing.attempts.get('mark release running')).toBe(2);
+    // …but not for another worker, nor for another start of the same worker (a job delivered twice).
+    expect(await store.tryStart(r, 'w2')).toBe(false);
+    expect(await store.tryStart(r, 'w1')).toBe(false);
+  });
+});
+
+describe('ReleaseStore logs', () => {
+  /** Stores `total` lines in chunks of the given sizes (cycled), as a worker's batches would. */
+  async function storeLines(releaseId: number, total: number, sizes: number[]): Promise<void> {
+    let seq = 1;
+    for (let i = 0; seq <= total; i++) {
+      const size = Math.min(sizes[i % sizes.length], total - seq + 1);
+      await store.appendLog(releaseId, seq, Array.from({ length: size }, (_, k) => `line ${seq + k}`));
+      seq += size;
+    }
+  }
+
+  async function wholeLog(releaseId: number, after: number, pageLines: number): Promise<number[]> {
+    const seqs: number[] = [];
+    for await (const page of store.logPages(releaseId, after, pageLines)) seqs.push(...page.map((l) => l.seq));
+    return seqs;
+  }
+
+  it('a 600-line log stored in 561 chunks reads back whole (issue 11: 429 lines came back)', async () => {
+    const r = await store.create(release());
+    await storeLines(r.id, 600, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2]);
+    const count = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM release_log_chunks WHERE release_id = ?', [r.id]);
+    expect(Number(count[0].n)).toBeGreaterThan(500);
+    expect((await store.readLog(r.id, 0, 20_000)).map((l) => l.seq)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+    expect(await wholeLog(r.id, 0, 20_000)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+    expect(await wholeLog(r.id, 0, 7)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+    expect(await wholeLog(r.id, 417, 50)).toEqual(Array.from({ length: 183 }, (_, i) => i + 418));
+  });
+
+  it('one page holds at most the lines asked for, by line number, whatever the chunk sizes', async () => {
+    const r = await store.create(release());
+    await storeLines(r.id, 1_000, [1, 300, 7]);
+    const page = await store.readLog(r.id, 10, 100);
+    expect(page.map((l) => l.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 11));
+    expect(page[0].text).toBe('line 11');
+    expect(await store.readLog(r.id, 1_000, 100)).toEqual([]);
+  });
+
+  it('lines longer than a chunk cap and big chunks still read back whole', async () => {
+    const r = await store.create(release());
+    const long = 'x'.repeat(200_000);
+    await store.appendLog(r.id, 1, [long, long, long]);
+    await store.appendLog(r.id, 4, ['tail']);
+    const texts: string[] = [];
+    for await (const page of store.logPages(r.id, 0, 2)) texts.push(...page.map((l) => l.text));
+    expect(texts).toEqual([long, long, long, 'tail']);
+  });
+
+  it('a retried log chunk is stored once', async () => {
+    const r = await store.create(release());
+    await store.appendLog(r.id, 1, ['a', 'b']);
+    await store.appendLog(r.id, 1, ['a', 'b']);
+    expect((await store.readLog(r.id, 0, 10)).map((l) => l.text)).toEqual(['a', 'b']);
+    expect((await store.findById(r.id))!.logLines).toBe(2);
+  });
+});
+
+describe('ReleaseStore state changes', () => {
+  it('finish, cancel and interrupt are conditional', async () => {
+    const r = await store.create(release());
+    expect(await store.cancelQueued(r.id, 'alice')).toBe(true);
+    expect(await store.cancelQueued(r.id, 'alice')).toBe(false);
+    expect(await store.tryStart(r, 'w1')).toBe(false);
+    const s = await store.create(release());
+    expect(await store.tryStart(s, 'w1')).toBe(true);
+    expect(await store.requestCancel(s.id, 'bob')).toBe(true);
+    expect(await store.finish(s.id, 'w2', { status: 'failed', exitCode: 2, reason: 'x', recap: null, finishedAt: new Date() })).toBe(false);
+    expect(await store.interrupt(s.id, 'w1', 'worker gone')).toBe(true);
+    expect(await store.finish(s.id, 'w1', { status: 'failed', exitCode: 2, reason: 'x', recap: null, finishedAt: new Date() })).toBe(false);
+    expect((await store.findById(s.id))!).toMatchObject({ status: 'interrupted', reason: 'worker gone', cancelRequestedBy: 'bob' });
+    expect(await store.listRunning()).toEqual([]);
+  });
+
+  it('lists newest first with filters and a total', async () => {
+    for (let i = 0; i < 5; i++) await store.create(release({ template: i % 2 ? 'other' : 'hello' }));
+    const page = await store.list({ template: 'hello', page: 1, pageSize: 2 });
+    expect(page.total).toBe(3);
+    expect(page.items.map((r) => r.id)).toEqual([5, 3]);
+  });
+
+  it('deleteQueued removes only a queued release', async () => {
+    const r = await store.create(release());
+    expect(await store.tryStart(r, 'w1')).toBe(true);
+    await store.deleteQueued(r.id);
+    expect(await store.findById(r.id)).not.toBeNull();
+  });
+});

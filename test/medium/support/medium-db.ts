@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { createConnection } from 'mysql2/promise';
+import type { DatabaseConfig, SlipwayConfig } from '@slipway/config';
+import { UnitOfWork, createDataSource, migrate } from '@slipway/db';
+import { SHARED_MARIADB } from '../../support/test-env.js';
+
+/**
+ * A private, migrated database on the shared MariaDB for one medium test file, with the DataSource and
+ * UnitOfWork the stores use. `drop()` (in afterAll) closes the pool and drops the database.
+ */
+export interface MediumDb {
+  database: DatabaseConfig;
+  dataSource: DataSource;
+  uow: UnitOfWork;
+  /** Raw SQL on the test database, for arranging rows and asserting on the server's state. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  drop(): Promise<void>;
+}
+
+export async function createMediumDb(name: string, options: { retryBudgetMs?: number; poolSize?: number } = {}): Promise<MediumDb> {
+  const databaseName = `slipway_m_${name.replace(/[^a-z0-9]/gi, '_')}_${randomBytes(3).toString('hex')}`.slice(0, 64);
+  const poolSize = options.poolSize ?? 10;
+  const database: DatabaseConfig = {
+    url: `${SHARED_MARIADB.replace(/\/$/, '')}/${databaseName}`,
+    database: databaseName,
+    poolSize,
+    maxIdle: poolSize - 1,
+    idleTimeoutMs: 60_000,
+    connectTimeoutMs: 5_000,
+    retryBudgetMs: options.retryBudgetMs ?? 10_000,
+  };
+  await migrate(database);
+  const dataSource = createDataSource(database);
+  await dataSource.initialize();
+  const uow = new UnitOfWork(dataSource, { database } as SlipwayConfig);
+  return {
+    database,
+    dataSource,
+    uow,
+    query: (sql, params = []) => dataSource.query(sql, params),
+    async drop() {
+      await dataSource.destroy().catch(() => undefined);
+      const connection = await createConnection({ uri: SHARED_MARIADB, connectTimeout: 3_000 });
+      try {
+        await connection.query(`DROP DATABASE IF EXISTS \`${databaseName}\``);
+      } finally {
+        await connection.end();
+      }
+    },
+  };
+}
+
+/** What mysql2 throws when the server's reply never arrives (the connection died after the COMMIT was sent). */
+export function lostConnectionError(): Error {
+  return Object.assign(new Error('Connection lost: The server closed the connection.'), {
+    code: 'PROTOCOL_CONNECTION_LOST',
+    fatal: true,
+  });
+}
+
+/**
+ * A UnitOfWork whose chosen units commit and then "lose the reply" once: the work runs to completion
+ * (its transaction is committed), then the unit throws PROTOCOL_CONNECTION_LOST, so the real retry loop
+ * runs the whole unit again against a database that already holds its effects. That is exactly what a
+ * client sees when the connection drops between COMMIT and its OK packet.
+ */
+export class ReplyLosingUnitOfWork extends UnitOfWork {
+  private readonly armed = new Map<string, number>();
+  /** How many times each unit name ran (every attempt). */
+  readonly attempts = new Map<string, number>();
+
+  constructor(inner: UnitOfWork) {
+    super(inner.dataSource, { database: { retryBudgetMs: 10_000 } } as SlipwayConfig);
+  }
+
+  /** The next `times` runs of `unitName` lose their reply after committing. */
+  loseReplyAfterCommit(unitName: string, times = 1): void {
+    this.armed.set(unitName, times);
+  }
+
+  override run<T>(name: string, work: (dataSource: DataSource) => Promise<T>, budgetMs?: number): Promise<T> {
+    return super.run(
+      name,
+      async (ds) => {
+        this.attempts.set(name, (this.attempts.get(name) ?? 0) + 1);
+        const result = await work(ds);
+        const left = this.armed.get(name) ?? 0;
+        if (left > 0) {
+          this.armed.set(name, left - 1);
+          throw lostConnectionError();
+        }
+        return result;
+      },
+      budgetMs,
+    );
+  }
+}
