@@ -67,7 +67,7 @@ describe('dashboard status and admin pages in a browser', () => {
     await banner.waitFor({ timeout: 30_000 });
     expect(await banner.textContent()).toMatch(/draining/i);
     await deployer.request('POST', `/api/v1/releases/${release.id}/cancel`);
-    await (await worker.exited);
+    await worker.exited;
     worker = undefined;
     await page.getByTestId('worker-banner').filter({ hasText: /no worker is running/i }).waitFor({ timeout: 30_000 });
 

@@ -20,8 +20,8 @@ interface CliRun {
 function startCli(args: string[], env: Record<string, string>): CliRun {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', TZ: 'UTC', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const run = { child, stdout: '', stderr: '' } as CliRun;
-  child.stdout!.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
   run.done = new Promise((done) => child.on('close', (code) => done({ code, stdout: run.stdout, stderr: run.stderr })));
   return run;
 }
@@ -64,7 +64,7 @@ describe('slipway CLI: tables, one final line, Ctrl-C, templates, audit', () => 
     expect(header).toMatch(/^ID\s+STATUS\s+TEMPLATE\s+INVENTORY\s+REQUESTED BY\s+STARTED\s+DURATION$/);
     // Aligned: each value starts where its column's title does.
     for (const [title, value] of [['STATUS', 'failed'], ['TEMPLATE', 'fail'], ['INVENTORY', 'local'], ['REQUESTED BY', 'ci-bot']] as const) {
-      expect(row!.indexOf(` ${value} `) + 1, `${title} in\n${header}\n${row}`).toBe(header!.indexOf(title));
+      expect(row.indexOf(` ${value} `) + 1, `${title} in\n${header}\n${row}`).toBe(header.indexOf(title));
     }
     expect(row).toMatch(/ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d  +\d+\.\ds$/); // human time (TZ=UTC here), "2.3s"
     expect(row).not.toMatch(/T\d\d:\d\d:\d\d/);

@@ -43,7 +43,7 @@ describe('OpenAPI', () => {
 
   /** Follows $ref (and allOf, for classes that extend another) to the properties of a schema. */
   function properties(schema: Schema): { properties: Record<string, Schema>; required: string[] } {
-    if (schema.$ref) return properties(doc.components.schemas[schema.$ref.replace('#/components/schemas/', '')]!);
+    if (schema.$ref) return properties(doc.components.schemas[schema.$ref.replace('#/components/schemas/', '')]);
     const own = { properties: { ...(schema.properties ?? {}) }, required: [...(schema.required ?? [])] };
     for (const part of schema.allOf ?? []) {
       const inherited = properties(part);
@@ -108,11 +108,11 @@ describe('OpenAPI', () => {
     const release = created.body as Record<string, unknown>;
     const schemaOf = (route: string, status: string) => {
       const [method, path] = route.split(' ');
-      return doc.paths[path!]![method!.toLowerCase()]!.responses[status]!.content!['application/json']!.schema!;
+      return doc.paths[path][method.toLowerCase()].responses[status].content!['application/json'].schema!;
     };
     const checks: [string, string, Record<string, unknown>][] = [
       ['POST /api/v1/releases', '201', release],
-      ['GET /api/v1/releases/{id}', '200', (await admin.request('GET', `/api/v1/releases/${release.id}`)).body as Record<string, unknown>],
+      ['GET /api/v1/releases/{id}', '200', (await admin.request('GET', `/api/v1/releases/${Number(release.id)}`)).body as Record<string, unknown>],
       ['GET /api/v1/releases', '200', (await admin.request('GET', '/api/v1/releases')).body as Record<string, unknown>],
       ['GET /api/v1/queue', '200', (await admin.request('GET', '/api/v1/queue')).body as Record<string, unknown>],
       ['GET /api/v1/audit', '200', (await admin.request('GET', '/api/v1/audit')).body as Record<string, unknown>],
@@ -127,6 +127,6 @@ describe('OpenAPI', () => {
     }
     const templates = (await admin.request('GET', '/api/v1/templates')).body as Record<string, unknown>[];
     const templateSchema = properties(schemaOf('GET /api/v1/templates', '200').items!);
-    for (const key of Object.keys(templates[0]!)) expect(templateSchema.properties[key], `template field ${key} is not documented`).toBeDefined();
+    for (const key of Object.keys(templates[0])) expect(templateSchema.properties[key], `template field ${key} is not documented`).toBeDefined();
   });
 });

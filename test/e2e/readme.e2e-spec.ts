@@ -34,10 +34,10 @@ function shellBlocks(markdown: string, section: string): ShellBlock[] {
   const end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
   const blocks: ShellBlock[] = [];
   for (let i = start + 1; i < (end < 0 ? lines.length : end); i++) {
-    if (!/^```(sh|bash|shell)\s*$/.test(lines[i]!)) continue;
+    if (!/^```(sh|bash|shell)\s*$/.test(lines[i])) continue;
     let before = i - 1;
-    while (before > start && lines[before]!.trim() === '') before--;
-    const mark = /<!-- readme-test: (skip|env)\b/.exec(lines[before]!)?.[1] as 'skip' | 'env' | undefined;
+    while (before > start && lines[before].trim() === '') before--;
+    const mark = /<!-- readme-test: (skip|env)\b/.exec(lines[before])?.[1] as 'skip' | 'env' | undefined;
     const close = lines.findIndex((l, j) => j > i && l.startsWith('```'));
     blocks.push({ section, line: i + 1, mark: mark ?? 'run', code: lines.slice(i + 1, close).join('\n') });
     i = close;
@@ -82,9 +82,9 @@ describe('README', () => {
     for (const file of markdownFiles) {
       const text = readFileSync(resolve(REPO_ROOT, file), 'utf8');
       for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
-        if (target!.startsWith('#')) continue; // a heading in the same file
+        if (target.startsWith('#')) continue; // a heading in the same file
         expect(target, `${file}: link ${target} leaves the repository`).not.toMatch(/^[a-z]+:/i);
-        const path = resolve(REPO_ROOT, dirname(file), target!.split('#')[0]!);
+        const path = resolve(REPO_ROOT, dirname(file), target.split('#')[0]);
         expect(relative(REPO_ROOT, path).startsWith('..'), `${file}: link ${target} leaves the repository`).toBe(false);
         expect(existsSync(path), `${file}: link ${target} points at nothing`).toBe(true);
       }

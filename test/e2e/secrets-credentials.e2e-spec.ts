@@ -14,7 +14,7 @@ import { waitFor } from '../support/wait-for.js';
 // The example vault (examples/playbooks/vars/vault-demo.vault.yml) was encrypted with this password.
 const VAULT_PASSWORD = 'slipway-example-vault-password';
 const SSH_KEY = `-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA${randomBytes(24).toString('base64')}\n-----END OPENSSH PRIVATE KEY-----\n`;
-const SSH_KEY_MARKER = SSH_KEY.split('\n')[1]!.slice(24);
+const SSH_KEY_MARKER = SSH_KEY.split('\n')[1].slice(24);
 
 function expectNoCredential(text: string, where: string): void {
   if (text.includes(VAULT_PASSWORD)) throw new Error(`${where} contains the vault password`);

@@ -123,9 +123,9 @@ describe('secret vars: masked everywhere, stored only encrypted', () => {
       'SELECT extra_vars, secret_vars, secret_values FROM releases WHERE id = ?',
       [released.id],
     );
-    expect(row!.secret_values).toMatch(/^slipway:v1:[0-9a-f]{8}:/);
+    expect(row.secret_values).toMatch(/^slipway:v1:[0-9a-f]{8}:/);
     // mysql2 parses JSON columns.
-    expect(row!.extra_vars).toMatchObject({ db_password: '********', api_token: '********' });
+    expect(row.extra_vars).toMatchObject({ db_password: '********', api_token: '********' });
   });
 
   it('the audit entry masks them; a rerun reuses the encrypted values (the playbook gets them again)', async () => {
@@ -141,7 +141,7 @@ describe('secret vars: masked everywhere, stored only encrypted', () => {
     expect(log).toContain(`sha1 db_password=${sha1(DB_PASSWORD)}`);
     expectNoSecret(log, 'the rerun log');
     const [a, b] = await queryDb<{ secret_values: string }>(env.databaseUrl, 'SELECT secret_values FROM releases WHERE id IN (?, ?) ORDER BY id', [released.id, rerun.body.id]);
-    expect(a!.secret_values).not.toBe(b!.secret_values); // encrypted again, with a fresh IV
+    expect(a.secret_values).not.toBe(b.secret_values); // encrypted again, with a fresh IV
   });
 
   it('a failed insert does not log the secret (nor its SQL parameters)', async () => {

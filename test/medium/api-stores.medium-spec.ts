@@ -30,6 +30,8 @@ function release(overrides: Partial<NewRelease> = {}): NewRelease {
     template: 'hello',
     inventory: 'local',
     extraVars: {},
+    secretVars: [],
+    secretValues: null,
     limit: null,
     tags: null,
     skipTags: null,

@@ -79,7 +79,7 @@ export async function redisProblem(redisUrl: string, waitMs = REDIS_STARTUP_WAIT
   const options = redisOptions(redisUrl, { name: 'slipway-preflight' });
   const where = `${options.host}:${options.port}`;
   const deadline = Date.now() + waitMs;
-  let lastCode = 'no answer';
+  let lastCode: string;
   for (;;) {
     const client = new Redis({
       ...options,

@@ -34,7 +34,7 @@ describe('secret cipher', () => {
     const parts = stored.split(':');
     for (const index of [3, 4, 5]) {
       const tampered = [...parts];
-      const part = tampered[index]!;
+      const part = tampered[index];
       tampered[index] = `${part[0] === 'A' ? 'B' : 'A'}${part.slice(1)}`;
       expect(() => decryptSecretValues(tampered.join(':'), { current: keyA })).toThrow(SecretCipherError);
     }

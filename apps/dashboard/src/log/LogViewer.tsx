@@ -68,7 +68,7 @@ export function LogViewer({ buffer, version, live, downloadHref, downloadName, s
     if (found.length > 0) {
       setCurrent(0);
       setFollow(false);
-      virtualizer.scrollToIndex(found[0] as number, { align: 'center' });
+      virtualizer.scrollToIndex(found[0], { align: 'center' });
     } else setCurrent(-1);
   }
 

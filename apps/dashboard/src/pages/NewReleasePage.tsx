@@ -1,6 +1,6 @@
 import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
 import { ApiError, api } from '../api/client';
-import type { Release, Template, VarSchema } from '../api/types';
+import type { Release, Template } from '../api/types';
 import { VarField } from './VarField';
 import { navigate } from '../lib/router';
 import { usePolling } from '../lib/use-polling';
@@ -178,7 +178,7 @@ export function NewReleasePage() {
               <VarField
                 key={`${template.name}/${name}`}
                 name={name}
-                schema={template.vars.properties[name] as VarSchema}
+                schema={template.vars.properties[name]}
                 required={template.vars.required.includes(name)}
                 input={inputs[name] ?? ''}
                 errors={errors[`extraVars.${name}`]}

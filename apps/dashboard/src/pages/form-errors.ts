@@ -55,7 +55,7 @@ export function labelOf(apiField: string): string {
 export function relabel(error: FieldError): string {
   const label = labelOf(error.field);
   if (label === error.field && varNameOf(error.field) === undefined) return error.message; // nothing on screen is called otherwise
-  for (const prefix of [error.field, error.field.split(/[.[]/)[0] as string]) {
+  for (const prefix of [error.field, error.field.split(/[.[]/)[0]]) {
     if (prefix !== '' && error.message.startsWith(prefix)) {
       const rest = error.message.slice(prefix.length).replace(/^:\s*/, ' ').trimEnd();
       if (rest === '' || rest.startsWith(' ')) return `${label}${rest}`;

@@ -34,29 +34,29 @@ describe('typed vars', () => {
       errors: {},
     });
     // A secret is sent exactly as typed, spaces included.
-    expect(readVar('db_password', vars.properties.db_password!, ' p w ', false)).toEqual({ value: ' p w ' });
+    expect(readVar('db_password', vars.properties.db_password, ' p w ', false)).toEqual({ value: ' p w ' });
   });
 
   it('keeps an untyped var (a legacy default) in its JSON type', () => {
     const untyped: VarsSchema = { type: 'object', properties: { seconds: { default: 30 }, tags: { default: { a: [1] } }, note: {} }, required: [], additionalProperties: false };
-    expect(controlOf(untyped.properties.seconds!)).toBe('untyped');
+    expect(controlOf(untyped.properties.seconds)).toBe('untyped');
     expect(initialInputs(untyped)).toEqual({ seconds: '30', tags: '{"a":[1]}', note: '' });
     expect(readVars(untyped, { seconds: '45', tags: '{"a":[2]}', note: 'hello' })).toEqual({ values: { seconds: 45, tags: { a: [2] }, note: 'hello' }, errors: {} });
   });
 
   it('refuses each rule at its edge, naming the var', () => {
-    const canary = vars.properties.canary!;
+    const canary = vars.properties.canary;
     expect(readVar('canary', canary, '100', false)).toEqual({ value: 100 });
     expect(readVar('canary', canary, '0', false)).toEqual({ value: 0 });
     expect(readVar('canary', canary, '101', false)).toEqual({ error: 'canary must be at most 100' });
     expect(readVar('canary', canary, '-1', false)).toEqual({ error: 'canary must be at least 0' });
     expect(readVar('canary', canary, '1.5', false)).toEqual({ error: 'canary must be a whole number' });
     expect(readVar('canary', canary, 'abc', false)).toEqual({ error: 'canary must be a number' });
-    expect(readVar('ratio', vars.properties.ratio!, '0.75', false)).toEqual({ value: 0.75 });
-    expect(readVar('version', vars.properties.version!, '1.2', true)).toEqual({ error: expect.stringMatching(/^version must match the pattern/) });
-    expect(readVar('version', vars.properties.version!, '  ', true)).toEqual({ error: 'version is required' });
-    expect(readVar('strategy', vars.properties.strategy!, 'canary', false)).toEqual({ error: 'strategy must be one of rolling, blue-green' });
-    expect(readVar('regions', vars.properties.regions!, 'a\nb\nc', false)).toEqual({ error: 'regions takes at most 2 items' });
-    expect(readVar('regions', vars.properties.regions!, 'eu-west\nEU_1', false)).toEqual({ error: expect.stringMatching(/^regions, item 2, must match/) });
+    expect(readVar('ratio', vars.properties.ratio, '0.75', false)).toEqual({ value: 0.75 });
+    expect(readVar('version', vars.properties.version, '1.2', true)).toEqual({ error: expect.stringMatching(/^version must match the pattern/) });
+    expect(readVar('version', vars.properties.version, '  ', true)).toEqual({ error: 'version is required' });
+    expect(readVar('strategy', vars.properties.strategy, 'canary', false)).toEqual({ error: 'strategy must be one of rolling, blue-green' });
+    expect(readVar('regions', vars.properties.regions, 'a\nb\nc', false)).toEqual({ error: 'regions takes at most 2 items' });
+    expect(readVar('regions', vars.properties.regions, 'eu-west\nEU_1', false)).toEqual({ error: expect.stringMatching(/^regions, item 2, must match/) });
   });
 });

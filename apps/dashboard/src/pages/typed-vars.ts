@@ -32,7 +32,7 @@ function inputOf(schema: VarSchema, value: unknown): VarInput {
   if (value === undefined || value === null) return '';
   if (schema.type === 'array' && Array.isArray(value)) return value.map(String).join('\n');
   if (typeof value === 'string') return value;
-  return schema.type === undefined ? JSON.stringify(value) : String(value);
+  return schema.type === undefined || typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 export function listItems(text: string): string[] {
