@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { CatalogError, loadCatalog } from '@slipway/ansible';
 import { ConfigError, type SlipwayConfig, loadConfig } from '@slipway/config';
 import { migrate } from '@slipway/db';
 import { PinoNestLogger, createHttpLogger, createPino, describeStartupError, fail } from '@slipway/observability';
 import { ApiModule } from './api.module.js';
 import { validationPipe } from './common/validation.js';
+import { applyServerTimeouts, createExpressInstance } from './http/http-server.js';
+import { securityHeaders } from './http/security-headers.js';
 import { setupOpenApi } from './openapi/openapi.js';
 
 const SERVICE = 'slipway-api';
@@ -43,11 +45,13 @@ async function main(): Promise<void> {
     return;
   }
 
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
-    logger,
-    bodyParser: false,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    ApiModule.forRoot(config),
+    new ExpressAdapter(createExpressInstance(config.http)),
+    { logger, bodyParser: false, abortOnError: false },
+  );
+  applyServerTimeouts(app.getHttpServer(), config.http);
+  app.use(securityHeaders());
   app.use(createHttpLogger(logger.pino));
   app.useBodyParser('json', { limit: '256kb' });
   app.useGlobalPipes(validationPipe);

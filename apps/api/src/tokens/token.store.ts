@@ -32,10 +32,16 @@ export class TokenStore {
     return this.uow.run('read token', (ds) => ds.getRepository(ApiTokenEntity).findOneBy({ id }));
   }
 
-  findActiveByHash(tokenHash: string): Promise<ApiTokenEntity | null> {
-    return this.uow.run('authenticate token', (ds) =>
-      ds.getRepository(ApiTokenEntity).createQueryBuilder('t').where('t.token_hash = :tokenHash AND t.revoked_at IS NULL', { tokenHash }).getOne(),
-    );
+  /** On every request with a token the cache does not know: one indexed read, no entity hydration. */
+  findActiveByHash(tokenHash: string): Promise<{ id: number; name: string; role: Role } | null> {
+    return this.uow.run('authenticate token', async (ds) => {
+      const rows: { id: number; name: string; role: Role }[] = await ds.query(
+        'SELECT id, name, role FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL LIMIT 1',
+        [tokenHash],
+      );
+      const row = rows[0];
+      return row ? { id: Number(row.id), name: row.name, role: row.role } : null;
+    });
   }
 
   /** Conditional, so a retried revoke does not move revokedAt; false if it was already revoked. */

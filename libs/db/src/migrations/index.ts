@@ -1,5 +1,6 @@
 import { InitialSchema1764200000000 } from './1764200000000-initial-schema.js';
 import { AuthAuditIdempotency1764210500000 } from './1764210500000-auth-audit-idempotency.js';
+import { BootstrapSessionFingerprint1764320000000 } from './1764320000000-bootstrap-session-fingerprint.js';
 
 /** Every migration, oldest first. Listed explicitly so the bundled entry points need no file globbing. */
-export const MIGRATIONS = [InitialSchema1764200000000, AuthAuditIdempotency1764210500000];
+export const MIGRATIONS = [InitialSchema1764200000000, AuthAuditIdempotency1764210500000, BootstrapSessionFingerprint1764320000000];
