@@ -23,9 +23,9 @@ const LIMITS = {
   SIGNIN_MAX_FAILURES: '5',
   AUTH_FAILURE_WINDOW_MS: '60000',
   AUTH_LOCKOUT_MS: '3000',
-  HTTP_REQUEST_TIMEOUT_MS: '3000',
-  HTTP_HEADERS_TIMEOUT_MS: '2000',
 };
+/** For the slow-client tests only (an API of their own): the bursts run against the default timeouts. */
+const SHORT_TIMEOUTS = { HTTP_REQUEST_TIMEOUT_MS: '3000', HTTP_HEADERS_TIMEOUT_MS: '2000' };
 
 interface RawResponse {
   status: number;
@@ -74,7 +74,7 @@ async function burstWithLegitimate(
   count: number,
   from: (i: number) => string,
   legitimate: { token: string; from: string },
-): Promise<{ statuses: number[]; retryAfterMissing: number; legit: RawResponse; pendingWhenLegitSent: number }> {
+): Promise<{ statuses: number[]; retryAfterMissing: number; legit: RawResponse; pendingWhenLegitSent: number; failures: string }> {
   let done = 0;
   const requests = Array.from({ length: count }, (_, i) =>
     send(`${api.url}/api/v1/releases`, { headers: bearer(randomToken()), from: from(i) })
@@ -95,6 +95,7 @@ async function burstWithLegitimate(
     retryAfterMissing: responses.filter((r) => (r.status === 429 || r.status === 503) && !/^\d+$/.test(String(r.headers['retry-after']))).length,
     legit,
     pendingWhenLegitSent,
+    failures: [...new Set(responses.filter((r) => r.status < 0 || r.status >= 500).map((r) => `${r.status} ${r.text.slice(0, 120)}`))].join('; '),
   };
 }
 
@@ -121,7 +122,7 @@ describe('HTTP hardening: attacks on tokens, sessions, headers, routing and time
       const legitToken = await createToken(admin, 'burst-legit-1', 'viewer');
       const result = await burstWithLegitimate(api, 2_000, () => '127.0.0.10', { token: legitToken, from: '127.0.0.11' });
       const counts = tally(result.statuses);
-      expect(Object.keys(counts).map(Number).filter((s) => s >= 500 || s < 0), JSON.stringify(counts)).toEqual([]);
+      expect(Object.keys(counts).map(Number).filter((s) => s >= 500 || s < 0), `${JSON.stringify(counts)} ${result.failures}`).toEqual([]);
       expect(counts[401] ?? 0, JSON.stringify(counts)).toBeGreaterThan(0);
       expect(counts[429] ?? 0, JSON.stringify(counts)).toBeGreaterThan(1_000);
       expect(result.retryAfterMissing).toBe(0);
@@ -133,7 +134,7 @@ describe('HTTP hardening: attacks on tokens, sessions, headers, routing and time
       const legitToken = await createToken(admin, 'burst-legit-2', 'viewer');
       const result = await burstWithLegitimate(api, 2_000, (i) => `127.0.1.${(i % 200) + 1}`, { token: legitToken, from: '127.0.0.12' });
       const counts = tally(result.statuses);
-      expect(Object.keys(counts).map(Number).filter((s) => s >= 500 || s < 0), JSON.stringify(counts)).toEqual([]);
+      expect(Object.keys(counts).map(Number).filter((s) => s >= 500 || s < 0), `${JSON.stringify(counts)} ${result.failures}`).toEqual([]);
       expect(counts[401] ?? 0, JSON.stringify(counts)).toBeGreaterThan(1_000);
       expect(result.retryAfterMissing).toBe(0);
       expect(result.legit.status, result.legit.text).toBe(200);
@@ -335,29 +336,46 @@ describe('HTTP hardening: attacks on tokens, sessions, headers, routing and time
   });
 
   describe('slow clients are cut off', () => {
+    let impatient: RunningApi;
+    beforeAll(async () => {
+      impatient = await startApi({ ...env.env, ...SHORT_TIMEOUTS });
+    });
+    afterAll(async () => {
+      await impatient?.stop();
+    });
+
     it('a body sent a byte at a time is cut off within the request timeout', async () => {
-      const { closedAfterMs, answer } = await slowRequest(api.url, 'body');
+      const { closedAfterMs, answer } = await slowRequest(impatient.url, 'body');
       expect(answer).toMatch(/^HTTP\/1\.1 408|^$/);
-      expect(closedAfterMs).toBeLessThan(Number(LIMITS.HTTP_REQUEST_TIMEOUT_MS) + 3_000);
+      expect(closedAfterMs).toBeLessThan(Number(SHORT_TIMEOUTS.HTTP_REQUEST_TIMEOUT_MS) + 3_000);
     });
 
     it('headers sent a line at a time (slowloris) are cut off within the headers timeout', async () => {
-      const { closedAfterMs } = await slowRequest(api.url, 'headers');
-      expect(closedAfterMs).toBeLessThan(Number(LIMITS.HTTP_HEADERS_TIMEOUT_MS) + 3_000);
+      const { closedAfterMs } = await slowRequest(impatient.url, 'headers');
+      expect(closedAfterMs).toBeLessThan(Number(SHORT_TIMEOUTS.HTTP_HEADERS_TIMEOUT_MS) + 3_000);
     });
   });
 
   describe('huge and deep bodies', () => {
+    // Deep extraVars (a depth limit naming the var) are the catalog's rule (issue 10, item 2), tested there.
     it('a 10 MB body gets 413 and a 100 000-deep JSON body 400, never 500, and the API carries on', async () => {
       const huge = JSON.stringify({ template: 'hello', extraVars: { blob: 'x'.repeat(10 * 1024 * 1024) } });
       const tooBig = await admin.request<{ message: string }>('POST', '/api/v1/releases', huge);
       expect(tooBig.status, tooBig.text.slice(0, 200)).toBe(413);
       expect(tooBig.body.message).toContain('body');
-      for (const depth of [2_000, 100_000]) {
-        const deep = `{"template":"hello","extraVars":{"a":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
-        const refused = await admin.request<{ message: string }>('POST', '/api/v1/releases', deep);
-        expect(refused.status, `${depth} deep: ${refused.text.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
-        expect(refused.status, `${depth} deep: ${refused.text.slice(0, 200)}`).toBeLessThan(500);
+      const deep = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+      const cases: [string, string, string][] = [
+        ['/api/v1/session', `{"token":${deep(100_000)}}`, 'body: JSON nested deeper than'],
+        ['/api/v1/tokens', `{"name":"deep","role":"viewer","extra":${deep(100_000)}}`, 'body: JSON nested deeper than'],
+        // Just under the parser's limit: validation answers, naming the field.
+        ['/api/v1/session', `{"token":${deep(500)}}`, 'token'],
+        ['/api/v1/tokens', `{"name":"deep","role":"viewer","extra":${deep(500)}}`, 'extra'],
+        ['/api/v1/releases', `{"template":"hello","extraVars":{"a":${deep(2_000)}}}`, 'body: JSON nested deeper than 512'],
+      ];
+      for (const [path, body, field] of cases) {
+        const refused = await admin.request<{ message: string }>('POST', path, body);
+        expect(refused.status, `${path}: ${refused.text.slice(0, 200)}`).toBe(400);
+        expect(refused.body.message, path).toContain(field);
       }
       expect((await admin.request('GET', '/api/v1/releases')).status).toBe(200);
     });

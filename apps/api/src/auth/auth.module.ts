@@ -4,8 +4,8 @@ import { TokenStore } from '../tokens/token.store.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthLockout } from './auth-lockout.js';
 import { Authenticator } from './authenticator.js';
+import { CredentialBatches } from './credential-batches.js';
 import { CredentialCache } from './credential-cache.js';
-import { CredentialLookupGate } from './credential-lookup-gate.js';
 import { PrincipalWatch } from './principal-watch.js';
 import { SessionController } from './session.controller.js';
 import { SessionStore } from './session.store.js';
@@ -16,7 +16,7 @@ import { SessionStore } from './session.store.js';
   providers: [
     TokenStore,
     SessionStore,
-    CredentialLookupGate,
+    CredentialBatches,
     CredentialCache,
     AuthLockout,
     Authenticator,

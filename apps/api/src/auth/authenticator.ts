@@ -1,14 +1,13 @@
 import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
-import { TokenStore } from '../tokens/token.store.js';
 import { type AttemptKind, AuthLockout } from './auth-lockout.js';
 import { clientAddress } from './client-address.js';
+import { CredentialBatches } from './credential-batches.js';
 import { CredentialCache, type CredentialRecord } from './credential-cache.js';
 import { BOOTSTRAP_NAME, type Principal } from './principal.js';
 import { bootstrapFingerprint, secretsEqual, sha256Hex } from './secrets.js';
 import { readSessionCookie } from './session-cookie.js';
-import { SessionStore } from './session.store.js';
 
 const MAX_TOKEN_LENGTH = 512;
 
@@ -26,8 +25,7 @@ export class Authenticator {
   readonly bootstrapFingerprint: string | null;
 
   constructor(
-    private readonly tokens: TokenStore,
-    private readonly sessions: SessionStore,
+    private readonly batches: CredentialBatches,
     private readonly cache: CredentialCache,
     private readonly lockout: AuthLockout,
     @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
@@ -124,13 +122,12 @@ export class Authenticator {
     return record;
   }
 
-  private async loadToken(token: string): Promise<CredentialRecord | null> {
-    const row = await this.tokens.findActiveByHash(sha256Hex(token));
-    return row ? { name: row.name, role: row.role, tokenId: row.id, bootstrapFingerprint: null } : null;
+  private loadToken(token: string): Promise<CredentialRecord | null> {
+    return this.batches.token(sha256Hex(token));
   }
 
-  private async loadSession(key: string): Promise<CredentialRecord | null> {
-    return this.sessions.find(key.slice(SESSION_PREFIX.length));
+  private loadSession(key: string): Promise<CredentialRecord | null> {
+    return this.batches.session(key.slice(SESSION_PREFIX.length));
   }
 }
 

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import type { Role } from './roles.js';
-import { CredentialLookupGate } from './credential-lookup-gate.js';
 
 /**
  * How long a lookup's answer is believed. It bounds how long a token or session revoked through another
@@ -24,17 +23,17 @@ type Load = () => Promise<CredentialRecord | null>;
 /**
  * Recent token and session lookups by hash, found and not found alike, so that repeating a credential
  * (a dashboard polling, a client retrying a bad token) costs no DB read. Concurrent lookups of one hash
- * share one read, and every read goes through the CredentialLookupGate.
+ * share one load (CredentialBatches then groups the loads of different hashes into few reads).
  */
 @Injectable()
 export class CredentialCache {
   private readonly entries: LRUCache<string, { record: CredentialRecord | null }, Load>;
 
-  constructor(gate: CredentialLookupGate) {
+  constructor() {
     this.entries = new LRUCache<string, { record: CredentialRecord | null }, Load>({
       max: MAX_ENTRIES,
       ttl: CREDENTIAL_CACHE_TTL_MS,
-      fetchMethod: async (_key, _stale, { context }) => ({ record: await gate.run(context) }),
+      fetchMethod: async (_key, _stale, { context }) => ({ record: await context() }),
     });
   }
 

@@ -28,22 +28,25 @@ export class SessionStore {
     });
   }
 
-  /** The live session: not expired, and its token (if any) not revoked. */
-  find(idHash: string): Promise<StoredSession | null> {
-    return this.uow.run('read session', async (ds) => {
-      const rows: { name: string; role: Role; token_id: number | null; bootstrap_fingerprint: string | null }[] = await ds.query(
-        `SELECT s.name, s.role, s.token_id, s.bootstrap_fingerprint FROM api_sessions s LEFT JOIN api_tokens t ON t.id = s.token_id
-          WHERE s.id_hash = ? AND s.expires_at > ? AND (s.token_id IS NULL OR t.revoked_at IS NULL)`,
-        [idHash, new Date()],
+  /** The live sessions among `idHashes` (not expired, their token if any not revoked), by hash: one read per batch. */
+  findMany(idHashes: readonly string[]): Promise<Map<string, StoredSession>> {
+    return this.uow.run('read sessions', async (ds) => {
+      const rows: { id_hash: string; name: string; role: Role; token_id: number | null; bootstrap_fingerprint: string | null }[] = await ds.query(
+        `SELECT s.id_hash, s.name, s.role, s.token_id, s.bootstrap_fingerprint FROM api_sessions s LEFT JOIN api_tokens t ON t.id = s.token_id
+          WHERE s.id_hash IN (?) AND s.expires_at > ? AND (s.token_id IS NULL OR t.revoked_at IS NULL)`,
+        [idHashes, new Date()],
       );
-      const row = rows[0];
-      if (!row) return null;
-      return {
-        name: row.name,
-        role: row.role,
-        tokenId: row.token_id === null ? null : Number(row.token_id),
-        bootstrapFingerprint: row.bootstrap_fingerprint,
-      };
+      return new Map(
+        rows.map((row) => [
+          row.id_hash,
+          {
+            name: row.name,
+            role: row.role,
+            tokenId: row.token_id === null ? null : Number(row.token_id),
+            bootstrapFingerprint: row.bootstrap_fingerprint,
+          },
+        ]),
+      );
     });
   }
 
