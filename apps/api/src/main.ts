@@ -1,12 +1,16 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { CatalogError, loadCatalog } from '@slipway/ansible';
+import express from 'express';
 import { ConfigError, type SlipwayConfig, loadConfig } from '@slipway/config';
 import { migrate } from '@slipway/db';
 import { PinoNestLogger, createHttpLogger, createPino, describeStartupError, fail, redisProblem, withoutStartupStackTraces } from '@slipway/observability';
 import { ApiModule } from './api.module.js';
 import { validationPipe } from './common/validation.js';
+import { applyServerTimeouts, createExpressInstance } from './http/http-server.js';
+import { JSON_BODY_LIMIT, refuseDeepJson } from './http/json-body.js';
+import { securityHeaders } from './http/security-headers.js';
 import { setupOpenApi } from './openapi/openapi.js';
 
 const SERVICE = 'slipway-api';
@@ -48,13 +52,16 @@ async function main(): Promise<void> {
   const redisDown = await redisProblem(config.redisUrl);
   if (redisDown) fail(SERVICE, redisDown);
 
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
-    logger: withoutStartupStackTraces(logger),
-    bodyParser: false,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    ApiModule.forRoot(config),
+    new ExpressAdapter(createExpressInstance(config.http)),
+    { logger: withoutStartupStackTraces(logger), bodyParser: false, abortOnError: false },
+  );
+  applyServerTimeouts(app.getHttpServer(), config.http);
+  app.use(securityHeaders());
   app.use(createHttpLogger(logger.pino));
-  app.useBodyParser('json', { limit: '256kb' });
+  // express.json itself (what useBodyParser installs), because Nest's typing keeps `verify` for rawBody.
+  app.use(express.json({ limit: JSON_BODY_LIMIT, verify: refuseDeepJson }));
   app.useGlobalPipes(validationPipe);
   setupOpenApi(app);
   app.enableShutdownHooks();

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Integer read from an environment string, with bounds that make a typo obvious rather than silently odd. */
@@ -38,6 +39,22 @@ const secretKey = z
     return bytes;
   });
 
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** TRUST_PROXY: "false", a hop count, or a list of proxy addresses/subnets as Express's "trust proxy" takes them. */
+function isTrustProxy(value: string): boolean {
+  if (value === 'false') return true;
+  if (/^\d+$/.test(value)) return Number(value) >= 1 && Number(value) <= 10;
+  return value.split(',').every((entry) => {
+    const [address, prefix, ...extra] = entry.trim().split('/');
+    if (!address || extra.length > 0) return false;
+    if (TRUST_PROXY_NAMES.has(address)) return prefix === undefined;
+    const family = isIP(address);
+    if (family === 0) return false;
+    return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  });
+}
+
 /**
  * Every environment variable Slipway reads, with its default. This is the only place that touches
  * process.env (see loadConfig), so a reader finds every knob here.
@@ -70,7 +87,23 @@ export const environmentSchema = z.object({
   DB_CONNECT_TIMEOUT_MS: int(100, 120_000).default(10_000),
   DB_RETRY_BUDGET_MS: int(0, 3_600_000).default(120_000),
   LOG_BUFFER_MAX_LINES: int(100, 10_000_000).default(50_000),
-  SLIPWAY_BOOTSTRAP_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // An admin token whoever knows it holds: 32+ characters (e.g. `openssl rand -hex 32`), so guessing is hopeless.
+  SLIPWAY_BOOTSTRAP_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  // HTTP (README "Security model", "HTTP and tokens"). The proxies whose X-Forwarded-* headers are believed.
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .refine(isTrustProxy, 'must be false, a hop count (1-10), or the proxy addresses (IPs, CIDRs, loopback, linklocal, uniquelocal) separated by commas; "true" would believe any client')
+    .optional(),
+  // A request must arrive whole (headers and body) within these, or its connection is cut (slow clients).
+  HTTP_REQUEST_TIMEOUT_MS: int(1_000, 3_600_000).default(30_000),
+  HTTP_HEADERS_TIMEOUT_MS: int(1_000, 3_600_000).default(10_000),
+  HTTP_KEEPALIVE_TIMEOUT_MS: int(1_000, 3_600_000).default(5_000),
+  // Failed authentications per client address within the window, then a lockout (429 with Retry-After).
+  AUTH_MAX_FAILURES: int(1, 100_000).default(30),
+  SIGNIN_MAX_FAILURES: int(1, 100_000).default(10),
+  AUTH_FAILURE_WINDOW_MS: int(1_000, 86_400_000).default(60_000),
+  AUTH_LOCKOUT_MS: int(1_000, 86_400_000).default(300_000),
   WORKER_METRICS_PORT: int(1, 65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),

@@ -31,6 +31,14 @@ describe('loadConfig', () => {
     ['SLIPWAY_QUEUE_PREFIX', 'has space', 'SLIPWAY_QUEUE_PREFIX must be'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL'],
     ['ANSIBLE_NICE', '20', 'ANSIBLE_NICE must be at most 19'],
+    ['SLIPWAY_BOOTSTRAP_TOKEN', 'x'.repeat(31), 'SLIPWAY_BOOTSTRAP_TOKEN must be at least 32 characters'],
+    ['TRUST_PROXY', 'true', 'TRUST_PROXY must be false, a hop count'],
+    ['TRUST_PROXY', '0', 'TRUST_PROXY must be'],
+    ['TRUST_PROXY', '11', 'TRUST_PROXY must be'],
+    ['TRUST_PROXY', '10.0.0.0/33', 'TRUST_PROXY must be'],
+    ['TRUST_PROXY', 'loopback, proxy.example', 'TRUST_PROXY must be'],
+    ['HTTP_REQUEST_TIMEOUT_MS', '10', 'HTTP_REQUEST_TIMEOUT_MS must be at least 1000'],
+    ['AUTH_MAX_FAILURES', '0', 'AUTH_MAX_FAILURES must be at least 1'],
   ])('%s=%s is refused with one line naming it', (name, value, expected) => {
     let error: unknown;
     try {
@@ -50,6 +58,22 @@ describe('loadConfig', () => {
 
   it('refuses DB_MAX_IDLE not below DB_POOL_SIZE (mysql2 would never reap idle connections)', () => {
     expect(() => loadConfig({ DB_POOL_SIZE: '4', DB_MAX_IDLE: '4' })).toThrow(/DB_MAX_IDLE must be lower than DB_POOL_SIZE/);
+  });
+
+  it('reads TRUST_PROXY as Express takes it, and trusts no proxy by default', () => {
+    expect(loadConfig({}).http.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).http.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).http.trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,::1' }).http.trustProxy).toEqual(['loopback', '10.0.0.0/8', '::1']);
+  });
+
+  it('bounds slow requests and failed authentications by default', () => {
+    const { http, authLimits } = loadConfig({});
+    expect(http).toMatchObject({ requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 });
+    expect(authLimits).toEqual({ maxFailures: 30, signInMaxFailures: 10, failureWindowMs: 60_000, lockoutMs: 300_000 });
+    expect(() => loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '5000', HTTP_HEADERS_TIMEOUT_MS: '6000' })).toThrow(
+      /HTTP_HEADERS_TIMEOUT_MS must not be higher than HTTP_REQUEST_TIMEOUT_MS/,
+    );
   });
 
   it('never echoes the value of a bad variable (it may be a secret)', () => {

@@ -13,7 +13,25 @@ export interface DatabaseConfig {
   retryBudgetMs: number;
 }
 
+export interface HttpConfig {
+  /** Express's "trust proxy": false (believe no X-Forwarded-* header), a hop count, or the proxies' addresses. */
+  trustProxy: false | number | string[];
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
+
+/** Failed authentications tolerated per client address before it is locked out. */
+export interface AuthLimitsConfig {
+  maxFailures: number;
+  signInMaxFailures: number;
+  failureWindowMs: number;
+  lockoutMs: number;
+}
+
 export interface SlipwayConfig {
+  http: HttpConfig;
+  authLimits: AuthLimitsConfig;
   database: DatabaseConfig;
   redisUrl: string;
   queuePrefix: string;
@@ -84,7 +102,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     // mysql2 only reaps idle connections when maxIdle < connectionLimit.
     throw new ConfigError('invalid environment: DB_MAX_IDLE must be lower than DB_POOL_SIZE');
   }
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('invalid environment: HTTP_HEADERS_TIMEOUT_MS must not be higher than HTTP_REQUEST_TIMEOUT_MS');
+  }
   return {
+    http: {
+      trustProxy: parseTrustProxy(e.TRUST_PROXY),
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEPALIVE_TIMEOUT_MS,
+    },
+    authLimits: {
+      maxFailures: e.AUTH_MAX_FAILURES,
+      signInMaxFailures: e.SIGNIN_MAX_FAILURES,
+      failureWindowMs: e.AUTH_FAILURE_WINDOW_MS,
+      lockoutMs: e.AUTH_LOCKOUT_MS,
+    },
     database: {
       url: e.DATABASE_URL,
       database,
@@ -118,4 +151,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
       ...(e.SLIPWAY_SECRET_KEY_PREVIOUS ? { previous: new SecretKey(e.SLIPWAY_SECRET_KEY_PREVIOUS) } : {}),
     },
   };
+}
+
+/** The schema has checked the syntax; this turns it into the value Express's "trust proxy" setting takes. */
+function parseTrustProxy(value: string | undefined): false | number | string[] {
+  if (value === undefined || value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((entry) => entry.trim());
 }

@@ -5,11 +5,13 @@ import {
   Injectable,
   UnauthorizedException,
 } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import { PUBLIC_KEY, ROLES_KEY } from './auth.decorators.js';
 import { Authenticator } from './authenticator.js';
 import type { AuthenticatedRequest } from './principal.js';
+import { setRetryAfter } from './retry-later.js';
 import { type Role, roleAllows } from './roles.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -24,6 +26,16 @@ export const CSRF_HEADER = 'x-slipway-csrf';
  * Cookie-authenticated changes (not GET) must carry `X-Slipway-Csrf: 1`: a cross-site form or image cannot
  * set it, and a cross-site fetch that sets it needs a CORS pre-flight the API never grants.
  */
+/**
+ * Whether a route is an API route: decided by the controller's declared path, so no spelling of the URL
+ * (`/API/v1/...`, `/Api/...`) can make the guard think otherwise; the URL, lower-cased, is checked as well.
+ */
+function underApi(controller: Function, path: string): boolean {
+  const declared: unknown = Reflect.getMetadata(PATH_METADATA, controller);
+  const paths = (Array.isArray(declared) ? declared : [declared]).map((p) => String(p ?? '').replace(/^\/+/, '').toLowerCase());
+  return paths.some((p) => p === 'api' || p.startsWith('api/')) || path.toLowerCase().startsWith('/api/');
+}
+
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
@@ -37,15 +49,15 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const declared = this.reflector.getAllAndOverride<Role | undefined>(ROLES_KEY, targets);
-    if (!declared && !request.path.startsWith('/api/')) return true;
+    if (!declared && !underApi(context.getClass(), request.path)) return true;
 
     let principal;
     try {
       principal = await this.authenticator.authenticate(request);
     } catch (error) {
-      if (error instanceof UnauthorizedException) {
-        context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="slipway"');
-      }
+      const response = context.switchToHttp().getResponse<Response>();
+      if (error instanceof UnauthorizedException) response.setHeader('WWW-Authenticate', 'Bearer realm="slipway"');
+      setRetryAfter(response, error);
       throw error;
     }
     const safe = SAFE_METHODS.has(request.method);

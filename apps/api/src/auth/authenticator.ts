@@ -1,56 +1,137 @@
 import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
-import { TokenStore } from '../tokens/token.store.js';
+import { type AttemptKind, AuthLockout } from './auth-lockout.js';
+import { clientAddress } from './client-address.js';
+import { CredentialBatches } from './credential-batches.js';
+import { CredentialCache, type CredentialRecord } from './credential-cache.js';
 import { BOOTSTRAP_NAME, type Principal } from './principal.js';
-import { secretsEqual, sha256Hex } from './secrets.js';
+import { bootstrapFingerprint, secretsEqual, sha256Hex } from './secrets.js';
 import { readSessionCookie } from './session-cookie.js';
-import { SessionStore } from './session.store.js';
 
 const MAX_TOKEN_LENGTH = 512;
 
-/** Turns a bearer token or a session cookie into a Principal, or answers 401. */
+/** What a request presents: a bearer token, a session cookie, or nothing usable. */
+type Credential = { via: 'token'; token: string } | { via: 'session'; sessionId: string };
+
+/**
+ * Turns a bearer token or a session cookie into a Principal, or answers 401. Lookups go through the
+ * CredentialCache (so repeated credentials cost no DB read) and, unless the answer is a known good one, count
+ * against the client address in AuthLockout (so guessing gets 429 long before it costs the DB anything).
+ */
 @Injectable()
 export class Authenticator {
+  /** Computed once: bootstrap sessions carry it and end when SLIPWAY_BOOTSTRAP_TOKEN changes. */
+  readonly bootstrapFingerprint: string | null;
+
   constructor(
-    private readonly tokens: TokenStore,
-    private readonly sessions: SessionStore,
+    private readonly batches: CredentialBatches,
+    private readonly cache: CredentialCache,
+    private readonly lockout: AuthLockout,
     @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
-  ) {}
+  ) {
+    this.bootstrapFingerprint = config.bootstrapToken ? bootstrapFingerprint(config.bootstrapToken) : null;
+  }
 
   async authenticate(request: Request): Promise<Principal> {
+    const credential = this.credentialOf(request);
+    const address = clientAddress(request);
+    if (credential.via === 'token') {
+      const principal = await this.fromToken(credential.token, address, 'credential');
+      if (!principal) throw new UnauthorizedException('Authorization: invalid or revoked token');
+      return principal;
+    }
+    const principal = await this.fromSession(credential.sessionId, address);
+    if (!principal) throw new UnauthorizedException('session: expired or signed out, sign in again');
+    return principal;
+  }
+
+  /**
+   * The principal a token stands for, or null when it is unknown or revoked. `kind` says which lockout the
+   * attempt counts against (sign-in has its own, stricter one).
+   */
+  async fromToken(token: string, address: string, kind: AttemptKind): Promise<Principal | null> {
+    if (token.length === 0) return null;
+    if (token.length <= MAX_TOKEN_LENGTH && this.config.bootstrapToken && secretsEqual(token, this.config.bootstrapToken)) {
+      return { name: BOOTSTRAP_NAME, role: 'admin', tokenId: null, via: 'token' };
+    }
+    const record = await this.lookUp(kind, address, tokenKey(token), () =>
+      token.length > MAX_TOKEN_LENGTH ? Promise.resolve(null) : this.loadToken(token),
+    );
+    return record ? { name: record.name, role: record.role, tokenId: record.tokenId, via: 'token' } : null;
+  }
+
+  /**
+   * Whether the request's credential still stands for someone (an open event stream asks every few
+   * seconds). Not counted against the address: a revoked token on an open stream is not a guess.
+   */
+  async stillValid(request: Request): Promise<boolean> {
+    const credential = this.credentialOf(request);
+    if (credential.via === 'token') {
+      if (this.config.bootstrapToken && secretsEqual(credential.token, this.config.bootstrapToken)) return true;
+      return (await this.cache.fetch(tokenKey(credential.token), () => this.loadToken(credential.token))) !== null;
+    }
+    const key = sessionKey(credential.sessionId);
+    return this.sessionPrincipal(await this.cache.fetch(key, () => this.loadSession(key))) !== null;
+  }
+
+  /** A token was revoked here: it and its sessions stop working now, not when their cache entries expire. */
+  forgetToken(tokenId: number): void {
+    this.cache.forgetTokenId(tokenId);
+  }
+
+  /** A session was ended here (sign-out). */
+  forgetSession(sessionId: string): void {
+    this.cache.forget(sessionKey(sessionId));
+  }
+
+  private credentialOf(request: Request): Credential {
     const header = request.headers.authorization;
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
       if (!match?.[1]) throw new UnauthorizedException('Authorization: expected "Bearer <token>"');
-      const principal = await this.fromToken(match[1]);
-      if (!principal) throw new UnauthorizedException('Authorization: invalid or revoked token');
-      return principal;
+      return { via: 'token', token: match[1] };
     }
     const sessionId = readSessionCookie(request);
-    if (sessionId !== undefined) {
-      const principal = await this.fromSession(sessionId);
-      if (!principal) throw new UnauthorizedException('session: expired or signed out, sign in again');
-      return principal;
-    }
+    if (sessionId !== undefined) return { via: 'session', sessionId };
     throw new UnauthorizedException('Authorization: missing, send "Authorization: Bearer <token>"');
   }
 
-  /** The principal a token stands for, or null when it is unknown or revoked. */
-  async fromToken(token: string): Promise<Principal | null> {
-    if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
-    if (this.config.bootstrapToken && secretsEqual(token, this.config.bootstrapToken)) {
-      return { name: BOOTSTRAP_NAME, role: 'admin', tokenId: null, via: 'token' };
-    }
-    const row = await this.tokens.findActiveByHash(sha256Hex(token));
-    return row ? { name: row.name, role: row.role, tokenId: row.id, via: 'token' } : null;
+  private async fromSession(sessionId: string, address: string): Promise<Principal | null> {
+    const key = sessionKey(sessionId);
+    return this.sessionPrincipal(await this.lookUp('credential', address, key, () => this.loadSession(key)));
   }
 
-  private async fromSession(sessionId: string): Promise<Principal | null> {
-    const session = await this.sessions.find(sha256Hex(sessionId));
-    if (!session) return null;
-    // A bootstrap session ends when the bootstrap token is no longer configured.
-    if (session.tokenId === null && !this.config.bootstrapToken) return null;
-    return { ...session, via: 'session' };
+  private sessionPrincipal(record: CredentialRecord | null): Principal | null {
+    if (!record) return null;
+    if (record.tokenId === null) {
+      // A bootstrap session lives only as long as the bootstrap token it was made with.
+      if (!this.bootstrapFingerprint || !record.bootstrapFingerprint) return null;
+      if (!secretsEqual(record.bootstrapFingerprint, this.bootstrapFingerprint)) return null;
+    }
+    return { name: record.name, role: record.role, tokenId: record.tokenId, via: 'session' };
+  }
+
+  /** A known good answer costs nothing; anything else is counted against `address` first. */
+  private async lookUp(kind: AttemptKind, address: string, key: string, load: () => Promise<CredentialRecord | null>) {
+    const known = this.cache.peek(key);
+    if (known) return known;
+    await this.lockout.admit(kind, address);
+    const record = known === null ? null : await this.cache.fetch(key, load);
+    if (record) await this.lockout.succeeded(kind, address);
+    return record;
+  }
+
+  private loadToken(token: string): Promise<CredentialRecord | null> {
+    return this.batches.token(sha256Hex(token));
+  }
+
+  private loadSession(key: string): Promise<CredentialRecord | null> {
+    return this.batches.session(key.slice(SESSION_PREFIX.length));
   }
 }
+
+const TOKEN_PREFIX = 't:';
+const SESSION_PREFIX = 's:';
+const tokenKey = (token: string) => `${TOKEN_PREFIX}${sha256Hex(token)}`;
+const sessionKey = (sessionId: string) => `${SESSION_PREFIX}${sha256Hex(sessionId)}`;

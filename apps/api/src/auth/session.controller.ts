@@ -4,6 +4,8 @@ import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, Public, Roles } from './auth.decorators.js';
 import { Authenticator } from './authenticator.js';
+import { clientAddress } from './client-address.js';
+import { setRetryAfter } from './retry-later.js';
 import type { Principal } from './principal.js';
 import { newSecret, sha256Hex } from './secrets.js';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from './session-cookie.js';
@@ -32,14 +34,22 @@ export class SessionController {
   @Post()
   @Public()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Sign in with a token; sets the slipway_session cookie' })
+  @ApiOperation({ summary: 'Sign in with a token; sets the slipway_session cookie (429 with Retry-After after repeated failures)' })
   @ApiOkResponse({ type: PrincipalBody, description: 'Signed in; Set-Cookie: slipway_session' })
-  @ApiErrors(400, { 401: 'token: invalid or revoked token' }, 503)
+  @ApiErrors(400, { 401: 'token: invalid or revoked token' }, 429, 503)
   async signIn(@Body() body: SignInDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    const principal = await this.authenticator.fromToken(body.token);
+    const principal = await this.authenticator.fromToken(body.token, clientAddress(request), 'signIn').catch((error: unknown) => {
+      setRetryAfter(response, error);
+      throw error;
+    });
     if (!principal) throw new UnauthorizedException('token: invalid or revoked token');
     const sessionId = newSecret('');
-    await this.sessions.create(sha256Hex(sessionId), { name: principal.name, role: principal.role, tokenId: principal.tokenId });
+    await this.sessions.create(sha256Hex(sessionId), {
+      name: principal.name,
+      role: principal.role,
+      tokenId: principal.tokenId,
+      bootstrapFingerprint: principal.tokenId === null ? this.authenticator.bootstrapFingerprint : null,
+    });
     setSessionCookie(request, response, sessionId);
     return { name: principal.name, role: principal.role };
   }
@@ -62,7 +72,10 @@ export class SessionController {
   @ApiErrors(403, 503)
   async signOut(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
     const sessionId = readSessionCookie(request);
-    if (sessionId) await this.sessions.delete(sha256Hex(sessionId));
+    if (sessionId) {
+      await this.sessions.delete(sha256Hex(sessionId));
+      this.authenticator.forgetSession(sessionId);
+    }
     clearSessionCookie(request, response);
   }
 }

@@ -4,8 +4,22 @@ import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common'
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 
-/** Paths that belong to the API itself: never answered with the dashboard, even when no route matches. */
-const API_PATHS = /^\/(api|health)(\/|$)|^\/metrics(\/|$)/;
+/**
+ * Paths that belong to the API itself: never answered with the dashboard, even when no route matches, in
+ * any spelling (routing is case-sensitive, so `/API/v1/x` is a JSON 404, not the dashboard).
+ */
+const API_PATHS = /^\/(api|health|metrics)(\/|$)/i;
+
+/** Also `//api/...` and `/%61pi/...`: spellings the router does not match, but that are no dashboard page either. */
+function isApiPath(path: string): boolean {
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // not valid percent-encoding: test it as it is
+  }
+  return API_PATHS.test(decoded.replace(/\/{2,}/g, '/'));
+}
 
 /** Vite puts every hashed bundle under /assets/; their names change with their content. */
 const HASHED_ASSETS = /^\/assets\//;
@@ -39,32 +53,17 @@ export class DashboardFilesMiddleware implements NestMiddleware {
   }
 
   use(req: Request, res: Response, next: NextFunction): void {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || API_PATHS.test(req.path)) return next();
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || isApiPath(req.path)) return next();
     this.files(req, res, () => this.sendIndex(req, res, next));
   }
 
   private sendIndex(req: Request, res: Response, next: NextFunction): void {
     // A missing asset (an old tab asking for a bundle that a new build replaced) is a real 404, not the app.
     if (HASHED_ASSETS.test(req.path) || !existsSync(this.indexFile)) return next();
+    // Content-Security-Policy and the other security headers come from helmet (http/security-headers.ts).
     res.setHeader('Cache-Control', 'no-cache');
-    res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'same-origin');
     res.sendFile(this.indexFile, (error) => {
       if (error && !res.headersSent) next(error);
     });
   }
 }
-
-/** Everything is bundled and served from here: no CDN, no inline script, no framing. */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "img-src 'self' data:",
-  "style-src 'self'",
-  "script-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');

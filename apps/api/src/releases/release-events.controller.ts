@@ -1,8 +1,9 @@
-import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { ReleaseStore } from '@slipway/releases';
 import { Roles } from '../auth/auth.decorators.js';
+import { PrincipalWatch } from '../auth/principal-watch.js';
 import { idParam } from '../common/id-param.pipe.js';
 import { badRequest } from '../common/validation.js';
 import { LogQuery } from './list-releases.query.js';
@@ -21,6 +22,7 @@ export class ReleaseEventsController {
     private readonly releases: ReleasesService,
     private readonly store: ReleaseStore,
     private readonly hub: ReleaseEventsHub,
+    private readonly principalWatch: PrincipalWatch,
   ) {}
 
   @Get(':id/events')
@@ -35,6 +37,7 @@ export class ReleaseEventsController {
     @Param('id', idParam) id: number,
     @Query() query: LogQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
     let after = query.after;
@@ -46,5 +49,6 @@ export class ReleaseEventsController {
     }
     await this.releases.get(id); // 404 before the stream opens
     await new ReleaseEventStream(id, after, response, this.store, this.hub).open();
+    this.principalWatch.watch(request, response); // ends the stream once its token or session is revoked
   }
 }

@@ -15,6 +15,7 @@ import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swa
 import type { ApiTokenEntity } from '@slipway/db';
 import { AuditService } from '../audit/audit.service.js';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators.js';
+import { Authenticator } from '../auth/authenticator.js';
 import { BOOTSTRAP_NAME, type Principal } from '../auth/principal.js';
 import { newSecret, sha256Hex } from '../auth/secrets.js';
 import { CreateTokenDto } from './create-token.dto.js';
@@ -48,6 +49,7 @@ export class TokensController {
   constructor(
     private readonly tokens: TokenStore,
     private readonly audit: AuditService,
+    private readonly authenticator: Authenticator,
   ) {}
 
   @Post()
@@ -86,6 +88,7 @@ export class TokensController {
     const existing = await this.tokens.findById(id);
     if (!existing) throw new NotFoundException(`id: token ${id} not found`);
     if (!(await this.tokens.revoke(id, principal.name))) throw new ConflictException(`id: token ${id} is already revoked`);
+    this.authenticator.forgetToken(id);
     await this.audit.record(principal.name, 'token.revoke', { type: 'token', id }, { name: existing.name, role: existing.role });
     return toTokenView((await this.tokens.findById(id)) ?? existing);
   }
