@@ -84,7 +84,8 @@ async function burstWithLegitimate(
       })
       .catch((error: Error) => {
         done++;
-        return { status: -1, headers: {}, text: error.message } as RawResponse;
+        const failed: RawResponse = { status: -1, headers: {}, text: error.message };
+        return failed;
       }),
   );
   const pendingWhenLegitSent = count - done;

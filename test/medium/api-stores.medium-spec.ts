@@ -47,15 +47,16 @@ function release(overrides: Partial<NewRelease> = {}): NewRelease {
 describe('TokenStore', () => {
   it('creates, finds by hash, refuses a second live token of one name, and revokes once', async () => {
     const tokens = new TokenStore(db.uow);
+    const findToken = async (h: string) => (await tokens.findActiveByHashes([h])).get(h) ?? null;
     const tokenHash = hash();
     const created = await tokens.create({ name: 'ci', role: 'deployer', tokenHash, createdBy: 'admin' });
-    expect(await tokens.findActiveByHash(tokenHash)).toMatchObject({ id: created.id, name: 'ci', role: 'deployer' });
+    expect(await findToken(tokenHash)).toMatchObject({ id: created.id, name: 'ci', role: 'deployer' });
     await expect(tokens.create({ name: 'ci', role: 'viewer', tokenHash: hash(), createdBy: 'admin' })).rejects.toBeInstanceOf(
       DuplicateTokenNameError,
     );
     expect(await tokens.revoke(created.id, 'admin')).toBe(true);
     expect(await tokens.revoke(created.id, 'admin')).toBe(false);
-    expect(await tokens.findActiveByHash(tokenHash)).toBeNull();
+    expect(await findToken(tokenHash)).toBeNull();
     // The name is free again once revoked.
     await tokens.create({ name: 'ci', role: 'viewer', tokenHash: hash(), createdBy: 'admin' });
   });
@@ -101,24 +102,25 @@ describe('AuditService', () => {
 describe('SessionStore', () => {
   it('finds a live session, not an expired one, and not one whose token was revoked', async () => {
     const sessions = new SessionStore(db.uow);
+    const findSession = async (idHash: string) => (await sessions.findMany([idHash])).get(idHash) ?? null;
     const tokens = new TokenStore(db.uow);
     const token = await tokens.create({ name: 'dash', role: 'admin', tokenHash: hash(), createdBy: 'admin' });
     const live = hash();
-    await sessions.create(live, { name: 'dash', role: 'admin', tokenId: token.id });
-    expect(await sessions.find(live)).toEqual({ name: 'dash', role: 'admin', tokenId: token.id });
+    await sessions.create(live, { name: 'dash', role: 'admin', tokenId: token.id, bootstrapFingerprint: null });
+    expect(await findSession(live)).toEqual({ name: 'dash', role: 'admin', tokenId: token.id, bootstrapFingerprint: null });
     const bootstrap = hash();
-    await sessions.create(bootstrap, { name: 'bootstrap', role: 'admin', tokenId: null });
+    await sessions.create(bootstrap, { name: 'bootstrap', role: 'admin', tokenId: null, bootstrapFingerprint: 'fp' });
     const expired = hash();
-    await sessions.create(expired, { name: 'dash', role: 'admin', tokenId: token.id });
+    await sessions.create(expired, { name: 'dash', role: 'admin', tokenId: token.id, bootstrapFingerprint: null });
     await db.query('UPDATE api_sessions SET expires_at = ? WHERE id_hash = ?', [new Date(Date.now() - 1_000), expired]);
-    expect(await sessions.find(expired)).toBeNull();
+    expect(await findSession(expired)).toBeNull();
     // A retried create of the same session is harmless.
-    await sessions.create(live, { name: 'dash', role: 'admin', tokenId: token.id });
+    await sessions.create(live, { name: 'dash', role: 'admin', tokenId: token.id, bootstrapFingerprint: null });
     await tokens.revoke(token.id, 'admin');
-    expect(await sessions.find(live)).toBeNull();
-    expect(await sessions.find(bootstrap)).toEqual({ name: 'bootstrap', role: 'admin', tokenId: null });
+    expect(await findSession(live)).toBeNull();
+    expect(await findSession(bootstrap)).toEqual({ name: 'bootstrap', role: 'admin', tokenId: null, bootstrapFingerprint: 'fp' });
     await sessions.delete(bootstrap);
-    expect(await sessions.find(bootstrap)).toBeNull();
+    expect(await findSession(bootstrap)).toBeNull();
   });
 });
 

@@ -19,12 +19,12 @@ class OpenController {
   }
 }
 
-function contextFor(controller: Function, method: string, path: string): ExecutionContext {
+function contextFor(controller: new () => object, method: string, path: string): ExecutionContext {
   const request = { method, path, headers: {} };
   const response = { setHeader: () => undefined };
   return {
     getType: () => 'http',
-    getHandler: () => (controller.prototype as Record<string, Function>)[controller === OpenController ? 'live' : 'list'],
+    getHandler: () => (controller.prototype as Record<string, () => unknown>)[controller === OpenController ? 'live' : 'list'],
     getClass: () => controller,
     switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }),
   } as unknown as ExecutionContext;

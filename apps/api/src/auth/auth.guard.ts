@@ -30,7 +30,7 @@ export const CSRF_HEADER = 'x-slipway-csrf';
  * Whether a route is an API route: decided by the controller's declared path, so no spelling of the URL
  * (`/API/v1/...`, `/Api/...`) can make the guard think otherwise; the URL, lower-cased, is checked as well.
  */
-function underApi(controller: Function, path: string): boolean {
+function underApi(controller: object, path: string): boolean {
   const declared: unknown = Reflect.getMetadata(PATH_METADATA, controller);
   const paths = (Array.isArray(declared) ? declared : [declared]).map((p) => String(p ?? '').replace(/^\/+/, '').toLowerCase());
   return paths.some((p) => p === 'api' || p.startsWith('api/')) || path.toLowerCase().startsWith('/api/');

@@ -24,7 +24,7 @@ export class PrincipalWatch {
     const timer = setInterval(() => {
       if (checking || response.writableEnded) return;
       checking = true;
-      this.authenticator
+      void this.authenticator
         .stillValid(request)
         // A failed check (DB away) keeps the stream: its client would only reconnect into the same failure.
         .catch(() => true)

@@ -32,7 +32,8 @@ function inputOf(schema: VarSchema, value: unknown): VarInput {
   if (value === undefined || value === null) return '';
   if (schema.type === 'array' && Array.isArray(value)) return value.map(String).join('\n');
   if (typeof value === 'string') return value;
-  return schema.type === undefined || typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (schema.type === undefined || typeof value === 'object') return JSON.stringify(value);
+  return typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' ? String(value) : JSON.stringify(value);
 }
 
 export function listItems(text: string): string[] {
