@@ -58,6 +58,8 @@ export const environmentSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   SLIPWAY_DASHBOARD_DIR: z.string().optional(),
+  // Where the worker keeps one private 0700 directory per run (README "Restarting safely").
+  SLIPWAY_RUN_DIR: z.string().min(1).optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
