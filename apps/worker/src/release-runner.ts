@@ -1,23 +1,19 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import {
-  type Catalog,
-  RecapParser,
-  buildAnsibleArgv,
-  removeExtraVarsFile,
-  writeExtraVarsFile,
-} from '@slipway/ansible';
+import { type Catalog, RecapParser, buildAnsibleArgv, serializeExtraVars } from '@slipway/ansible';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
 import { RetryBudgetExhaustedError, type ReleaseEntity } from '@slipway/db';
 import { RELEASES_QUEUE, type ReleaseJobData, releaseJobId } from '@slipway/queue';
 import { type FinalOutcome, ReleaseStore } from '@slipway/releases';
-import { AnsibleProcess } from './ansible-process.js';
+import { AnsibleProcess, findRunSupervisor } from './ansible-process.js';
 import { CATALOG } from '@slipway/ansible';
+import { HeartbeatLease } from './heartbeat-lease.js';
 import { PendingOutcomes } from './pending-outcomes.js';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseLogSink } from './release-log-sink.js';
 import { type StopRequest, decideOutcome } from './release-outcome.js';
+import { type RunDirectory, RunDirectories } from './run-directory.js';
 
 /** What the processor should do with the job after run(). */
 export type RunResult =
@@ -28,7 +24,12 @@ export type RunResult =
 interface InFlight {
   process: AnsibleProcess | null;
   stop: StopRequest | null;
+  /** The lease ran out while it ran: its supervisor is stopping it. */
+  fenced: boolean;
 }
+
+/** A fenced run's supervisor SIGKILLs it CANCEL_GRACE_MS after the lease ends; the worker follows this much later. */
+const FENCE_KILL_MARGIN_MS = 1_000;
 
 /**
  * Runs one release from `queued` to its final status. Owns the in-flight table the shutdown
@@ -39,6 +40,7 @@ export class ReleaseRunner {
   private readonly logger = new Logger('ReleaseRunner');
   private readonly inFlight = new Map<number, InFlight>();
   private idleWaiters: (() => void)[] = [];
+  private readonly supervisor = findRunSupervisor();
 
   constructor(
     private readonly store: ReleaseStore,
@@ -47,7 +49,19 @@ export class ReleaseRunner {
     @Inject(CATALOG) private readonly catalog: Catalog,
     @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
     @InjectQueue(RELEASES_QUEUE) private readonly queue: Queue<ReleaseJobData>,
-  ) {}
+    private readonly runDirs: RunDirectories,
+    private readonly lease: HeartbeatLease,
+  ) {
+    // Fencing: the runs' supervisors SIGINT their groups themselves when the lease ends; here the reason
+    // is recorded and the SIGKILL after the grace is armed, in case a supervisor does not act.
+    this.lease.onExpired((reason) => {
+      for (const entry of this.inFlight.values()) {
+        entry.stop ??= { kind: 'interrupt', reason };
+        entry.fenced = true;
+        entry.process?.killAfter(this.config.cancelGraceMs + FENCE_KILL_MARGIN_MS);
+      }
+    });
+  }
 
   get inFlightIds(): number[] {
     return [...this.inFlight.keys()];
@@ -63,7 +77,7 @@ export class ReleaseRunner {
     if (release.runAt && release.runAt.getTime() > Date.now()) return { kind: 'not-due', runAt: release.runAt };
 
     // Registered before the row says "running", so the lost-worker reaper never sees it orphaned.
-    const entry: InFlight = { process: null, stop: null };
+    const entry: InFlight = { process: null, stop: null, fenced: false };
     this.inFlight.set(releaseId, entry);
     try {
       if (!(await this.store.tryStart(release, this.config.workerId))) {
@@ -134,24 +148,38 @@ export class ReleaseRunner {
       const reason = `template "${release.template}" or inventory "${release.inventory}" is no longer in the catalog`;
       return { final: { status: 'failed', exitCode: null, reason, recap: null, finishedAt: new Date() }, sink };
     }
+    if (!this.supervisor) {
+      const reason = 'apps/worker/bin/slipway-run.py (the run supervisor) is missing from the checkout';
+      return { final: { status: 'failed', exitCode: null, reason, recap: null, finishedAt: new Date() }, sink };
+    }
+    if (!this.lease.valid) {
+      // Fenced: starting ansible now would run it beside whoever reaps this worker's releases.
+      const reason = `worker ${this.config.workerId} could not renew its heartbeat, so it started nothing (fenced)`;
+      return { final: { status: 'interrupted', exitCode: null, reason, recap: null, finishedAt: new Date() }, sink };
+    }
     const recap = new RecapParser();
-    const varsFile = await writeExtraVarsFile(release.extraVars);
+    const runDir = await this.runDirs.create(release.id);
     let timeout: NodeJS.Timeout | undefined;
     try {
+      await this.lease.track(runDir.leaseFile);
+      const extraVarsFile = await runDir.writePrivateFile('extra-vars.yml', serializeExtraVars(release.extraVars));
       const argv = buildAnsibleArgv({
         inventoryPath,
         playbookPath: template.playbookPath,
-        extraVarsFile: varsFile,
+        extraVarsFile,
         limit: release.limit ?? undefined,
         tags: release.tags ?? undefined,
         skipTags: release.skipTags ?? undefined,
         checkMode: release.checkMode,
       });
-      const child = new AnsibleProcess({
+      const child = new AnsibleProcess(this.supervisor, {
         bin: this.config.ansiblePlaybookBin,
         argv,
         cwd: this.catalog.projectDir,
+        env: this.ansibleEnvironment(runDir),
         nice: this.config.ansibleNice,
+        graceMs: this.config.cancelGraceMs,
+        leaseFile: runDir.leaseFile,
         onLine: (line) => {
           sink.push(line);
           recap.push(line);
@@ -160,9 +188,15 @@ export class ReleaseRunner {
       });
       entry.process = child;
       // The pid lets ops (and the cancel tests) check that a stopped release left no ansible process behind.
-      this.logger.log({ releaseId: release.id, ansiblePid: child.pid, msg: `release ${release.id}: ansible-playbook pid ${child.pid}` });
+      this.logger.log({
+        releaseId: release.id,
+        ansiblePid: child.pid,
+        runDir: runDir.path,
+        msg: `release ${release.id}: ansible-playbook started in process group ${child.pid}`,
+      });
       // A stop requested before the process existed (cancel or drain deadline) applies now.
-      if (entry.stop) child.stop(this.config.cancelGraceMs);
+      if (entry.stop && !entry.fenced) child.stop(this.config.cancelGraceMs);
+      if (entry.fenced) child.killAfter(this.config.cancelGraceMs + FENCE_KILL_MARGIN_MS);
       timeout = setTimeout(
         () => this.stop(release.id, { kind: 'timeout', reason: `timed out after ${template.timeoutSeconds} s` }),
         template.timeoutSeconds * 1000,
@@ -176,8 +210,26 @@ export class ReleaseRunner {
       };
     } finally {
       clearTimeout(timeout);
-      await removeExtraVarsFile(varsFile);
+      this.lease.untrack(runDir.leaseFile);
+      await runDir.remove();
     }
+  }
+
+  /**
+   * ansible's whole environment: the allow-listed part of the worker's (config.ansibleInheritedEnv), then
+   * Slipway's own ANSIBLE_* and the run's private directory for every temporary file.
+   */
+  private ansibleEnvironment(runDir: RunDirectory): Record<string, string> {
+    return {
+      ...this.config.ansibleInheritedEnv,
+      TMPDIR: runDir.tmpDir,
+      ANSIBLE_LOCAL_TEMP: runDir.tmpDir,
+      ANSIBLE_RETRY_FILES_ENABLED: '0',
+      ANSIBLE_RETRY_FILES_SAVE_PATH: runDir.path,
+      // Stream unbuffered, in colour (the dashboard renders it).
+      PYTHONUNBUFFERED: '1',
+      ANSIBLE_FORCE_COLOR: '1',
+    };
   }
 
   /**
