@@ -163,6 +163,8 @@ export class ReleaseRunner {
     try {
       await this.lease.track(runDir.leaseFile);
       const extraVarsFile = await runDir.writePrivateFile('extra-vars.yml', serializeExtraVars(release.extraVars));
+      // Credentials (vault password, SSH key) belong here too: runDir.writePrivateFile(name, content) gives a
+      // 0600 file in the run's private directory (runDir.path), removed with it when the run ends.
       const argv = buildAnsibleArgv({
         inventoryPath,
         playbookPath: template.playbookPath,
