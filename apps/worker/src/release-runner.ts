@@ -192,6 +192,7 @@ export class ReleaseRunner {
       // The pid lets ops (and the cancel tests) check that a stopped release left no ansible process behind.
       this.logger.log({
         releaseId: release.id,
+        // The run's supervisor: leader of its process group (pgid), gone once everything of the run is.
         ansiblePid: child.pid,
         runDir: runDir.path,
         msg: `release ${release.id}: ansible-playbook started in process group ${child.pid}`,
