@@ -8,10 +8,10 @@ The worker starts it as the leader of a new session and process group (detached)
   SIGTERM here means "kill the whole run now" (SIGKILL to every process of the run, then exit);
 - is a child subreaper (PR_SET_CHILD_SUBREAPER): every process ansible forks, even one that leaves the
   group with setsid, stays its descendant, so "no child left" means "nothing of the run is left";
-- starts ansible-playbook in its group at niceness <nice>; SIGINT sent to the group by the worker reaches
-  ansible directly (as Ctrl-C would) and is ignored here;
+- runs at niceness <nice> (ANSIBLE_NICE) and starts ansible-playbook, which inherits it, in its group;
+  SIGINT sent to the group by the worker reaches ansible directly (as Ctrl-C would) and is ignored here;
 - ends the run when ansible-playbook's main process exits: whatever is left (a forked child holding the
-  output pipe) is killed, and it exits with ansible's status (128 + signal if ansible was killed);
+  output pipe) is killed, and it exits with ansible's status (or dies of the signal that killed ansible);
 - fences: the worker rewrites <lease-file> (a CLOCK_MONOTONIC deadline in ns) after every heartbeat it
   renews in Redis; once the deadline passes it stops the run itself (SIGINT to the group, SIGKILL after
   <grace-ms>), even if the worker is stalled, so no other worker ever takes over a lock beside it.
@@ -100,6 +100,9 @@ def main():
     if os.getppid() != worker_pid:
         return 125  # the worker died before the death signal was armed: start nothing
 
+    if nice:
+        # Itself too, before forking: everything of the run sits below the worker for CPU (ANSIBLE_NICE).
+        os.nice(nice)
     try:
         pid = os.fork()
     except OSError as error:
@@ -108,8 +111,6 @@ def main():
     if pid == 0:
         try:
             signal.pthread_sigmask(signal.SIG_SETMASK, set())
-            if nice:
-                os.nice(nice)
             os.execvp(command[0], command)
         except OSError as error:
             os.write(2, ("could not start %s: %s\n" % (command[0], error.strerror)).encode())
