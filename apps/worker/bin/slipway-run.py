@@ -26,6 +26,7 @@ import time
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 LEASE_POLL_S = 0.25
+FENCED_MARKER = "fenced"  # beside the lease file; read by the worker (RunDirectory.wasFenced)
 
 
 def say(message):
@@ -137,6 +138,11 @@ def main():
         if fenced_at is None and lease_expired(lease_file):
             fenced_at = time.monotonic()
             say("the worker's heartbeat lease expired: stopping the run (SIGINT, SIGKILL after %g s)" % grace_s)
+            try:  # tells the worker why the run ended, should it not have noticed the lapse itself
+                with open(os.path.join(os.path.dirname(lease_file), FENCED_MARKER), "w") as marker:
+                    marker.write("%d\n" % time.monotonic_ns())
+            except OSError:
+                pass
             try:
                 os.killpg(os.getpid(), signal.SIGINT)
             except OSError:

@@ -61,6 +61,10 @@ export class HeartbeatLease implements OnApplicationShutdown {
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
   }
 
+  fencedReason(): string {
+    return `worker ${this.config.workerId} could not renew its heartbeat for ${this.config.workerTtlMs} ms (fenced: its runs were stopped)`;
+  }
+
   private armExpiry(): void {
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     const remainingMs = Number((this.deadlineNs - process.hrtime.bigint()) / NS_PER_MS);
@@ -71,7 +75,7 @@ export class HeartbeatLease implements OnApplicationShutdown {
   private checkExpiry(): void {
     if (this.valid) return this.armExpiry();
     this.expiredOnce = true;
-    const reason = `worker ${this.config.workerId} could not renew its heartbeat for ${this.config.workerTtlMs} ms (fenced: its runs were stopped)`;
+    const reason = this.fencedReason();
     this.logger.error(reason);
     for (const listener of this.expiredListeners) listener(reason);
   }
@@ -88,8 +92,11 @@ export class HeartbeatLease implements OnApplicationShutdown {
   }
 }
 
+let leaseWrites = 0;
+
+/** Atomically (write, then rename): the supervisor reads either the old deadline or the new one. */
 async function writeLease(file: string, deadlineNs: bigint): Promise<void> {
-  const next = `${file}.next`;
+  const next = `${file}.${++leaseWrites}`; // own name per write: a track() and a renewal may overlap
   await writeFile(next, `${deadlineNs}\n`, { mode: 0o600 });
   await rename(next, file);
 }

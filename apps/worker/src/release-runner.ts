@@ -205,6 +205,9 @@ export class ReleaseRunner {
         template.timeoutSeconds * 1000,
       );
       const exit = await child.exited;
+      // The supervisor saw the lease lapse before the worker did (its event loop stalled past the TTL, and
+      // a late heartbeat renewed the lease before its own timer fired): the run was fenced all the same.
+      if (!entry.stop && runDir.wasFenced()) entry.stop = { kind: 'interrupt', reason: this.lease.fencedReason() };
       const decided = decideOutcome(exit, entry.stop, this.config.ansiblePlaybookBin);
       const hosts = recap.result;
       return {

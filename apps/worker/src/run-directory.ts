@@ -1,5 +1,5 @@
 import { lstat, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
@@ -33,6 +33,11 @@ export class RunDirectory {
   /** The CLOCK_MONOTONIC deadline the run's supervisor fences on (see HeartbeatLease). */
   get leaseFile(): string {
     return path.join(this.path, 'lease');
+  }
+
+  /** Whether the run's supervisor stopped it because the heartbeat lease ran out (bin/slipway-run.py). */
+  wasFenced(): boolean {
+    return existsSync(path.join(this.path, 'fenced'));
   }
 
   /** A 0600 file only this run can read; its path (for argv or ansible settings). */
