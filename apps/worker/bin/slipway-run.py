@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Per-run supervisor between a Slipway worker and ansible-playbook (see README, "Restarting safely").
 
-    slipway-run.py <worker-pid> <lease-file> <grace-ms> <nice> -- <ansible-playbook> <args...>
+    slipway-run.py <worker-pid> <lease-file> <run-dir> <grace-ms> <nice> -- <ansible-playbook> <args...>
 
 The worker starts it as the leader of a new session and process group (detached). It
 - dies with the worker: PR_SET_PDEATHSIG delivers SIGTERM to it when the worker dies by any means, and
@@ -14,7 +14,8 @@ The worker starts it as the leader of a new session and process group (detached)
   output pipe) is killed, and it exits with ansible's status (or dies of the signal that killed ansible);
 - fences: the worker rewrites <lease-file> (a CLOCK_MONOTONIC deadline in ns) after every heartbeat it
   renews in Redis; once the deadline passes it stops the run itself (SIGINT to the group, SIGKILL after
-  <grace-ms>), even if the worker is stalled, so no other worker ever takes over a lock beside it.
+  <grace-ms>), even if the worker is stalled, so no other worker ever takes over a lock beside it, and
+  leaves <run-dir>/fenced so the worker records why.
 Only the standard library: python3 is there wherever ansible is.
 """
 import ctypes
@@ -26,7 +27,7 @@ import time
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 LEASE_POLL_S = 0.25
-FENCED_MARKER = "fenced"  # beside the lease file; read by the worker (RunDirectory.wasFenced)
+FENCED_MARKER = "fenced"  # in the run dir; read by the worker (RunDirectory.wasFenced)
 
 
 def say(message):
@@ -85,10 +86,11 @@ def lease_expired(lease_file):
 
 def main():
     args = sys.argv[1:]
-    if len(args) < 6 or args[4] != "--":
-        sys.stderr.write("usage: slipway-run.py <worker-pid> <lease-file> <grace-ms> <nice> -- <command...>\n")
+    if len(args) < 7 or args[5] != "--":
+        sys.stderr.write("usage: slipway-run.py <worker-pid> <lease-file> <run-dir> <grace-ms> <nice> -- <command...>\n")
         return 2
-    worker_pid, lease_file, grace_s, nice, command = int(args[0]), args[1], int(args[2]) / 1000, int(args[3]), args[5:]
+    worker_pid, lease_file, run_dir = int(args[0]), args[1], args[2]
+    grace_s, nice, command = int(args[3]) / 1000, int(args[4]), args[6:]
 
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
@@ -139,7 +141,7 @@ def main():
             fenced_at = time.monotonic()
             say("the worker's heartbeat lease expired: stopping the run (SIGINT, SIGKILL after %g s)" % grace_s)
             try:  # tells the worker why the run ended, should it not have noticed the lapse itself
-                with open(os.path.join(os.path.dirname(lease_file), FENCED_MARKER), "w") as marker:
+                with open(os.path.join(run_dir, FENCED_MARKER), "w") as marker:
                     marker.write("%d\n" % time.monotonic_ns())
             except OSError:
                 pass

@@ -19,8 +19,10 @@ export interface AnsibleProcessOptions {
   nice: number;
   /** SIGINT → SIGKILL grace, also used by the run's supervisor when it fences. */
   graceMs: number;
-  /** The run's heartbeat lease (see HeartbeatLease). */
+  /** The worker's heartbeat lease (see HeartbeatLease). */
   leaseFile: string;
+  /** The run's private directory (the supervisor leaves its `fenced` marker there). */
+  runDir: string;
   /** May return a promise to pause reading (backpressure) until it settles. */
   onLine: (line: string) => Promise<void> | null | void;
 }
@@ -47,7 +49,7 @@ export function findRunSupervisor(): string | null {
 function spawnSupervised(supervisor: string, options: AnsibleProcessOptions) {
   return execa(
     supervisor,
-    [String(process.pid), options.leaseFile, String(options.graceMs), String(options.nice), '--', options.bin, ...options.argv],
+    [String(process.pid), options.leaseFile, options.runDir, String(options.graceMs), String(options.nice), '--', options.bin, ...options.argv],
     {
       cwd: options.cwd,
       all: true,

@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
+import { procStartTime } from './run-directory.js';
 
 const NS_PER_MS = 1_000_000n;
 
@@ -11,21 +15,25 @@ const NS_PER_MS = 1_000_000n;
  * its key has been missing for WORKER_TTL_MS + CANCEL_GRACE_MS more (Housekeeping), by which time a worker
  * that lost its lease has stopped its runs: SIGINT when the lease ends, SIGKILL CANCEL_GRACE_MS later.
  *
- * The deadline is on CLOCK_MONOTONIC (process.hrtime, Python's time.monotonic_ns: the same clock), and is
- * written into each run's lease file, where the run's own supervisor (bin/slipway-run.py) checks it: a
- * worker that is stalled, stopped or wedged cannot keep its runs going by failing to look.
+ * The deadline is on CLOCK_MONOTONIC (process.hrtime, Python's time.monotonic_ns: the same clock) and is
+ * written to one lease file per worker process (SLIPWAY_RUN_DIR/lease-<pid>-<start>), which every run's
+ * supervisor (bin/slipway-run.py) checks: a worker that is stalled, stopped or wedged cannot keep its
+ * runs going by failing to look. One file, one write per heartbeat, never queued behind older writes.
  */
 @Injectable()
 export class HeartbeatLease implements OnApplicationShutdown {
   private readonly logger = new Logger('HeartbeatLease');
   private deadlineNs = 0n;
-  private readonly files = new Set<string>();
   private expiryTimer: NodeJS.Timeout | null = null;
   private readonly expiredListeners: ((reason: string) => void)[] = [];
-  private writes: Promise<void> = Promise.resolve();
   private expiredOnce = false;
+  private writing: Promise<void> | null = null;
+  private writtenNs = -1n;
+  readonly file: string;
 
-  constructor(@Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig) {}
+  constructor(@Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig) {
+    this.file = path.join(config.runDir, `lease-${process.pid}-${procStartTime(process.pid) ?? 'unknown'}`);
+  }
 
   /** A heartbeat sent at `sentAtNs` (process.hrtime.bigint()) was acknowledged by Redis. */
   renewed(sentAtNs: bigint): void {
@@ -35,7 +43,7 @@ export class HeartbeatLease implements OnApplicationShutdown {
     this.deadlineNs = deadline;
     if (!wasValid && this.expiredOnce) this.logger.log('heartbeat lease renewed');
     this.armExpiry();
-    this.writeAll();
+    void this.flush();
   }
 
   get valid(): boolean {
@@ -47,22 +55,31 @@ export class HeartbeatLease implements OnApplicationShutdown {
     this.expiredListeners.push(listener);
   }
 
-  /** Keeps `file` holding the current deadline for as long as the run lives. */
-  async track(file: string): Promise<void> {
-    this.files.add(file);
-    await writeLease(file, this.deadlineNs);
-  }
-
-  untrack(file: string): void {
-    this.files.delete(file);
-  }
-
-  onApplicationShutdown(): void {
-    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+  /** Resolves once the file holds the current deadline (before a run is started on it); coalesces writes. */
+  async flush(): Promise<void> {
+    for (let attempt = 0; attempt < 3 && this.writtenNs !== this.deadlineNs; attempt++) {
+      if (!this.writing) {
+        const deadline = this.deadlineNs;
+        this.writing = writeLease(this.file, deadline)
+          .then(() => {
+            this.writtenNs = deadline;
+          })
+          .catch((error: unknown) => this.logger.warn(`lease file not written: ${(error as Error).message}`))
+          .finally(() => {
+            this.writing = null;
+          });
+      }
+      await this.writing;
+    }
   }
 
   fencedReason(): string {
     return `worker ${this.config.workerId} could not renew its heartbeat for ${this.config.workerTtlMs} ms (fenced: its runs were stopped)`;
+  }
+
+  onApplicationShutdown(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    rmSync(this.file, { force: true }); // no run is left to read it (a crash leaves it to the next sweep)
   }
 
   private armExpiry(): void {
@@ -79,24 +96,11 @@ export class HeartbeatLease implements OnApplicationShutdown {
     this.logger.error(reason);
     for (const listener of this.expiredListeners) listener(reason);
   }
-
-  private writeAll(): void {
-    const deadline = this.deadlineNs;
-    const files = [...this.files];
-    // In order, so an older deadline never lands after a newer one.
-    this.writes = this.writes.then(async () => {
-      for (const file of files) {
-        if (this.files.has(file)) await writeLease(file, deadline).catch(() => undefined); // run ended meanwhile
-      }
-    });
-  }
 }
 
-let leaseWrites = 0;
-
-/** Atomically (write, then rename): the supervisor reads either the old deadline or the new one. */
+/** Atomically (write, then rename): a supervisor reads either the old deadline or the new one. */
 async function writeLease(file: string, deadlineNs: bigint): Promise<void> {
-  const next = `${file}.${++leaseWrites}`; // own name per write: a track() and a renewal may overlap
+  const next = `${file}.${randomBytes(4).toString('hex')}`;
   await writeFile(next, `${deadlineNs}\n`, { mode: 0o600 });
   await rename(next, file);
 }

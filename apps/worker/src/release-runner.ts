@@ -161,7 +161,7 @@ export class ReleaseRunner {
     const runDir = await this.runDirs.create(release.id);
     let timeout: NodeJS.Timeout | undefined;
     try {
-      await this.lease.track(runDir.leaseFile);
+      await this.lease.flush();
       const extraVarsFile = await runDir.writePrivateFile('extra-vars.yml', serializeExtraVars(release.extraVars));
       // Credentials (vault password, SSH key) belong here too: runDir.writePrivateFile(name, content) gives a
       // 0600 file in the run's private directory (runDir.path), removed with it when the run ends.
@@ -181,7 +181,8 @@ export class ReleaseRunner {
         env: this.ansibleEnvironment(runDir),
         nice: this.config.ansibleNice,
         graceMs: this.config.cancelGraceMs,
-        leaseFile: runDir.leaseFile,
+        leaseFile: this.lease.file,
+        runDir: runDir.path,
         onLine: (line) => {
           sink.push(line);
           recap.push(line);
@@ -216,7 +217,6 @@ export class ReleaseRunner {
       };
     } finally {
       clearTimeout(timeout);
-      this.lease.untrack(runDir.leaseFile);
       await runDir.remove();
     }
   }

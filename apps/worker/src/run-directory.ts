@@ -19,7 +19,7 @@ interface RunOwner {
 
 /**
  * One run's private 0700 directory. Everything of the run that is not the project lives here and goes
- * with it: the extra-vars file, TMPDIR and ANSIBLE_LOCAL_TEMP, retry files, the heartbeat lease, and
+ * with it: the extra-vars file, TMPDIR and ANSIBLE_LOCAL_TEMP, retry files, the `fenced` marker, and
  * credentials (vault password, SSH key: write them with `writePrivateFile`).
  */
 export class RunDirectory {
@@ -28,11 +28,6 @@ export class RunDirectory {
   /** TMPDIR and ANSIBLE_LOCAL_TEMP of the run. */
   get tmpDir(): string {
     return path.join(this.path, 'tmp');
-  }
-
-  /** The CLOCK_MONOTONIC deadline the run's supervisor fences on (see HeartbeatLease). */
-  get leaseFile(): string {
-    return path.join(this.path, 'lease');
   }
 
   /** Whether the run's supervisor stopped it because the heartbeat lease ran out (bin/slipway-run.py). */
@@ -60,7 +55,8 @@ export interface SweptRun {
   killed: number;
 }
 
-function procStartTime(pid: number): string | null {
+/** A process's start time (/proc/<pid>/stat field 22): with its pid, names one process for good. */
+export function procStartTime(pid: number): string | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
@@ -130,6 +126,12 @@ export class RunDirectories {
     await this.ensureRoot();
     const swept: SweptRun[] = [];
     for (const name of await readdir(this.root)) {
+      const lease = /^lease-(\d+)-(\w+)(\.\w+)?$/.exec(name);
+      if (lease) {
+        // A worker process's heartbeat lease (HeartbeatLease): stale once that process is gone.
+        if (procStartTime(Number(lease[1])) !== lease[2]) await rm(path.join(this.root, name), { force: true });
+        continue;
+      }
       const dir = path.join(this.root, name);
       let owner: RunOwner | null = null;
       try {
