@@ -19,7 +19,7 @@ describe('worker shutdown past the drain', () => {
 
     beforeAll(async () => {
       suite = await startShutdownSuite('deadline', {
-        env: { DRAIN_TIMEOUT_MS: '3000', ANSIBLE_PLAYBOOK_BIN: STUB_ANSIBLE, STUB_SIGNAL_LOG: signalLog, STUB_SECONDS: '30' },
+        env: { DRAIN_TIMEOUT_MS: '3000', ANSIBLE_PLAYBOOK_BIN: STUB_ANSIBLE, ANSIBLE_STUB_SIGNAL_LOG: signalLog, ANSIBLE_STUB_SECONDS: '30' },
       });
     });
 

@@ -159,3 +159,32 @@ export function descendantsOf(rootPid: number): LiveProcess[] {
   visit(rootPid);
   return found;
 }
+
+/**
+ * Live processes of the runs below a worker's SLIPWAY_RUN_DIR: each run's processes carry TMPDIR=<its
+ * private dir>, whoever their parent is now (an orphan is re-parented to init) and whatever group they
+ * joined; `alsoEnv` also counts processes carrying that variable (ansible inheriting the worker's whole
+ * environment, as before allow-listing).
+ */
+export function runProcesses(runDir: string, alsoEnv?: { name: string; value: string }): (LiveProcess & { tmpdir: string | null })[] {
+  const found: (LiveProcess & { tmpdir: string | null })[] = [];
+  for (const p of liveProcesses()) {
+    if (p.pid === process.pid) continue;
+    let environ: string[];
+    try {
+      environ = readFileSync(`/proc/${p.pid}/environ`, 'utf8').split('\0');
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    const tmpdir = environ.find((v) => v.startsWith(`TMPDIR=${runDir}/`))?.slice('TMPDIR='.length) ?? null;
+    const inherited = alsoEnv !== undefined && environ.includes(`${alsoEnv.name}=${alsoEnv.value}`);
+    if (tmpdir !== null || inherited) found.push({ ...p, tmpdir });
+  }
+  return found;
+}
+
+/** The environment of a live process, as name → value. */
+export function environOf(pid: number): Record<string, string> {
+  const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+  return Object.fromEntries(entries.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+}

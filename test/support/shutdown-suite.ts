@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { RELEASES_QUEUE } from '@slipway/queue';
 import { ApiClient } from './api-client.js';
-import { type RunningApi, startApi } from './processes.js';
-import { Supervisord, type SupervisordOptions, processesWithEnv } from './supervisord.js';
+import { type RunningApi, runProcesses, startApi } from './processes.js';
+import { Supervisord, type SupervisordOptions } from './supervisord.js';
 import { REPO_ROOT, type TestEnv, createTestEnv } from './test-env.js';
 
 /** Inventories lane1…laneN, all localhost (see shutdownCatalog). */
@@ -94,8 +94,11 @@ export async function startShutdownSuite(
     client: new ApiClient(api.url, env.env.SLIPWAY_BOOTSTRAP_TOKEN),
     supervisor: started,
     stalledJobs,
+    // By TMPDIR (ansible no longer inherits the worker's environment); one that did would count too.
     leftoverAnsible: () =>
-      processesWithEnv('SLIPWAY_QUEUE_PREFIX', env.queuePrefix).filter((p) => p.command.includes('ansible-playbook')),
+      runProcesses(env.runDir, { name: 'SLIPWAY_QUEUE_PREFIX', value: env.queuePrefix })
+        .filter((p) => p.command.includes('ansible-playbook'))
+        .map(({ pid, command }) => ({ pid, command })),
     async close() {
       await started.shutdown().catch(() => undefined);
       await queueEvents.close().catch(() => undefined);

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 
@@ -33,6 +35,8 @@ export interface TestEnv {
   queuePrefix: string;
   /** An admin token the API accepts (SLIPWAY_BOOTSTRAP_TOKEN in `env`): `new ApiClient(api.url, env.bootstrapToken)`. */
   bootstrapToken: string;
+  /** The suite's SLIPWAY_RUN_DIR: every run directory (and so every ansible process, by TMPDIR) is below it. */
+  runDir: string;
   /** Environment for API and worker processes of this suite. */
   env: Record<string, string>;
   cleanup(): Promise<void>;
@@ -49,6 +53,7 @@ export async function createTestEnv(
   const queuePrefix = `t-${name}-${suffix}`;
   const databaseUrl = `${server.replace(/\/$/, '')}/${database}`;
   const bootstrapToken = `test-bootstrap-${randomBytes(16).toString('hex')}`;
+  const runDir = join(tmpdir(), `slipway-t-runs-${name.replace(/[^a-z0-9]/gi, '_')}-${suffix}`);
   return {
     name,
     database,
@@ -56,7 +61,9 @@ export async function createTestEnv(
     redisUrl,
     queuePrefix,
     bootstrapToken,
+    runDir,
     env: {
+      SLIPWAY_RUN_DIR: runDir,
       DATABASE_URL: databaseUrl,
       REDIS_URL: redisUrl,
       SLIPWAY_QUEUE_PREFIX: queuePrefix,
@@ -69,6 +76,7 @@ export async function createTestEnv(
     async cleanup() {
       await dropDatabase(server, database).catch(() => undefined);
       await deleteRedisPrefix(redisUrl, queuePrefix).catch(() => undefined);
+      await rm(runDir, { recursive: true, force: true });
     },
   };
 }

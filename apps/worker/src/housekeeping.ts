@@ -7,10 +7,13 @@ import { ReleaseStore } from '@slipway/releases';
 import { PendingOutcomes } from './pending-outcomes.js';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseRunner } from './release-runner.js';
+import { RunDirectories } from './run-directory.js';
 
 const HOUSEKEEPING_INTERVAL_MS = 5_000;
 /** A queued release whose job vanished is re-queued only after this long (its add may be in progress). */
 const LOST_JOB_GRACE_MS = 30_000;
+/** Beyond the fenced worker's SIGKILL (lease end + CANCEL_GRACE_MS): its supervisor's poll and the kill itself. */
+const FENCE_MARGIN_MS = 2_000;
 
 /**
  * The periodic checks that keep "no release stays running without a live worker" true. Design: the worker
@@ -35,14 +38,36 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly pendingOutcomes: PendingOutcomes,
     @InjectQueue(RELEASES_QUEUE) private readonly queue: Queue<ReleaseJobData>,
     @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
+    private readonly runDirs: RunDirectories,
   ) {
     this.keys = slipwayKeys(config.queuePrefix);
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    // Before the first tick: what a crashed predecessor on this host left running dies now.
+    const swept = await this.runDirs.sweepLeftovers();
     this.timer = setInterval(() => void this.tick(), HOUSEKEEPING_INTERVAL_MS);
     this.timer.unref();
-    void this.tick();
+    void this.interruptSwept(swept).finally(() => void this.tick());
+  }
+
+  /**
+   * The releases of runs swept at start: their processes are known to be gone, so they are interrupted at
+   * once rather than after the lost-worker wait (the DB write retries; on failure the reaper does it later).
+   */
+  private async interruptSwept(swept: Awaited<ReturnType<RunDirectories['sweepLeftovers']>>): Promise<void> {
+    for (const { releaseId, workerId } of swept) {
+      if (workerId === this.config.workerId && this.runner.isRunningHere(releaseId)) continue;
+      const reason = `worker ${workerId} lost`;
+      try {
+        if (await this.store.interrupt(releaseId, workerId, reason)) {
+          this.logger.warn({ releaseId, msg: `release ${releaseId} interrupted: ${reason} (its processes were killed at start)` });
+          this.events.publish(releaseId, { type: 'status', status: 'interrupted', reason });
+        }
+      } catch (error) {
+        this.logger.warn({ releaseId, msg: `release ${releaseId}: not marked interrupted yet (${(error as Error).message})` });
+      }
+    }
   }
 
   onApplicationShutdown(): void {
@@ -96,7 +121,11 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
   /**
    * A missing registry key is not yet a dead worker: a Redis restart without persistence loses every key,
    * and a live worker only writes its own back at its next heartbeat. So a worker counts as lost only
-   * once its key has been missing for a whole WORKER_TTL_MS, which a live worker never lets happen.
+   * once its key has been missing for a whole WORKER_TTL_MS, which a live worker never lets happen, plus
+   * CANCEL_GRACE_MS and a margin: a worker that could not renew its key has fenced itself by then (its
+   * lease ended no later than its key, and its runs were SIGKILLed CANCEL_GRACE_MS after that), so its
+   * lock keys are free of its processes before another release may take them. Every worker must use
+   * the same WORKER_TTL_MS and CANCEL_GRACE_MS.
    */
   private missingForAWholeTtl(workerId: string): boolean {
     const since = this.missingSince.get(workerId);
@@ -104,7 +133,7 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
       this.missingSince.set(workerId, Date.now());
       return false;
     }
-    return Date.now() - since >= this.config.workerTtlMs;
+    return Date.now() - since >= this.config.workerTtlMs + this.config.cancelGraceMs + FENCE_MARGIN_MS;
   }
 
   /** Cancel requests normally arrive by pub/sub; this catches one lost while Redis restarted. */

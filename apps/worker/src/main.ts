@@ -3,6 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { CatalogError, loadCatalog } from '@slipway/ansible';
 import { ConfigError, loadConfig } from '@slipway/config';
 import { PinoNestLogger, ansiblePlaybookProblem, createPino, describeStartupError, fail, redisProblem, withoutStartupStackTraces } from '@slipway/observability';
+import { findRunSupervisor } from './ansible-process.js';
+import { RunDirectories } from './run-directory.js';
 import { ShutdownCoordinator } from './shutdown-coordinator.js';
 import { WorkerModule } from './worker.module.js';
 
@@ -22,9 +24,25 @@ async function main(): Promise<void> {
   // Redis down is one line and exit 1 (see the API's main.ts); the database is waited for below.
   const redisDown = await redisProblem(config.redisUrl);
   if (redisDown) fail(SERVICE, redisDown);
+  if (!findRunSupervisor()) {
+    fail(SERVICE, 'apps/worker/bin/slipway-run.py not found: run the worker from a Slipway checkout (it supervises every ansible run)');
+  }
+  try {
+    await new RunDirectories(config).ensureRoot();
+  } catch (error) {
+    fail(SERVICE, (error as Error).message);
+  }
   const logger = new PinoNestLogger(createPino({ service: SERVICE, level: config.logLevel, format: config.logFormat }));
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: withoutStartupStackTraces(logger), abortOnError: false });
   const shutdown = app.get(ShutdownCoordinator);
+
+  // Nothing may leave a run behind a worker in an unknown state: stop them, record why, exit non-zero.
+  const onCrash = (error: unknown) => {
+    logger.error(error instanceof Error ? error : String(error), 'Crash');
+    void shutdown.crash(error).finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
 
   // Our own signal handling, not enableShutdownHooks(): Nest's removes its listeners after the first
   // signal, so a second SIGTERM would kill the process outright instead of escalating the drain.

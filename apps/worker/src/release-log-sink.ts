@@ -30,7 +30,7 @@ export class ReleaseLogSink {
   private readonly logger = new Logger('ReleaseLogSink');
   private pending: string[] = [];
   private droppedSinceMarker = 0;
-  private nextSeq = 1;
+  private nextSeq: number;
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stuckSince: number | null = null;
@@ -42,7 +42,11 @@ export class ReleaseLogSink {
     private readonly releaseId: number,
     private readonly target: LogBatchTarget,
     private readonly maxBufferedLines: number,
-  ) {}
+    /** The first line's number: 1 for a run, later for lines kept in Redis by a run that stored the rest. */
+    firstSeq = 1,
+  ) {
+    this.nextSeq = firstSeq;
+  }
 
   get linesWritten(): number {
     return this.nextSeq - 1;

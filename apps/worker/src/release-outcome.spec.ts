@@ -39,4 +39,10 @@ describe('decideOutcome', () => {
     expect(outcome.reason).toContain('could not start nope');
     expect(outcome.reason).toContain('apt-get install ansible-core');
   });
+
+  it('exec failing inside the run supervisor (exit 127) is failed with how to get ansible', () => {
+    const outcome = decideOutcome(exited(127, null), null, 'ansible-playbook');
+    expect(outcome.status).toBe('failed');
+    expect(outcome.reason).toContain('could not start ansible-playbook (see the log');
+  });
 });

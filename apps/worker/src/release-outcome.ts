@@ -16,6 +16,9 @@ const ANSIBLE_EXIT_MEANINGS: Record<number, string> = {
   250: 'unexpected error',
 };
 
+/** bin/slipway-run.py's exit status when exec of ansible-playbook failed (the shell's convention). */
+const EXEC_FAILED = 127;
+
 export interface DecidedOutcome {
   status: 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
   exitCode: number | null;
@@ -35,6 +38,14 @@ export function decideOutcome(exit: ProcessExit, stop: StopRequest | null, bin: 
   if (stop?.kind === 'interrupt') return { status: 'interrupted', exitCode: exit.exitCode, reason: stop.reason };
   if (stop?.kind === 'timeout') return { status: 'failed', exitCode: exit.exitCode, reason: stop.reason };
   if (exit.exitCode === 0) return { status: 'succeeded', exitCode: 0, reason: null };
+  if (exit.exitCode === EXEC_FAILED) {
+    // The run's supervisor could not exec it; why (not found, argument list too long…) is in the log.
+    return {
+      status: 'failed',
+      exitCode: null,
+      reason: `could not start ${bin} (see the log; install ansible-core: apt-get install ansible-core, or set ANSIBLE_PLAYBOOK_BIN)`,
+    };
+  }
   if (exit.signal) {
     return { status: 'failed', exitCode: exit.exitCode, reason: `ansible-playbook was killed by ${exit.signal}` };
   }

@@ -1,9 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import {
   type Catalog,
   CredentialError,
@@ -11,19 +8,20 @@ import {
   SecretMasker,
   buildAnsibleArgv,
   prepareCredentials,
-  removeExtraVarsFile,
-  writeExtraVarsFile,
+  serializeExtraVars,
 } from '@slipway/ansible';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
 import { RetryBudgetExhaustedError, type ReleaseEntity } from '@slipway/db';
 import { RELEASES_QUEUE, type ReleaseJobData, releaseJobId } from '@slipway/queue';
 import { type FinalOutcome, ReleaseStore, SecretCipherError } from '@slipway/releases';
-import { AnsibleProcess } from './ansible-process.js';
+import { AnsibleProcess, findRunSupervisor } from './ansible-process.js';
 import { CATALOG } from '@slipway/ansible';
+import { HeartbeatLease } from './heartbeat-lease.js';
 import { PendingOutcomes } from './pending-outcomes.js';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseLogSink } from './release-log-sink.js';
 import { type StopRequest, decideOutcome } from './release-outcome.js';
+import { type RunDirectory, RunDirectories } from './run-directory.js';
 import { resolveRunVars } from './run-vars.js';
 
 /** What the processor should do with the job after run(). */
@@ -35,7 +33,12 @@ export type RunResult =
 interface InFlight {
   process: AnsibleProcess | null;
   stop: StopRequest | null;
+  /** The lease ran out while it ran: its supervisor is stopping it. */
+  fenced: boolean;
 }
+
+/** A fenced run's supervisor SIGKILLs it CANCEL_GRACE_MS after the lease ends; the worker follows this much later. */
+const FENCE_KILL_MARGIN_MS = 1_000;
 
 /**
  * Runs one release from `queued` to its final status. Owns the in-flight table the shutdown
@@ -46,6 +49,7 @@ export class ReleaseRunner {
   private readonly logger = new Logger('ReleaseRunner');
   private readonly inFlight = new Map<number, InFlight>();
   private idleWaiters: (() => void)[] = [];
+  private readonly supervisor = findRunSupervisor();
 
   constructor(
     private readonly store: ReleaseStore,
@@ -54,7 +58,19 @@ export class ReleaseRunner {
     @Inject(CATALOG) private readonly catalog: Catalog,
     @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
     @InjectQueue(RELEASES_QUEUE) private readonly queue: Queue<ReleaseJobData>,
-  ) {}
+    private readonly runDirs: RunDirectories,
+    private readonly lease: HeartbeatLease,
+  ) {
+    // Fencing: the runs' supervisors SIGINT their groups themselves when the lease ends; here the reason
+    // is recorded and the SIGKILL after the grace is armed, in case a supervisor does not act.
+    this.lease.onExpired((reason) => {
+      for (const entry of this.inFlight.values()) {
+        entry.stop ??= { kind: 'interrupt', reason };
+        entry.fenced = true;
+        entry.process?.killAfter(this.config.cancelGraceMs + FENCE_KILL_MARGIN_MS);
+      }
+    });
+  }
 
   get inFlightIds(): number[] {
     return [...this.inFlight.keys()];
@@ -70,7 +86,7 @@ export class ReleaseRunner {
     if (release.runAt && release.runAt.getTime() > Date.now()) return { kind: 'not-due', runAt: release.runAt };
 
     // Registered before the row says "running", so the lost-worker reaper never sees it orphaned.
-    const entry: InFlight = { process: null, stop: null };
+    const entry: InFlight = { process: null, stop: null, fenced: false };
     this.inFlight.set(releaseId, entry);
     try {
       if (!(await this.store.tryStart(release, this.config.workerId))) {
@@ -141,6 +157,15 @@ export class ReleaseRunner {
       const reason = `template "${release.template}" or inventory "${release.inventory}" is no longer in the catalog`;
       return { final: { status: 'failed', exitCode: null, reason, recap: null, finishedAt: new Date() }, sink };
     }
+    if (!this.supervisor) {
+      const reason = 'apps/worker/bin/slipway-run.py (the run supervisor) is missing from the checkout';
+      return { final: { status: 'failed', exitCode: null, reason, recap: null, finishedAt: new Date() }, sink };
+    }
+    if (!this.lease.valid) {
+      // Fenced: starting ansible now would run it beside whoever reaps this worker's releases.
+      const reason = `worker ${this.config.workerId} could not renew its heartbeat, so it started nothing (fenced)`;
+      return { final: { status: 'interrupted', exitCode: null, reason, recap: null, finishedAt: new Date() }, sink };
+    }
     const recap = new RecapParser();
     const failed = (reason: string) => ({ final: { status: 'failed' as const, exitCode: null, reason, recap: null, finishedAt: new Date() }, sink });
     // Secret defaults and credentials come from this worker's own environment, read at run time by design.
@@ -151,16 +176,16 @@ export class ReleaseRunner {
       if (!(error instanceof SecretCipherError)) throw error;
       return failed(`secret vars: ${error.message} on worker ${this.config.workerId}`);
     }
-    const varsFile = await writeExtraVarsFile(runVars.vars);
-    let credentialsDir: string | undefined;
+    const runDir = await this.runDirs.create(release.id);
     let timeout: NodeJS.Timeout | undefined;
     try {
-      // TODO(process): the run's private directory once it exists; until then one of our own (mkdtemp: 0700).
-      credentialsDir = await mkdtemp(path.join(os.tmpdir(), 'slipway-credentials-'));
+      await this.lease.flush();
+      const extraVarsFile = await runDir.writePrivateFile('extra-vars.yml', serializeExtraVars(runVars.vars));
+      // Vault password and SSH key: 0600 copies in the run's private directory, removed with it.
       let credentials;
       try {
         credentials = await prepareCredentials(
-          credentialsDir,
+          runDir.path,
           { ...this.catalog.inventoryCredentials?.[release.inventory], ...template.credentials },
           process.env,
         );
@@ -174,17 +199,21 @@ export class ReleaseRunner {
       const argv = buildAnsibleArgv({
         inventoryPath,
         playbookPath: template.playbookPath,
-        extraVarsFile: varsFile,
+        extraVarsFile,
         limit: release.limit ?? undefined,
         tags: release.tags ?? undefined,
         skipTags: release.skipTags ?? undefined,
         checkMode: release.checkMode,
       });
-      const child = new AnsibleProcess({
+      const child = new AnsibleProcess(this.supervisor, {
         bin: this.config.ansiblePlaybookBin,
         argv: [...credentials.argv, ...argv],
         cwd: this.catalog.projectDir,
+        env: this.ansibleEnvironment(runDir),
         nice: this.config.ansibleNice,
+        graceMs: this.config.cancelGraceMs,
+        leaseFile: this.lease.file,
+        runDir: runDir.path,
         onLine: (raw) => {
           const line = masker.mask(raw);
           sink.push(line);
@@ -194,14 +223,24 @@ export class ReleaseRunner {
       });
       entry.process = child;
       // The pid lets ops (and the cancel tests) check that a stopped release left no ansible process behind.
-      this.logger.log({ releaseId: release.id, ansiblePid: child.pid, msg: `release ${release.id}: ansible-playbook pid ${child.pid}` });
+      this.logger.log({
+        releaseId: release.id,
+        // The run's supervisor: leader of its process group (pgid), gone once everything of the run is.
+        ansiblePid: child.pid,
+        runDir: runDir.path,
+        msg: `release ${release.id}: ansible-playbook started in process group ${child.pid}`,
+      });
       // A stop requested before the process existed (cancel or drain deadline) applies now.
-      if (entry.stop) child.stop(this.config.cancelGraceMs);
+      if (entry.stop && !entry.fenced) child.stop(this.config.cancelGraceMs);
+      if (entry.fenced) child.killAfter(this.config.cancelGraceMs + FENCE_KILL_MARGIN_MS);
       timeout = setTimeout(
         () => this.stop(release.id, { kind: 'timeout', reason: `timed out after ${template.timeoutSeconds} s` }),
         template.timeoutSeconds * 1000,
       );
       const exit = await child.exited;
+      // The supervisor saw the lease lapse before the worker did (its event loop stalled past the TTL, and
+      // a late heartbeat renewed the lease before its own timer fired): the run was fenced all the same.
+      if (!entry.stop && runDir.wasFenced()) entry.stop = { kind: 'interrupt', reason: this.lease.fencedReason() };
       const decided = decideOutcome(exit, entry.stop, this.config.ansiblePlaybookBin);
       const hosts = recap.result;
       return {
@@ -210,9 +249,25 @@ export class ReleaseRunner {
       };
     } finally {
       clearTimeout(timeout);
-      await removeExtraVarsFile(varsFile);
-      if (credentialsDir) await rm(credentialsDir, { recursive: true, force: true });
+      await runDir.remove();
     }
+  }
+
+  /**
+   * ansible's whole environment: the allow-listed part of the worker's (config.ansibleInheritedEnv), then
+   * Slipway's own ANSIBLE_* and the run's private directory for every temporary file.
+   */
+  private ansibleEnvironment(runDir: RunDirectory): Record<string, string> {
+    return {
+      ...this.config.ansibleInheritedEnv,
+      TMPDIR: runDir.tmpDir,
+      ANSIBLE_LOCAL_TEMP: runDir.tmpDir,
+      ANSIBLE_RETRY_FILES_ENABLED: '0',
+      ANSIBLE_RETRY_FILES_SAVE_PATH: runDir.path,
+      // Stream unbuffered, in colour (the dashboard renders it).
+      PYTHONUNBUFFERED: '1',
+      ANSIBLE_FORCE_COLOR: '1',
+    };
   }
 
   /**

@@ -5,6 +5,8 @@ import { WorkerRegistry } from './worker-registry.js';
 
 const STOP_SWEEP_MS = 250;
 const FETCHER_CLOSE_GRACE_MS = 2_000;
+/** After a crash, how long the final statuses may take to be written once the runs are dead. */
+const CRASH_WRITE_GRACE_MS = 10_000;
 
 export type ShutdownPhase = 'running' | 'draining' | 'cancelling' | 'stopped';
 
@@ -67,6 +69,33 @@ export class ShutdownCoordinator implements BeforeApplicationShutdown {
   }
 
   private fetchersClosed: Promise<void> = Promise.resolve();
+  private crashing = false;
+
+  /**
+   * An uncaught error or unhandled rejection: the worker's state is no longer trusted, so it takes
+   * nothing new, stops its runs (SIGINT, SIGKILL after CANCEL_GRACE_MS), lets the runner record them
+   * `interrupted` with the reason, and the caller exits non-zero for its supervisor to restart it.
+   * Bounded: past CANCEL_GRACE_MS + CRASH_WRITE_GRACE_MS it returns anyway (the runs' supervisors kill
+   * them when the worker exits, and the next start sweeps their directories).
+   */
+  async crash(error: unknown): Promise<void> {
+    if (this.crashing) return;
+    this.crashing = true;
+    const message = error instanceof Error ? error.message : String(error);
+    const reason = `worker ${this.config.workerId} crashed (${message.split('\n')[0]?.slice(0, 300)})`;
+    this.logger.error(`${reason}: stopping ${this.runner.inFlightIds.length} release(s) and exiting`);
+    this.currentPhase = 'cancelling';
+    void this.fetcher?.close().catch(() => undefined);
+    const request = { kind: 'interrupt', reason } as const;
+    this.runner.stopAll(request);
+    const sweep = setInterval(() => this.runner.stopAll(request), STOP_SWEEP_MS);
+    const bound = new Promise((resolve) => setTimeout(resolve, this.config.cancelGraceMs + CRASH_WRITE_GRACE_MS).unref());
+    try {
+      await Promise.race([this.runner.whenIdle(), bound]);
+    } finally {
+      clearInterval(sweep);
+    }
+  }
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
     this.beginDrain(signal ?? 'shutdown');

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
 import { type WorkerRegistryEntry, type WorkerState, slipwayKeys } from '@slipway/queue';
+import { HeartbeatLease } from './heartbeat-lease.js';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseRunner } from './release-runner.js';
 
@@ -24,13 +25,15 @@ export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     private readonly events: ReleaseEventsPublisher,
     private readonly runner: ReleaseRunner,
+    private readonly lease: HeartbeatLease,
     @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
   ) {
     this.key = slipwayKeys(config.queuePrefix).workerKey(config.workerId);
   }
 
-  onApplicationBootstrap(): void {
-    void this.beat();
+  /** The first beat is awaited: it grants the lease without which no run starts (HeartbeatLease). */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.beat();
     this.timer = setInterval(() => void this.beat(), this.config.workerHeartbeatMs);
     this.timer.unref();
   }
@@ -53,8 +56,11 @@ export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShut
       startedAt: this.startedAt,
       heartbeatAt: new Date().toISOString(),
     };
+    // Taken before sending: the key lives at least TTL from here, so the lease never outlasts it.
+    const sentAt = process.hrtime.bigint();
     try {
       await this.events.connection.set(this.key, JSON.stringify(entry), 'PX', this.config.workerTtlMs);
+      this.lease.renewed(sentAt);
       if (this.failing) this.logger.log('heartbeat resumed');
       this.failing = false;
     } catch (error) {

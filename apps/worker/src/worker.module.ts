@@ -6,12 +6,14 @@ import { RELEASES_QUEUE, redisOptions } from '@slipway/queue';
 import { ReleaseStore } from '@slipway/releases';
 import { CancelListener } from './cancel-listener.js';
 import { catalogProvider } from '@slipway/ansible';
+import { HeartbeatLease } from './heartbeat-lease.js';
 import { Housekeeping } from './housekeeping.js';
 import { PendingOutcomes } from './pending-outcomes.js';
 import { QueueConnectionWatch } from './queue-connection-watch.js';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseRunner } from './release-runner.js';
 import { ReleasesProcessor } from './releases.processor.js';
+import { RunDirectories } from './run-directory.js';
 import { ShutdownCoordinator } from './shutdown-coordinator.js';
 import { WorkerMetricsServer } from './worker-metrics.server.js';
 import { WorkerRegistry } from './worker-registry.js';
@@ -35,6 +37,8 @@ export class WorkerModule {
         ReleaseStore,
         ReleaseEventsPublisher,
         PendingOutcomes,
+        HeartbeatLease,
+        RunDirectories,
         ReleaseRunner,
         WorkerRegistry,
         ShutdownCoordinator,

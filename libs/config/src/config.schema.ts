@@ -112,6 +112,8 @@ export const environmentSchema = z.object({
   SLIPWAY_SECRET_KEY: secretKey.optional(),
   // The key before the last rotation: stored secrets encrypted with it can still be read (re-runs).
   SLIPWAY_SECRET_KEY_PREVIOUS: secretKey.optional(),
+  // Where the worker keeps one private 0700 directory per run (README "Restarting safely").
+  SLIPWAY_RUN_DIR: z.string().min(1).optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

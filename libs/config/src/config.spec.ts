@@ -1,3 +1,5 @@
+import { tmpdir, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -74,6 +76,50 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '5000', HTTP_HEADERS_TIMEOUT_MS: '6000' })).toThrow(
       /HTTP_HEADERS_TIMEOUT_MS must not be higher than HTTP_REQUEST_TIMEOUT_MS/,
     );
+  });
+
+  it.each([
+    ['15000', '15000'],
+    ['20000', '15000'],
+    ['5001', '15000'],
+  ])('refuses WORKER_HEARTBEAT_MS=%s with WORKER_TTL_MS=%s (a live worker would be reaped, or fence itself)', (heartbeat, ttl) => {
+    expect(() => loadConfig({ WORKER_HEARTBEAT_MS: heartbeat, WORKER_TTL_MS: ttl })).toThrow(
+      /^invalid environment: WORKER_HEARTBEAT_MS must be at most a third of WORKER_TTL_MS \(\d+ ms here\)$/,
+    );
+  });
+
+  it('accepts a heartbeat of exactly a third of the TTL', () => {
+    expect(loadConfig({ WORKER_HEARTBEAT_MS: '5000', WORKER_TTL_MS: '15000' }).workerHeartbeatMs).toBe(5000);
+  });
+
+  it('puts run directories under SLIPWAY_RUN_DIR, by default a per-user dir in the OS temp dir', () => {
+    expect(loadConfig({ SLIPWAY_RUN_DIR: 'state/runs' }).runDir).toBe(resolve('state/runs'));
+    expect(loadConfig({}).runDir).toBe(join(tmpdir(), `slipway-runs-${userInfo().uid}`));
+  });
+
+  it('gives ansible only the allow-listed part of the worker environment', () => {
+    const config = loadConfig({
+      PATH: '/usr/bin:/bin',
+      HOME: '/home/w',
+      LANG: 'C.UTF-8',
+      LC_ALL: 'C.UTF-8',
+      TZ: 'UTC',
+      ANSIBLE_CONFIG: '/etc/ansible/custom.cfg',
+      ANSIBLE_NICE: '5',
+      ANSIBLE_PLAYBOOK_BIN: '/usr/bin/ansible-playbook',
+      DATABASE_URL: 'mysql://root:pw@127.0.0.1:3306/slipway',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      SLIPWAY_CANARY: 'x',
+      AWS_SECRET_ACCESS_KEY: 'y',
+    });
+    expect(config.ansibleInheritedEnv).toEqual({
+      PATH: '/usr/bin:/bin',
+      HOME: '/home/w',
+      LANG: 'C.UTF-8',
+      LC_ALL: 'C.UTF-8',
+      TZ: 'UTC',
+      ANSIBLE_CONFIG: '/etc/ansible/custom.cfg',
+    });
   });
 
   it('never echoes the value of a bad variable (it may be a secret)', () => {

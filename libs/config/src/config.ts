@@ -1,5 +1,6 @@
-import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { hostname, tmpdir, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { inheritedAnsibleEnvironment } from './ansible-environment.js';
 import { environmentSchema } from './config.schema.js';
 
 export interface DatabaseConfig {
@@ -47,6 +48,10 @@ export interface SlipwayConfig {
   cancelGraceMs: number;
   workerHeartbeatMs: number;
   workerTtlMs: number;
+  /** Root of the per-run private directories (extra vars, TMPDIR, credentials); swept at start. */
+  runDir: string;
+  /** The allow-listed part of the worker's environment that ansible-playbook inherits. */
+  ansibleInheritedEnv: Record<string, string>;
   logBufferMaxLines: number;
   bootstrapToken?: string;
   workerMetricsPort?: number;
@@ -105,6 +110,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
   if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
     throw new ConfigError('invalid environment: HTTP_HEADERS_TIMEOUT_MS must not be higher than HTTP_REQUEST_TIMEOUT_MS');
   }
+  if (e.WORKER_HEARTBEAT_MS * 3 > e.WORKER_TTL_MS) {
+    // A live worker must renew its key well before it expires: a TTL missed by one slow beat would get
+    // its releases reaped, and the worker fences itself (stops its runs) when it misses its own TTL.
+    throw new ConfigError(
+      `invalid environment: WORKER_HEARTBEAT_MS must be at most a third of WORKER_TTL_MS (${Math.floor(e.WORKER_TTL_MS / 3)} ms here)`,
+    );
+  }
   return {
     http: {
       trustProxy: parseTrustProxy(e.TRUST_PROXY),
@@ -140,6 +152,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     cancelGraceMs: e.CANCEL_GRACE_MS,
     workerHeartbeatMs: e.WORKER_HEARTBEAT_MS,
     workerTtlMs: e.WORKER_TTL_MS,
+    // Per user, not per worker id: the default id changes with every restart, and the next incarnation
+    // must find what the previous one left behind.
+    runDir: e.SLIPWAY_RUN_DIR ? resolve(e.SLIPWAY_RUN_DIR) : join(tmpdir(), `slipway-runs-${userInfo().uid}`),
+    ansibleInheritedEnv: inheritedAnsibleEnvironment(env),
     logBufferMaxLines: e.LOG_BUFFER_MAX_LINES,
     bootstrapToken: e.SLIPWAY_BOOTSTRAP_TOKEN,
     workerMetricsPort: e.WORKER_METRICS_PORT,
