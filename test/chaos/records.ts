@@ -1,0 +1,169 @@
+import type { StoredChunk } from '../support/stored-log.js';
+
+/**
+ * What the chaos harness gathers from outside the system (DB rows, guard files, worker logs, the process
+ * table, its own clock) and the invariant checks read. Times are epoch milliseconds.
+ */
+
+export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'interrupted'] as const;
+
+export function isFinal(status: string | null | undefined): boolean {
+  return (FINAL_STATUSES as readonly string[]).includes(status ?? '');
+}
+
+/** A row of `releases`, with the chaos vars it was created with. */
+export interface ReleaseRecord {
+  id: number;
+  lockKey: string;
+  status: string;
+  /** The create request's chaos token (extraVars.token); a rerun carries its original's. */
+  token: string;
+  /** Numbered lines the playbook prints (extraVars.lines). */
+  lines: number;
+  rerunOf: number | null;
+  workerId: string | null;
+  reason: string | null;
+  waitingReason: string | null;
+  createdAt: number;
+  runAt: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+/** One release's stored log: the chunks in the DB, the `log_lines` column, and `GET /log` as text. */
+export interface StoredLog {
+  releaseId: number;
+  chunks: StoredChunk[];
+  logLinesColumn: number;
+  /** null when the API could not be asked (the check says so instead of passing). */
+  apiText: string | null;
+}
+
+/** A line of the guard's records.jsonl (test/fixtures/chaos/guard.sh). */
+export interface GuardRecord {
+  event: 'start' | 'end' | 'refused';
+  key: string;
+  token: string;
+  ansiblePid: number;
+  guardPid: number;
+  at: number;
+}
+
+/** A worker's "release N: ansible-playbook pid P" log line. */
+export interface SpawnRecord {
+  releaseId: number;
+  ansiblePid: number;
+  at: number;
+  workerPid: number;
+}
+
+/** One pass of the playbook through its guard, attributed to the release whose ansible ran it. */
+export interface GuardRun {
+  releaseId: number | null;
+  /** How releaseId was found: the ansible pid in a worker's log (token agreeing), the token alone, or not. */
+  attributedBy: 'pid' | 'token' | 'none';
+  key: string;
+  token: string;
+  ansiblePid: number;
+  guardPid: number;
+  startAt: number | null;
+  endAt: number | null;
+  refusedAt: number | null;
+}
+
+/** A release the sampler saw `running`, and who owned it. */
+export interface RunningSample {
+  at: number;
+  releaseId: number;
+  workerId: string | null;
+}
+
+/** One incarnation of a worker process started by the harness. */
+export interface WorkerLife {
+  workerId: string;
+  pid: number;
+  startedAt: number;
+  exitedAt: number | null;
+  exit: string | null;
+}
+
+/** A private server that was down (stopped until started again); `to` null if it never came back. */
+export interface Outage {
+  server: 'redis' | 'db';
+  from: number;
+  to: number | null;
+}
+
+/**
+ * A process of one of this run's ansible-playbook trees seen alive by the sampler, with the status its
+ * release had in the DB read just before (so a final status there means the process outlived it).
+ */
+export interface AnsibleSighting {
+  at: number;
+  pid: number;
+  command: string;
+  /** The ansible-playbook main process it belongs to (itself, its parent, or remembered from earlier). */
+  mainPid: number | null;
+  releaseId: number | null;
+  releaseStatus: string | null;
+  /** Taken after the system was allowed to settle (the last look). */
+  atEnd: boolean;
+}
+
+/** Times as the test prints them: UTC time of day with milliseconds. */
+export function clock(at: number | null | undefined): string {
+  return at === null || at === undefined ? 'never' : new Date(at).toISOString().slice(11, 23);
+}
+
+/** The latest spawn of `pid` at or before `at` (pids are reused, so time decides). */
+export function spawnOf(pid: number, at: number, spawns: SpawnRecord[]): SpawnRecord | undefined {
+  return spawns.filter((s) => s.ansiblePid === pid && s.at <= at).sort((a, b) => b.at - a.at)[0];
+}
+
+/**
+ * The spawn of a process that started at `startMs` (read from /proc, good to ~10 ms): the first log
+ * line naming its pid from just before its start on (the worker logs the pid right after spawning).
+ */
+export function spawnOfProcess(pid: number, startMs: number, spawns: SpawnRecord[]): SpawnRecord | undefined {
+  return spawns.filter((s) => s.ansiblePid === pid && s.at >= startMs - 1_500).sort((a, b) => a.at - b.at)[0];
+}
+
+/**
+ * Groups guard records into runs (one guard process each) and names each run's release: the ansible pid
+ * the guard found above itself, looked up in the workers' spawn lines, when that release has the run's
+ * token; otherwise the one release with that token, if only one has it (reruns share their original's).
+ */
+export function attributeGuardRuns(records: GuardRecord[], spawns: SpawnRecord[], releases: ReleaseRecord[]): GuardRun[] {
+  const byGuard = new Map<string, GuardRecord[]>();
+  for (const record of records) {
+    const key = `${record.guardPid}/${record.ansiblePid}/${record.token}/${record.key}`;
+    byGuard.set(key, [...(byGuard.get(key) ?? []), record]);
+  }
+  return [...byGuard.values()].map((group) => {
+    const first = group.reduce((a, b) => (a.at <= b.at ? a : b));
+    const at = (event: GuardRecord['event']) => group.find((r) => r.event === event)?.at ?? null;
+    const byPid = spawnOf(first.ansiblePid, first.at, spawns);
+    const pidRelease = byPid ? releases.find((r) => r.id === byPid.releaseId) : undefined;
+    const sameToken = releases.filter((r) => r.token === first.token);
+    let releaseId: number | null = null;
+    let attributedBy: GuardRun['attributedBy'] = 'none';
+    if (pidRelease && pidRelease.token === first.token) {
+      releaseId = pidRelease.id;
+      attributedBy = 'pid';
+    } else if (sameToken.length === 1) {
+      releaseId = sameToken[0]!.id;
+      attributedBy = 'token';
+    }
+    return {
+      releaseId,
+      attributedBy,
+      key: first.key,
+      token: first.token,
+      ansiblePid: first.ansiblePid,
+      guardPid: first.guardPid,
+      startAt: at('start'),
+      endAt: at('end'),
+      refusedAt: at('refused'),
+    };
+  });
+}
