@@ -136,30 +136,38 @@ describe('checkWholeLogs', () => {
 });
 
 describe('checkOwnedRunning', () => {
-  const life = { workerId: 'host:100', pid: 100, startedAt: T, exitedAt: T + 10_000, exit: 'was killed (SIGKILL)' };
+  const life = { workerId: 'host:100', pid: 100, readyAt: T, exitedAt: T + 10_000, exit: 'was killed (SIGKILL)' };
+  const other = { workerId: 'host:200', pid: 200, readyAt: T, exitedAt: null, exit: null };
 
   it('passes a release reaped within the bound, and one whose owner lives', () => {
     const samples = [5_000, 15_000, 24_000].map((ms) => ({ at: T + ms, releaseId: 1, workerId: 'host:100' }));
-    expect(checkOwnedRunning(samples, [life], [], 15_000)).toEqual([]);
+    expect(checkOwnedRunning(samples, [life, other], [], 15_000)).toEqual([]);
     expect(checkOwnedRunning(samples, [{ ...life, exitedAt: null }], [], 1)).toEqual([]);
   });
 
   it('names the release, the dead worker and how long it has been without an owner', () => {
     const samples = [12_000, 30_000, 40_000].map((ms) => ({ at: T + ms, releaseId: 7, workerId: 'host:100' }));
-    const found = checkOwnedRunning(samples, [life], [], 15_000);
+    const found = checkOwnedRunning(samples, [life, other], [], 15_000);
     expect(found).toHaveLength(1);
     expect(found[0]!.message).toMatch(/release 7 was still running at 20:00:40\.000 on worker host:100 \(pid 100\), which was killed \(SIGKILL\) at 20:00:10\.000: 30000 ms/);
   });
 
   it('restarts the clock after an outage and ignores samples taken during one', () => {
     const samples = [{ at: T + 30_000, releaseId: 7, workerId: 'host:100' }];
-    expect(checkOwnedRunning(samples, [life], [{ server: 'redis', from: T + 11_000, to: T + 20_000 }], 15_000)).toEqual([]);
-    expect(checkOwnedRunning(samples, [life], [{ server: 'db', from: T + 25_000, to: null }], 15_000)).toEqual([]);
-    expect(checkOwnedRunning(samples, [life], [{ server: 'db', from: T + 1_000, to: T + 5_000 }], 15_000)).toHaveLength(1);
+    expect(checkOwnedRunning(samples, [life, other], [{ server: 'redis', from: T + 11_000, to: T + 20_000 }], 15_000)).toEqual([]);
+    expect(checkOwnedRunning(samples, [life, other], [{ server: 'db', from: T + 25_000, to: null }], 15_000)).toEqual([]);
+    expect(checkOwnedRunning(samples, [life, other], [{ server: 'db', from: T + 1_000, to: T + 5_000 }], 15_000)).toHaveLength(1);
+  });
+
+  it('starts the clock only once a worker is alive again to reap it', () => {
+    const late = { ...other, readyAt: T + 20_000 };
+    const samples = [{ at: T + 30_000, releaseId: 7, workerId: 'host:100' }];
+    expect(checkOwnedRunning(samples, [life, late], [], 15_000)).toEqual([]);
+    expect(checkOwnedRunning([{ ...samples[0]!, at: T + 36_000 }], [life, late], [], 15_000)[0]!.message).toMatch(/16000 ms without a live owner/);
   });
 
   it('reports a release owned by a worker the run never started', () => {
-    expect(checkOwnedRunning([{ at: T, releaseId: 3, workerId: 'elsewhere:1' }], [life], [], 15_000)[0]!.message).toMatch(/owned by elsewhere:1, not a worker this run started/);
+    expect(checkOwnedRunning([{ at: T + 1_000, releaseId: 3, workerId: 'elsewhere:1' }], [life], [], 15_000)[0]!.message).toMatch(/owned by elsewhere:1, not a worker this run started/);
   });
 });
 

@@ -145,13 +145,26 @@ function summarize(numbers: number[]): string {
   return numbers.length > 8 ? `${numbers.slice(0, 8).join(', ')} … (${numbers.length})` : numbers.join(', ');
 }
 
+/** The stretches of time in which no worker was alive (ready and not yet exited), so none could reap. */
+export function workerlessTimes(lives: WorkerLife[]): Outage[] {
+  const gaps: Outage[] = [];
+  let coveredUntil = Number.NEGATIVE_INFINITY;
+  for (const life of [...lives].sort((a, b) => a.readyAt - b.readyAt)) {
+    if (life.readyAt > coveredUntil && coveredUntil !== Number.NEGATIVE_INFINITY) gaps.push({ server: 'workers', from: coveredUntil, to: life.readyAt });
+    coveredUntil = Math.max(coveredUntil, life.exitedAt ?? Number.POSITIVE_INFINITY);
+  }
+  if (coveredUntil !== Number.POSITIVE_INFINITY && coveredUntil !== Number.NEGATIVE_INFINITY) gaps.push({ server: 'workers', from: coveredUntil, to: null });
+  return gaps;
+}
+
 /**
  * A release must not stay `running` once its owner is dead for longer than `boundMs` (the reaper's
  * reach: key expiry, a whole TTL missing, a housekeeping tick, the forced death of its processes). The
- * clock starts when the owner died, or when the last outage of Redis or the DB overlapping that time
- * ended (nothing can be reaped while either is away); a sample taken during an outage proves nothing.
+ * clock starts when the owner died, or when the last outage overlapping that time ended: Redis or the DB
+ * away, or no worker alive to reap (see workerlessTimes); a sample taken during an outage proves nothing.
  */
-export function checkOwnedRunning(samples: RunningSample[], lives: WorkerLife[], outages: Outage[], boundMs: number): Violation[] {
+export function checkOwnedRunning(samples: RunningSample[], lives: WorkerLife[], serverOutages: Outage[], boundMs: number): Violation[] {
+  const outages = [...serverOutages, ...workerlessTimes(lives)];
   const worst = new Map<number, { sample: RunningSample; life: WorkerLife | null; deadSince: number }>();
   for (const sample of samples) {
     const life = lives.find((l) => l.workerId === sample.workerId) ?? null;

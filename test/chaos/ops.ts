@@ -58,9 +58,12 @@ export function generateOps(seed: number, durationMs: number): ScheduledOp[] {
     token: `s${seed}-c${++creates}`,
     lane: random.int(1, LANES),
     // Mostly short logs; now and then one long enough to be stored in hundreds of chunks.
-    lines: random.chance(0.12) ? random.int(500, 800) : random.int(3, 40),
-    holdMs: random.int(200, 2_500),
-    runAtInMs: random.chance(0.25) ? random.int(1_000, 10_000) : null,
+    lines: random.chance(0.08) ? random.int(500, 800) : random.int(3, 40),
+    // Mostly short holds; some as long as a real deploy step, longer than a lost worker takes to be
+    // reaped, so a run that outlives its worker is still inside its guard when the next one starts.
+    holdMs: random.chance(0.2) ? random.int(10_000, 20_000) : random.int(200, 2_500),
+    // Far enough ahead that a create retried after a 503 is not refused for a runAt in the past.
+    runAtInMs: random.chance(0.25) ? random.int(4_000, 12_000) : null,
   });
   const make = (kind: Kind): ChaosOp => {
     switch (kind) {

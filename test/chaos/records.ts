@@ -82,14 +82,18 @@ export interface RunningSample {
 export interface WorkerLife {
   workerId: string;
   pid: number;
-  startedAt: number;
+  /** When it said it was ready (from then on it can reap others' releases). */
+  readyAt: number;
   exitedAt: number | null;
   exit: string | null;
 }
 
-/** A private server that was down (stopped until started again); `to` null if it never came back. */
+/**
+ * A time nothing could be reaped: a private server down (stopped until started again), or no worker
+ * alive; `to` null if it never ended.
+ */
 export interface Outage {
-  server: 'redis' | 'db';
+  server: 'redis' | 'db' | 'workers';
   from: number;
   to: number | null;
 }
