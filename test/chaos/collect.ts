@@ -8,6 +8,7 @@ import {
   type GuardRecord,
   type ReleaseRecord,
   type SpawnRecord,
+  type RunMains,
   type StoredLog,
   spawnOfProcess,
 } from './records.js';
@@ -98,18 +99,25 @@ export function readSpawns(run: ChaosRun): SpawnRecord[] {
   );
 }
 
-/** The sampler's sightings with their release (through the main process's spawn line) and its status then. */
-export function resolveSightings(run: ChaosRun, spawns: SpawnRecord[]): AnsibleSighting[] {
+/** Each run's main process (first seen) by the run's command line, from the sampler's sightings. */
+export function mainsByRun(run: ChaosRun): RunMains {
+  const mains: RunMains = new Map();
+  for (const s of run.sightings) if (s.isMain && s.run !== null && !mains.has(s.run)) mains.set(s.run, { pid: s.pid, startMs: s.startMs });
+  return mains;
+}
+
+/** The sampler's sightings with their release (through their run's main and its spawn line) and its status then. */
+export function resolveSightings(run: ChaosRun, spawns: SpawnRecord[], mains: RunMains): AnsibleSighting[] {
   return run.sightings
     .filter((s) => s.statuses !== null)
     .map((s) => {
-      const spawn = s.mainPid !== null && s.mainStartMs !== null ? spawnOfProcess(s.mainPid, s.mainStartMs, spawns) : undefined;
-      const releaseId = spawn?.releaseId ?? null;
+      const main = s.run === null ? undefined : mains.get(s.run);
+      const releaseId = main ? spawnOfProcess(main.pid, main.startMs, spawns)?.releaseId ?? null : null;
       return {
         at: s.at,
         pid: s.pid,
         command: s.command,
-        mainPid: s.mainPid,
+        mainPid: main?.pid ?? null,
         releaseId,
         releaseStatus: releaseId === null ? null : s.statuses!.get(releaseId) ?? null,
         atEnd: s.atEnd,

@@ -21,6 +21,9 @@ export const CHAOS_WORKER_ENV = {
   WORKER_TTL_MS: '3000',
   WORKER_HEARTBEAT_MS: '750',
   CANCEL_GRACE_MS: '2000',
+  // At the worker's priority: on a shared machine niced playbooks starve for tens of seconds, and the run
+  // is about ordering and liveness, not priority.
+  ANSIBLE_NICE: '0',
   DRAIN_TIMEOUT_MS: '6000',
   DB_RETRY_BUDGET_MS: '30000',
   DB_CONNECT_TIMEOUT_MS: '2000',
@@ -53,9 +56,11 @@ export interface TimelineEntry {
 export interface RawSighting {
   at: number;
   pid: number;
+  startMs: number;
   command: string;
-  mainPid: number | null;
-  mainStartMs: number | null;
+  /** Which ansible run it belongs to (process-table.ts commandKey), and whether it is that run's main. */
+  run: string | null;
+  isMain: boolean;
   statuses: Map<number, string> | null;
   atEnd: boolean;
 }
@@ -284,7 +289,7 @@ export class ChaosRun {
       // DB away: nothing to compare the processes with this time
     }
     for (const p of this.trees.scan()) {
-      this.sightings.push({ at: Date.now(), pid: p.pid, command: p.command, mainPid: p.mainPid, mainStartMs: p.mainStartMs, statuses, atEnd });
+      this.sightings.push({ at: Date.now(), pid: p.pid, startMs: p.startMs, command: p.command, run: p.run, isMain: p.isMain, statuses, atEnd });
     }
   }
 

@@ -1,10 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrivateMariaDb, PrivateRedis } from '../support/private-servers.js';
 import { randomSeed } from '../support/seeded-random.js';
 import { REPO_ROOT } from '../support/test-env.js';
-import { readGuardRecords, readLogs, readReleases, readSpawns, resolveSightings } from './collect.js';
+import { mainsByRun, readGuardRecords, readLogs, readReleases, readSpawns, resolveSightings } from './collect.js';
 import { ChaosRun, OWNERLESS_BOUND_MS } from './harness.js';
 import {
   INVARIANTS,
@@ -71,7 +71,8 @@ describe('chaos: invariants under random kills and restarts', () => {
         await run.settle(SETTLE_QUIET_MS, SETTLE_CAP_MS);
         const { releases, logLines } = await readReleases(run);
         const spawns = readSpawns(run);
-        const guardRuns = attributeGuardRuns(readGuardRecords(run), spawns, releases);
+        const mains = mainsByRun(run);
+        const guardRuns = attributeGuardRuns(readGuardRecords(run), spawns, releases, mains);
         const logs = await readLogs(run, releases, logLines);
         violations = [
           ...checkLockExclusive(guardRuns),
@@ -79,11 +80,13 @@ describe('chaos: invariants under random kills and restarts', () => {
           ...checkOwnedRunning(run.samples, run.lives, run.outages, OWNERLESS_BOUND_MS),
           ...checkRunOnce(guardRuns, releases),
           ...checkFifo(releases),
-          ...checkNoStrayAnsible(resolveSightings(run, spawns), STRAY_GRACE_MS),
+          ...checkNoStrayAnsible(resolveSightings(run, spawns, mains), STRAY_GRACE_MS),
           ...checkAllFinal(releases),
         ];
         const outputDir = join(REPO_ROOT, 'test-output', 'chaos', `seed-${seed}`);
+        rmSync(outputDir, { recursive: true, force: true });
         mkdirSync(outputDir, { recursive: true });
+        writeFileSync(join(outputDir, 'release-logs.txt'), logs.map((l) => `=== release ${l.releaseId}\n${l.apiText ?? '(GET /log failed)'}`).join('\n'));
         writeFileSync(
           join(outputDir, 'run.json'),
           JSON.stringify({ seed, schedule: schedule.map(describeOp), timeline: run.timeline, lives: run.lives, outages: run.outages, releases, guardRuns, spawns, violations }, null, 1),

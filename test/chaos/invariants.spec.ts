@@ -11,7 +11,7 @@ import {
   FIFO_VISIBILITY_MARGIN_MS,
 } from './invariants.js';
 import { generateOps } from './ops.js';
-import { type GuardRun, type ReleaseRecord, type StoredLog, attributeGuardRuns } from './records.js';
+import { type GuardRecord, type GuardRun, type ReleaseRecord, type RunMains, type StoredLog, attributeGuardRuns } from './records.js';
 
 // Fabricated records: each invariant is shown to pass on a clean history and to name the evidence of
 // the violation it is about, so a green chaos run means the promises held, not that a check was blind.
@@ -262,20 +262,27 @@ describe('attributeGuardRuns', () => {
     { releaseId: 1, ansiblePid: 700, at: T, workerPid: 100 },
     { releaseId: 5, ansiblePid: 700, at: T + 60_000, workerPid: 101 }, // pid 700 reused later
   ];
+  const guard = (over: Partial<GuardRecord>): GuardRecord => ({ event: 'start', key: 'guarded:lane1', token: 's1-c5', ansiblePid: 700, guardPid: 9, at: T + 61_000, ...over });
 
-  it('finds the release by the ansible pid in the worker log, the latest spawn before the record', () => {
-    const releases = [release(1), release(5, { token: 's1-c5' })];
-    const records = [
-      { event: 'start' as const, key: 'guarded:lane1', token: 's1-c5', ansiblePid: 700, guardPid: 9, at: T + 61_000 },
-      { event: 'end' as const, key: 'guarded:lane1', token: 's1-c5', ansiblePid: 700, guardPid: 9, at: T + 62_000 },
-    ];
-    expect(attributeGuardRuns(records, spawns, releases)).toEqual([expect.objectContaining({ releaseId: 5, attributedBy: 'pid', startAt: T + 61_000, endAt: T + 62_000 })]);
+  it('finds the release through the main process of the run, even when the guard saw only a fork', () => {
+    const mains: RunMains = new Map([['ansible-playbook -e @/tmp/run-5/extra-vars.yml', { pid: 700, startMs: T + 59_900 }]]);
+    const records = [guard({ ansiblePid: 777, ansibleCommand: 'ansible-playbook -e @/tmp/run-5/extra-vars.yml' })];
+    expect(attributeGuardRuns(records, spawns, [release(1), release(5)], mains)[0]).toMatchObject({ releaseId: 5, attributedBy: 'run' });
   });
 
-  it('falls back to a token only one release has, and gives up on one shared by a rerun', () => {
-    const record = { event: 'start' as const, key: 'guarded:lane1', token: 's1-c2', ansiblePid: 999, guardPid: 9, at: T };
-    expect(attributeGuardRuns([record], spawns, [release(2)])[0]).toMatchObject({ releaseId: 2, attributedBy: 'token' });
-    expect(attributeGuardRuns([record], spawns, [release(2), release(3, { token: 's1-c2', rerunOf: 2 })])[0]).toMatchObject({ releaseId: null, attributedBy: 'none' });
+  it('else by the ansible pid in the worker log, the latest spawn before the record', () => {
+    const records = [guard({}), guard({ event: 'end', at: T + 62_000 })];
+    expect(attributeGuardRuns(records, spawns, [release(1), release(5)])).toEqual([expect.objectContaining({ releaseId: 5, attributedBy: 'pid', startAt: T + 61_000, endAt: T + 62_000 })]);
+  });
+
+  it('else by the token: the release with it running then, or the only one started by then', () => {
+    const original = release(2, { startedAt: T, finishedAt: T + 10_000 });
+    const rerun = release(3, { token: 's1-c2', rerunOf: 2, startedAt: T + 20_000, finishedAt: T + 30_000 });
+    const at = (ms: number) => [guard({ token: 's1-c2', ansiblePid: 999, at: T + ms })];
+    expect(attributeGuardRuns(at(5_000), spawns, [original, rerun])[0]).toMatchObject({ releaseId: 2, attributedBy: 'token' });
+    expect(attributeGuardRuns(at(25_000), spawns, [original, rerun])[0]).toMatchObject({ releaseId: 3, attributedBy: 'token' });
+    expect(attributeGuardRuns(at(15_000), spawns, [original, rerun])[0]).toMatchObject({ releaseId: 2, attributedBy: 'token' });
+    expect(attributeGuardRuns(at(35_000), spawns, [original, rerun])[0]).toMatchObject({ releaseId: null, attributedBy: 'none' });
   });
 });
 

@@ -4,7 +4,7 @@ import { type LiveProcess, liveProcesses } from '../support/processes.js';
 /**
  * The processes of one chaos run's ansible trees, read from /proc: every process whose command line
  * names the run's private project dir (ansible-playbook and its forks carry the playbook path, the guard
- * its script path). A process is known by pid and start time, since pids are reused.
+ * its script path).
  */
 
 /** Linux clock ticks per second for /proc/<pid>/stat times (USER_HZ, 100 on every mainstream arch). */
@@ -23,49 +23,43 @@ export function processStartMs(pid: number): number | null {
   }
 }
 
+/**
+ * An ansible-playbook command line as the guard records it (guard.sh): it names one run, since Slipway
+ * passes each run its own extra-vars file, and the run's forks share it with their main process.
+ */
+export function commandKey(command: string): string {
+  return command.trim().replace(/[\\"]/g, '_');
+}
+
 export interface TreeProcess extends LiveProcess {
   startMs: number;
-  /** The ansible-playbook main process it belongs to (itself for a main), or null for an orphan. */
-  mainPid: number | null;
-  mainStartMs: number | null;
-  isAnsible: boolean;
+  /** commandKey of the top-most ansible-playbook process at or above it: which run it belongs to. */
+  run: string | null;
+  /** An ansible-playbook main process: started by a worker (directly or through a wrapper). */
+  isMain: boolean;
 }
 
 export class AnsibleTrees {
-  /** Process identity → its main's identity, remembered so an orphan (re-parented to init) stays attributed. */
-  private readonly mainOf = new Map<string, { pid: number; startMs: number }>();
-
   constructor(
     private readonly projectDir: string,
-    /** Whether a pid is one of the run's workers (a main's parent, or grandparent through a wrapper). */
+    /** Whether a pid is one of the run's live workers. */
     private readonly isWorker: (pid: number) => boolean,
   ) {}
 
-  /** Every live process of this run's trees, each with its main process. */
   scan(): TreeProcess[] {
     const all = liveProcesses();
     const byPid = new Map(all.map((p) => [p.pid, p]));
-    const ours = all.filter((p) => p.command.includes(this.projectDir));
-    const isAnsible = (p: LiveProcess | undefined) => !!p && p.command.includes(this.projectDir) && p.command.includes('ansible-playbook');
+    const isAnsible = (p: LiveProcess) => p.command.includes(this.projectDir) && p.command.includes('ansible-playbook');
     const found: TreeProcess[] = [];
-    for (const p of ours) {
+    for (const p of all.filter((q) => q.command.includes(this.projectDir))) {
       const startMs = processStartMs(p.pid);
       if (startMs === null) continue;
-      const identity = `${p.pid}@${Math.round(startMs)}`;
-      // Walk up to the top-most ansible-playbook process above (or at) p: its main, while it lives.
-      let main: LiveProcess | undefined;
+      let top: LiveProcess | undefined;
       for (let cursor: LiveProcess | undefined = p; cursor && cursor.pid > 1; cursor = byPid.get(cursor.ppid)) {
-        if (isAnsible(cursor)) main = cursor;
+        if (isAnsible(cursor)) top = cursor;
       }
-      // A main is started by a worker; a top-most ansible process whose parent is init (or a subreaper)
-      // is an orphaned fork of a killed main.
-      const startedByWorker = !!main && (this.isWorker(main.ppid) || this.isWorker(byPid.get(main.ppid)?.ppid ?? 0));
-      if (main && startedByWorker && !this.mainOf.has(identity)) {
-        const mainStartMs = processStartMs(main.pid);
-        if (mainStartMs !== null) this.mainOf.set(identity, { pid: main.pid, startMs: mainStartMs });
-      }
-      const known = this.mainOf.get(identity);
-      found.push({ ...p, startMs, isAnsible: isAnsible(p), mainPid: known?.pid ?? null, mainStartMs: known?.startMs ?? null });
+      const isMain = top === p && (this.isWorker(p.ppid) || this.isWorker(byPid.get(p.ppid)?.ppid ?? 0));
+      found.push({ ...p, startMs, run: top ? commandKey(top.command) : null, isMain });
     }
     return found;
   }
@@ -73,7 +67,7 @@ export class AnsibleTrees {
   /** The live ansible-playbook main processes, by pid. */
   mains(): TreeProcess[] {
     return this.scan()
-      .filter((p) => p.isAnsible && p.mainPid === p.pid)
+      .filter((p) => p.isMain)
       .sort((a, b) => a.pid - b.pid);
   }
 }

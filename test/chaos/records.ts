@@ -47,6 +47,8 @@ export interface GuardRecord {
   ansiblePid: number;
   guardPid: number;
   at: number;
+  /** The ansible-playbook command line (commandKey form): which run the guard belongs to. */
+  ansibleCommand?: string;
 }
 
 /** A worker's "release N: ansible-playbook pid P" log line. */
@@ -60,8 +62,11 @@ export interface SpawnRecord {
 /** One pass of the playbook through its guard, attributed to the release whose ansible ran it. */
 export interface GuardRun {
   releaseId: number | null;
-  /** How releaseId was found: the ansible pid in a worker's log (token agreeing), the token alone, or not. */
-  attributedBy: 'pid' | 'token' | 'none';
+  /**
+   * How releaseId was found: the run's main process (by command line) in a worker's spawn lines, or the
+   * guard's ansible pid there (the token agreeing either way), or the token and the release's run times.
+   */
+  attributedBy: 'run' | 'pid' | 'token' | 'none';
   key: string;
   token: string;
   ansiblePid: number;
@@ -132,12 +137,17 @@ export function spawnOfProcess(pid: number, startMs: number, spawns: SpawnRecord
   return spawns.filter((s) => s.ansiblePid === pid && s.at >= startMs - 1_500).sort((a, b) => a.at - b.at)[0];
 }
 
+/** A run's ansible-playbook main process as the sampler saw it: key, the run's commandKey. */
+export type RunMains = Map<string, { pid: number; startMs: number }>;
+
 /**
- * Groups guard records into runs (one guard process each) and names each run's release: the ansible pid
- * the guard found above itself, looked up in the workers' spawn lines, when that release has the run's
- * token; otherwise the one release with that token, if only one has it (reruns share their original's).
+ * Groups guard records into runs (one guard process each) and names each run's release, with the run's
+ * token agreeing: through the main process of its command line (seen by the sampler) and that main's
+ * spawn line; else through the guard's ansible pid in the spawn lines (the latest spawn before); else by
+ * the token alone: the one release with it that was running then, or the only one started by then
+ * (reruns share their original's token).
  */
-export function attributeGuardRuns(records: GuardRecord[], spawns: SpawnRecord[], releases: ReleaseRecord[]): GuardRun[] {
+export function attributeGuardRuns(records: GuardRecord[], spawns: SpawnRecord[], releases: ReleaseRecord[], mains: RunMains = new Map()): GuardRun[] {
   const byGuard = new Map<string, GuardRecord[]>();
   for (const record of records) {
     const key = `${record.guardPid}/${record.ansiblePid}/${record.token}/${record.key}`;
@@ -146,20 +156,22 @@ export function attributeGuardRuns(records: GuardRecord[], spawns: SpawnRecord[]
   return [...byGuard.values()].map((group) => {
     const first = group.reduce((a, b) => (a.at <= b.at ? a : b));
     const at = (event: GuardRecord['event']) => group.find((r) => r.event === event)?.at ?? null;
-    const byPid = spawnOf(first.ansiblePid, first.at, spawns);
-    const pidRelease = byPid ? releases.find((r) => r.id === byPid.releaseId) : undefined;
-    const sameToken = releases.filter((r) => r.token === first.token);
-    let releaseId: number | null = null;
-    let attributedBy: GuardRun['attributedBy'] = 'none';
-    if (pidRelease && pidRelease.token === first.token) {
-      releaseId = pidRelease.id;
-      attributedBy = 'pid';
-    } else if (sameToken.length === 1) {
-      releaseId = sameToken[0]!.id;
-      attributedBy = 'token';
-    }
+    const withToken = (spawn: SpawnRecord | undefined) => releases.find((r) => r.id === spawn?.releaseId && r.token === first.token);
+    const main = first.ansibleCommand ? mains.get(first.ansibleCommand) : undefined;
+    const byRun = main ? withToken(spawnOfProcess(main.pid, main.startMs, spawns)) : undefined;
+    const byPid = withToken(spawnOf(first.ansiblePid, first.at, spawns));
+    const started = releases.filter((r) => r.token === first.token && r.startedAt !== null && r.startedAt <= first.at);
+    const runningThen = started.filter((r) => (r.finishedAt ?? Number.POSITIVE_INFINITY) >= first.at);
+    const byToken = runningThen.length === 1 ? runningThen[0] : started.length === 1 ? started[0] : undefined;
+    const [release, attributedBy]: [ReleaseRecord | undefined, GuardRun['attributedBy']] = byRun
+      ? [byRun, 'run']
+      : byPid
+        ? [byPid, 'pid']
+        : byToken
+          ? [byToken, 'token']
+          : [undefined, 'none'];
     return {
-      releaseId,
+      releaseId: release?.id ?? null,
       attributedBy,
       key: first.key,
       token: first.token,
