@@ -10,6 +10,7 @@ import {
   type SpawnRecord,
   type RunMains,
   type StoredLog,
+  releaseOfToken,
   spawnOfProcess,
 } from './records.js';
 
@@ -106,13 +107,24 @@ export function mainsByRun(run: ChaosRun): RunMains {
   return mains;
 }
 
-/** The sampler's sightings with their release (through their run's main and its spawn line) and its status then. */
-export function resolveSightings(run: ChaosRun, spawns: SpawnRecord[], mains: RunMains): AnsibleSighting[] {
+/** guard.sh <dir> <lock key> <token> <hold ms>: the token of a guard seen without its ansible tree. */
+const GUARD_TOKEN = /guard\.sh \S+ \S+ (\S+) \d+$/;
+
+/**
+ * The sampler's sightings with their release and its status then: through their run's main process and
+ * its spawn line, or for a guard that never showed its tree, through the token on its command line.
+ */
+export function resolveSightings(run: ChaosRun, spawns: SpawnRecord[], mains: RunMains, releases: ReleaseRecord[]): AnsibleSighting[] {
   return run.sightings
     .filter((s) => s.statuses !== null)
     .map((s) => {
       const main = s.run === null ? undefined : mains.get(s.run);
-      const releaseId = main ? spawnOfProcess(main.pid, main.startMs, spawns)?.releaseId ?? null : null;
+      const token = GUARD_TOKEN.exec(s.command)?.[1];
+      const releaseId = main
+        ? spawnOfProcess(main.pid, main.startMs, spawns)?.releaseId ?? null
+        : token
+          ? releaseOfToken(token, s.at, releases)?.id ?? null
+          : null;
       return {
         at: s.at,
         pid: s.pid,

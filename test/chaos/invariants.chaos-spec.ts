@@ -75,12 +75,12 @@ describe('chaos: invariants under random kills and restarts', () => {
         const guardRuns = attributeGuardRuns(readGuardRecords(run), spawns, releases, mains);
         const logs = await readLogs(run, releases, logLines);
         violations = [
-          ...checkLockExclusive(guardRuns),
+          ...checkLockExclusive(guardRuns, releases),
           ...checkWholeLogs(releases, logs),
           ...checkOwnedRunning(run.samples, run.lives, run.outages, OWNERLESS_BOUND_MS),
           ...checkRunOnce(guardRuns, releases),
           ...checkFifo(releases),
-          ...checkNoStrayAnsible(resolveSightings(run, spawns, mains), STRAY_GRACE_MS),
+          ...checkNoStrayAnsible(resolveSightings(run, spawns, mains, releases), STRAY_GRACE_MS),
           ...checkAllFinal(releases),
         ];
         const outputDir = join(REPO_ROOT, 'test-output', 'chaos', `seed-${seed}`);

@@ -69,6 +69,12 @@ describe('checkLockExclusive', () => {
     expect(found[0]!.message).toMatch(/release 1 .*ansible pid 1001.* while release 2 .*ansible pid 1002/);
   });
 
+  it('says when the holder had already ended by its release (a process that outlived it)', () => {
+    const timedOut = release(1, { status: 'failed', finishedAt: T + 500, reason: 'timed out after 60 s' });
+    const found = checkLockExclusive([run(1, T, T + 5_000), run(2, null, null, { refusedAt: T + 700 })], [timedOut]);
+    expect(found[0]!.message).toMatch(/release 1 \(token s1-c1, failed at 20:00:00\.500: timed out after 60 s\), ansible pid 1001, guard pid 2001 held it since/);
+  });
+
   it('reports a refused guard with the run that held the lock', () => {
     const found = checkLockExclusive([run(1, T, null), run(2, null, null, { refusedAt: T + 700 })]);
     expect(found).toHaveLength(1);
@@ -204,7 +210,14 @@ describe('checkFifo', () => {
 
   it('catches a release started while an earlier due one of its key waited', () => {
     const found = checkFifo([release(1, { startedAt: T + 30_000 }), release(2, { startedAt: T + 20_000 })]);
-    expect(found[0]!.message).toMatch(/lock guarded:lane1: release 2 started at 20:00:20\.000 ahead of release 1, created 20:00:01\.000/);
+    expect(found[0]!.message).toMatch(/lock guarded:lane1: release 2 \(due 20:00:02\.000\) started at 20:00:20\.000 ahead of release 1, due 20:00:01\.000/);
+  });
+
+  it('orders by due time: a scheduled release takes its place when it becomes due, whatever its id', () => {
+    // 1 is scheduled for +25 s; 2, created at +2 s, is due first, so 2 must start before 1 once both wait.
+    const scheduled = release(1, { runAt: T + 25_000, startedAt: T + 30_000 });
+    expect(checkFifo([scheduled, release(2, { startedAt: T + 40_000 })])[0]!.message).toMatch(/release 1 \(due 20:00:25\.000\) started at 20:00:30\.000 ahead of release 2, due 20:00:02\.000/);
+    expect(checkFifo([scheduled, release(2, { startedAt: T + 28_000 })])).toEqual([]);
   });
 
   it('does not count a scheduled release before it is due, one not yet committed, or another lock key', () => {

@@ -37,8 +37,10 @@ export interface Violation {
 
 const violation = (invariant: InvariantName, message: string): Violation => ({ invariant, message });
 
-function describeRun(run: GuardRun): string {
-  const who = run.releaseId === null ? `an unattributed run (token ${run.token})` : `release ${run.releaseId} (token ${run.token})`;
+function describeRun(run: GuardRun, releases: ReleaseRecord[] = []): string {
+  const release = releases.find((r) => r.id === run.releaseId);
+  const state = release && isFinal(release.status) ? `, ${release.status} at ${clock(release.finishedAt)}${release.reason ? `: ${release.reason}` : ''}` : '';
+  const who = run.releaseId === null ? `an unattributed run (token ${run.token})` : `release ${run.releaseId} (token ${run.token}${state})`;
   return `${who}, ansible pid ${run.ansiblePid}, guard pid ${run.guardPid}`;
 }
 
@@ -46,7 +48,8 @@ function describeRun(run: GuardRun): string {
  * Lock exclusivity, from the guard records: a guard that could not take its flock means another run of
  * the same lock key was inside it; and no two guarded holds of one key may overlap in time.
  */
-export function checkLockExclusive(runs: GuardRun[]): Violation[] {
+export function checkLockExclusive(runs: GuardRun[], releases: ReleaseRecord[] = []): Violation[] {
+  const describe = (run: GuardRun) => describeRun(run, releases);
   const found: Violation[] = [];
   for (const refused of runs.filter((r) => r.refusedAt !== null)) {
     const at = refused.refusedAt!;
@@ -54,8 +57,8 @@ export function checkLockExclusive(runs: GuardRun[]): Violation[] {
     found.push(
       violation(
         'lock',
-        `lock ${refused.key}: ${describeRun(refused)} was refused the guard at ${clock(at)}: ` +
-          (holder ? `${describeRun(holder)} held it since ${clock(holder.startAt)} (until ${clock(holder.endAt)})` : 'held by a run that left no start record'),
+        `lock ${refused.key}: ${describe(refused)} was refused the guard at ${clock(at)}: ` +
+          (holder ? `${describe(holder)} held it since ${clock(holder.startAt)} (until ${clock(holder.endAt)})` : 'held by a run that left no start record'),
       ),
     );
   }
@@ -65,7 +68,7 @@ export function checkLockExclusive(runs: GuardRun[]): Violation[] {
       const [a, b] = [held[i]!, held[j]!];
       if (a.key === b.key && b.startAt! < a.endAt!) {
         found.push(
-          violation('lock', `lock ${a.key}: ${describeRun(a)} held it ${clock(a.startAt)}–${clock(a.endAt)} while ${describeRun(b)} held it from ${clock(b.startAt)}`),
+          violation('lock', `lock ${a.key}: ${describe(a)} held it ${clock(a.startAt)}–${clock(a.endAt)} while ${describe(b)} held it from ${clock(b.startAt)}`),
         );
       }
     }
@@ -229,29 +232,31 @@ export function checkRunOnce(runs: GuardRun[], releases: ReleaseRecord[]): Viola
 export const FIFO_VISIBILITY_MARGIN_MS = 2_000;
 
 /**
- * FIFO per lock key among due releases. A release is due from max(created_at, run_at). Release B must not
- * start at time t while a release A of the same lock key was, at t:
- *   - created earlier (A.id < B.id, committed: created_at ≤ t − FIFO_VISIBILITY_MARGIN_MS),
- *   - due (run_at null or ≤ t) and due no later than B (a scheduled release takes its place in the order
- *     when it becomes due, so one that became due after B did not come first),
- *   - still queued: it had neither started nor been cancelled by t (started_at, or finished_at for one
- *     cancelled while queued, is after t, or it never left the queue).
+ * FIFO per lock key among due releases, as libs/releases documents the lock order: a release joins its
+ * lock key's queue when it becomes due (its run_at if scheduled, else its created_at), and due releases
+ * start in that order, equal due times by id. So release B must not start at time t while another
+ * release A of the same lock key was, at t:
+ *   - due (due time ≤ t) and ahead of B (due earlier, or at the same time with a lower id),
+ *   - visible: created at least FIFO_VISIBILITY_MARGIN_MS before t,
+ *   - still queued: it had neither started nor been cancelled by t (its started_at, or the finished_at of
+ *     a release cancelled while queued, is after t, or it never left the queue).
  * A cancel before t takes A out of the order; one after t does not excuse B.
  */
 export function checkFifo(releases: ReleaseRecord[]): Violation[] {
   const found: Violation[] = [];
-  const dueAt = (r: ReleaseRecord) => Math.max(r.createdAt, r.runAt ?? r.createdAt);
+  const dueAt = (r: ReleaseRecord) => r.runAt ?? r.createdAt;
+  const ahead = (a: ReleaseRecord, b: ReleaseRecord) => dueAt(a) < dueAt(b) || (dueAt(a) === dueAt(b) && a.id < b.id);
   for (const b of releases.filter((r) => r.startedAt !== null)) {
     const t = b.startedAt!;
     for (const a of releases) {
-      if (a.lockKey !== b.lockKey || a.id >= b.id) continue;
+      if (a.lockKey !== b.lockKey || a.id === b.id || !ahead(a, b)) continue;
       const leftQueueAt = a.startedAt ?? a.finishedAt ?? Number.POSITIVE_INFINITY;
-      const committed = a.createdAt <= t - FIFO_VISIBILITY_MARGIN_MS;
-      if (committed && dueAt(a) <= t && dueAt(a) <= dueAt(b) && leftQueueAt > t) {
+      const visible = a.createdAt <= t - FIFO_VISIBILITY_MARGIN_MS;
+      if (visible && dueAt(a) <= t && leftQueueAt > t) {
         found.push(
           violation(
             'fifo',
-            `lock ${b.lockKey}: release ${b.id} started at ${clock(t)} ahead of release ${a.id}, created ${clock(a.createdAt)}, ` +
+            `lock ${b.lockKey}: release ${b.id} (due ${clock(dueAt(b))}) started at ${clock(t)} ahead of release ${a.id}, ` +
               `due ${clock(dueAt(a))}, still queued until ${clock(a.startedAt ?? a.finishedAt)} (${a.status})`,
           ),
         );

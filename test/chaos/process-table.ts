@@ -40,6 +40,9 @@ export interface TreeProcess extends LiveProcess {
 }
 
 export class AnsibleTrees {
+  /** pid@start → run, so a process seen in its tree keeps its run once orphaned (re-parented to init). */
+  private readonly runOf = new Map<string, string>();
+
   constructor(
     private readonly projectDir: string,
     /** Whether a pid is one of the run's live workers. */
@@ -59,7 +62,9 @@ export class AnsibleTrees {
         if (isAnsible(cursor)) top = cursor;
       }
       const isMain = top === p && (this.isWorker(p.ppid) || this.isWorker(byPid.get(p.ppid)?.ppid ?? 0));
-      found.push({ ...p, startMs, run: top ? commandKey(top.command) : null, isMain });
+      const identity = `${p.pid}@${Math.round(startMs)}`;
+      if (top && !this.runOf.has(identity)) this.runOf.set(identity, commandKey(top.command));
+      found.push({ ...p, startMs, run: this.runOf.get(identity) ?? null, isMain });
     }
     return found;
   }

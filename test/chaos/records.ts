@@ -137,6 +137,16 @@ export function spawnOfProcess(pid: number, startMs: number, spawns: SpawnRecord
   return spawns.filter((s) => s.ansiblePid === pid && s.at >= startMs - 1_500).sort((a, b) => a.at - b.at)[0];
 }
 
+/**
+ * The release a process carrying `token` belongs to at `at`: of the releases with that token (an
+ * original and its reruns) the one running then, else the only one started by then, else none.
+ */
+export function releaseOfToken(token: string, at: number, releases: ReleaseRecord[]): ReleaseRecord | undefined {
+  const started = releases.filter((r) => r.token === token && r.startedAt !== null && r.startedAt <= at);
+  const runningThen = started.filter((r) => (r.finishedAt ?? Number.POSITIVE_INFINITY) >= at);
+  return runningThen.length === 1 ? runningThen[0] : started.length === 1 ? started[0] : undefined;
+}
+
 /** A run's ansible-playbook main process as the sampler saw it: key, the run's commandKey. */
 export type RunMains = Map<string, { pid: number; startMs: number }>;
 
@@ -160,9 +170,7 @@ export function attributeGuardRuns(records: GuardRecord[], spawns: SpawnRecord[]
     const main = first.ansibleCommand ? mains.get(first.ansibleCommand) : undefined;
     const byRun = main ? withToken(spawnOfProcess(main.pid, main.startMs, spawns)) : undefined;
     const byPid = withToken(spawnOf(first.ansiblePid, first.at, spawns));
-    const started = releases.filter((r) => r.token === first.token && r.startedAt !== null && r.startedAt <= first.at);
-    const runningThen = started.filter((r) => (r.finishedAt ?? Number.POSITIVE_INFINITY) >= first.at);
-    const byToken = runningThen.length === 1 ? runningThen[0] : started.length === 1 ? started[0] : undefined;
+    const byToken = releaseOfToken(first.token, first.at, releases);
     const [release, attributedBy]: [ReleaseRecord | undefined, GuardRun['attributedBy']] = byRun
       ? [byRun, 'run']
       : byPid
