@@ -100,10 +100,13 @@ export function readSpawns(run: ChaosRun): SpawnRecord[] {
   );
 }
 
-/** Each run's main process (first seen) by the run's command line, from the sampler's sightings. */
+/**
+ * Each run's spawned process (its ansible-playbook main, or the wrapper the worker started it under and
+ * logged the pid of), by the run's command line, from the sampler's sightings.
+ */
 export function mainsByRun(run: ChaosRun): RunMains {
   const mains: RunMains = new Map();
-  for (const s of run.sightings) if (s.isMain && s.run !== null && !mains.has(s.run)) mains.set(s.run, { pid: s.pid, startMs: s.startMs });
+  for (const s of run.sightings) if (s.isMain && s.spawned && s.run !== null && !mains.has(s.run)) mains.set(s.run, s.spawned);
   return mains;
 }
 

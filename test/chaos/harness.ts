@@ -61,6 +61,8 @@ export interface RawSighting {
   /** Which ansible run it belongs to (process-table.ts commandKey), and whether it is that run's main. */
   run: string | null;
   isMain: boolean;
+  /** For a main: the process the worker spawned (itself, or a wrapper such as a per-run supervisor). */
+  spawned: { pid: number; startMs: number } | null;
   statuses: Map<number, string> | null;
   atEnd: boolean;
 }
@@ -289,7 +291,7 @@ export class ChaosRun {
       // DB away: nothing to compare the processes with this time
     }
     for (const p of this.trees.scan()) {
-      this.sightings.push({ at: Date.now(), pid: p.pid, startMs: p.startMs, command: p.command, run: p.run, isMain: p.isMain, statuses, atEnd });
+      this.sightings.push({ at: Date.now(), pid: p.pid, startMs: p.startMs, command: p.command, run: p.run, isMain: p.isMain, spawned: p.spawned, statuses, atEnd });
     }
   }
 

@@ -11,6 +11,7 @@ import {
   FIFO_VISIBILITY_MARGIN_MS,
 } from './invariants.js';
 import { generateOps } from './ops.js';
+import { isAnsiblePlaybook } from './process-table.js';
 import { type GuardRecord, type GuardRun, type ReleaseRecord, type RunMains, type StoredLog, attributeGuardRuns } from './records.js';
 
 // Fabricated records: each invariant is shown to pass on a clean history and to name the evidence of
@@ -314,5 +315,14 @@ describe('generateOps', () => {
     expect(draws).toEqual(Array.from({ length: 5 }, () => b.next()));
     expect(new Set(draws).size).toBe(5);
     expect(draws.every((x) => x >= 0 && x < 1)).toBe(true);
+  });
+});
+
+describe('isAnsiblePlaybook', () => {
+  it('is the program itself, not a wrapper that names it in its arguments', () => {
+    expect(isAnsiblePlaybook('/usr/bin/python3 /usr/bin/ansible-playbook -i /tmp/x/lane1.ini /tmp/x/guarded.yml')).toBe(true);
+    expect(isAnsiblePlaybook('ansible-playbook -i lane1.ini guarded.yml')).toBe(true);
+    expect(isAnsiblePlaybook('python3 /repo/apps/worker/bin/slipway-run.py 12 lease 2000 0 -- ansible-playbook -i /tmp/x/lane1.ini')).toBe(false);
+    expect(isAnsiblePlaybook('bash /tmp/x/guard.sh /tmp/x/guard guarded:lane1 s1-c1 500')).toBe(false);
   });
 });

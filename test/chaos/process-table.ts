@@ -31,12 +31,22 @@ export function commandKey(command: string): string {
   return command.trim().replace(/[\\"]/g, '_');
 }
 
+/** ansible-playbook itself (the program in its first two argv words), not a wrapper naming it later. */
+export function isAnsiblePlaybook(command: string): boolean {
+  return command
+    .split(' ')
+    .slice(0, 2)
+    .some((word) => word === 'ansible-playbook' || word.endsWith('/ansible-playbook'));
+}
+
 export interface TreeProcess extends LiveProcess {
   startMs: number;
   /** commandKey of the top-most ansible-playbook process at or above it: which run it belongs to. */
   run: string | null;
   /** An ansible-playbook main process: started by a worker (directly or through a wrapper). */
   isMain: boolean;
+  /** For a main: the process the worker spawned (and logs the pid of), itself or its wrapper. */
+  spawned: { pid: number; startMs: number } | null;
 }
 
 export class AnsibleTrees {
@@ -52,7 +62,7 @@ export class AnsibleTrees {
   scan(): TreeProcess[] {
     const all = liveProcesses();
     const byPid = new Map(all.map((p) => [p.pid, p]));
-    const isAnsible = (p: LiveProcess) => p.command.includes(this.projectDir) && p.command.includes('ansible-playbook');
+    const isAnsible = (p: LiveProcess) => p.command.includes(this.projectDir) && isAnsiblePlaybook(p.command);
     const found: TreeProcess[] = [];
     for (const p of all.filter((q) => q.command.includes(this.projectDir))) {
       const startMs = processStartMs(p.pid);
@@ -61,10 +71,14 @@ export class AnsibleTrees {
       for (let cursor: LiveProcess | undefined = p; cursor && cursor.pid > 1; cursor = byPid.get(cursor.ppid)) {
         if (isAnsible(cursor)) top = cursor;
       }
-      const isMain = top === p && (this.isWorker(p.ppid) || this.isWorker(byPid.get(p.ppid)?.ppid ?? 0));
+      const wrapped = !this.isWorker(p.ppid) && this.isWorker(byPid.get(p.ppid)?.ppid ?? 0);
+      const isMain = top === p && (this.isWorker(p.ppid) || wrapped);
+      const spawnedPid = wrapped ? p.ppid : p.pid;
+      const spawnedStart = isMain ? (wrapped ? processStartMs(spawnedPid) : startMs) : null;
       const identity = `${p.pid}@${Math.round(startMs)}`;
       if (top && !this.runOf.has(identity)) this.runOf.set(identity, commandKey(top.command));
-      found.push({ ...p, startMs, run: this.runOf.get(identity) ?? null, isMain });
+      const spawned = spawnedStart === null ? null : { pid: spawnedPid, startMs: spawnedStart };
+      found.push({ ...p, startMs, run: this.runOf.get(identity) ?? null, isMain, spawned });
     }
     return found;
   }

@@ -147,7 +147,7 @@ export function releaseOfToken(token: string, at: number, releases: ReleaseRecor
   return runningThen.length === 1 ? runningThen[0] : started.length === 1 ? started[0] : undefined;
 }
 
-/** A run's ansible-playbook main process as the sampler saw it: key, the run's commandKey. */
+/** The process the worker spawned for a run (its main, or the main's wrapper), by the run's commandKey. */
 export type RunMains = Map<string, { pid: number; startMs: number }>;
 
 /**
