@@ -297,23 +297,25 @@ export class ChaosRun {
 
   /**
    * Lets the system come to rest: servers up, both workers running, then until no release is queued or
-   * running, for as long as releases keep finishing (a slow machine gets its time; a stuck lock does not
-   * hold the run up for more than `quietMs`), and no ansible process is left. What is still not at rest
+   * running, for as long as releases keep starting, finishing or logging (a slow machine gets its time;
+   * a stuck lock does not hold the run up for more than `quietMs`), and no ansible process is left. What is still not at rest
    * is what the checks report. Ends with one last look at the process table.
    */
   async settle(quietMs: number, capMs: number): Promise<void> {
     for (const server of [this.redis, this.db]) if (!server.running) await server.start().catch((e: Error) => this.note(`restart failed: ${e.message}`));
     await waitFor('both workers to run', () => this.slots.every((w) => w?.running), { timeoutMs: 60_000 }).catch((e: Error) => this.note(e.message));
     const cap = Date.now() + capMs;
-    let finished = -1;
+    // Progress: a release started or finished, or a log line stored (a long release is still moving).
+    let progress = '';
     let progressAt = Date.now();
     for (;;) {
-      const rows = await queryDb<{ status: string }>(this.env.databaseUrl, 'SELECT status FROM releases').catch(() => null);
-      const done = rows?.filter((r) => isFinal(r.status)).length ?? finished;
-      if (rows && done === rows.length) break;
-      if (done > finished) [finished, progressAt] = [done, Date.now()];
+      const rows = await queryDb<{ status: string; log_lines: number }>(this.env.databaseUrl, 'SELECT status, log_lines FROM releases').catch(() => null);
+      const unfinished = rows?.filter((r) => !isFinal(r.status)).length;
+      if (unfinished === 0) break;
+      const now = rows ? `${rows.filter((r) => r.status !== 'queued').length}/${unfinished}/${rows.reduce((sum, r) => sum + Number(r.log_lines), 0)}` : progress;
+      if (now !== progress) [progress, progressAt] = [now, Date.now()];
       if (Date.now() - progressAt > quietMs || Date.now() > cap) {
-        this.note(`settle: ${rows ? rows.length - done : '?'} releases still unfinished after ${quietMs} ms without progress (or the ${capMs} ms cap)`);
+        this.note(`settle: ${unfinished ?? '?'} releases still unfinished after ${Date.now() - progressAt} ms without progress (cap ${capMs} ms)`);
         break;
       }
       await new Promise((r) => setTimeout(r, 500));

@@ -36,8 +36,9 @@ const seeds = process.env.CHAOS_SEED
   : CI_SEEDS;
 const DURATION_MS = Number(process.env.CHAOS_DURATION_MS ?? 45_000);
 /**
- * After the last op, the system settles while releases keep finishing: it gives up after SETTLE_QUIET_MS
- * without one (more than a lost job's re-queue, 30 s, plus a reap), and after SETTLE_CAP_MS in any case.
+ * After the last op, the system settles while releases keep starting, finishing or logging: it gives up
+ * after SETTLE_QUIET_MS without any (more than a lost job's re-queue, 30 s, plus a reap), and after
+ * SETTLE_CAP_MS in any case.
  */
 const SETTLE_QUIET_MS = 45_000;
 const SETTLE_CAP_MS = 150_000;
