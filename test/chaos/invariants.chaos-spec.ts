@@ -82,7 +82,7 @@ describe('chaos: invariants under random kills and restarts', () => {
           ...checkRunOnce(guardRuns, releases),
           ...checkFifo(releases),
           ...checkNoStrayAnsible(resolveSightings(run, spawns, mains, releases), STRAY_GRACE_MS),
-          ...checkAllFinal(releases),
+          ...checkAllFinal(releases, run.lives),
         ];
         const outputDir = join(REPO_ROOT, 'test-output', 'chaos', `seed-${seed}`);
         rmSync(outputDir, { recursive: true, force: true });

@@ -268,6 +268,8 @@ describe('checkAllFinal', () => {
       'release 2 (guarded:lane1) is still running on worker host:100 since 20:00:20.000',
       'release 3 (guarded:lane1) is still queued since 20:00:03.000 (waiting for release 2)',
     ]);
+    const life = { workerId: 'host:100', pid: 100, readyAt: T, exitedAt: null, exit: null };
+    expect(checkAllFinal([release(2, { status: 'running' })], [life])[0]!.message).toMatch(/on worker host:100 \(pid 100, still alive\) since/);
   });
 });
 

@@ -288,15 +288,20 @@ export function checkNoStrayAnsible(sightings: AnsibleSighting[], graceMs: numbe
   return found;
 }
 
-/** After the settle phase, every release is final. */
-export function checkAllFinal(releases: ReleaseRecord[]): Violation[] {
+/** After the settle phase, every release is final; a running one says whether its worker still lives. */
+export function checkAllFinal(releases: ReleaseRecord[], lives: WorkerLife[] = []): Violation[] {
+  const owner = (workerId: string | null) => {
+    const life = lives.find((l) => l.workerId === workerId);
+    if (!life) return '';
+    return life.exitedAt === null ? ` (pid ${life.pid}, still alive)` : ` (pid ${life.pid}, which ${life.exit} at ${clock(life.exitedAt)})`;
+  };
   return releases
     .filter((r) => !isFinal(r.status))
     .map((r) =>
       violation(
         'final',
         `release ${r.id} (${r.lockKey}) is still ${r.status}` +
-          (r.status === 'running' ? ` on worker ${r.workerId} since ${clock(r.startedAt)}` : ` since ${clock(r.createdAt)}${r.runAt ? `, due ${clock(r.runAt)}` : ''}`) +
+          (r.status === 'running' ? ` on worker ${r.workerId}${owner(r.workerId)} since ${clock(r.startedAt)}` : ` since ${clock(r.createdAt)}${r.runAt ? `, due ${clock(r.runAt)}` : ''}`) +
           (r.waitingReason ? ` (${r.waitingReason})` : ''),
       ),
     );
