@@ -77,7 +77,7 @@ export async function readLogs(run: ChaosRun, releases: ReleaseRecord[], logLine
 }
 
 export function readGuardRecords(run: ChaosRun): GuardRecord[] {
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(join(run.projectDir, 'guard', 'records.jsonl'), 'utf8');
   } catch {
@@ -115,7 +115,8 @@ const GUARD_TOKEN = /guard\.sh \S+ \S+ (\S+) \d+$/;
 
 /**
  * The sampler's sightings with their release and its status then: through their run's main process and
- * its spawn line, or for a guard that never showed its tree, through the token on its command line.
+ * its spawn line, or their own spawn line (a wrapper above ansible), or for a guard that never showed
+ * its tree, through the token on its command line.
  */
 export function resolveSightings(run: ChaosRun, spawns: SpawnRecord[], mains: RunMains, releases: ReleaseRecord[]): AnsibleSighting[] {
   return run.sightings
@@ -123,11 +124,13 @@ export function resolveSightings(run: ChaosRun, spawns: SpawnRecord[], mains: Ru
     .map((s) => {
       const main = s.run === null ? undefined : mains.get(s.run);
       const token = GUARD_TOKEN.exec(s.command)?.[1];
-      const releaseId = main
-        ? spawnOfProcess(main.pid, main.startMs, spawns)?.releaseId ?? null
-        : token
-          ? releaseOfToken(token, s.at, releases)?.id ?? null
-          : null;
+      // A process above ansible (a wrapper the worker spawned, such as a per-run supervisor, maybe still
+      // being exec'd through a shim) is the spawned process itself.
+      const releaseId =
+        (main ? spawnOfProcess(main.pid, main.startMs, spawns)?.releaseId : undefined) ??
+        (s.run === null ? spawnOfProcess(s.pid, s.startMs, spawns)?.releaseId : undefined) ??
+        (token ? releaseOfToken(token, s.at, releases)?.id : undefined) ??
+        null;
       return {
         at: s.at,
         pid: s.pid,

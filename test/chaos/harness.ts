@@ -47,6 +47,11 @@ const CREATE_ATTEMPTS = 6;
  */
 const MAX_BACKLOG = 8;
 
+/** What a request that got no HTTP answer at all (connection refused or reset) is recorded as. */
+function noAnswer(error: Error): { status: number; body: { id?: number }; text: string } {
+  return { status: 0, body: {}, text: error.message };
+}
+
 export interface TimelineEntry {
   at: number;
   what: string;
@@ -156,7 +161,7 @@ export class ChaosRun {
         this.note(`worker ${slot} (pid ${worker.pid}) ${life.exit}`);
         if (this.slots[slot] === worker) this.slots[slot] = null;
         if (this.stopping) return;
-        const delay = this.restartDelayMs[slot]!;
+        const delay = this.restartDelayMs[slot];
         this.restartDelayMs[slot] = 500; // an unexpected exit is restarted like supervisord would
         this.track(new Promise((r) => setTimeout(r, delay)).then(() => (this.stopping ? undefined : this.keepWorker(slot))));
       });
@@ -194,7 +199,7 @@ export class ChaosRun {
       case 'rerun': {
         const target = this.target(op.nthLatest);
         if (!target?.id) return this.note(`${op.kind}: no release at position ${op.nthLatest}`);
-        const answer = await this.client.request<{ id?: number }>('POST', `/api/v1/releases/${target.id}/${op.kind}`).catch((e: Error) => ({ status: 0, body: {} as { id?: number }, text: e.message }));
+        const answer = await this.client.request<{ id?: number }>('POST', `/api/v1/releases/${target.id}/${op.kind}`).catch(noAnswer);
         this.note(`${op.kind} release ${target.id} → ${answer.status}${answer.body.id && op.kind === 'rerun' ? ` (release ${answer.body.id})` : ''}`);
         if (op.kind === 'rerun') this.created.push({ token: target.token, id: answer.status === 201 ? answer.body.id ?? null : null });
         return;
@@ -211,7 +216,7 @@ export class ChaosRun {
       case 'ansible-kill': {
         const mains = this.trees.mains();
         if (mains.length === 0) return this.note('ansible-kill: no ansible-playbook running');
-        const victim = mains[op.pick % mains.length]!;
+        const victim = mains[op.pick % mains.length];
         try {
           process.kill(victim.pid, 'SIGKILL');
           this.note(`SIGKILL ansible-playbook pid ${victim.pid} (of ${mains.map((m) => m.pid).join(', ')})`);
@@ -255,7 +260,7 @@ export class ChaosRun {
     for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
       const answer = await this.client
         .request<{ id?: number }>('POST', '/api/v1/releases', body, { 'Idempotency-Key': op.token })
-        .catch((error: Error) => ({ status: 0, body: {} as { id?: number }, text: error.message }));
+        .catch(noAnswer);
       answers.push(String(answer.status));
       if (answer.status === 200 || answer.status === 201) {
         entry.id = answer.body.id ?? null;
@@ -330,7 +335,7 @@ export class ChaosRun {
     this.stopping = true;
     await this.sampler;
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
-    await Promise.all(this.slots.map((w) => w?.stop()));
+    await Promise.all(this.slots.flatMap((w) => (w ? [w.stop()] : [])));
     for (const p of this.trees.scan()) {
       try {
         process.kill(p.pid, 'SIGKILL');

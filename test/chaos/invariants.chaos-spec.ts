@@ -66,7 +66,6 @@ describe('chaos: invariants under random kills and restarts', () => {
       const schedule = generateOps(seed, DURATION_MS);
       console.log(`chaos seed ${seed} (replay: CHAOS_SEED=${seed} CHAOS_DURATION_MS=${DURATION_MS} npx vitest run --project chaos), ${schedule.length} ops`);
       const run = await ChaosRun.start(seed, db, redis);
-      let violations: Violation[] = [];
       try {
         await run.runOps(schedule);
         await run.settle(SETTLE_QUIET_MS, SETTLE_CAP_MS);
@@ -75,7 +74,7 @@ describe('chaos: invariants under random kills and restarts', () => {
         const mains = mainsByRun(run);
         const guardRuns = attributeGuardRuns(readGuardRecords(run), spawns, releases, mains);
         const logs = await readLogs(run, releases, logLines);
-        violations = [
+        const violations: Violation[] = [
           ...checkLockExclusive(guardRuns, releases),
           ...checkWholeLogs(releases, logs),
           ...checkOwnedRunning(run.samples, run.lives, run.outages, OWNERLESS_BOUND_MS),
@@ -100,11 +99,11 @@ describe('chaos: invariants under random kills and restarts', () => {
           `chaos seed ${seed}: ${releases.length} releases (${byStatus.join(', ')}), ${guardRuns.length} guarded runs, ` +
             `${run.lives.length} worker lives, ${run.outages.length} outages; records in ${outputDir}`,
         );
+        const report = violations.map((v) => `[${v.invariant}: ${INVARIANTS[v.invariant]}] ${v.message}`);
+        expect(report, `seed ${seed}: ${violations.length} violations`).toEqual([]);
       } finally {
         await run.close();
       }
-      const report = violations.map((v) => `[${v.invariant}: ${INVARIANTS[v.invariant]}] ${v.message}`);
-      expect(report, `seed ${seed}: ${violations.length} violations`).toEqual([]);
     },
     DURATION_MS + SETTLE_CAP_MS + 240_000,
   );

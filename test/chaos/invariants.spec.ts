@@ -67,19 +67,19 @@ describe('checkLockExclusive', () => {
   it('names both runs when holds of one key overlap', () => {
     const found = checkLockExclusive([run(1, T, T + 2_000), run(2, T + 1_500, T + 3_000)]);
     expect(found).toHaveLength(1);
-    expect(found[0]!.message).toMatch(/release 1 .*ansible pid 1001.* while release 2 .*ansible pid 1002/);
+    expect(found[0].message).toMatch(/release 1 .*ansible pid 1001.* while release 2 .*ansible pid 1002/);
   });
 
   it('says when the holder had already ended by its release (a process that outlived it)', () => {
     const timedOut = release(1, { status: 'failed', finishedAt: T + 500, reason: 'timed out after 60 s' });
     const found = checkLockExclusive([run(1, T, T + 5_000), run(2, null, null, { refusedAt: T + 700 })], [timedOut]);
-    expect(found[0]!.message).toMatch(/release 1 \(token s1-c1, failed at 20:00:00\.500: timed out after 60 s\), ansible pid 1001, guard pid 2001 held it since/);
+    expect(found[0].message).toMatch(/release 1 \(token s1-c1, failed at 20:00:00\.500: timed out after 60 s\), ansible pid 1001, guard pid 2001 held it since/);
   });
 
   it('reports a refused guard with the run that held the lock', () => {
     const found = checkLockExclusive([run(1, T, null), run(2, null, null, { refusedAt: T + 700 })]);
     expect(found).toHaveLength(1);
-    expect(found[0]!.message).toMatch(/release 2 .* refused the guard at 20:00:00\.700: release 1 .*held it since 20:00:00\.000/);
+    expect(found[0].message).toMatch(/release 2 .* refused the guard at 20:00:00\.700: release 1 .*held it since 20:00:00\.000/);
   });
 });
 
@@ -100,7 +100,7 @@ describe('checkWholeLogs', () => {
       logLinesColumn: 4,
       apiText: 'a\nb\nd\n',
     };
-    expect(checkWholeLogs([r], [log])[0]!.message).toMatch(/release 1 \(failed\): stored chunks are not contiguous: chunk starts at seq 4, expected 3/);
+    expect(checkWholeLogs([r], [log])[0].message).toMatch(/release 1 \(failed\): stored chunks are not contiguous: chunk starts at seq 4, expected 3/);
   });
 
   it('catches a duplicated chunk', () => {
@@ -114,20 +114,20 @@ describe('checkWholeLogs', () => {
       logLinesColumn: 3,
       apiText: 'a\nb\nc\n',
     };
-    expect(checkWholeLogs([r], [log])[0]!.message).toMatch(/chunk starts at seq 2, expected 3/);
+    expect(checkWholeLogs([r], [log])[0].message).toMatch(/chunk starts at seq 2, expected 3/);
   });
 
   it('catches GET /log returning fewer lines than are stored (a cut log)', () => {
     const r = release(1);
     const texts = numbered(r);
-    expect(checkWholeLogs([r], [logOf(r, texts, `${texts.slice(0, 2).join('\n')}\n`)])[0]!.message).toMatch(/GET \/log returned 2 lines, 4 are stored/);
+    expect(checkWholeLogs([r], [logOf(r, texts, `${texts.slice(0, 2).join('\n')}\n`)])[0].message).toMatch(/GET \/log returned 2 lines, 4 are stored/);
   });
 
   it('catches a succeeded release missing one of its numbered lines, and one printing a line twice', () => {
     const r = release(1, { lines: 4 });
     const texts = numbered(r);
-    expect(checkWholeLogs([r], [logOf(r, texts.filter((t) => !t.includes('line 3/4')))])[0]!.message).toMatch(/3 found, missing 3/);
-    expect(checkWholeLogs([r], [logOf(r, [...texts, texts[2]!])])[0]!.message).toMatch(/5 found, repeated 2/);
+    expect(checkWholeLogs([r], [logOf(r, texts.filter((t) => !t.includes('line 3/4')))])[0].message).toMatch(/3 found, missing 3/);
+    expect(checkWholeLogs([r], [logOf(r, [...texts, texts[2]])])[0].message).toMatch(/5 found, repeated 2/);
   });
 
   it('does not require the numbered lines of a release that did not succeed, nor check unfinished ones', () => {
@@ -137,8 +137,8 @@ describe('checkWholeLogs', () => {
 
   it('says so when a log could not be read at all', () => {
     const r = release(1);
-    expect(checkWholeLogs([r], [{ ...logOf(r, numbered(r)), apiText: null }])[0]!.message).toMatch(/GET \/log could not be read/);
-    expect(checkWholeLogs([r], [])[0]!.message).toMatch(/its log was not read/);
+    expect(checkWholeLogs([r], [{ ...logOf(r, numbered(r)), apiText: null }])[0].message).toMatch(/GET \/log could not be read/);
+    expect(checkWholeLogs([r], [])[0].message).toMatch(/its log was not read/);
   });
 });
 
@@ -156,7 +156,7 @@ describe('checkOwnedRunning', () => {
     const samples = [12_000, 30_000, 40_000].map((ms) => ({ at: T + ms, releaseId: 7, workerId: 'host:100' }));
     const found = checkOwnedRunning(samples, [life, other], [], 15_000);
     expect(found).toHaveLength(1);
-    expect(found[0]!.message).toMatch(/release 7 was still running at 20:00:40\.000 on worker host:100 \(pid 100\), which was killed \(SIGKILL\) at 20:00:10\.000: 30000 ms/);
+    expect(found[0].message).toMatch(/release 7 was still running at 20:00:40\.000 on worker host:100 \(pid 100\), which was killed \(SIGKILL\) at 20:00:10\.000: 30000 ms/);
   });
 
   it('restarts the clock after an outage and ignores samples taken during one', () => {
@@ -170,11 +170,11 @@ describe('checkOwnedRunning', () => {
     const late = { ...other, readyAt: T + 20_000 };
     const samples = [{ at: T + 30_000, releaseId: 7, workerId: 'host:100' }];
     expect(checkOwnedRunning(samples, [life, late], [], 15_000)).toEqual([]);
-    expect(checkOwnedRunning([{ ...samples[0]!, at: T + 36_000 }], [life, late], [], 15_000)[0]!.message).toMatch(/16000 ms without a live owner/);
+    expect(checkOwnedRunning([{ ...samples[0], at: T + 36_000 }], [life, late], [], 15_000)[0].message).toMatch(/16000 ms without a live owner/);
   });
 
   it('reports a release owned by a worker the run never started', () => {
-    expect(checkOwnedRunning([{ at: T + 1_000, releaseId: 3, workerId: 'elsewhere:1' }], [life], [], 15_000)[0]!.message).toMatch(/owned by elsewhere:1, not a worker this run started/);
+    expect(checkOwnedRunning([{ at: T + 1_000, releaseId: 3, workerId: 'elsewhere:1' }], [life], [], 15_000)[0].message).toMatch(/owned by elsewhere:1, not a worker this run started/);
   });
 });
 
@@ -186,7 +186,7 @@ describe('checkRunOnce', () => {
 
   it('catches a release run twice, with both ansible pids', () => {
     const found = checkRunOnce([run(1, T, T + 1), run(1, T + 50_000, T + 50_001, { ansiblePid: 4242 })], [release(1)]);
-    expect(found[0]!.message).toMatch(/release 1 ran 2 times: ansible pid 1001 at 20:00:00\.000; ansible pid 4242 at 20:00:50\.000/);
+    expect(found[0].message).toMatch(/release 1 ran 2 times: ansible pid 1001 at 20:00:00\.000; ansible pid 4242 at 20:00:50\.000/);
   });
 
   it('catches a run of a release cancelled before it started, and a run of no release', () => {
@@ -198,7 +198,7 @@ describe('checkRunOnce', () => {
   });
 
   it('catches one create request that made two releases', () => {
-    expect(checkRunOnce([], [release(1), release(2, { token: 's1-c1' })])[0]!.message).toMatch(/create request s1-c1 made 2 releases: 1 \(succeeded\), 2 \(succeeded\)/);
+    expect(checkRunOnce([], [release(1), release(2, { token: 's1-c1' })])[0].message).toMatch(/create request s1-c1 made 2 releases: 1 \(succeeded\), 2 \(succeeded\)/);
   });
 });
 
@@ -211,13 +211,13 @@ describe('checkFifo', () => {
 
   it('catches a release started while an earlier due one of its key waited', () => {
     const found = checkFifo([release(1, { startedAt: T + 30_000 }), release(2, { startedAt: T + 20_000 })]);
-    expect(found[0]!.message).toMatch(/lock guarded:lane1: release 2 \(due 20:00:02\.000\) started at 20:00:20\.000 ahead of release 1, due 20:00:01\.000/);
+    expect(found[0].message).toMatch(/lock guarded:lane1: release 2 \(due 20:00:02\.000\) started at 20:00:20\.000 ahead of release 1, due 20:00:01\.000/);
   });
 
   it('orders by due time: a scheduled release takes its place when it becomes due, whatever its id', () => {
     // 1 is scheduled for +25 s; 2, created at +2 s, is due first, so 2 must start before 1 once both wait.
     const scheduled = release(1, { runAt: T + 25_000, startedAt: T + 30_000 });
-    expect(checkFifo([scheduled, release(2, { startedAt: T + 40_000 })])[0]!.message).toMatch(/release 1 \(due 20:00:25\.000\) started at 20:00:30\.000 ahead of release 2, due 20:00:02\.000/);
+    expect(checkFifo([scheduled, release(2, { startedAt: T + 40_000 })])[0].message).toMatch(/release 1 \(due 20:00:25\.000\) started at 20:00:30\.000 ahead of release 2, due 20:00:02\.000/);
     expect(checkFifo([scheduled, release(2, { startedAt: T + 28_000 })])).toEqual([]);
   });
 
@@ -231,7 +231,7 @@ describe('checkFifo', () => {
   it('catches a release overtaking one cancelled only after it started, and one still queued', () => {
     const lateCancel = release(1, { status: 'cancelled', startedAt: null, finishedAt: T + 25_000 });
     expect(checkFifo([lateCancel, release(2)])).toHaveLength(1);
-    expect(checkFifo([release(1, { status: 'queued', startedAt: null, finishedAt: null }), release(2)])[0]!.message).toMatch(/still queued until never \(queued\)/);
+    expect(checkFifo([release(1, { status: 'queued', startedAt: null, finishedAt: null }), release(2)])[0].message).toMatch(/still queued until never \(queued\)/);
   });
 });
 
@@ -252,12 +252,12 @@ describe('checkNoStrayAnsible', () => {
   });
 
   it('catches a process that outlived its release, and one left at the end', () => {
-    expect(checkNoStrayAnsible([seen(0, 'interrupted'), seen(5_000, 'interrupted')], 3_000)[0]!.message).toMatch(/ansible process 555 of release 4 \(interrupted\) alive from 20:00:00\.000 to 20:00:05\.000/);
-    expect(checkNoStrayAnsible([seen(9_000, 'cancelled', { atEnd: true })], 3_000)[0]!.message).toMatch(/and at the end/);
+    expect(checkNoStrayAnsible([seen(0, 'interrupted'), seen(5_000, 'interrupted')], 3_000)[0].message).toMatch(/ansible process 555 of release 4 \(interrupted\) alive from 20:00:00\.000 to 20:00:05\.000/);
+    expect(checkNoStrayAnsible([seen(9_000, 'cancelled', { atEnd: true })], 3_000)[0].message).toMatch(/and at the end/);
   });
 
   it('catches an orphan belonging to no release', () => {
-    expect(checkNoStrayAnsible([seen(0, null, { mainPid: null }), seen(4_000, null, { mainPid: null })], 3_000)[0]!.message).toMatch(/belonging to no release \(main pid unknown\)/);
+    expect(checkNoStrayAnsible([seen(0, null, { mainPid: null }), seen(4_000, null, { mainPid: null })], 3_000)[0].message).toMatch(/belonging to no release \(main pid unknown\)/);
   });
 });
 
@@ -269,7 +269,7 @@ describe('checkAllFinal', () => {
       'release 3 (guarded:lane1) is still queued since 20:00:03.000 (waiting for release 2)',
     ]);
     const life = { workerId: 'host:100', pid: 100, readyAt: T, exitedAt: null, exit: null };
-    expect(checkAllFinal([release(2, { status: 'running' })], [life])[0]!.message).toMatch(/on worker host:100 \(pid 100, still alive\) since/);
+    expect(checkAllFinal([release(2, { status: 'running' })], [life])[0].message).toMatch(/on worker host:100 \(pid 100, still alive\) since/);
   });
 });
 

@@ -65,7 +65,7 @@ export function checkLockExclusive(runs: GuardRun[], releases: ReleaseRecord[] =
   const held = runs.filter((r) => r.startAt !== null && r.endAt !== null).sort((a, b) => a.startAt! - b.startAt!);
   for (let i = 0; i < held.length; i++) {
     for (let j = i + 1; j < held.length; j++) {
-      const [a, b] = [held[i]!, held[j]!];
+      const [a, b] = [held[i], held[j]];
       if (a.key === b.key && b.startAt! < a.endAt!) {
         found.push(
           violation('lock', `lock ${a.key}: ${describe(a)} held it ${clock(a.startAt)}–${clock(a.endAt)} while ${describe(b)} held it from ${clock(b.startAt)}`),
@@ -214,7 +214,7 @@ export function checkRunOnce(runs: GuardRun[], releases: ReleaseRecord[]): Viola
     }
     const release = releases.find((r) => r.id === releaseId);
     if (release && release.startedAt === null) {
-      found.push(violation('once', `release ${releaseId} (${release.status}, never started) ran: ansible pid ${own[0]!.ansiblePid} at ${clock(own[0]!.startAt ?? own[0]!.refusedAt)}`));
+      found.push(violation('once', `release ${releaseId} (${release.status}, never started) ran: ansible pid ${own[0].ansiblePid} at ${clock(own[0].startAt ?? own[0].refusedAt)}`));
     }
   }
   const byToken = new Map<string, ReleaseRecord[]>();
@@ -277,8 +277,8 @@ export function checkNoStrayAnsible(sightings: AnsibleSighting[], graceMs: numbe
   for (const s of stray) byPid.set(s.pid, [...(byPid.get(s.pid) ?? []), s]);
   const found: Violation[] = [];
   for (const [pid, seen] of byPid) {
-    const first = seen[0]!;
-    const last = seen[seen.length - 1]!;
+    const first = seen[0];
+    const last = seen[seen.length - 1];
     if (!last.atEnd && last.at - first.at < graceMs) continue;
     const whose = first.releaseId === null ? `belonging to no release (main pid ${first.mainPid ?? 'unknown'})` : `of release ${first.releaseId} (${first.releaseStatus})`;
     found.push(

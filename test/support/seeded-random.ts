@@ -36,7 +36,7 @@ export class SeededRandom {
       roll -= weight;
       if (roll < 0) return key;
     }
-    return entries[entries.length - 1]![0];
+    return entries[entries.length - 1][0];
   }
 }
 
