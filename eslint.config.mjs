@@ -57,6 +57,7 @@ export default tseslint.config(
         Buffer: 'readonly',
         fetch: 'readonly',
         AbortSignal: 'readonly',
+        setImmediate: 'readonly',
         performance: 'readonly',
       },
     },
