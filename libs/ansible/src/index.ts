@@ -12,3 +12,4 @@ export * from './extra-vars-file.js';
 export * from './ansi.js';
 export * from './recap.js';
 export * from './catalog.provider.js';
+export * from './plain-object.js';
