@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { ApiClient } from '../support/api-client.js';
 import { type RunningApi, type ServiceProcess, runNode, startApi, startWorker } from '../support/processes.js';
-import { REPO_ROOT, type TestEnv, createTestEnv, queryDb } from '../support/test-env.js';
+import { REPO_ROOT, type TestEnv, createTestEnv, queryDb, releaseIds } from '../support/test-env.js';
 import { createToken } from '../support/tokens.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -203,6 +203,90 @@ describe('attacks on the catalog boundary are refused and leave nothing behind',
     expect(Number(row?.n)).toBe(0);
     expect(readdirSync(markerDir)).toEqual([]);
   }, 120_000);
+});
+
+describe('typed vars from the client side: deploy-web (issue 10 example)', () => {
+  let env: TestEnv;
+  let api: RunningApi;
+  let worker: ServiceProcess;
+  let deployer: ApiClient;
+
+  beforeAll(async () => {
+    env = await createTestEnv('typed-vars');
+    api = await startApi(env.env);
+    worker = await startWorker(env.env);
+    const admin = new ApiClient(api.url, env.bootstrapToken);
+    deployer = new ApiClient(api.url, await createToken(admin, 'typed', 'deployer'));
+  }, 120_000);
+
+  afterAll(async () => {
+    await worker?.stop();
+    await api?.stop();
+    await env?.cleanup();
+  });
+
+  it('GET /templates serves the vars as JSON Schema, never a secret default, and OpenAPI describes it', async () => {
+    const { status, body } = await deployer.request<Array<Record<string, unknown>>>('GET', '/api/v1/templates');
+    expect(status).toBe(200);
+    const web = body.find((t) => t.name === 'deploy-web');
+    expect(web).toMatchObject({
+      inventories: ['staging', 'prod'],
+      defaultInventory: 'staging',
+      openVars: false,
+      limit: 'any',
+      secretVars: ['db_password'],
+      vars: {
+        type: 'object',
+        required: ['version'],
+        additionalProperties: false,
+        properties: {
+          version: { type: 'string', pattern: '^(?:^[0-9]+\\.[0-9]+\\.[0-9]+$)$', description: 'Release to deploy' },
+          canary: { type: 'integer', default: 10, minimum: 0, maximum: 100 },
+          strategy: { type: 'string', enum: ['rolling', 'blue-green'], default: 'rolling' },
+          notify: { type: 'boolean', default: true },
+          hosts_per_batch: { type: 'integer', default: 5, minimum: 1 },
+          db_password: { type: 'string', writeOnly: true, 'x-secret': true },
+        },
+      },
+    });
+    // The env var's name may be in the description; what must never be served is a default for a secret.
+    const dbPassword = (web?.vars as { properties: Record<string, Record<string, unknown>> }).properties.db_password;
+    expect(dbPassword).not.toHaveProperty('default');
+    expect(body.find((t) => t.name === 'hello')).toMatchObject({ openVars: true, vars: { additionalProperties: true } });
+    const docs = await deployer.request<string>('GET', '/api/docs-json');
+    expect(docs.text).toContain('x-secret');
+    expect(docs.text).toContain('additionalProperties is the template');
+  });
+
+  it('a typed release is stored with its defaults applied and runs on prod limited to a group', async () => {
+    const created = await deployer.createRelease({ template: 'deploy-web', inventory: 'prod', limit: 'web', extraVars: { version: '2.4.1', canary: 0 } });
+    expect(created.extraVars).toEqual({ version: '2.4.1', canary: 0, strategy: 'rolling', notify: true, hosts_per_batch: 5 });
+    const done = await waitFor('the deploy-web release to finish', async () => {
+      const release = await deployer.getRelease(created.id);
+      return ['succeeded', 'failed', 'cancelled', 'interrupted'].includes(release.status) ? release : undefined;
+    }, { timeoutMs: 90_000 });
+    const log = await deployer.log(created.id);
+    expect(done.status, log).toBe('succeeded');
+    expect(log).toContain('version=2.4.1 canary=0 strategy=rolling notify=True hosts_per_batch=5');
+  }, 120_000);
+
+  it('every bad var of deploy-web in one 400, naming the var and the rule', async () => {
+    const response = await deployer.request<{ message: string; errors: Array<{ field: string }> }>('POST', '/api/v1/releases', {
+      template: 'deploy-web',
+      inventory: 'qa',
+      extraVars: { version: '2.4', canary: 101, strategy: 'big-bang', notify: 'yes', hosts_per_batch: 0 },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.errors.map((e) => e.field)).toEqual([
+      'inventory', 'extraVars.version', 'extraVars.canary', 'extraVars.strategy', 'extraVars.notify', 'extraVars.hosts_per_batch',
+    ]);
+    expect(response.body.message).toContain('extraVars.canary: must be at most 100 (max)');
+    expect(response.body.message).toContain('(pattern)');
+    const missing = await deployer.request<{ message: string }>('POST', '/api/v1/releases', { template: 'deploy-web' });
+    expect(missing.status).toBe(400);
+    expect(missing.body.message).toBe('extraVars.version: required');
+    expect(await releaseIds(env.databaseUrl)).toHaveLength(1);
+  });
 });
 
 describe('the same payloads as catalog defaults stop the API at start-up', () => {
