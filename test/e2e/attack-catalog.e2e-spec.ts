@@ -153,6 +153,10 @@ describe('attacks on the catalog boundary are refused and leave nothing behind',
     });
   }
 
+  it('"__proto__" as a top-level field → 400 naming it', async () => {
+    await expectRefused('{"template":"log-flood","__proto__":{"extraVars":{"ansible_host":"x"}}}', ['__proto__: unknown field']);
+  });
+
   it('an undeclared var on a closed template → 400 naming it', async () => {
     await expectRefused({ template: 'log-flood', extraVars: { lines: 3, surprise: 1 } }, ['extraVars.surprise', 'unknown']);
   });

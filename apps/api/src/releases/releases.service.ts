@@ -3,6 +3,7 @@ import {
   CATALOG,
   type Catalog,
   type CatalogTemplate,
+  PROTOTYPE_KEYS,
   isPlainObject,
   limitProblem,
   resolveLockKey,
@@ -84,6 +85,10 @@ export class ReleasesService {
     // extraVars is checked by the catalog's rules below, on the object exactly as parsed (own "__proto__" included).
     const { extraVars: rawVars, ...fields } = body;
     const { value: input, errors } = checkDto(CreateReleaseDto, fields);
+    // class-transformer would assign these (setting the DTO's prototype) instead of reporting them.
+    for (const key of Object.keys(fields).filter((k) => PROTOTYPE_KEYS.has(k))) {
+      errors.push({ field: key, message: `${key}: unknown field` });
+    }
     const failed = new Set(errors.map((e) => e.field.replace(/\..*$/, '')));
     const ok = (field: string) => !failed.has(field);
 
