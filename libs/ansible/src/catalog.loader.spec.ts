@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -460,6 +460,35 @@ describe('loadCatalog: host limit policy and inventories', () => {
     } finally {
       process.env.PATH = savedPath;
     }
+  });
+
+  it('runs ansible-inventory once per inventory file, argv only, with none of the service\'s environment', () => {
+    const bin = path.join(root, 'bin');
+    const calls = path.join(root, 'calls.log');
+    mkdirSync(bin);
+    writeFileSync(
+      path.join(bin, 'ansible-inventory'),
+      `#!/bin/sh\necho "argv: $*" >> ${calls}\nenv | sed 's/^/env: /' >> ${calls}\n` +
+        `echo '{"_meta": {"hostvars": {"h1": {}}}, "all": {"children": ["ungrouped"]}, "ungrouped": {"hosts": ["h1"]}}'\n`,
+      { mode: 0o755 },
+    );
+    const saved = { PATH: process.env.PATH, DATABASE_URL: process.env.DATABASE_URL, SLIPWAY_BOOTSTRAP_TOKEN: process.env.SLIPWAY_BOOTSTRAP_TOKEN };
+    Object.assign(process.env, { PATH: `${bin}:${saved.PATH}`, DATABASE_URL: 'mysql://leak', SLIPWAY_BOOTSTRAP_TOKEN: 'leak' });
+    try {
+      const file = writeCatalog(VALID.replace('  local: inventories/local.ini', ['a', 'b', 'c'].map((n) => `  ${n}: inventories/local.ini`).join('\n')));
+      const catalog = loadWithAnsible(file);
+      expect(catalog.inventoryNames.b).toEqual({ hosts: ['h1'], groups: ['all', 'ungrouped'] });
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+    const log = readFileSync(calls, 'utf8');
+    expect(log.match(/^argv: /gm)).toHaveLength(1);
+    expect(log).toContain(`argv: -i ${path.join(root, 'playbooks', 'inventories', 'local.ini')} --list`);
+    expect(log).not.toContain('leak');
+    expect(log).not.toMatch(/^env: (DATABASE_URL|REDIS_URL|SLIPWAY_|NODE_OPTIONS)/m);
   });
 
   it('reports an inventory ansible-inventory cannot read, naming it', () => {

@@ -29,25 +29,33 @@ interface RawRun {
  */
 const RUN_ALL = `
 const { execFile } = require('node:child_process');
-const [cwd, timeout, maxBuffer, ...paths] = process.argv.slice(1);
-Promise.all(paths.map((p) => new Promise((resolve) => {
+const [cwd, timeout, maxBuffer, parallel, ...paths] = process.argv.slice(1);
+const runs = [];
+let next = 0;
+const one = (p) => new Promise((resolve) => {
   execFile('ansible-inventory', ['-i', p, '--list'], { cwd, timeout: Number(timeout), maxBuffer: Number(maxBuffer), encoding: 'utf8' },
     (error, stdout, stderr) => resolve({ code: error && typeof error.code === 'string' ? error.code : (error && error.killed ? 'ETIMEDOUT' : undefined),
       status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }));
-}))).then((runs) => process.stdout.write(JSON.stringify(runs)));
+});
+const lane = async () => { while (next < paths.length) { const i = next++; runs[i] = await one(paths[i]); } };
+Promise.all(Array.from({ length: Number(parallel) }, lane)).then(() => process.stdout.write(JSON.stringify(runs)));
 `;
+/** At most this many ansible-inventory processes at once (each is a python start-up). */
+const PARALLEL = 4;
 
 /** The real reader: `ansible-inventory --list` in the project dir (its ansible.cfg applies, as for releases), allow-listed env, timeout. */
 export const readInventoryNames: InventoryReader = (inventoryPaths, projectDir) => {
   const keys = inventoryPaths.map((p) => `${p}\0${fileVersion(p)}`);
-  const missing = inventoryPaths.filter((_, i) => !cache.has(keys[i]!));
+  // Unique paths: many inventory names may share one file (e.g. "lanes" that are all localhost).
+  const missing = [...new Set(inventoryPaths.filter((_, i) => !cache.has(keys[i]!)))];
   const results = new Map<string, InventoryNames | { problem: string }>();
   if (missing.length > 0) {
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => PASSED_ENV.test(name)));
-    const child = spawnSync(process.execPath, ['-e', RUN_ALL, projectDir, String(TIMEOUT_MS), String(MAX_OUTPUT_BYTES), ...missing], {
+    const child = spawnSync(process.execPath, ['-e', RUN_ALL, projectDir, String(TIMEOUT_MS), String(MAX_OUTPUT_BYTES), String(PARALLEL), ...missing], {
       env: { ...env, ANSIBLE_NOCOLOR: '1', ANSIBLE_DEPRECATION_WARNINGS: 'False' },
       encoding: 'utf8',
-      timeout: TIMEOUT_MS + 5_000,
+      // Every batch of PARALLEL may take up to TIMEOUT_MS.
+      timeout: TIMEOUT_MS * Math.ceil(missing.length / PARALLEL) + 5_000,
       maxBuffer: MAX_OUTPUT_BYTES * (missing.length + 1),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
