@@ -14,13 +14,14 @@ export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'interrupted'
 /**
  * A catalog for benchmarks: `hello` (the real example playbook) and `stub-0…stub-<n-1>`, each its own
  * lock key, so releases spread over them can run in parallel (one lock key runs one release at a time).
- * The stub ignores the playbook; it must exist only because the catalog is validated.
+ * The stub ignores the playbook; it must exist only because the catalog is validated. The stub's own
+ * settings (stub_lines, stub_sleep_ms, ...) are undeclared vars, hence `openVars: true`.
  */
 export function writeBenchCatalog(stubTemplates: number): string {
   const dir = mkdtempSync(join(os.tmpdir(), 'slipway-bench-catalog-'));
   const templates = [
     '  hello: { playbook: hello.yml, inventories: [local], timeout: 60, extraVars: { greeting: hi } }',
-    ...Array.from({ length: stubTemplates }, (_, i) => `  stub-${i}: { playbook: hello.yml, inventories: [local], timeout: 3600 }`),
+    ...Array.from({ length: stubTemplates }, (_, i) => `  stub-${i}: { playbook: hello.yml, inventories: [local], timeout: 3600, openVars: true }`),
   ];
   const file = join(dir, 'catalog.yml');
   writeFileSync(

@@ -1,3 +1,10 @@
+import { splitLimit } from './host-limit.js';
+
+/** One tag may be this long; `--tags=` joins them, and Linux refuses one argument over 128 KiB (E2BIG). */
+export const MAX_TAG_LENGTH = 256;
+/** All of a release's tags and skip-tags together, so the whole argv stays far below the kernel's limits. */
+export const MAX_TAGS_TOTAL_CHARS = 16_384;
+
 /** What to run; the `ansible-playbook` executable itself is not part of the argv. */
 export interface AnsibleInvocation {
   inventoryPath: string;
@@ -33,11 +40,21 @@ export function validateOptionValue(field: string, value: string): string | null
   // A leading "-" could be parsed by ansible as another option.
   if (value.startsWith('-')) return `${field}: must not start with "-"`;
   if (/[\r\n\0]/.test(value)) return `${field}: must not contain line breaks or NUL characters`;
-  // "--limit @file" makes ansible read host patterns from an arbitrary file.
-  if (field === 'limit' && value.startsWith('@')) return `${field}: must not start with "@"`;
+  // "--limit @file" makes ansible read host patterns from an arbitrary file, also as a later part
+  // ("localhost,@/etc/passwd", " @/etc/passwd", "!@file").
+  if (field === 'limit' && splitLimit(value).some((part) => part.name.startsWith('@') || part.name.startsWith('-'))) {
+    return `${field}: no pattern may start with "@" or "-"`;
+  }
+  if (TAG_FIELD.test(field) && value.length > MAX_TAG_LENGTH) return `${field}: at most ${MAX_TAG_LENGTH} characters`;
   // Tags are joined with ",", so a comma would silently split one tag into several.
   if (TAG_FIELD.test(field) && value.includes(',')) return `${field}: a single tag must not contain ","`;
   return null;
+}
+
+/** Why a release's tags and skip-tags are too much for one command line together, or null. */
+export function tagsTotalProblem(tags: readonly string[] = [], skipTags: readonly string[] = []): string | null {
+  const total = [...tags, ...skipTags].reduce((sum, tag) => sum + tag.length + 1, 0);
+  return total > MAX_TAGS_TOTAL_CHARS ? `tags: tags and skipTags together must be at most ${MAX_TAGS_TOTAL_CHARS} characters` : null;
 }
 
 /** Arguments for `ansible-playbook`, playbook last. Throws `ArgvError` on unsafe values. */
@@ -49,6 +66,8 @@ export function buildAnsibleArgv(inv: AnsibleInvocation): string[] {
   if (inv.tags?.length) argv.push(`--tags=${checkedList('tags', inv.tags)}`);
   if (inv.skipTags?.length) argv.push(`--skip-tags=${checkedList('skipTags', inv.skipTags)}`);
   if (inv.checkMode) argv.push('--check', '--diff');
+  const tooMany = tagsTotalProblem(inv.tags, inv.skipTags);
+  if (tooMany) throw new ArgvError('tags', tooMany);
   argv.push(checked('playbookPath', inv.playbookPath));
   return argv;
 }

@@ -1,10 +1,15 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CatalogError } from './catalog.error.js';
-import { loadCatalog } from './catalog.loader.js';
+import { loadCatalog as loadWithAnsible } from './catalog.loader.js';
+import type { InventoryReader } from './inventory-names.js';
+
+/** Unit tier: a fake `ansible-inventory` (the real one is used for the example catalog below). */
+const fakeInventory: InventoryReader = (paths) => paths.map(() => ({ hosts: ['localhost', 'web1'], groups: ['all', 'ungrouped', 'web'] }));
+const loadCatalog = (file: string) => loadWithAnsible(file, { readInventory: fakeInventory });
 
 const EXAMPLE_CATALOG = fileURLToPath(new URL('../../../examples/catalog.yml', import.meta.url));
 
@@ -57,6 +62,7 @@ describe('loadCatalog: valid catalogs', () => {
       file,
       projectDir,
       inventories: { local: path.join(projectDir, 'inventories', 'local.ini') },
+      inventoryNames: { local: { hosts: ['localhost', 'web1'], groups: ['all', 'ungrouped', 'web'] } },
       templates: {
         hello: {
           name: 'hello',
@@ -66,6 +72,9 @@ describe('loadCatalog: valid catalogs', () => {
           timeoutSeconds: 3600,
           extraVars: {},
           secretVars: [],
+          vars: {},
+          openVars: false,
+          limit: 'any',
           lock: '{template}:{inventory}',
         },
       },
@@ -116,12 +125,25 @@ templates:
     expect(catalog.templates.hello?.playbookPath).toBe(path.join(root, 'playbooks', 'alias.yml'));
   });
 
-  it('loads the example catalog', () => {
-    const catalog = loadCatalog(EXAMPLE_CATALOG);
-    expect(Object.keys(catalog.templates)).toEqual(['hello', 'deploy-sim', 'fail', 'log-flood', 'vault-demo']);
+  it('loads the example catalog, reading its inventories with the real ansible-inventory', () => {
+    const catalog = loadWithAnsible(EXAMPLE_CATALOG);
+    expect(Object.keys(catalog.templates)).toEqual(['hello', 'deploy-sim', 'fail', 'log-flood', 'deploy-web', 'vault-demo']);
     expect(catalog.templates['deploy-sim']?.extraVars).toEqual({ seconds: 30 });
     expect(catalog.templates['vault-demo']?.credentials).toEqual({ vaultPassword: { env: 'SLIPWAY_EXAMPLE_VAULT_PASSWORD' } });
-  });
+    expect(catalog.inventoryNames.staging).toEqual({ hosts: ['localhost'], groups: ['all', 'ungrouped', 'web'] });
+    const web = catalog.templates['deploy-web']!;
+    expect(web.inventories).toEqual(['staging', 'prod']);
+    expect(web.secretVars).toEqual(['db_password']);
+    expect(web.extraVars).toEqual({ canary: 10, strategy: 'rolling', notify: true, hosts_per_batch: 5 });
+    expect(web.vars.db_password).toEqual({
+      name: 'db_password', type: 'string', required: false, secret: true, maxLength: 4096, defaultFromEnv: 'DEPLOY_DB_PASSWORD',
+      description: expect.any(String),
+    });
+    // Every stock template declares typed vars.
+    for (const template of Object.values(catalog.templates)) {
+      for (const spec of Object.values(template.vars)) expect(spec.type, `${template.name}.${spec.name}`).toBeDefined();
+    }
+  }, 30_000);
 });
 
 
@@ -330,5 +352,190 @@ templates:
       'inventories.local.credentials.sshKey.file: must be an absolute path on the worker',
       'templates.hello.credentials.vaultPassword: must be { file: /absolute/path } or { env: VARIABLE_NAME }',
     ]);
+  });
+});
+
+describe('loadCatalog: typed vars', () => {
+  const withVars = (vars: string, extra = '') => `${VALID}    vars:\n${vars}${extra}`;
+
+  it('loads the issue 10 example exactly, with defaults, bounds and the env default recorded', () => {
+    const catalog = loadCatalog(
+      writeCatalog(
+        withVars(`      version:  { type: string, required: true, pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+$', description: Release to deploy }
+      canary:   { type: integer, default: 10, min: 0, max: 100 }
+      strategy: { type: string, enum: [rolling, blue-green], default: rolling }
+      notify:   { type: boolean, default: true }
+      hosts_per_batch: { type: integer, default: 5, min: 1 }
+      db_password: { type: string, secret: true, default: { env: DEPLOY_DB_PASSWORD } }
+      tags_to_run: { type: list, items: { pattern: '[a-z]+', maxLength: 20 }, minItems: 1, maxItems: 3, default: [web] }
+      ratio: { type: number, min: 0.5, max: 1.5, default: 1 }
+`, '    openVars: false\n'),
+      ),
+    );
+    const hello = catalog.templates.hello!;
+    expect(hello.openVars).toBe(false);
+    expect(hello.secretVars).toEqual(['db_password']);
+    expect(hello.extraVars).toEqual({ canary: 10, strategy: 'rolling', notify: true, hosts_per_batch: 5, tags_to_run: ['web'], ratio: 1 });
+    expect(hello.vars.version).toEqual({
+      name: 'version', type: 'string', required: true, secret: false, description: 'Release to deploy',
+      pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+$', maxLength: 4096,
+    });
+    expect(hello.vars.db_password).toMatchObject({ secret: true, defaultFromEnv: 'DEPLOY_DB_PASSWORD' });
+    expect(hello.vars.db_password).not.toHaveProperty('default');
+    expect(hello.vars.tags_to_run).toMatchObject({ type: 'list', items: { pattern: '[a-z]+', maxLength: 20 }, minItems: 1, maxItems: 3 });
+  });
+
+  it('keeps the legacy extraVars map (untyped vars) and secretVars list working', () => {
+    const hello = loadCatalog(writeCatalog(`${VALID}    extraVars: { greeting: hi }\n    secretVars: [token]\n`)).templates.hello!;
+    expect(hello.vars).toEqual({
+      greeting: { name: 'greeting', required: false, default: 'hi', secret: false },
+      token: { name: 'token', required: false, secret: true },
+    });
+    expect(hello.extraVars).toEqual({ greeting: 'hi' });
+    expect(hello.secretVars).toEqual(['token']);
+  });
+
+  it.each([
+    ['missing type', '      a: { default: 1 }\n', 'templates.hello.vars.a.type: required (one of string, integer, number, boolean, list)'],
+    ['unknown type', '      a: { type: float }\n', 'templates.hello.vars.a.type: must be one of string, integer, number, boolean, list'],
+    ['unknown key', '      a: { type: string, regex: x }\n', 'templates.hello.vars.a.regex: unknown key'],
+    ['default of the wrong type', '      a: { type: integer, default: ten }\n', 'templates.hello.vars.a.default: must be a whole number (type integer)'],
+    ['default below min', '      a: { type: integer, min: 1, default: 0 }\n', 'templates.hello.vars.a.default: must be at least 1 (min)'],
+    ['default above max', '      a: { type: number, max: 1.5, default: 2 }\n', 'templates.hello.vars.a.default: must be at most 1.5 (max)'],
+    ['min above max', '      a: { type: integer, min: 5, max: 1 }\n', 'templates.hello.vars.a.max: must not be below min (5)'],
+    ['fractional bound on an integer', '      a: { type: integer, max: 1.5 }\n', 'templates.hello.vars.a.max: must be a whole number'],
+    ['default not in enum', '      a: { type: string, enum: [x, y], default: z }\n', 'templates.hello.vars.a.default: must be one of "x", "y" (enum)'],
+    ['enum of the wrong type', '      a: { type: integer, enum: [1, two] }\n', 'templates.hello.vars.a.enum[1]: must be a whole number (type integer)'],
+    ['empty enum', '      a: { type: string, enum: [] }\n', 'templates.hello.vars.a.enum: must be a non-empty list of allowed values'],
+    ['duplicate enum value', '      a: { type: string, enum: [x, x] }\n', 'templates.hello.vars.a.enum[1]: duplicate value'],
+    ['enum on a boolean', '      a: { type: boolean, enum: [true] }\n', 'templates.hello.vars.a.enum: applies to string, integer, number vars only'],
+    ['pattern on an integer', '      a: { type: integer, pattern: x }\n', 'templates.hello.vars.a.pattern: applies to string vars only'],
+    ['pattern that does not compile', "      a: { type: string, pattern: '([a-z' }\n", expect.stringMatching(/^templates\.hello\.vars\.a\.pattern: not a valid regular expression/)],
+    ['default not matching the pattern', "      a: { type: string, pattern: '[0-9]+', default: 12a }\n", 'templates.hello.vars.a.default: must match ^(?:[0-9]+)$ (pattern)'],
+    ['maxLength over the cap', '      a: { type: string, maxLength: 100000 }\n', 'templates.hello.vars.a.maxLength: must be a whole number from 0 to 65536'],
+    ['minLength above maxLength', '      a: { type: string, minLength: 5, maxLength: 2 }\n', 'templates.hello.vars.a.maxLength: must not be below minLength (5)'],
+    ['default longer than the default cap', `      a: { type: string, default: ${'x'.repeat(4097)} }\n`, 'templates.hello.vars.a.default: must be at most 4096 characters (maxLength)'],
+    ['list default with a bad item', "      a: { type: list, items: { pattern: '[a-z]+' }, default: [ok, 'NO'] }\n", 'templates.hello.vars.a.default: item 1 must match ^(?:[a-z]+)$ (items.pattern)'],
+    ['list default with too many items', '      a: { type: list, maxItems: 1, default: [a, b] }\n', 'templates.hello.vars.a.default: must have at most 1 items (maxItems)'],
+    ['maxItems over the cap', '      a: { type: list, maxItems: 5000 }\n', 'templates.hello.vars.a.maxItems: must be a whole number from 0 to 1000'],
+    ['required with a default', '      a: { type: string, required: true, default: x }\n', 'templates.hello.vars.a.required: a required var cannot have a default (the default would never apply)'],
+    ['env default on a non-secret', '      a: { type: string, default: { env: HOME } }\n', 'templates.hello.vars.a.default: { env: NAME } is for secret vars only (add secret: true)'],
+    ['env default naming a Slipway setting', '      a: { type: string, secret: true, default: { env: DATABASE_URL } }\n', "templates.hello.vars.a.default.env: DATABASE_URL is Slipway's own setting and is never handed to a playbook"],
+    ['required that is not a boolean', '      a: { type: string, required: yes please }\n', 'templates.hello.vars.a.required: must be true or false'],
+  ])('reports %s', (_name, vars, problem) => {
+    expect(problemsOf(withVars(vars))).toEqual([problem]);
+  });
+
+  it('reports a var declared both under vars and in the legacy extraVars map', () => {
+    expect(problemsOf(withVars('      a: { type: string }\n', '    extraVars: { a: 1 }\n'))).toEqual([
+      'templates.hello.extraVars.a: also declared under vars (declare it once)',
+    ]);
+  });
+
+  it('reports openVars that is not a boolean', () => {
+    expect(problemsOf(`${VALID}    openVars: yes please\n`)).toEqual(['templates.hello.openVars: must be true or false']);
+  });
+});
+
+describe('loadCatalog: reserved names and attack payloads as defaults', () => {
+  it.each([
+    'ansible_python_interpreter', 'ansible_shell_executable', 'ansible_become_exe', 'ansible_ssh_common_args', 'ansible_remote_tmp',
+    'ANSIBLE_CONNECTION', '_ansible_no_log', 'hostvars', 'groups', 'group_names', 'inventory_hostname', 'inventory_hostname_short',
+    'inventory_dir', 'inventory_file', 'playbook_dir', 'play_hosts', 'role_path', 'omit', 'environment', 'vars', 'become_user',
+    'connection', '__proto__', 'constructor', 'prototype', '__class__',
+  ])('refuses %s as a typed var, a legacy default and a secret var', (name) => {
+    const problems = problemsOf(`${VALID}    vars:\n      "${name}": { type: string, default: x }\n    extraVars: { "${name}": "/bin/sh -c id #" }\n    secretVars: ["${name}"]\n`);
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toMatch(new RegExp(`^templates\\.hello\\.vars\\.${name.replace(/\W/g, '\\$&')}: reserved name`));
+    expect(problems[1]).toMatch(new RegExp(`^templates\\.hello\\.extraVars\\.${name.replace(/\W/g, '\\$&')}: reserved name`));
+    expect(problems[2]).toMatch(/^templates\.hello\.secretVars\[0\]: reserved name/);
+  });
+
+  it.each(['1st', 'a-b', 'a.b', 'a b', "{{ lookup('pipe', 'id') }}", ''])('refuses the malformed name %j', (name) => {
+    expect(problemsOf(`${VALID}    extraVars: { ${JSON.stringify(name)}: 1 }\n`)).toEqual([
+      expect.stringMatching(/: invalid name \(letters, digits and "_", not starting with a digit/),
+    ]);
+  });
+
+  it('refuses a legacy default nested too deep or with a prototype key', () => {
+    const deep = `${'['.repeat(20)}1${']'.repeat(20)}`;
+    expect(problemsOf(`${VALID}    extraVars: { deep: ${deep}, obj: { a: { constructor: 1 } } }\n`)).toEqual([
+      'templates.hello.extraVars.deep: must not nest lists or mappings more than 16 deep (depth)',
+      'templates.hello.extraVars.obj: must not contain the key "constructor" (reserved key)',
+    ]);
+  });
+});
+
+describe('loadCatalog: host limit policy and inventories', () => {
+  it('accepts any (default), none, and a list of hosts, groups and wildcards', () => {
+    expect(loadCatalog(writeCatalog(VALID)).templates.hello?.limit).toBe('any');
+    expect(loadCatalog(writeCatalog(`${VALID}    limit: none\n`)).templates.hello?.limit).toBe('none');
+    expect(loadCatalog(writeCatalog(`${VALID}    limit: [web1, web, '!web1', 'web*']\n`)).templates.hello?.limit).toEqual(['web1', 'web', '!web1', 'web*']);
+  });
+
+  it('reports list patterns that are unknown, read a file, look like options or hold two patterns', () => {
+    expect(problemsOf(`${VALID}    limit: [db9, '@/etc/passwd', '-i', 'a,b', '']\n`)).toEqual([
+      'templates.hello.limit[0]: "db9" is not a host or group of local',
+      'templates.hello.limit[1]: must not start with "@" or "-"',
+      'templates.hello.limit[2]: must not start with "@" or "-"',
+      'templates.hello.limit[3]: one pattern per item (no ",", ":" or blanks)',
+      'templates.hello.limit[4]: must be a non-empty string',
+    ]);
+    expect(problemsOf(`${VALID}    limit: everything\n`)).toEqual(['templates.hello.limit: must be any, none, or a non-empty list of host patterns']);
+  });
+
+  it('says once, in one line, that ansible-inventory is missing', () => {
+    const missing: InventoryReader = (paths) => paths.map(() => ({ problem: 'ansible-inventory not found on PATH (install ansible-core: apt-get install ansible-core)' }));
+    writeFileSync(path.join(root, 'playbooks', 'inventories', 'prod.ini'), 'web1\n');
+    const file = writeCatalog(VALID.replace('  local: inventories/local.ini', '  local: inventories/local.ini\n  prod: inventories/prod.ini'));
+    expect(() => loadWithAnsible(file, { readInventory: missing })).toThrow(
+      `catalog ${file} is invalid:\n - inventories: ansible-inventory not found on PATH (install ansible-core: apt-get install ansible-core)`,
+    );
+  });
+
+  it('says so in one line when the real ansible-inventory is not on PATH', () => {
+    const savedPath = process.env.PATH;
+    process.env.PATH = path.join(root, 'empty-bin');
+    try {
+      expect(() => loadWithAnsible(writeCatalog(VALID))).toThrow(/\n - inventories: ansible-inventory not found on PATH \(install ansible-core: apt-get install ansible-core\)$/);
+    } finally {
+      process.env.PATH = savedPath;
+    }
+  });
+
+  it('runs ansible-inventory once per inventory file, argv only, with none of the service\'s environment', () => {
+    const bin = path.join(root, 'bin');
+    const calls = path.join(root, 'calls.log');
+    mkdirSync(bin);
+    writeFileSync(
+      path.join(bin, 'ansible-inventory'),
+      `#!/bin/sh\necho "argv: $*" >> ${calls}\nenv | sed 's/^/env: /' >> ${calls}\n` +
+        `echo '{"_meta": {"hostvars": {"h1": {}}}, "all": {"children": ["ungrouped"]}, "ungrouped": {"hosts": ["h1"]}}'\n`,
+      { mode: 0o755 },
+    );
+    const saved = { PATH: process.env.PATH, DATABASE_URL: process.env.DATABASE_URL, SLIPWAY_BOOTSTRAP_TOKEN: process.env.SLIPWAY_BOOTSTRAP_TOKEN };
+    Object.assign(process.env, { PATH: `${bin}:${saved.PATH}`, DATABASE_URL: 'mysql://leak', SLIPWAY_BOOTSTRAP_TOKEN: 'leak' });
+    try {
+      const file = writeCatalog(VALID.replace('  local: inventories/local.ini', ['a', 'b', 'c'].map((n) => `  ${n}: inventories/local.ini`).join('\n')));
+      const catalog = loadWithAnsible(file);
+      expect(catalog.inventoryNames.b).toEqual({ hosts: ['h1'], groups: ['all', 'ungrouped'] });
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+    const log = readFileSync(calls, 'utf8');
+    expect(log.match(/^argv: /gm)).toHaveLength(1);
+    expect(log).toContain(`argv: -i ${path.join(root, 'playbooks', 'inventories', 'local.ini')} --list`);
+    expect(log).not.toContain('leak');
+    expect(log).not.toMatch(/^env: (DATABASE_URL|REDIS_URL|SLIPWAY_|NODE_OPTIONS)/m);
+  });
+
+  it('reports an inventory ansible-inventory cannot read, naming it', () => {
+    const broken: InventoryReader = (paths) => paths.map(() => ({ problem: 'ansible-inventory could not read it: [WARNING]: Unable to parse' }));
+    expect(() => loadWithAnsible(writeCatalog(VALID), { readInventory: broken })).toThrow(
+      'inventories.local: ansible-inventory could not read it: [WARNING]: Unable to parse',
+    );
   });
 });

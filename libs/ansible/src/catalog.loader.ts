@@ -5,16 +5,23 @@ import { CatalogError } from './catalog.error.js';
 import { validateTemplate } from './catalog.template.js';
 import { type RunCredentials, validateCredentials } from './credentials.js';
 import { type Catalog, type CatalogTemplate, NAME_PATTERN } from './catalog.types.js';
+import type { InventoryNames } from './host-limit.js';
+import { type InventoryReader, readInventoryNames } from './inventory-names.js';
 import { isPlainObject } from './plain-object.js';
 import { type ProjectDir, resolveProjectPath } from './project-path.js';
 
 const TOP_LEVEL_KEYS = new Set(['project', 'inventories', 'templates']);
 
+export interface LoadCatalogOptions {
+  /** How to list an inventory's hosts and groups; default: `ansible-inventory --list`. */
+  readInventory?: InventoryReader;
+}
+
 /**
- * Reads and validates a whole catalog file.
+ * Reads and validates a whole catalog file, and each inventory's hosts and groups.
  * Throws a `CatalogError` listing every problem found, not just the first.
  */
-export function loadCatalog(file: string): Catalog {
+export function loadCatalog(file: string, options: LoadCatalogOptions = {}): Catalog {
   const absFile = path.resolve(file);
   const problems: string[] = [];
   const doc = readYamlMapping(absFile, problems);
@@ -27,13 +34,14 @@ export function loadCatalog(file: string): Catalog {
   const inventoryCredentials: Record<string, RunCredentials> = {};
   const inventories = validateInventories(doc.inventories, project, problems, inventoryCredentials);
   const inventoryNames = Object.keys(inventories);
+  const inventoryHosts = readInventories(inventories, project, options.readInventory ?? readInventoryNames, problems);
 
   const templates: Record<string, CatalogTemplate> = {};
   if (doc.templates === undefined) problems.push('templates: required');
   else if (!isPlainObject(doc.templates)) problems.push('templates: must be a mapping of name to template');
   else {
     for (const [name, raw] of Object.entries(doc.templates)) {
-      const template = validateTemplate(name, raw, { project, inventoryNames }, problems);
+      const template = validateTemplate(name, raw, { project, inventoryNames, inventoryHosts }, problems);
       if (template) templates[name] = template;
     }
   }
@@ -43,9 +51,34 @@ export function loadCatalog(file: string): Catalog {
     file: absFile,
     projectDir: project.dir,
     inventories,
+    inventoryNames: inventoryHosts,
     templates,
     ...(Object.keys(inventoryCredentials).length > 0 ? { inventoryCredentials } : {}),
   };
+}
+
+/** Hosts and groups of every inventory whose path is valid; one problem per inventory that cannot be read. */
+function readInventories(
+  inventories: Record<string, string>,
+  project: ProjectDir | undefined,
+  read: InventoryReader,
+  problems: string[],
+): Record<string, InventoryNames> {
+  const result: Record<string, InventoryNames> = {};
+  if (!project) return result;
+  const readable = Object.entries(inventories).filter(([, inventoryPath]) => inventoryPath !== '');
+  const names = readable.length > 0 ? read(readable.map(([, p]) => p), project.dir) : [];
+  let missingTool = false;
+  readable.forEach(([name], i) => {
+    const found = names[i] ?? { problem: 'ansible-inventory gave no result' };
+    if (!('problem' in found)) result[name] = found;
+    else if (found.problem.includes('not found on PATH')) {
+      // Without the tool every inventory fails the same way: say it once.
+      if (!missingTool) problems.push(`inventories: ${found.problem}`);
+      missingTool = true;
+    } else problems.push(`inventories.${name}: ${found.problem}`);
+  });
+  return result;
 }
 
 function readYamlMapping(file: string, problems: string[]): Record<string, unknown> | undefined {

@@ -6,16 +6,23 @@ import {
   NAME_PATTERN,
 } from './catalog.types.js';
 import { validateCredentials } from './credentials.js';
+import type { InventoryNames } from './host-limit.js';
 import { isPlainObject } from './plain-object.js';
 import { type ProjectDir, resolveProjectPath } from './project-path.js';
+import { parseTemplateVars } from './vars-catalog.js';
+import type { LimitPolicy } from './vars-schema.types.js';
 
-const TEMPLATE_KEYS = new Set(['description', 'playbook', 'inventories', 'timeout', 'extraVars', 'secretVars', 'lock', 'credentials']);
+const TEMPLATE_KEYS = new Set([
+  'description', 'playbook', 'inventories', 'timeout', 'vars', 'openVars', 'limit', 'extraVars', 'secretVars', 'lock', 'credentials',
+]);
 
 export interface TemplateContext {
   /** Undefined when the project itself is invalid; path checks are then skipped. */
   project?: ProjectDir;
   /** Names declared under top-level `inventories`, in catalog order. */
   inventoryNames: string[];
+  /** Hosts and groups of each inventory that could be read (absent: unknown, checks skipped). */
+  inventoryHosts?: Record<string, InventoryNames>;
 }
 
 /**
@@ -66,17 +73,23 @@ export function validateTemplate(
     report('timeout', `must be a positive integer number of seconds, got ${JSON.stringify(raw.timeout)}`);
   }
 
-  const extraVars = raw.extraVars === undefined ? {} : raw.extraVars;
-  if (!isPlainObject(extraVars)) report('extraVars', 'must be a mapping of variable name to value');
+  const vars = parseTemplateVars(raw, report);
+  const specs = Object.values(vars);
+  const extraVars = Object.fromEntries(specs.filter((spec) => 'default' in spec).map((spec) => [spec.name, spec.default]));
+  const secretVars = specs.filter((spec) => spec.secret).map((spec) => spec.name);
 
-  const secretVars = validateSecretVars(raw.secretVars, report);
   const credentials = validateCredentials(raw.credentials, report);
+
+  const openVars = raw.openVars === undefined ? false : raw.openVars;
+  if (typeof openVars !== 'boolean') report('openVars', 'must be true or false');
+
+  const limit = validateLimitPolicy(raw.limit, inventories, ctx.inventoryHosts, report);
 
   const lock = raw.lock === undefined ? DEFAULT_LOCK : raw.lock;
   if (typeof lock !== 'string' || lock === '') report('lock', 'must be a non-empty string');
   else validateLock(lock, report);
 
-  if (problems.length > before || !isPlainObject(extraVars) || typeof lock !== 'string') return undefined;
+  if (problems.length > before || typeof lock !== 'string' || typeof openVars !== 'boolean') return undefined;
   return {
     name,
     ...(typeof description === 'string' ? { description } : {}),
@@ -86,6 +99,9 @@ export function validateTemplate(
     timeoutSeconds,
     extraVars,
     secretVars,
+    vars,
+    openVars,
+    limit,
     lock,
     ...(Object.keys(credentials).length > 0 ? { credentials } : {}),
   };
@@ -111,18 +127,38 @@ function validateInventories(raw: unknown, known: string[], report: Report): str
   return [...seen];
 }
 
-function validateSecretVars(raw: unknown, report: Report): string[] {
-  if (raw === undefined) return [];
-  if (!Array.isArray(raw)) {
-    report('secretVars', 'must be a list of variable names');
-    return [];
+/**
+ * `limit: any` (default: any host or group of the release's inventory), `limit: none`, or a list of
+ * patterns a release may combine. Listed patterns must name a host or group of one of the template's
+ * inventories, unless they are ansible wildcards/ranges the catalog author chose on purpose.
+ */
+function validateLimitPolicy(
+  raw: unknown,
+  inventories: string[],
+  hosts: Record<string, InventoryNames> | undefined,
+  report: Report,
+): LimitPolicy {
+  if (raw === undefined || raw === 'any') return 'any';
+  if (raw === 'none') return 'none';
+  if (!Array.isArray(raw) || raw.length === 0) {
+    report('limit', 'must be any, none, or a non-empty list of host patterns');
+    return 'none';
   }
-  const names: string[] = [];
+  const patterns: string[] = [];
   raw.forEach((item: unknown, i) => {
-    if (typeof item !== 'string' || item === '') report(`secretVars[${i}]`, 'must be a non-empty string');
-    else names.push(item);
+    const at = `limit[${i}]`;
+    if (typeof item !== 'string' || item === '') return report(at, 'must be a non-empty string');
+    if (/[,:\s]/.test(item)) return report(at, 'one pattern per item (no ",", ":" or blanks)');
+    if (/^[!&]?[@-]/.test(item)) return report(at, 'must not start with "@" or "-"');
+    const name = item.replace(/^[!&]/, '');
+    const known = inventories.some((inv) => {
+      const names = hosts?.[inv];
+      return names === undefined || names.hosts.includes(name) || names.groups.includes(name);
+    });
+    if (!known && !/[*?[~]/.test(name)) return report(at, `"${name}" is not a host or group of ${inventories.join(', ')}`);
+    patterns.push(item);
   });
-  return names;
+  return patterns;
 }
 
 function validateLock(lock: string, report: Report): void {

@@ -1,4 +1,6 @@
 import type { RunCredentials } from './credentials.js';
+import type { InventoryNames } from './host-limit.js';
+import type { LimitPolicy, VarSpec } from './vars-schema.types.js';
 
 /** One releasable playbook, as validated by `loadCatalog`. */
 export interface CatalogTemplate {
@@ -11,10 +13,16 @@ export interface CatalogTemplate {
   /** Inventory names a release may use; the first one is the default. */
   inventories: string[];
   timeoutSeconds: number;
-  /** Defaults, overridden key by key by a release's extra vars. */
+  /** Literal defaults of the declared vars (not `{ env }` ones), overridden key by key by a release's extra vars. */
   extraVars: Record<string, unknown>;
-  /** Extra var names whose values must never be shown or logged. */
+  /** Names of every secret var (values must never be shown or logged). */
   secretVars: string[];
+  /** The declared vars by name, in catalog order: `vars:` first, then the legacy `extraVars:`/`secretVars:`. */
+  vars: Record<string, VarSpec>;
+  /** True: a release may add undeclared vars (still subject to the reserved-name rule). Default false. */
+  openVars: boolean;
+  /** Which `limit` a release may send. Default `any` (any host or group of its inventory). */
+  limit: LimitPolicy;
   /** Lock key pattern with `{template}` and `{inventory}` placeholders. */
   lock: string;
   /** Vault password / SSH key the worker reads from its own files or env for each run (see credentials.ts). */
@@ -28,6 +36,8 @@ export interface Catalog {
   projectDir: string;
   /** Inventory name -> absolute path. */
   inventories: Record<string, string>;
+  /** Inventory name -> its hosts and groups, read with `ansible-inventory --list` at load. */
+  inventoryNames: Record<string, InventoryNames>;
   templates: Record<string, CatalogTemplate>;
   /** Inventory name -> its credentials (`inventories.<name>: { path, credentials }`); a template's win. */
   inventoryCredentials?: Record<string, RunCredentials>;

@@ -68,25 +68,6 @@ export class ReleasePage {
   @ApiProperty() pageSize!: number;
 }
 
-export class TemplateBody {
-  @ApiProperty({ example: 'deploy-web' }) name!: string;
-  @ApiProperty({ type: String, nullable: true }) description!: string | null;
-  @ApiProperty() playbook!: string;
-  @ApiProperty({ type: [String] }) inventories!: string[];
-  @ApiProperty({ type: String, nullable: true }) defaultInventory!: string | null;
-  @ApiProperty() timeoutSeconds!: number;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Default extra vars (secrets masked)' }) extraVars?: Record<string, unknown>;
-  @ApiPropertyOptional({ type: [String] }) secretVars?: string[];
-  @ApiProperty({ example: '{template}:{inventory}' }) lock!: string;
-  @ApiPropertyOptional({ description: 'Whether a release may set vars the template does not declare' }) openVars?: boolean;
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: true,
-    description: "The vars a release may set, as a JSON Schema ({type: 'object', properties, required, additionalProperties}); secrets' defaults are never shown",
-  })
-  vars?: Record<string, unknown>;
-}
-
 export class LockWaitBody {
   @ApiProperty() id!: number;
   @ApiProperty() template!: string;

@@ -1,15 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  Allow,
   ArrayMaxSize,
   IsArray,
   IsBoolean,
   IsISO8601,
   IsNotEmpty,
-  IsObject,
   IsOptional,
   IsString,
   MaxLength,
 } from 'class-validator';
+import { MAX_TAG_LENGTH } from '@slipway/ansible';
 
 export class CreateReleaseDto {
   @ApiProperty({ example: 'hello', description: 'Template name from the catalog' })
@@ -25,12 +26,26 @@ export class CreateReleaseDto {
   @MaxLength(128)
   inventory?: string;
 
-  @ApiPropertyOptional({ example: { greeting: 'hello' }, description: "Override the template's extra vars key by key" })
-  @IsOptional()
-  @IsObject()
+  /**
+   * Checked against the template's declared vars (see `GET /api/v1/templates` → `vars`), not by
+   * class-validator: class-transformer would silently drop a `__proto__` key instead of refusing it.
+   */
+  @ApiPropertyOptional({
+    example: { greeting: 'hello' },
+    description:
+      "Values for the template's declared vars (its `vars` JSON Schema); defaults fill the rest. Undeclared names only if the " +
+      'template has openVars; ansible_* and ansible\'s special variables never.',
+    type: 'object',
+    additionalProperties: true,
+  })
+  // Whitelisted only (the class field exists on every instance); ReleasesService validates the value.
+  @Allow()
   extraVars?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ example: 'web1', description: 'ansible --limit' })
+  @ApiPropertyOptional({
+    example: 'web1',
+    description: "ansible --limit: hosts and groups of the inventory, separated by ',' (or ':' or blanks), each optionally prefixed by '!' or '&'",
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1024)
@@ -41,6 +56,7 @@ export class CreateReleaseDto {
   @IsArray()
   @ArrayMaxSize(100)
   @IsString({ each: true })
+  @MaxLength(MAX_TAG_LENGTH, { each: true })
   tags?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'ansible --skip-tags' })
@@ -48,6 +64,7 @@ export class CreateReleaseDto {
   @IsArray()
   @ArrayMaxSize(100)
   @IsString({ each: true })
+  @MaxLength(MAX_TAG_LENGTH, { each: true })
   skipTags?: string[];
 
   @ApiPropertyOptional({ description: 'ansible --check --diff' })

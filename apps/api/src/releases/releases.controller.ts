@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Header, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CATALOG, type Catalog, stripAnsi } from '@slipway/ansible';
 import { ReleaseStore } from '@slipway/releases';
@@ -44,11 +44,14 @@ export class ReleasesController {
     required: false,
     description: 'Same key and body within 24 h → the first release again (200); same key, other body → 409',
   })
+  @ApiBody({ type: CreateReleaseDto })
   @ApiResponse({ status: 201, description: 'Created (queued)', type: ReleaseBody })
   @ApiResponse({ status: 200, description: 'Replayed: the release created earlier with this Idempotency-Key', type: ReleaseBody })
-  @ApiErrors(400, 413, { 409: 'This Idempotency-Key was used with another body' })
+  @ApiErrors({ 400: 'Every bad field at once: `errors: [{ field, message }]` (e.g. extraVars.canary, limit, tags[0])' }, 413, { 409: 'This Idempotency-Key was used with another body' })
   async create(
-    @Body() body: CreateReleaseDto,
+    // Not typed as the DTO: the global pipe would validate it first and answer before the catalog's
+    // checks run. ReleasesService.create validates the DTO and the vars together and answers once.
+    @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) response: Response,

@@ -10,9 +10,14 @@ import {
 import {
   CATALOG,
   type Catalog,
-  mergeExtraVars,
+  type CatalogTemplate,
+  PROTOTYPE_KEYS,
+  isPlainObject,
+  limitProblem,
   resolveLockKey,
+  tagsTotalProblem,
   validateOptionValue,
+  validateReleaseVars,
 } from '@slipway/ansible';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
 import type { ReleaseEntity } from '@slipway/db';
@@ -26,8 +31,8 @@ import {
   sealSecretVars,
 } from '@slipway/releases';
 import { ApiRedis } from '../redis/api-redis.js';
-import { type FieldError, badRequest } from '../common/validation.js';
-import type { CreateReleaseDto } from './create-release.dto.js';
+import { type FieldError, badRequest, checkDto } from '../common/validation.js';
+import { CreateReleaseDto } from './create-release.dto.js';
 import { ReleaseQueue } from './release-queue.js';
 
 export interface CancelResult {
@@ -62,32 +67,13 @@ export class ReleasesService implements OnModuleInit {
    * (a worker must always find it); if the job cannot be added, the row is deleted again before answering.
    */
   async create(
-    input: CreateReleaseDto,
+    body: unknown,
     requestedBy: string,
     options: { rerunOf?: number; idempotencyKeyId?: number } = {},
   ): Promise<ReleaseEntity> {
-    const errors: FieldError[] = [];
-    const template = this.catalog.templates[input.template];
-    if (!template) {
-      errors.push({ field: 'template', message: `template: unknown template "${input.template}" (known: ${Object.keys(this.catalog.templates).join(', ')})` });
-      throw badRequest(errors);
-    }
-    const inventory = input.inventory ?? template.inventories[0] ?? '';
-    if (!template.inventories.includes(inventory)) {
-      errors.push({ field: 'inventory', message: `inventory: "${inventory}" is not allowed for ${template.name} (allowed: ${template.inventories.join(', ')})` });
-    }
-    if (input.limit !== undefined) this.checkOption('limit', input.limit, errors);
-    input.tags?.forEach((tag, i) => this.checkOption(`tags[${i}]`, tag, errors));
-    input.skipTags?.forEach((tag, i) => this.checkOption(`skipTags[${i}]`, tag, errors));
-    let runAt: Date | null = null;
-    if (input.runAt !== undefined) {
-      runAt = new Date(input.runAt);
-      if (Number.isNaN(runAt.getTime())) errors.push({ field: 'runAt', message: 'runAt: not a valid ISO 8601 time' });
-      else if (runAt.getTime() < Date.now() - 1_000) errors.push({ field: 'runAt', message: 'runAt: is in the past' });
-    }
-    if (errors.length > 0) throw badRequest(errors);
+    const { input, template, inventory, extraVars, runAt } = this.validate(body);
 
-    const sealed = this.seal(mergeExtraVars(template, input.extraVars ?? {}), template.secretVars);
+    const sealed = this.seal(extraVars, template.secretVars);
     const release = await this.store.create({
       template: template.name,
       inventory,
@@ -108,6 +94,63 @@ export class ReleasesService implements OnModuleInit {
       throw error;
     }
     return release;
+  }
+
+  /**
+   * Every problem with a create request, in one 400: the DTO's fields, the template and inventory, the
+   * limit and tags, and each extra var against the template's declared vars (reserved names, unknown
+   * names, type, bounds, pattern, enum, required). Returns the release's normalised vars (defaults applied).
+   */
+  private validate(body: unknown): {
+    input: CreateReleaseDto;
+    template: CatalogTemplate;
+    inventory: string;
+    extraVars: Record<string, unknown>;
+    runAt: Date | null;
+  } {
+    if (!isPlainObject(body)) throw badRequest([{ field: 'body', message: 'body: must be a JSON object' }]);
+    // extraVars is checked by the catalog's rules below, on the object exactly as parsed (own "__proto__" included).
+    const { extraVars: rawVars, ...fields } = body;
+    const { value: input, errors } = checkDto(CreateReleaseDto, fields);
+    // class-transformer would assign these (setting the DTO's prototype) instead of reporting them.
+    for (const key of Object.keys(fields).filter((k) => PROTOTYPE_KEYS.has(k))) {
+      errors.push({ field: key, message: `${key}: unknown field` });
+    }
+    const failed = new Set(errors.map((e) => e.field.replace(/\..*$/, '')));
+    const ok = (field: string) => !failed.has(field);
+
+    const template = ok('template') ? this.catalog.templates[input.template] : undefined;
+    if (ok('template') && !template) {
+      errors.push({ field: 'template', message: `template: unknown template "${input.template}" (known: ${Object.keys(this.catalog.templates).join(', ')})` });
+    }
+    const inventory = (ok('inventory') ? input.inventory : undefined) ?? template?.inventories[0] ?? '';
+    if (template && ok('inventory') && !template.inventories.includes(inventory)) {
+      errors.push({ field: 'inventory', message: `inventory: "${inventory}" is not allowed for ${template.name} (allowed: ${template.inventories.join(', ')})` });
+    }
+    if (input.limit !== undefined && ok('limit')) {
+      const problem =
+        validateOptionValue('limit', input.limit) ??
+        (template && template.inventories.includes(inventory)
+          ? limitProblem(input.limit, template.limit, this.catalog.inventoryNames[inventory])
+          : null);
+      if (problem) errors.push({ field: 'limit', message: problem });
+    }
+    if (ok('tags')) input.tags?.forEach((tag, i) => this.checkOption(`tags[${i}]`, tag, errors));
+    if (ok('skipTags')) input.skipTags?.forEach((tag, i) => this.checkOption(`skipTags[${i}]`, tag, errors));
+    const tooManyTags = ok('tags') && ok('skipTags') ? tagsTotalProblem(input.tags, input.skipTags) : null;
+    if (tooManyTags) errors.push({ field: 'tags', message: tooManyTags });
+    let runAt: Date | null = null;
+    if (input.runAt !== undefined && ok('runAt')) {
+      runAt = new Date(input.runAt);
+      if (Number.isNaN(runAt.getTime())) errors.push({ field: 'runAt', message: 'runAt: not a valid ISO 8601 time' });
+      else if (runAt.getTime() < Date.now() - 1_000) errors.push({ field: 'runAt', message: 'runAt: is in the past' });
+    }
+    // With no known template, still name reserved and malformed var names (an open template's rules).
+    const vars = validateReleaseVars(template ?? { name: '', vars: {}, openVars: true }, rawVars);
+    errors.push(...vars.problems);
+
+    if (errors.length > 0 || !template) throw badRequest(errors);
+    return { input, template, inventory, extraVars: vars.vars, runAt };
   }
 
   async get(id: number): Promise<ReleaseEntity> {
