@@ -131,7 +131,7 @@ templates:
     expect(catalog.templates['deploy-sim']?.extraVars).toEqual({ seconds: 30 });
     expect(catalog.templates['vault-demo']?.credentials).toEqual({ vaultPassword: { env: 'SLIPWAY_EXAMPLE_VAULT_PASSWORD' } });
     expect(catalog.inventoryNames.staging).toEqual({ hosts: ['localhost'], groups: ['all', 'ungrouped', 'web'] });
-    const web = catalog.templates['deploy-web']!;
+    const web = catalog.templates['deploy-web'];
     expect(web.inventories).toEqual(['staging', 'prod']);
     expect(web.secretVars).toEqual(['db_password']);
     expect(web.extraVars).toEqual({ canary: 10, strategy: 'rolling', notify: true, hosts_per_batch: 5 });
@@ -372,7 +372,7 @@ describe('loadCatalog: typed vars', () => {
 `, '    openVars: false\n'),
       ),
     );
-    const hello = catalog.templates.hello!;
+    const hello = catalog.templates.hello;
     expect(hello.openVars).toBe(false);
     expect(hello.secretVars).toEqual(['db_password']);
     expect(hello.extraVars).toEqual({ canary: 10, strategy: 'rolling', notify: true, hosts_per_batch: 5, tags_to_run: ['web'], ratio: 1 });
@@ -386,7 +386,7 @@ describe('loadCatalog: typed vars', () => {
   });
 
   it('keeps the legacy extraVars map (untyped vars) and secretVars list working', () => {
-    const hello = loadCatalog(writeCatalog(`${VALID}    extraVars: { greeting: hi }\n    secretVars: [token]\n`)).templates.hello!;
+    const hello = loadCatalog(writeCatalog(`${VALID}    extraVars: { greeting: hi }\n    secretVars: [token]\n`)).templates.hello;
     expect(hello.vars).toEqual({
       greeting: { name: 'greeting', required: false, default: 'hi', secret: false },
       token: { name: 'token', required: false, secret: true },

@@ -47,7 +47,7 @@ const PARALLEL = 4;
 export const readInventoryNames: InventoryReader = (inventoryPaths, projectDir) => {
   const keys = inventoryPaths.map((p) => `${p}\0${fileVersion(p)}`);
   // Unique paths: many inventory names may share one file (e.g. "lanes" that are all localhost).
-  const missing = [...new Set(inventoryPaths.filter((_, i) => !cache.has(keys[i]!)))];
+  const missing = [...new Set(inventoryPaths.filter((_, i) => !cache.has(keys[i])))];
   const results = new Map<string, InventoryNames | { problem: string }>();
   if (missing.length > 0) {
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => PASSED_ENV.test(name)));
@@ -68,10 +68,10 @@ export const readInventoryNames: InventoryReader = (inventoryPaths, projectDir) 
     missing.forEach((p, i) => results.set(p, interpret(runs[i] ?? { status: null, stdout: '', stderr: 'no result' })));
   }
   return inventoryPaths.map((p, i) => {
-    const cached = cache.get(keys[i]!);
+    const cached = cache.get(keys[i]);
     if (cached) return cached;
     const result = results.get(p) ?? { problem: 'ansible-inventory gave no result' };
-    if (!('problem' in result)) cache.set(keys[i]!, result);
+    if (!('problem' in result)) cache.set(keys[i], result);
     return result;
   });
 };

@@ -146,7 +146,7 @@ function parseVarSpec(name: string, decl: unknown, report: Report): VarSpec | un
     }
   }
 
-  if (decl.enum !== undefined && varType && RULE_TYPES.enum!.includes(varType)) {
+  if (decl.enum !== undefined && varType && RULE_TYPES.enum.includes(varType)) {
     if (!Array.isArray(decl.enum) || decl.enum.length === 0) fail('enum', 'must be a non-empty list of allowed values');
     else {
       const values = decl.enum as unknown[];

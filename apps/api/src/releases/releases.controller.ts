@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CATALOG, type Catalog, stripAnsi } from '@slipway/ansible';
@@ -69,7 +69,7 @@ export class ReleasesController {
     };
     if (idempotencyKey === undefined) return toReleaseView(await create(), this.catalog);
     checkIdempotencyKey(idempotencyKey);
-    const identity = launchRequestIdentity(this.catalog, body);
+    const identity = launchRequestIdentity(this.catalog, this.releases.normalised(body));
     const { release, replayed } = await this.idempotency.launch(principal.name, idempotencyKey, identity, create);
     if (replayed) {
       response.status(200);

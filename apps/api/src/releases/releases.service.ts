@@ -96,6 +96,12 @@ export class ReleasesService implements OnModuleInit {
     return release;
   }
 
+  /** The request as create() would store it (throws the same 400): what an Idempotency-Key is compared by. */
+  normalised(body: unknown): CreateReleaseDto {
+    const { input, extraVars } = this.validate(body);
+    return { ...input, extraVars };
+  }
+
   /**
    * Every problem with a create request, in one 400: the DTO's fields, the template and inventory, the
    * limit and tags, and each extra var against the template's declared vars (reserved names, unknown
