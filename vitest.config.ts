@@ -8,7 +8,13 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/chaos/**/*.spec.ts'], testTimeout: 30_000 },
+        test: {
+          name: 'unit',
+          include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/chaos/**/*.spec.ts'],
+          testTimeout: 30_000,
+          // Projects with different parallelism run one after another, in this order.
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         extends: true,
@@ -18,6 +24,7 @@ export default defineConfig({
           // Each file has a MariaDB database of its own, so files may run side by side; two at a time on
           // this two-core machine.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -30,6 +37,7 @@ export default defineConfig({
           // Real MariaDB, Redis, ansible-playbook and child processes: slow by nature, and the machine has
           // two cores, so suites run one file at a time.
           fileParallelism: false,
+          sequence: { groupOrder: 2 },
           testTimeout: 180_000,
           hookTimeout: 120_000,
         },
@@ -42,6 +50,7 @@ export default defineConfig({
           // Random kills and restarts of real processes (test/chaos/): one file at a time, like e2e; each
           // test sets its own timeout from the run's length.
           fileParallelism: false,
+          sequence: { groupOrder: 3 },
           testTimeout: 600_000,
           hookTimeout: 180_000,
         },
