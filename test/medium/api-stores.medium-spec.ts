@@ -13,6 +13,7 @@ import { IdempotencyStore } from '../../apps/api/src/releases/idempotency.store.
 import { DuplicateTokenNameError, TokenStore } from '../../apps/api/src/tokens/token.store.js';
 import { SHARED_REDIS } from '../support/test-env.js';
 import { type MediumDb, ReplyLosingUnitOfWork, createMediumDb } from './support/medium-db.js';
+import { newRelease } from './support/new-release.js';
 
 let db: MediumDb;
 let releases: ReleaseStore;
@@ -25,24 +26,8 @@ afterAll(() => db?.drop());
 
 const hash = () => randomBytes(32).toString('hex');
 
-function release(overrides: Partial<NewRelease> = {}): NewRelease {
-  return {
-    template: 'hello',
-    inventory: 'local',
-    extraVars: {},
-    secretVars: [],
-    secretValues: null,
-    limit: null,
-    tags: null,
-    skipTags: null,
-    checkMode: false,
-    lockKey: `k:${randomBytes(4).toString('hex')}`,
-    requestedBy: 'medium-test',
-    runAt: null,
-    rerunOf: null,
-    ...overrides,
-  };
-}
+const release = (overrides: Partial<NewRelease> = {}) =>
+  newRelease({ lockKey: `k:${randomBytes(4).toString('hex')}`, ...overrides });
 
 describe('TokenStore', () => {
   it('creates, finds by hash, refuses a second live token of one name, and revokes once', async () => {

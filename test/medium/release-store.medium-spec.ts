@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type NewRelease, ReleaseStore } from '@slipway/releases';
 import { type MediumDb, ReplyLosingUnitOfWork, createMediumDb } from './support/medium-db.js';
+import { newRelease } from './support/new-release.js';
 
 let db: MediumDb;
 let store: ReleaseStore;
@@ -18,24 +19,7 @@ beforeEach(async () => {
   await db.query('SET FOREIGN_KEY_CHECKS = 1');
 });
 
-function release(overrides: Partial<NewRelease> = {}): NewRelease {
-  return {
-    template: 'hello',
-    inventory: 'local',
-    extraVars: {},
-    secretVars: [],
-    secretValues: null,
-    limit: null,
-    tags: null,
-    skipTags: null,
-    checkMode: false,
-    lockKey: 'hello:local',
-    requestedBy: 'medium-test',
-    runAt: null,
-    rerunOf: null,
-    ...overrides,
-  };
-}
+const release = (overrides: Partial<NewRelease> = {}) => newRelease(overrides);
 
 /** Moves a release's schedule (and so its due time) without waiting for the clock. */
 async function setTimes(id: number, times: { createdAt?: Date; runAt?: Date | null }): Promise<void> {
