@@ -24,6 +24,9 @@ import { type StopRequest, decideOutcome } from './release-outcome.js';
 import { type RunDirectory, RunDirectories } from './run-directory.js';
 import { resolveRunVars } from './run-vars.js';
 
+/** How often a start refused with nothing left in its way is tried again at once. */
+const START_ATTEMPTS = 3;
+
 /** What the processor should do with the job after run(). */
 export type RunResult =
   | { kind: 'done' }
@@ -89,12 +92,8 @@ export class ReleaseRunner {
     const entry: InFlight = { process: null, stop: null, fenced: false };
     this.inFlight.set(releaseId, entry);
     try {
-      if (!(await this.store.tryStart(release, this.config.workerId))) {
-        const blocker = await this.store.findBlocker(release);
-        if (blocker === null) return { kind: 'done' }; // cancelled meanwhile
-        await this.store.setWaitingReason(releaseId, `waiting for release ${blocker}`);
-        return { kind: 'wait-for-lock', blocker };
-      }
+      const waiting = await this.startOrFindBlocker(release);
+      if (waiting) return waiting;
       this.logger.log({ releaseId, msg: `release ${releaseId} started (${release.template} on ${release.inventory})` });
       this.events.publish(releaseId, { type: 'status', status: 'running', workerId: this.config.workerId });
       const outcome = await this.execute(release, entry);
@@ -105,6 +104,26 @@ export class ReleaseRunner {
       this.inFlight.delete(releaseId);
       if (this.inFlight.size === 0) this.notifyIdle();
     }
+  }
+
+  /**
+   * Starts the release, or says what it waits for. A start refused by a holder that ends before the
+   * blocker is read finds no blocker: the release is then tried again (a few times), instead of being left
+   * queued without a job until the reconciler re-adds one.
+   */
+  private async startOrFindBlocker(release: ReleaseEntity): Promise<RunResult | null> {
+    for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+      if (await this.store.tryStart(release, this.config.workerId)) return null;
+      const blocker = await this.store.findBlocker(release);
+      if (blocker !== null) {
+        await this.store.setWaitingReason(release.id, `waiting for release ${blocker}`);
+        return { kind: 'wait-for-lock', blocker };
+      }
+      const current = await this.store.findById(release.id);
+      if (!current || current.status !== 'queued' || current.cancelRequestedBy !== null) return { kind: 'done' };
+    }
+    // Still refused with nothing in its way: re-check after LOCK_RECHECK_MS like any waiting release.
+    return { kind: 'wait-for-lock', blocker: release.id };
   }
 
   /** The next release on the same lock key is waiting in `delayed`: start it now instead of at its re-check. */
