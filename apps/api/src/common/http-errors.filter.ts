@@ -31,7 +31,8 @@ export class HttpErrorsFilter implements ExceptionFilter {
       return { status: 413, body: { statusCode: 413, error: 'Payload Too Large', message: `body: request body is larger than ${Math.round((parserError.limit ?? 0) / 1024)} KiB` } };
     }
     if (parserError.type === 'entity.too.deep') {
-      return { status: 400, body: { statusCode: 400, error: 'Bad Request', message: (parserError as Error).message } };
+      const { message, field } = parserError as Error & { field?: string };
+      return { status: 400, body: { statusCode: 400, error: 'Bad Request', message, ...(field ? { errors: [{ field, message }] } : {}) } };
     }
     if (parserError.type === 'entity.parse.failed' || exception instanceof SyntaxError) {
       return { status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'body: invalid JSON' } };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonDepthExceeds } from './json-body.js';
+import { jsonDepthExceeds, tooDeepAt } from './json-body.js';
 
 const nested = (depth: number) => Buffer.from(`${'['.repeat(depth)}${']'.repeat(depth)}`);
 
@@ -19,5 +19,12 @@ describe('jsonDepthExceeds', () => {
 
   it('handles 100 000 levels without recursion', () => {
     expect(jsonDepthExceeds(nested(100_000), 512)).toBe(true);
+  });
+
+  it('names where it went too deep by the keys leading there', () => {
+    expect(tooDeepAt(Buffer.from(`{"template":"x","extraVars":{"deep":${'['.repeat(20)}${']'.repeat(20)}}}`), 10)).toBe('extraVars.deep');
+    expect(tooDeepAt(Buffer.from(`{"a":{"b\\"c":{"d":${'['.repeat(20)}`), 10)).toBe('a.b"c');
+    expect(tooDeepAt(nested(20), 10)).toBe('body');
+    expect(tooDeepAt(Buffer.from('{"a":{"b":1},"c":[[1]]}'), 3)).toBeNull();
   });
 });

@@ -14,30 +14,63 @@ export class JsonTooDeepError extends Error {
   override name = 'JsonTooDeepError';
   /** Read by HttpErrorsFilter, like body-parser's own error types. */
   readonly type = 'entity.too.deep';
-  constructor(readonly maxDepth: number) {
-    super(`body: JSON nested deeper than ${maxDepth} levels`);
+  /** Where the nesting went too deep, as the API names fields (`extraVars.deep`), or `body`. */
+  readonly field: string;
+  constructor(readonly maxDepth: number, field: string) {
+    super(`${field}: nested deeper than ${maxDepth} levels`);
+    this.field = field;
   }
 }
 
-/** Whether `json` opens more than `max` objects/arrays at once (strings are skipped, escapes honoured). */
-export function jsonDepthExceeds(json: Buffer, max: number): boolean {
+/**
+ * Where `json` first opens more than `max` objects/arrays at once, named by the object keys leading there
+ * (the first two, e.g. `extraVars.deep`; `body` outside any key), or null when it never does. Strings are
+ * skipped, escapes honoured; the text is not parsed (that is what would overflow).
+ */
+export function tooDeepAt(json: Buffer, max: number): string | null {
   let depth = 0;
   let inString = false;
   let escaped = false;
-  for (const byte of json) {
+  let stringStart = 0;
+  let lastString = '';
+  const keys: string[] = [];
+  for (let i = 0; i < json.length; i++) {
+    const byte = json[i];
     if (inString) {
       if (escaped) escaped = false;
       else if (byte === 0x5c /* \ */) escaped = true;
-      else if (byte === 0x22 /* " */) inString = false;
-    } else if (byte === 0x22) inString = true;
-    else if (byte === 0x7b /* { */ || byte === 0x5b /* [ */) {
-      if (++depth > max) return true;
+      else if (byte === 0x22 /* " */) {
+        inString = false;
+        lastString = json.subarray(stringStart, i + 1).toString('utf8');
+      }
+    } else if (byte === 0x22) {
+      inString = true;
+      stringStart = i;
+    } else if (byte === 0x3a /* : */) {
+      keys[depth] = keyText(lastString);
+    } else if (byte === 0x7b /* { */ || byte === 0x5b /* [ */) {
+      if (++depth > max) return keys.slice(1, 3).filter(Boolean).join('.') || 'body';
+      keys.length = depth;
     } else if (byte === 0x7d /* } */ || byte === 0x5d /* ] */) depth--;
   }
-  return false;
+  return null;
+}
+
+function keyText(quoted: string): string {
+  try {
+    return String(JSON.parse(quoted));
+  } catch {
+    return '';
+  }
+}
+
+/** Whether `json` opens more than `max` objects/arrays at once. */
+export function jsonDepthExceeds(json: Buffer, max: number): boolean {
+  return tooDeepAt(json, max) !== null;
 }
 
 /** body-parser's `verify` hook: runs on the raw body before JSON.parse. */
 export function refuseDeepJson(_request: IncomingMessage, _response: unknown, body: Buffer): void {
-  if (jsonDepthExceeds(body, MAX_JSON_DEPTH)) throw new JsonTooDeepError(MAX_JSON_DEPTH);
+  const field = tooDeepAt(body, MAX_JSON_DEPTH);
+  if (field !== null) throw new JsonTooDeepError(MAX_JSON_DEPTH, field);
 }
