@@ -113,7 +113,7 @@ describe('secret vars: masked everywhere, stored only encrypted', () => {
     expectNoSecret(chunks.map((c) => c.content).join('\n'), 'stored chunks');
 
     expect(released.extraVars).toMatchObject({ db_password: '********', api_token: '********' });
-    expect([...released.secretVars].sort()).toEqual(['api_token', 'db_password']);
+    expect([...(released.secretVars as string[])].sort()).toEqual(['api_token', 'db_password']);
   });
 
   it('no column of any table holds a secret in clear; the release keeps them as a versioned ciphertext', async () => {
@@ -202,7 +202,7 @@ describe('secret vars: masked everywhere, stored only encrypted', () => {
     api = await startApi({ ...env.env, PORT: new URL(api.url).port });
     const view = await bot.getRelease(released.id);
     expect(view.extraVars).toMatchObject({ db_password: '********', api_token: '********' });
-    expect([...view.secretVars].sort()).toEqual(['api_token', 'db_password']);
+    expect([...(view.secretVars as string[])].sort()).toEqual(['api_token', 'db_password']);
     const list = await bot.request('GET', '/api/v1/releases?template=secret-echo');
     expect(list.text).toContain('********');
     expectNoSecret(list.text, 'the release list');
