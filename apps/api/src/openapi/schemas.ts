@@ -38,6 +38,7 @@ export class ReleaseBody {
   @ApiProperty({ example: 'hello' }) template!: string;
   @ApiProperty({ example: 'local' }) inventory!: string;
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'Secret vars are shown as ********' }) extraVars!: Record<string, unknown>;
+  @ApiProperty({ type: [String], description: 'Names of its secret vars, recorded when it was created (masked in every view of it)' }) secretVars!: string[];
   @ApiProperty({ type: String, nullable: true }) limit!: string | null;
   @ApiProperty({ type: [String] }) tags!: string[];
   @ApiProperty({ type: [String] }) skipTags!: string[];
