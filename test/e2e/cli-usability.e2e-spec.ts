@@ -111,11 +111,19 @@ describe('slipway CLI: tables, one final line, Ctrl-C, templates, audit', () => 
     const run = startCli(['release', 'create', 'deploy-sim', '-e', 'seconds=60', '--wait'], ci);
     await waitFor('progress', () => run.stdout.includes('progress 1/60'), { timeoutMs: 60_000 });
     const id = createdId(run.stderr);
-    run.child.kill('SIGINT');
-    await waitFor('the cancel to be asked', async () => (await admin.getRelease(id)).cancelRequestedBy !== null, { timeoutMs: 10_000 });
-    await new Promise((r) => setTimeout(r, 1_100)); // past the window in which one Ctrl-C may arrive twice
-    run.child.kill('SIGINT');
-    const result = await run.done;
+    // The worker is paused so the cancel cannot finish before the second Ctrl-C (a SIGINTed deploy-sim
+    // ends within a second); ansible runs on in its own process group, and the pause is far below the TTL.
+    worker.signal('SIGSTOP');
+    let result: Awaited<typeof run.done>;
+    try {
+      run.child.kill('SIGINT');
+      await waitFor('the cancel to be asked', async () => (await admin.getRelease(id)).cancelRequestedBy !== null, { timeoutMs: 10_000 });
+      await new Promise((r) => setTimeout(r, 1_100)); // past the window in which one Ctrl-C may arrive twice
+      run.child.kill('SIGINT');
+      result = await run.done;
+    } finally {
+      worker.signal('SIGCONT');
+    }
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain('stopped waiting');
     await waitFor('the release to end cancelled', async () => (await admin.getRelease(id)).status === 'cancelled', { timeoutMs: 60_000 });
