@@ -64,7 +64,9 @@ export class AnsibleTrees {
     const byPid = new Map(all.map((p) => [p.pid, p]));
     const isAnsible = (p: LiveProcess) => p.command.includes(this.projectDir) && isAnsiblePlaybook(p.command);
     const found: TreeProcess[] = [];
-    for (const p of all.filter((q) => q.command.includes(this.projectDir))) {
+    // A worker reading its catalog runs ansible-inventory (through a small node reader) at start-up: not a run.
+    const catalogRead = (q: LiveProcess) => q.command.includes('ansible-inventory');
+    for (const p of all.filter((q) => q.command.includes(this.projectDir) && !catalogRead(q))) {
       const startMs = processStartMs(p.pid);
       if (startMs === null) continue;
       let top: LiveProcess | undefined;
