@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Per-run supervisor between a Slipway worker and ansible-playbook (see README, "Restarting safely").
 
     slipway-run.py <worker-pid> <lease-file> <run-dir> <grace-ms> <nice> -- <ansible-playbook> <args...>
