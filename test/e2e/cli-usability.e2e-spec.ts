@@ -1,30 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.js';
 import { type RunningApi, type ServiceProcess, descendantsOf, startApi, startWorker } from '../support/processes.js';
-import { REPO_ROOT, type TestEnv, createTestEnv, releaseIds } from '../support/test-env.js';
+import { type TestEnv, createTestEnv, releaseIds } from '../support/test-env.js';
 import { createToken } from '../support/tokens.js';
 import { waitFor } from '../support/wait-for.js';
+import { startCli as startCliIn } from '../support/cli-runner.js';
 
-const CLI = resolve(REPO_ROOT, 'bin/slipway.mjs');
-
-interface CliRun {
-  child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
-
-/** The CLI as a CI job runs it: no TTY, SLIPWAY_URL and SLIPWAY_TOKEN in the environment. */
-function startCli(args: string[], env: Record<string, string>): CliRun {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', TZ: 'UTC', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const run = { child, stdout: '', stderr: '' } as CliRun;
-  child.stdout.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
-  run.done = new Promise((done) => child.on('close', (code) => done({ code, stdout: run.stdout, stderr: run.stderr })));
-  return run;
-}
+/** The CLI as a CI job runs it, in UTC so the table's local times are known. */
+const startCli = (args: string[], env: Record<string, string>) => startCliIn(args, { TZ: 'UTC', ...env });
 const cli = (args: string[], env: Record<string, string>) => startCli(args, env).done;
 const createdId = (stderr: string) => Number(/release (\d+) created/.exec(stderr)?.[1]);
 const ansibleUnder = (worker: ServiceProcess) => descendantsOf(worker.pid).filter((p) => p.command.includes('ansible'));

@@ -1,36 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stripAnsi } from '@slipway/ansible';
 import { ApiClient } from '../support/api-client.js';
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
-import { REPO_ROOT, type TestEnv, createTestEnv, freePort } from '../support/test-env.js';
+import { type TestEnv, createTestEnv, freePort } from '../support/test-env.js';
 import { waitFor } from '../support/wait-for.js';
+import { startCli } from '../support/cli-runner.js';
 
-const CLI = resolve(REPO_ROOT, 'bin/slipway.mjs');
-
-interface CliRun {
-  child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
-
-/** Runs the CLI the way a CI job does: no TTY, SLIPWAY_URL and SLIPWAY_TOKEN in the environment. */
-function startCli(args: string[], env: Record<string, string>): CliRun {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const run = { child, stdout: '', stderr: '' } as CliRun;
-  child.stdout.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
-  run.done = new Promise((resolveDone) => child.on('close', (code) => resolveDone({ code, stdout: run.stdout, stderr: run.stderr })));
-  return run;
-}
 
 function cli(args: string[], env: Record<string, string>) {
   return startCli(args, env).done;
