@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.js';
-import { type RunningApi, type ServiceProcess, descendantsOf, startApi, startWorker } from '../support/processes.js';
+import { type RunningApi, type ServiceProcess, autogroupNice, descendantsOf, startApi, startWorker } from '../support/processes.js';
 import { type TestEnv, createTestEnv, queryDb } from '../support/test-env.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -139,6 +139,10 @@ describe('release lifecycle', () => {
       const playbookProcesses = descendantsOf(workers[0].pid);
       expect(playbookProcesses.some((p) => p.command.includes('ansible-playbook')), JSON.stringify(playbookProcesses)).toBe(true);
       expect(playbookProcesses.filter((p) => p.nice !== 10)).toEqual([]);
+      // Each run is a session of its own, so its autogroup must be niced too, or twenty runs in flight take
+      // twenty CPU shares against the worker's one (where the kernel has autogroups).
+      const sessionNices = playbookProcesses.map((p) => ({ pid: p.pid, nice: autogroupNice(p.pid) })).filter((p) => p.nice !== undefined);
+      expect(sessionNices.filter((p) => p.nice !== 10)).toEqual([]);
       const done = await client.waitForRelease(created.id, ['succeeded', 'failed']);
       expect(done.status).toBe('succeeded');
       // The rest of the log, read with ?after=, continues exactly where the mid-run read stopped.

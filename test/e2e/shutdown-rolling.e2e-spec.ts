@@ -33,7 +33,7 @@ describe('rolling restart of the workers', () => {
     return new Promise((resolveRun) => {
       execFile(
         process.execPath,
-        [ROLLING_RESTART, '-c', suite.supervisor.configPath, '--ready-timeout', '180'],
+        [ROLLING_RESTART, '-c', suite.supervisor.configPath, '--ready-timeout', '60'],
         { env: { ...process.env, ...suite.env.env } },
         (error, stdout, stderr) => resolveRun({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}${stderr}` }),
       ).stdout?.on('data', (chunk: Buffer) => process.stdout.write(chunk));

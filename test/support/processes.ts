@@ -145,6 +145,19 @@ export function liveProcesses(): LiveProcess[] {
   return found;
 }
 
+/**
+ * The nice value of the scheduler autogroup (session) `pid` belongs to, or undefined where the kernel has no
+ * autogroups: between sessions the kernel weighs by this, not by the processes' own niceness.
+ */
+export function autogroupNice(pid: number): number | undefined {
+  try {
+    const match = /nice (-?\d+)/.exec(readFileSync(`/proc/${pid}/autogroup`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every live process below `rootPid` (children, grandchildren, …). */
 export function descendantsOf(rootPid: number): LiveProcess[] {
   const children = new Map<number, LiveProcess[]>();

@@ -19,6 +19,7 @@ The worker starts it as the leader of a new session and process group (detached)
 Only the standard library: python3 is there wherever ansible is.
 """
 import ctypes
+import errno
 import os
 import signal
 import sys
@@ -75,6 +76,25 @@ def kill_everything():
         time.sleep(0.01)
 
 
+def lower_session_weight(nice):
+    """Give this run's session (its scheduler autogroup) the niceness too, where the kernel has autogroups.
+
+    As the leader of a new session the run is an autogroup of its own, and the kernel shares the CPU fairly
+    between autogroups whatever the niceness inside them: twenty runs in flight would take twenty shares
+    against the one of the worker, the API and MariaDB each, and starve them (a restarted worker then took
+    a minute to start). The autogroup's own nice value is what weighs between groups.
+    """
+    for _attempt in range(20):
+        try:
+            with open("/proc/self/autogroup", "w") as autogroup:
+                autogroup.write("%d\n" % nice)
+            return
+        except OSError as error:
+            if error.errno != errno.EAGAIN:
+                return  # no autogroups here (or not allowed): the process niceness still applies
+            time.sleep(0.05)  # unprivileged changes are rate-limited (one per 100 ms, machine-wide)
+
+
 def lease_expired(lease_file):
     try:
         with open(lease_file) as lease:
@@ -106,6 +126,7 @@ def main():
     if nice:
         # Itself too, before forking: everything of the run sits below the worker for CPU (ANSIBLE_NICE).
         os.nice(nice)
+        lower_session_weight(nice)
     try:
         pid = os.fork()
     except OSError as error:
