@@ -213,20 +213,22 @@ describe('dashboard status and admin pages in a browser', () => {
     await page.getByLabel('Actor').fill('dash-deployer');
     await page.getByLabel('Actor').press('Enter');
     await page.waitForURL(/actor=dash-deployer/);
-    await rows.first().waitFor();
-    expect(new Set(await page.locator('td[data-label="Actor"]').allTextContents())).toEqual(new Set(['dash-deployer']));
+    // Until the filtered page arrives the previous one is still shown: wait for it rather than read once.
+    await expect.poll(async () => new Set(await page.locator('td[data-label="Actor"]').allTextContents())).toEqual(new Set(['dash-deployer']));
 
     await page.getByLabel('Action').selectOption('');
     await page.getByLabel('Target', { exact: true }).selectOption('release');
     await page.getByLabel('Target id').fill(String(release.id));
     await page.getByLabel('Target id').press('Enter');
+    await page.waitForURL(new RegExp(`targetId=${release.id}`));
+    await expect.poll(() => rows.count()).toBe(1);
     await page.locator('tbody tr').filter({ hasText: `#${release.id}` }).first().waitFor();
-    expect(await rows.count()).toBe(1);
     // The target links to the release.
     await rows.first().getByRole('link', { name: `release #${release.id}` }).waitFor();
     await screenshot(page, 'admin-04-audit-filtered');
     await page.getByLabel('Target id').fill('twelve');
     await page.getByLabel('Target id').press('Enter');
+    await page.locator('.field-error[data-field="targetId"]').waitFor();
     expect(await page.locator('.field-error[data-field="targetId"]').textContent()).toContain('Target id must be a number');
     expect(browser.pageErrors).toEqual([]);
   });

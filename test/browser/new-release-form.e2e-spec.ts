@@ -63,7 +63,8 @@ describe('New release form in a browser', () => {
 
   it('renders every declared var as a typed field with its default, bounds, help and required mark', async () => {
     await page.goto(`${api.url}/releases/new?template=typed-vars`);
-    await page.getByLabel('Template').waitFor();
+    // The select is there before the catalog has arrived; its fields appear with the template.
+    await page.getByLabel('version').waitFor();
     expect(await page.getByLabel('Template').inputValue()).toBe('typed-vars');
 
     const version = page.getByLabel('version');
