@@ -15,7 +15,7 @@ export function recordedArgv(argv: readonly string[], masker: SecretMasker): str
   if (!shows(masked)) return masked;
   const whole = masked.map((part) => (shows([part]) ? REDACTED : part));
   for (let i = 1; i < whole.length; i++) {
-    if (shows([whole[i - 1]!, whole[i]!])) whole.splice(i - 1, 2, REDACTED, REDACTED);
+    if (shows([whole[i - 1], whole[i]])) whole.splice(i - 1, 2, REDACTED, REDACTED);
   }
   return shows(whole) ? whole.map(() => REDACTED) : whole;
 }

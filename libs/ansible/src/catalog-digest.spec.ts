@@ -95,7 +95,7 @@ describe('catalogDigest', () => {
     const catalog = loadWithAnsible(EXAMPLE_CATALOG, { readInventory: fakeInventory });
     const names = Object.keys(catalog.templates);
     expect(names.length).toBeGreaterThan(3);
-    const digests = names.map((name) => catalogDigest(catalog, name, catalog.templates[name]!.inventories[0]!));
+    const digests = names.map((name) => catalogDigest(catalog, name, catalog.templates[name].inventories[0]));
     for (const digest of digests) expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(new Set(digests).size).toBe(names.length);
   });
