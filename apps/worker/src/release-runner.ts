@@ -287,6 +287,8 @@ export class ReleaseRunner {
     try {
       const ansibleVersion = await this.ansibleVersions.versionOf(this.config.ansiblePlaybookBin, env);
       await this.store.recordRun(releaseId, this.config.workerId, { argv, ansibleVersion });
+      // Watchers re-read the row on a status event: the page of a running release shows what it runs.
+      this.events.publish(releaseId, { type: 'status', status: 'running' });
     } catch (error) {
       this.logger.warn({ releaseId, msg: `release ${releaseId}: what ran was not recorded (${(error as Error).message})` });
     }
