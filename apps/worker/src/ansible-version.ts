@@ -22,8 +22,9 @@ export function parseAnsibleVersion(output: string): string | null {
 export type VersionProbe = (bin: string, env: Record<string, string>) => Promise<string | null>;
 
 /**
- * ansible-core's version per executable. `ansible-playbook --version` is a Python start-up (0.5 CPU-s
- * measured on the 2-core CI machine, against microseconds for the stat below), so it is asked once per
+ * ansible-core's version per executable. `ansible-playbook --version` is a Python start-up (measured on
+ * the 2-core CI machine: 0.5 CPU-s idle, 0.8 CPU-s and 2-4 s wall under load; the realpath and stat
+ * below take about 0.1 ms), so it is asked once per
  * executable and asked again only when that file changes (path, size, mtime, inode: an upgrade of the
  * package replaces it). A wrapper script around a virtualenv whose ansible is upgraded in place keeps
  * its old answer until the worker restarts.
