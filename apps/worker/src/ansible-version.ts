@@ -24,10 +24,9 @@ export type VersionProbe = (bin: string, env: Record<string, string>) => Promise
 /**
  * ansible-core's version per executable. `ansible-playbook --version` is a Python start-up (measured on
  * the 2-core CI machine: 0.5 CPU-s idle, 0.8 CPU-s and 2-4 s wall under load; the realpath and stat
- * below take about 0.1 ms), so it is asked once per
- * executable and asked again only when that file changes (path, size, mtime, inode: an upgrade of the
- * package replaces it). A wrapper script around a virtualenv whose ansible is upgraded in place keeps
- * its old answer until the worker restarts.
+ * below take about 0.1 ms), so it is asked once per executable and asked again only when that file
+ * changes (path, size, mtime, inode: an upgrade of the package replaces it). A wrapper script around a
+ * virtualenv whose ansible is upgraded in place keeps its old answer until the worker restarts.
  */
 export class AnsibleVersionCache {
   private readonly known = new Map<string, { stamp: string; version: Promise<string | null> }>();
