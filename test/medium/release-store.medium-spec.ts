@@ -225,6 +225,24 @@ describe('ReleaseStore logs', () => {
   });
 });
 
+describe('ReleaseStore what ran', () => {
+  it('stores the digest at creation, and the run only for the worker that started it, whatever its status by then', async () => {
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const r = await store.create(release({ catalogDigest: digest }));
+    const queued = (await store.findById(r.id))!;
+    expect([queued.catalogDigest, queued.argv, queued.ansibleVersion]).toEqual([digest, null, null]);
+    expect(await store.tryStart(r, 'w1')).toBe(true);
+    const run = { argv: ['ansible-playbook', '-i', 'inv', '--tags=********', "it's.yml"], ansibleVersion: '2.14.18' };
+    await store.recordRun(r.id, 'w2', run);
+    expect((await store.findById(r.id))!.argv).toBeNull();
+    expect(await store.interrupt(r.id, 'w1', 'worker gone')).toBe(true);
+    await store.recordRun(r.id, 'w1', run);
+    await store.recordRun(r.id, 'w1', run); // a retry after a lost reply writes the same again
+    const stored = (await store.findById(r.id))!;
+    expect([stored.argv, stored.ansibleVersion, stored.catalogDigest, stored.status]).toEqual([run.argv, '2.14.18', digest, 'interrupted']);
+  });
+});
+
 describe('ReleaseStore state changes', () => {
   it('finish, cancel and interrupt are conditional', async () => {
     const r = await store.create(release());

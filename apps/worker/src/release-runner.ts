@@ -15,12 +15,14 @@ import { RetryBudgetExhaustedError, type ReleaseEntity } from '@slipway/db';
 import { RELEASES_QUEUE, type ReleaseJobData, releaseJobId } from '@slipway/queue';
 import { type FinalOutcome, ReleaseStore, SecretCipherError } from '@slipway/releases';
 import { AnsibleProcess, findRunSupervisor } from './ansible-process.js';
+import { AnsibleVersionCache } from './ansible-version.js';
 import { CATALOG } from '@slipway/ansible';
 import { HeartbeatLease } from './heartbeat-lease.js';
 import { PendingOutcomes } from './pending-outcomes.js';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseLogSink } from './release-log-sink.js';
 import { type StopRequest, decideOutcome } from './release-outcome.js';
+import { recordedArgv } from './recorded-argv.js';
 import { type RunDirectory, RunDirectories } from './run-directory.js';
 import { resolveRunVars } from './run-vars.js';
 
@@ -63,6 +65,7 @@ export class ReleaseRunner {
     @InjectQueue(RELEASES_QUEUE) private readonly queue: Queue<ReleaseJobData>,
     private readonly runDirs: RunDirectories,
     private readonly lease: HeartbeatLease,
+    private readonly ansibleVersions: AnsibleVersionCache,
   ) {
     // Fencing: the runs' supervisors SIGINT their groups themselves when the lease ends; here the reason
     // is recorded and the SIGKILL after the grace is armed, in case a supervisor does not act.
@@ -197,6 +200,7 @@ export class ReleaseRunner {
     }
     const runDir = await this.runDirs.create(release.id);
     let timeout: NodeJS.Timeout | undefined;
+    let recording: Promise<void> | undefined;
     try {
       await this.lease.flush();
       const extraVarsFile = await runDir.writePrivateFile('extra-vars.yml', serializeExtraVars(runVars.vars));
@@ -224,11 +228,13 @@ export class ReleaseRunner {
         skipTags: release.skipTags ?? undefined,
         checkMode: release.checkMode,
       });
+      const runArgv = [...credentials.argv, ...argv];
+      const env = this.ansibleEnvironment(runDir);
       const child = new AnsibleProcess(this.supervisor, {
         bin: this.config.ansiblePlaybookBin,
-        argv: [...credentials.argv, ...argv],
+        argv: runArgv,
         cwd: this.catalog.projectDir,
-        env: this.ansibleEnvironment(runDir),
+        env,
         nice: this.config.ansibleNice,
         graceMs: this.config.cancelGraceMs,
         leaseFile: this.lease.file,
@@ -241,6 +247,8 @@ export class ReleaseRunner {
         },
       });
       entry.process = child;
+      // Beside the run, never before it: the version may take a Python start-up the first time.
+      recording = this.recordRun(release.id, recordedArgv([this.config.ansiblePlaybookBin, ...runArgv], masker), env);
       // The pid lets ops (and the cancel tests) check that a stopped release left no ansible process behind.
       this.logger.log({
         releaseId: release.id,
@@ -268,7 +276,21 @@ export class ReleaseRunner {
       };
     } finally {
       clearTimeout(timeout);
+      // Written before the final status, so a finished release always shows what it ran.
+      await recording;
       await runDir.remove();
+    }
+  }
+
+  /** Stores the masked argv and ansible-core's version; a failure costs the record, never the release. */
+  private async recordRun(releaseId: number, argv: string[], env: Record<string, string>): Promise<void> {
+    try {
+      const ansibleVersion = await this.ansibleVersions.versionOf(this.config.ansiblePlaybookBin, env);
+      await this.store.recordRun(releaseId, this.config.workerId, { argv, ansibleVersion });
+      // Watchers re-read the row on a status event: the page of a running release shows what it runs.
+      this.events.publish(releaseId, { type: 'status', status: 'running' });
+    } catch (error) {
+      this.logger.warn({ releaseId, msg: `release ${releaseId}: what ran was not recorded (${(error as Error).message})` });
     }
   }
 

@@ -4,6 +4,7 @@ import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
 import { RELEASES_QUEUE, redisOptions } from '@slipway/queue';
 import { ReleaseStore } from '@slipway/releases';
+import { AnsibleVersionCache } from './ansible-version.js';
 import { CancelListener } from './cancel-listener.js';
 import { catalogProvider } from '@slipway/ansible';
 import { HeartbeatLease } from './heartbeat-lease.js';
@@ -39,6 +40,8 @@ export class WorkerModule {
         PendingOutcomes,
         HeartbeatLease,
         RunDirectories,
+        // A factory: its one constructor argument (the probe) is for tests, not for Nest to inject.
+        { provide: AnsibleVersionCache, useFactory: () => new AnsibleVersionCache() },
         ReleaseRunner,
         WorkerRegistry,
         ShutdownCoordinator,

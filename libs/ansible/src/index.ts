@@ -16,3 +16,5 @@ export * from './secret-masker.js';
 export * from './credentials.js';
 export * from './secret-vars.js';
 export * from './plain-object.js';
+export * from './canonical-json.js';
+export * from './catalog-digest.js';

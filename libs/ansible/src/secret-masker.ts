@@ -28,7 +28,27 @@ export class SecretMasker {
   }
 
   mask(line: string): string {
-    if (this.needles.length === 0) return line;
+    const covered = this.coverage(line);
+    return covered === null ? line : render(line, covered);
+  }
+
+  /**
+   * Masks each part, and a secret that spans parts as they read joined by `separator` too (an argv shown
+   * as one command line: a secret "-i /tmp" masks the end of "-i" and the start of the next part).
+   */
+  maskParts(parts: readonly string[], separator = ' '): string[] {
+    const covered = this.coverage(parts.join(separator));
+    if (covered === null) return [...parts];
+    let at = 0;
+    return parts.map((part) => {
+      const masked = render(part, covered.subarray(at, at + part.length));
+      at += part.length + separator.length;
+      return masked;
+    });
+  }
+
+  /** Which characters of `line` belong to a secret (1), or null when none does. */
+  private coverage(line: string): Uint8Array | null {
     let covered: Uint8Array | null = null;
     for (const needle of this.needles) {
       for (let at = line.indexOf(needle); at !== -1; at = line.indexOf(needle, at + 1)) {
@@ -36,20 +56,24 @@ export class SecretMasker {
         covered.fill(1, at, at + needle.length);
       }
     }
-    if (covered === null) return line;
-    let out = '';
-    for (let i = 0; i < line.length; ) {
-      if (covered[i] === 1) {
-        while (i < line.length && covered[i] === 1) i++;
-        out += REDACTED;
-      } else {
-        const start = i;
-        while (i < line.length && covered[i] !== 1) i++;
-        out += line.slice(start, i);
-      }
-    }
-    return out;
+    return covered;
   }
+}
+
+/** `line` with each run of covered characters replaced by one "********". */
+function render(line: string, covered: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < line.length; ) {
+    if (covered[i] === 1) {
+      while (i < line.length && covered[i] === 1) i++;
+      out += REDACTED;
+    } else {
+      const start = i;
+      while (i < line.length && covered[i] !== 1) i++;
+      out += line.slice(start, i);
+    }
+  }
+  return out;
 }
 
 /** The strings a value shows up as: itself if a string, else its JSON and every string inside it. */

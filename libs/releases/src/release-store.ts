@@ -25,6 +25,15 @@ export interface NewRelease {
   requestedBy: string;
   runAt: Date | null;
   rerunOf: number | null;
+  /** `catalogDigest` of the template and inventory it is created from. */
+  catalogDigest: string;
+}
+
+/** What the worker records once it has started ansible-playbook (see what-ran.ts). */
+export interface RecordedRun {
+  /** Already masked: never a secret value. */
+  argv: string[];
+  ansibleVersion: string | null;
 }
 
 export interface FinalOutcome {
@@ -252,6 +261,21 @@ export class ReleaseStore {
       ),
     );
     return affectedRows(result) === 1;
+  }
+
+  /**
+   * The argv and ansible version of the run, written by the worker that started it (whatever its status
+   * by now: an interrupted release ran this too). Keyed, so a retry writes the same values again.
+   */
+  async recordRun(id: number, workerId: string, run: RecordedRun): Promise<void> {
+    await this.uow.run('record what ran', (ds) =>
+      ds.query('UPDATE releases SET argv = ?, ansible_version = ? WHERE id = ? AND worker_id = ?', [
+        JSON.stringify(run.argv),
+        run.ansibleVersion,
+        id,
+        workerId,
+      ]),
+    );
   }
 
   /** queued → cancelled at once; returns false if it had already left `queued`. */

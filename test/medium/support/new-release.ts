@@ -16,6 +16,7 @@ export function newRelease(overrides: Partial<NewRelease> = {}): NewRelease {
     requestedBy: 'medium-test',
     runAt: null,
     rerunOf: null,
+    catalogDigest: `sha256:${'0'.repeat(64)}`,
     ...overrides,
   };
 }

@@ -60,6 +60,23 @@ export class ReleaseBody {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: string | null;
   @ApiProperty({ type: Number, nullable: true }) durationMs!: number | null;
+  // What ran (libs/releases what-ran.ts).
+  @ApiProperty({
+    type: [String],
+    nullable: true,
+    example: ['ansible-playbook', '-i', '/srv/playbooks/inventories/prod.ini', '-e', '@/tmp/slipway-runs/12/extra-vars.yml', '--tags=********', '/srv/playbooks/deploy.yml'],
+    description: 'ansible-playbook argv as the worker ran it, executable first; every secret value replaced by ********. Null until ansible-playbook started',
+  })
+  argv!: string[] | null;
+  @ApiProperty({ type: String, nullable: true, example: '2.14.18', description: "ansible-core's version (ansible-playbook --version) on the worker that ran it" })
+  ansibleVersion!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    description: 'sha256 of the canonical JSON of the catalog entry (template, inventory, project) when the release was created; secret defaults excluded',
+  })
+  catalogDigest!: string | null;
 }
 
 export class ReleasePage {

@@ -25,6 +25,9 @@ function statusOf(release: ReleaseEntity) {
     recap: release.recap,
     startedAt: release.startedAt,
     finishedAt: release.finishedAt,
+    // Recorded by the worker just after ansible-playbook started (already masked).
+    argv: release.argv,
+    ansibleVersion: release.ansibleVersion,
   };
 }
 

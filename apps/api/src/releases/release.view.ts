@@ -1,6 +1,6 @@
 import { type Catalog, redactSecrets } from '@slipway/ansible';
 import type { ReleaseEntity } from '@slipway/db';
-import { releaseSecretVars } from '@slipway/releases';
+import { type ReleaseWhatRan, releaseSecretVars } from '@slipway/releases';
 
 /**
  * The release as the API shows it: secret vars are masked with the release's own list, recorded when it
@@ -36,6 +36,16 @@ export function toReleaseView(release: ReleaseEntity, catalog: Catalog) {
     startedAt: release.startedAt,
     finishedAt: release.finishedAt,
     durationMs: release.startedAt && end ? end.getTime() - release.startedAt.getTime() : null,
+    ...whatRan(release),
+  };
+}
+
+/** The "what ran" fields (contract: libs/releases what-ran.ts); the argv was masked by the worker before it was stored. */
+function whatRan(release: ReleaseEntity): ReleaseWhatRan {
+  return {
+    argv: release.argv,
+    ansibleVersion: release.ansibleVersion,
+    catalogDigest: release.catalogDigest,
   };
 }
 export type ReleaseView = ReturnType<typeof toReleaseView>;

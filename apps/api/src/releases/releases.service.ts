@@ -12,6 +12,7 @@ import {
   type Catalog,
   type CatalogTemplate,
   PROTOTYPE_KEYS,
+  catalogDigest,
   isPlainObject,
   limitProblem,
   resolveLockKey,
@@ -86,6 +87,8 @@ export class ReleasesService implements OnModuleInit {
       requestedBy,
       runAt,
       rerunOf: options.rerunOf ?? null,
+      // Now, from the catalog this release was validated against: a later catalog change shows as another digest.
+      catalogDigest: catalogDigest(this.catalog, template.name, inventory),
     }, options.idempotencyKeyId);
     try {
       await this.queue.enqueue(release.id, runAt);

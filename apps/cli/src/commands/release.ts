@@ -9,9 +9,10 @@ import { duration, formatTable, localTime, pageSummary } from '../table.js';
 import { coerceVar } from '../template-vars.js';
 // The file itself, not @slipway/releases: its index pulls in Nest and TypeORM, which the CLI bundle does without.
 import { FINAL_STATUSES } from '../../../../libs/releases/src/release-state.js';
+import { type ReleaseWhatRan, WHAT_RAN_ROWS, whatRanText } from '../../../../libs/releases/src/what-ran.js';
 import { fetchTemplates } from './template.js';
 
-interface ReleaseJson {
+interface ReleaseJson extends Partial<ReleaseWhatRan> {
   id: number;
   template: string;
   inventory: string;
@@ -100,7 +101,15 @@ function describe(release: ReleaseJson): string {
     ['started', release.startedAt],
     ['finished', release.finishedAt],
   ];
-  return rows.filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k.padEnd(13)}${String(v)}`).join('\n');
+  const shown = rows.filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k.padEnd(13)}${String(v)}`);
+  return [...shown, '', ...whatRan(release)].join('\n');
+}
+
+/** The "What ran" section; a value not recorded (yet) says so rather than disappearing. */
+function whatRan(release: ReleaseJson): string[] {
+  const width = Math.max(...WHAT_RAN_ROWS.map((row) => row.label.length)) + 2;
+  const rows = WHAT_RAN_ROWS.map((row) => `  ${row.label.padEnd(width)}${whatRanText(row, { argv: null, ansibleVersion: null, catalogDigest: null, ...release }) ?? '(not recorded)'}`);
+  return ['what ran', ...rows];
 }
 
 /**
@@ -212,7 +221,7 @@ export function registerReleaseCommands(program: Command, ctx: Context): void {
     .action(async (id: number) => {
       const { body } = await ctx.http().request<ReleaseJson>('GET', `/api/v1/releases/${id}`);
       if (ctx.globals().json) printJson(body);
-      else process.stdout.write(`${describe(body)}\n`);
+      else process.stdout.write(`${forStdout(describe(body))}\n`);
     });
 
   release

@@ -1,4 +1,5 @@
 /** Shapes of the API's JSON answers (apps/api/src/releases/release.view.ts and friends), as the browser sees them. */
+import type { ReleaseWhatRan } from '../../../../libs/releases/src/what-ran.js';
 
 export const RELEASE_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
 export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
@@ -21,7 +22,8 @@ export interface HostRecapCounts {
   ignored: number;
 }
 
-export interface Release {
+/** `argv`, `ansibleVersion`, `catalogDigest`: see ReleaseWhatRan (the contract shared with the API and CLI). */
+export interface Release extends ReleaseWhatRan {
   id: number;
   template: string;
   inventory: string;

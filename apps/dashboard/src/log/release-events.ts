@@ -19,7 +19,7 @@ export function parseLogEvent(data: string): LogBatch | null {
 
 /** The fields a `status` (or `end`) event carries: everything about a release that changes while it runs. */
 export type StatusFields = Partial<
-  Pick<Release, 'status' | 'waitingReason' | 'workerId' | 'exitCode' | 'reason' | 'cancelRequestedBy' | 'recap' | 'startedAt' | 'finishedAt'>
+  Pick<Release, 'status' | 'waitingReason' | 'workerId' | 'exitCode' | 'reason' | 'cancelRequestedBy' | 'recap' | 'startedAt' | 'finishedAt' | 'argv' | 'ansibleVersion'>
 >;
 
 export function parseStatusEvent(data: string): StatusFields | null {

@@ -9,6 +9,7 @@ import { useNow } from '../lib/use-now';
 import { LogViewer } from '../log/LogViewer';
 import { useReleaseLive } from '../log/use-release-live';
 import { useSession } from '../session';
+import { WhatRan } from './WhatRan';
 
 export function ReleasePage({ id }: { id: number }) {
   const { session } = useSession();
@@ -94,6 +95,7 @@ export function ReleasePage({ id }: { id: number }) {
         <Parameters release={release} />
         <Timeline release={release} now={now} />
       </div>
+      <WhatRan release={release} />
       <Recap release={release} />
       <LogViewer
         buffer={live.buffer}

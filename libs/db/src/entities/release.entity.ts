@@ -93,6 +93,18 @@ export class ReleaseEntity {
   @Column({ name: 'request_id', type: 'char', length: 36, nullable: true })
   requestId: string | null;
 
+  /** ansible-playbook's argv as run, executable first, secrets as "********"; null until it started. */
+  @Column({ type: 'json', nullable: true })
+  argv: string[] | null;
+
+  /** ansible-core's version on the worker that ran it (`ansible-playbook --version`). */
+  @Column({ name: 'ansible_version', type: 'varchar', length: 64, nullable: true })
+  ansibleVersion: string | null;
+
+  /** `sha256:<hex>` of the catalog entry at creation (libs/ansible catalog-digest.ts). */
+  @Column({ name: 'catalog_digest', type: 'varchar', length: 80, nullable: true })
+  catalogDigest: string | null;
+
   /** The tryStart call that started it: a retry of that call after a lost reply recognises its own start. */
   @Column({ name: 'start_id', type: 'char', length: 36, nullable: true })
   startId: string | null;
