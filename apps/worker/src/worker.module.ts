@@ -5,7 +5,8 @@ import { DbModule } from '@slipway/db';
 import { RELEASES_QUEUE, redisOptions } from '@slipway/queue';
 import { ReleaseStore } from '@slipway/releases';
 import { CancelListener } from './cancel-listener.js';
-import { catalogProvider } from '@slipway/ansible';
+import { CatalogWatch } from './catalog-watch.js';
+import { catalogHolderProvider } from '@slipway/ansible';
 import { HeartbeatLease } from './heartbeat-lease.js';
 import { Housekeeping } from './housekeeping.js';
 import { PendingOutcomes } from './pending-outcomes.js';
@@ -33,7 +34,7 @@ export class WorkerModule {
         BullModule.registerQueue({ name: RELEASES_QUEUE }),
       ],
       providers: [
-        catalogProvider,
+        catalogHolderProvider,
         ReleaseStore,
         ReleaseEventsPublisher,
         PendingOutcomes,
@@ -43,6 +44,7 @@ export class WorkerModule {
         WorkerRegistry,
         ShutdownCoordinator,
         CancelListener,
+        CatalogWatch,
         Housekeeping,
         ReleasesProcessor,
         QueueConnectionWatch,

@@ -161,3 +161,18 @@ export const catalogHolderProvider: Provider = {
   inject: [SLIPWAY_CONFIG],
   useFactory: (config: SlipwayConfig) => new CatalogHolder(loadCatalog(config.catalogPath)),
 };
+
+/** The log line for a reload (every problem on it), worded the same by the API and the worker. */
+export function describeReload(outcome: CatalogReloadOutcome, trigger: string): string {
+  if (!outcome.applied) {
+    const count = `${outcome.problems.length} problem${outcome.problems.length === 1 ? '' : 's'}`;
+    return `catalog reload (${trigger}) refused, the catalog loaded at ${outcome.loadedAt.toISOString()} stays in force: ${outcome.file} has ${count}:\n${outcome.problems.map((p) => ` - ${p}`).join('\n')}`;
+  }
+  const { added, removed, changed } = outcome.changes;
+  const parts = [
+    ...(added.length > 0 ? [`added ${added.join(', ')}`] : []),
+    ...(removed.length > 0 ? [`removed ${removed.join(', ')}`] : []),
+    ...(changed.length > 0 ? [`changed ${changed.join(', ')}`] : []),
+  ];
+  return `catalog reloaded (${trigger}) from ${outcome.file}: ${outcome.templates.length} templates; ${parts.length > 0 ? parts.join('; ') : 'no template changed'}`;
+}

@@ -8,8 +8,7 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import {
-  CATALOG,
-  type Catalog,
+  CatalogHolder,
   type CatalogTemplate,
   PROTOTYPE_KEYS,
   isPlainObject,
@@ -49,14 +48,14 @@ export class ReleasesService implements OnModuleInit {
     private readonly store: ReleaseStore,
     private readonly queue: ReleaseQueue,
     private readonly redis: ApiRedis,
-    @Inject(CATALOG) private readonly catalog: Catalog,
+    private readonly catalogs: CatalogHolder,
     @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
   ) {}
 
   /** Said once at start-up rather than discovered at the first release that has a secret. */
   onModuleInit(): void {
     if (this.config.secretKeys.current) return;
-    const withSecrets = Object.values(this.catalog.templates).filter((t) => t.secretVars.length > 0).map((t) => t.name);
+    const withSecrets = Object.values(this.catalogs.current.templates).filter((t) => t.secretVars.length > 0).map((t) => t.name);
     if (withSecrets.length > 0) {
       this.logger.warn(`SLIPWAY_SECRET_KEY is not set: releases with secret values (templates ${withSecrets.join(', ')}) will be refused with 503`);
     }
@@ -123,11 +122,13 @@ export class ReleasesService implements OnModuleInit {
       errors.push({ field: key, message: `${key}: unknown field` });
     }
     const failed = new Set(errors.map((e) => e.field.replace(/\..*$/, '')));
+    // One catalog for the whole check, whatever a reload does meanwhile.
+    const catalog = this.catalogs.current;
     const ok = (field: string) => !failed.has(field);
 
-    const template = ok('template') ? this.catalog.templates[input.template] : undefined;
+    const template = ok('template') ? catalog.templates[input.template] : undefined;
     if (ok('template') && !template) {
-      errors.push({ field: 'template', message: `template: unknown template "${input.template}" (known: ${Object.keys(this.catalog.templates).join(', ')})` });
+      errors.push({ field: 'template', message: `template: unknown template "${input.template}" (known: ${Object.keys(catalog.templates).join(', ')})` });
     }
     const inventory = (ok('inventory') ? input.inventory : undefined) ?? template?.inventories[0] ?? '';
     if (template && ok('inventory') && !template.inventories.includes(inventory)) {
@@ -137,7 +138,7 @@ export class ReleasesService implements OnModuleInit {
       const problem =
         validateOptionValue('limit', input.limit) ??
         (template && template.inventories.includes(inventory)
-          ? limitProblem(input.limit, template.limit, this.catalog.inventoryNames[inventory])
+          ? limitProblem(input.limit, template.limit, catalog.inventoryNames[inventory])
           : null);
       if (problem) errors.push({ field: 'limit', message: problem });
     }
@@ -233,7 +234,7 @@ export class ReleasesService implements OnModuleInit {
 
   /** The secret var names this release is masked with (its own, recorded at creation). */
   secretVarsOf(release: ReleaseEntity): string[] {
-    return releaseSecretVars(release, this.catalog.templates[release.template]?.secretVars);
+    return releaseSecretVars(release, this.catalogs.current.templates[release.template]?.secretVars);
   }
 
   private announce(id: number, event: ReleaseEvent): void {
