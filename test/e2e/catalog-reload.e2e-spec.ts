@@ -95,16 +95,17 @@ describe('catalog reload: endpoint and SIGHUP, API and workers, without a restar
 
     env = await createTestEnv('cat-reload');
     env.env.SLIPWAY_CATALOG = catalogFile;
-    api = await startApi(env.env);
+    // Generous start-up deadlines: each process reads the catalog with ansible-inventory, slow on a busy machine.
+    api = await startApi(env.env, 150_000);
     workers = await Promise.all([
-      startWorker({ ...env.env, SLIPWAY_WORKER_ID: 'reload-w1' }),
-      startWorker({ ...env.env, SLIPWAY_WORKER_ID: 'reload-w2' }),
+      startWorker({ ...env.env, SLIPWAY_WORKER_ID: 'reload-w1' }, 150_000),
+      startWorker({ ...env.env, SLIPWAY_WORKER_ID: 'reload-w2' }, 150_000),
     ]);
     admin = new ApiClient(api.url, env.bootstrapToken);
     tokens = { admin: env.bootstrapToken, deployer: await createToken(admin, 'reload-deployer', 'deployer') };
     deployer = new ApiClient(api.url, tokens.deployer);
     viewer = new ApiClient(api.url, await createToken(admin, 'reload-viewer', 'viewer'));
-  }, 180_000);
+  }, 330_000);
 
   afterAll(async () => {
     writeFileSync(holdMarker, 'done');
