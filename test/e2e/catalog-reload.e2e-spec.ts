@@ -33,10 +33,11 @@ function writeCatalog(templates: Templates, extra: Record<string, unknown> = {},
   writeFileSync(catalogFile, stringify({ project, inventories: { local: 'inventories/local.ini', ...inventories }, templates, ...extra }));
 }
 
-const greet = (version: number) => ({ playbook: `greet-v${version}.yml`, inventories: ['local'], timeout: 60, vars: {} });
-const simple = (name: string) => ({ playbook: `${name}.yml`, inventories: ['local'], timeout: 60, vars: {} });
+// Timeouts far above the seconds these take: on a busy machine ansible's start-up alone can take a minute.
+const greet = (version: number) => ({ playbook: `greet-v${version}.yml`, inventories: ['local'], timeout: 600, vars: {} });
+const simple = (name: string) => ({ playbook: `${name}.yml`, inventories: ['local'], timeout: 600, vars: {} });
 // Releases of `hold` share one lock, so a second one waits in the queue while the first runs.
-const hold = { playbook: 'hold.yml', inventories: ['local'], timeout: 120, vars: {}, lock: 'hold' };
+const hold = { playbook: 'hold.yml', inventories: ['local'], timeout: 600, vars: {}, lock: 'hold' };
 const ORIGINAL: Templates = { greet: greet(1), hold };
 
 /** Every problem of a broken edit, each on a field of its own (the answer must name each one). */
@@ -57,6 +58,7 @@ interface AuditJson {
   details: Record<string, unknown>;
 }
 
+// Each test runs real releases one after another; on a machine shared with other suites those can take minutes.
 describe('catalog reload: endpoint and SIGHUP, API and workers, without a restart', () => {
   let env: TestEnv;
   let api: RunningApi;
@@ -74,8 +76,10 @@ describe('catalog reload: endpoint and SIGHUP, API and workers, without a restar
   /** Runs a release to its end and returns its plain log. */
   async function runRelease(template: string): Promise<{ status: string; log: string; reason: string | null }> {
     const created = await deployer.createRelease({ template });
-    const done = await deployer.waitForRelease(created.id, ['succeeded', 'failed', 'cancelled', 'interrupted'], 90_000);
-    return { status: done.status, reason: done.reason, log: (await deployer.request('GET', `/api/v1/releases/${created.id}/log?format=plain`)).text };
+    const done = await deployer.waitForRelease(created.id, ['succeeded', 'failed', 'cancelled', 'interrupted'], 150_000);
+    const log = (await deployer.request('GET', `/api/v1/releases/${created.id}/log?format=plain`)).text;
+    expect(done.status, `release ${created.id} of ${template}: ${done.reason}\n${log}`).toBe('succeeded');
+    return { status: done.status, reason: done.reason, log };
   }
 
   const countIn = (text: string, needle: string) => text.split(needle).length - 1;
@@ -90,7 +94,7 @@ describe('catalog reload: endpoint and SIGHUP, API and workers, without a restar
     for (const version of [1, 2, 3]) playbook(`greet-v${version}`, `greet version ${version}`);
     playbook('farewell', 'farewell one');
     playbook('third', 'third one');
-    playbook('hold', 'hold done', [{ 'ansible.builtin.wait_for': { path: holdMarker, timeout: 110 } }]);
+    playbook('hold', 'hold done', [{ 'ansible.builtin.wait_for': { path: holdMarker, timeout: 500 } }]);
     writeCatalog(ORIGINAL);
 
     env = await createTestEnv('cat-reload');
@@ -136,7 +140,7 @@ describe('catalog reload: endpoint and SIGHUP, API and workers, without a restar
     writeCatalog(ORIGINAL);
   });
 
-  it('a broken edit keeps the old catalog everywhere; the answer and every log give each problem', async () => {
+  it('a broken edit keeps the old catalog everywhere; the answer and every log give each problem', { timeout: 420_000 }, async () => {
     writeBrokenCatalog();
     const answer = await reload(admin);
     expect(answer.status, answer.text).toBe(422);
@@ -167,7 +171,7 @@ describe('catalog reload: endpoint and SIGHUP, API and workers, without a restar
     expect(entry).toMatchObject({ actor: 'bootstrap', action: 'catalog.reload', targetType: 'catalog', details: { result: 'refused', problems: body.problems } });
   });
 
-  it('a good edit through the endpoint is used by the next release, without restarting the API or a worker', async () => {
+  it('a good edit through the endpoint is used by the next release, without restarting the API or a worker', { timeout: 420_000 }, async () => {
     writeCatalog({ greet: greet(2), hold, farewell: simple('farewell') });
     const pids = [api.pid, ...workers.map((w) => w.pid)];
     const answer = await reload(admin);
@@ -186,7 +190,7 @@ describe('catalog reload: endpoint and SIGHUP, API and workers, without a restar
     expect(entry).toMatchObject({ action: 'catalog.reload', details: { result: 'applied', added: ['farewell'], changed: ['greet'] } });
   });
 
-  it('a running release keeps what it started with; a queued one whose template is gone fails, saying so', async () => {
+  it('a running release keeps what it started with; a queued one whose template is gone fails, saying so', { timeout: 420_000 }, async () => {
     const running = await deployer.createRelease({ template: 'hold' });
     await deployer.waitForRelease(running.id, ['running']);
     const queued = await deployer.createRelease({ template: 'hold' });
@@ -200,10 +204,10 @@ describe('catalog reload: endpoint and SIGHUP, API and workers, without a restar
     expect(refused.status).toBe(400);
 
     writeFileSync(holdMarker, 'go');
-    const finished = await deployer.waitForRelease(running.id, ['succeeded', 'failed'], 90_000);
+    const finished = await deployer.waitForRelease(running.id, ['succeeded', 'failed'], 150_000);
     expect(finished.status).toBe('succeeded');
     expect(await deployer.log(running.id)).toContain('hold done');
-    const failed = await deployer.waitForRelease(queued.id, ['succeeded', 'failed'], 90_000);
+    const failed = await deployer.waitForRelease(queued.id, ['succeeded', 'failed'], 150_000);
     expect(failed.status).toBe('failed');
     expect(failed.reason).toContain('template "hold" is not in the catalog any more');
     expect(failed.reason).toContain('nothing ran');
@@ -211,7 +215,7 @@ describe('catalog reload: endpoint and SIGHUP, API and workers, without a restar
     expect(workers.every((w) => w.running)).toBe(true);
   });
 
-  it('SIGHUP to each worker and then to the API applies a good edit, with no restart', async () => {
+  it('SIGHUP to each worker and then to the API applies a good edit, with no restart', { timeout: 420_000 }, async () => {
     writeCatalog({ greet: greet(3), farewell: simple('farewell'), third: simple('third') });
     const before = workers.map((w) => countIn(w.output, 'catalog reloaded (SIGHUP'));
     for (const worker of workers) worker.signal('SIGHUP');
@@ -233,7 +237,7 @@ describe('catalog reload: endpoint and SIGHUP, API and workers, without a restar
     expect((await catalogAudit())[0]).toMatchObject({ actor: 'SIGHUP', details: { result: 'applied', added: ['third'], changed: ['greet'], trigger: 'SIGHUP' } });
   });
 
-  it('slipway catalog reload prints every problem and exits 1, or what changed and exits 0', async () => {
+  it('slipway catalog reload prints every problem and exits 1, or what changed and exits 0', { timeout: 420_000 }, async () => {
     const cliEnv = (token: string) => ({ SLIPWAY_URL: api.url, SLIPWAY_TOKEN: token });
     writeBrokenCatalog();
     const broken = await startCli(['catalog', 'reload'], cliEnv(tokens.admin)).done;
