@@ -119,6 +119,7 @@ describe('OpenAPI', () => {
       ['GET /api/v1/session', '200', (await admin.request('GET', '/api/v1/session')).body as Record<string, unknown>],
       ['POST /api/v1/tokens', '201', (await admin.request('POST', '/api/v1/tokens', { name: 'openapi', role: 'viewer' })).body as Record<string, unknown>],
       ['GET /api/v1/releases/{id}', '404', (await admin.request('GET', '/api/v1/releases/999999')).body as Record<string, unknown>],
+      ['POST /api/v1/catalog/reload', '200', (await admin.request('POST', '/api/v1/catalog/reload')).body as Record<string, unknown>],
     ];
     for (const [route, status, body] of checks) {
       const { properties: documented, required } = properties(schemaOf(route, status));

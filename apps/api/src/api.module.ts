@@ -1,13 +1,15 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
-import { catalogProvider } from '@slipway/ansible';
+import { catalogHolderProvider } from '@slipway/ansible';
 import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
 import { redisOptions } from '@slipway/queue';
 import { ReleaseStore } from '@slipway/releases';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { CatalogController } from './catalog/catalog.controller.js';
+import { CatalogReloadService } from './catalog/catalog-reload.service.js';
 import { HttpErrorsFilter } from './common/http-errors.filter.js';
 import { RequestTimeoutInterceptor } from './common/request-timeout.interceptor.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
@@ -47,9 +49,10 @@ export class ApiModule {
         AuditModule,
         TokensModule,
       ],
-      controllers: [ReleasesController, ReleaseEventsController, TemplatesController, HealthController, WorkersController],
+      controllers: [ReleasesController, ReleaseEventsController, TemplatesController, CatalogController, HealthController, WorkersController],
       providers: [
-        catalogProvider,
+        catalogHolderProvider,
+        CatalogReloadService,
         ReleaseStore,
         ApiRedis,
         ReleaseQueue,

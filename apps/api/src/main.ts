@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { ShutdownSignal } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { CatalogError, loadCatalog } from '@slipway/ansible';
@@ -7,6 +8,7 @@ import { ConfigError, type SlipwayConfig, loadConfig } from '@slipway/config';
 import { migrate } from '@slipway/db';
 import { PinoNestLogger, createHttpLogger, createPino, describeStartupError, fail, redisProblem, withoutStartupStackTraces } from '@slipway/observability';
 import { ApiModule } from './api.module.js';
+import { CatalogReloadService } from './catalog/catalog-reload.service.js';
 import { validationPipe } from './common/validation.js';
 import { applyServerTimeouts, createExpressInstance } from './http/http-server.js';
 import { JSON_BODY_LIMIT, refuseDeepJson } from './http/json-body.js';
@@ -37,6 +39,10 @@ function readConfig(): SlipwayConfig {
 }
 
 async function main(): Promise<void> {
+  // SIGHUP reloads the catalog (Node's default would end the process): one during start-up is acted on once ready.
+  let reloadAsked = false;
+  const reloadWhenReady = () => (reloadAsked = true);
+  process.on('SIGHUP', reloadWhenReady);
   const config = readConfig();
   const logger = new PinoNestLogger(createPino({ service: SERVICE, level: config.logLevel, format: config.logFormat }));
   const applied = await migrate(config.database);
@@ -64,8 +70,15 @@ async function main(): Promise<void> {
   app.use(express.json({ limit: JSON_BODY_LIMIT, verify: refuseDeepJson }));
   app.useGlobalPipes(validationPipe);
   setupOpenApi(app);
-  app.enableShutdownHooks();
+  // Every signal Nest shuts down on except SIGHUP, which reloads the catalog.
+  app.enableShutdownHooks(Object.values(ShutdownSignal).filter((signal) => signal !== ShutdownSignal.SIGHUP));
   await app.listen(config.port, config.host);
+  // The same as POST /api/v1/catalog/reload (workers follow), audited with SIGHUP as the actor.
+  const reloads = app.get(CatalogReloadService);
+  const reload = () => void reloads.reload('SIGHUP', 'SIGHUP').catch((error: unknown) => logger.error(`catalog reload failed: ${(error as Error).message}`, 'Catalog'));
+  process.off('SIGHUP', reloadWhenReady);
+  process.on('SIGHUP', reload);
+  if (reloadAsked) reload();
   logger.log(`API listening on http://${config.host}:${config.port}`, 'Main');
 }
 

@@ -33,8 +33,17 @@ export class SlipwayHttp {
     return { authorization: `Bearer ${this.token}`, ...extra };
   }
 
-  /** Any answer that is not 2xx becomes a CliError carrying the API's message (which names the field). */
-  async request<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<ApiResponse<T>> {
+  /**
+   * Any answer that is not 2xx (or one of `answers`, statuses the caller reads itself) becomes a CliError
+   * carrying the API's message (which names the field). `timeoutMs`: for a route that rightly takes longer.
+   */
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+    { answers = [], timeoutMs = REQUEST_TIMEOUT_MS }: { answers?: number[]; timeoutMs?: number } = {},
+  ): Promise<ApiResponse<T>> {
     const headers = this.headers({ ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...extraHeaders });
     let response: Response;
     try {
@@ -42,7 +51,7 @@ export class SlipwayHttp {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       throw new CliError(`cannot reach Slipway at ${this.baseUrl}: ${describeFetchError(error)}`);
@@ -54,7 +63,7 @@ export class SlipwayHttp {
     } catch {
       // text/plain (logs)
     }
-    if (!response.ok) throw new CliError(`${method} ${path}: ${response.status} ${apiMessage(parsed, text)}`);
+    if (!response.ok && !answers.includes(response.status)) throw new CliError(`${method} ${path}: ${response.status} ${apiMessage(parsed, text)}`);
     return { status: response.status, body: parsed as T, text };
   }
 }

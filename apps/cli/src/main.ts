@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerReleaseCommands, type GlobalOptions } from './commands/release.js';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerCatalogCommands } from './commands/catalog.js';
 import { registerTemplateCommands } from './commands/template.js';
 import { registerTokenCommands } from './commands/token.js';
 import { CliError, EXIT } from './exit-codes.js';
@@ -13,7 +14,7 @@ import { SlipwayHttp } from './http.js';
 async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.succeeded;
   const program = new Command('slipway')
-    .description('Slipway release orchestrator: start releases, follow their logs, cancel, re-run, read templates and the audit trail, manage tokens.\nEnvironment: SLIPWAY_URL (default http://127.0.0.1:3000), SLIPWAY_TOKEN.')
+    .description('Slipway release orchestrator: start releases, follow their logs, cancel, re-run, read templates and the audit trail, manage tokens, reload the catalog.\nEnvironment: SLIPWAY_URL (default http://127.0.0.1:3000), SLIPWAY_TOKEN.')
     .option('--json', 'machine-readable output on stdout')
     .exitOverride()
     .showHelpAfterError()
@@ -30,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
   registerTokenCommands(program, ctx);
   registerTemplateCommands(program, ctx);
   registerAuditCommands(program, ctx);
+  registerCatalogCommands(program, ctx);
   for (const command of program.commands) command.exitOverride();
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
 

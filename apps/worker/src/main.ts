@@ -4,6 +4,7 @@ import { CatalogError, loadCatalog } from '@slipway/ansible';
 import { ConfigError, loadConfig } from '@slipway/config';
 import { PinoNestLogger, ansiblePlaybookProblem, createPino, describeStartupError, fail, redisProblem, withoutStartupStackTraces } from '@slipway/observability';
 import { findRunSupervisor } from './ansible-process.js';
+import { CatalogWatch } from './catalog-watch.js';
 import { RunDirectories } from './run-directory.js';
 import { ShutdownCoordinator } from './shutdown-coordinator.js';
 import { WorkerModule } from './worker.module.js';
@@ -11,6 +12,10 @@ import { WorkerModule } from './worker.module.js';
 const SERVICE = 'slipway-worker';
 
 async function main(): Promise<void> {
+  // SIGHUP reloads the catalog (Node's default would end the process): one during start-up is acted on once ready.
+  let reloadAsked = false;
+  const reloadWhenReady = () => (reloadAsked = true);
+  process.on('SIGHUP', reloadWhenReady);
   let config;
   try {
     config = loadConfig();
@@ -62,6 +67,12 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   await app.init();
+  // This worker alone re-reads its own copy of the catalog file (the API's reload reaches every worker).
+  const catalogWatch = app.get(CatalogWatch);
+  const reload = () => void catalogWatch.reload('SIGHUP').catch((error: unknown) => logger.error(`catalog reload failed: ${(error as Error).message}`, 'Catalog'));
+  process.off('SIGHUP', reloadWhenReady);
+  process.on('SIGHUP', reload);
+  if (reloadAsked) reload();
   logger.log(`worker ${config.workerId} ready (concurrency ${config.workerConcurrency}, queue prefix ${config.queuePrefix})`, 'Main');
 }
 

@@ -3,6 +3,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import {
   type Catalog,
+  CatalogHolder,
+  type CatalogTemplate,
   CredentialError,
   RecapParser,
   SecretMasker,
@@ -16,7 +18,7 @@ import { RELEASES_QUEUE, type ReleaseJobData, releaseJobId } from '@slipway/queu
 import { type FinalOutcome, ReleaseStore, SecretCipherError } from '@slipway/releases';
 import { AnsibleProcess, findRunSupervisor } from './ansible-process.js';
 import { AnsibleVersionCache } from './ansible-version.js';
-import { CATALOG } from '@slipway/ansible';
+import { CatalogWatch } from './catalog-watch.js';
 import { HeartbeatLease } from './heartbeat-lease.js';
 import { PendingOutcomes } from './pending-outcomes.js';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
@@ -60,7 +62,8 @@ export class ReleaseRunner {
     private readonly store: ReleaseStore,
     private readonly events: ReleaseEventsPublisher,
     private readonly pendingOutcomes: PendingOutcomes,
-    @Inject(CATALOG) private readonly catalog: Catalog,
+    private readonly catalogs: CatalogHolder,
+    private readonly catalogWatch: CatalogWatch,
     @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
     @InjectQueue(RELEASES_QUEUE) private readonly queue: Queue<ReleaseJobData>,
     private readonly runDirs: RunDirectories,
@@ -90,6 +93,8 @@ export class ReleaseRunner {
     const release = await this.store.findById(releaseId);
     if (!release || release.status !== 'queued') return { kind: 'done' }; // already handled elsewhere
     if (release.runAt && release.runAt.getTime() > Date.now()) return { kind: 'not-due', runAt: release.runAt };
+    // A reload the API applied (whose message may still be on its way, or was lost) is done first.
+    await this.catalogWatch.catchUp();
 
     // Registered before the row says "running", so the lost-worker reaper never sees it orphaned.
     const entry: InFlight = { process: null, stop: null, fenced: false };
@@ -173,12 +178,14 @@ export class ReleaseRunner {
       },
       this.config.logBufferMaxLines,
     );
-    const template = this.catalog.templates[release.template];
-    const inventoryPath = this.catalog.inventories[release.inventory];
-    if (!template || !inventoryPath) {
-      const reason = `template "${release.template}" or inventory "${release.inventory}" is no longer in the catalog`;
+    // The catalog in force as it starts: a reload while it runs does not change what it runs.
+    const catalog = this.catalogs.current;
+    const resolved = catalogEntryFor(catalog, release);
+    if ('problem' in resolved) {
+      const reason = `${resolved.problem} (worker ${this.config.workerId}, catalog loaded ${this.catalogs.loadedAt.toISOString()}); nothing ran`;
       return { final: { status: 'failed', exitCode: null, reason, recap: null, finishedAt: new Date() }, sink };
     }
+    const { template, inventoryPath } = resolved;
     if (!this.supervisor) {
       const reason = 'apps/worker/bin/slipway-run.py (the run supervisor) is missing from the checkout';
       return { final: { status: 'failed', exitCode: null, reason, recap: null, finishedAt: new Date() }, sink };
@@ -209,7 +216,7 @@ export class ReleaseRunner {
       try {
         credentials = await prepareCredentials(
           runDir.path,
-          { ...this.catalog.inventoryCredentials?.[release.inventory], ...template.credentials },
+          { ...catalog.inventoryCredentials?.[release.inventory], ...template.credentials },
           process.env,
         );
       } catch (error) {
@@ -233,7 +240,7 @@ export class ReleaseRunner {
       const child = new AnsibleProcess(this.supervisor, {
         bin: this.config.ansiblePlaybookBin,
         argv: runArgv,
-        cwd: this.catalog.projectDir,
+        cwd: catalog.projectDir,
         env,
         nice: this.config.ansibleNice,
         graceMs: this.config.cancelGraceMs,
@@ -336,4 +343,23 @@ export class ReleaseRunner {
     });
     this.logger.log({ releaseId: release.id, msg: `release ${release.id} ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ''}` });
   }
+}
+
+/**
+ * The template and inventory a release runs with in this catalog, or why a release validated against an
+ * earlier catalog cannot run with this one: its template was removed, or its inventory removed or no longer
+ * allowed for the template (the catalog is the boundary). Its vars, limit and tags stay as validated when
+ * it was created.
+ */
+export function catalogEntryFor(
+  catalog: Catalog,
+  release: Pick<ReleaseEntity, 'template' | 'inventory'>,
+): { template: CatalogTemplate; inventoryPath: string } | { problem: string } {
+  const template = catalog.templates[release.template];
+  if (!template) return { problem: `template "${release.template}" is not in the catalog any more (removed by a catalog reload?)` };
+  const inventoryPath = catalog.inventories[release.inventory];
+  if (!inventoryPath || !template.inventories.includes(release.inventory)) {
+    return { problem: `inventory "${release.inventory}" is no longer allowed for template "${release.template}" in the catalog (allowed: ${template.inventories.join(', ')})` };
+  }
+  return { template, inventoryPath };
 }

@@ -6,7 +6,8 @@ import { RELEASES_QUEUE, redisOptions } from '@slipway/queue';
 import { ReleaseStore } from '@slipway/releases';
 import { AnsibleVersionCache } from './ansible-version.js';
 import { CancelListener } from './cancel-listener.js';
-import { catalogProvider } from '@slipway/ansible';
+import { CatalogWatch } from './catalog-watch.js';
+import { catalogHolderProvider } from '@slipway/ansible';
 import { HeartbeatLease } from './heartbeat-lease.js';
 import { Housekeeping } from './housekeeping.js';
 import { PendingOutcomes } from './pending-outcomes.js';
@@ -34,7 +35,7 @@ export class WorkerModule {
         BullModule.registerQueue({ name: RELEASES_QUEUE }),
       ],
       providers: [
-        catalogProvider,
+        catalogHolderProvider,
         ReleaseStore,
         ReleaseEventsPublisher,
         PendingOutcomes,
@@ -46,6 +47,7 @@ export class WorkerModule {
         WorkerRegistry,
         ShutdownCoordinator,
         CancelListener,
+        CatalogWatch,
         Housekeeping,
         ReleasesProcessor,
         QueueConnectionWatch,

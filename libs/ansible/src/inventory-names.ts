@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import type { InventoryNames } from './host-limit.js';
 import { isPlainObject } from './plain-object.js';
@@ -50,22 +50,9 @@ export const readInventoryNames: InventoryReader = (inventoryPaths, projectDir) 
   const missing = [...new Set(inventoryPaths.filter((_, i) => !cache.has(keys[i])))];
   const results = new Map<string, InventoryNames | { problem: string }>();
   if (missing.length > 0) {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => PASSED_ENV.test(name)));
-    const child = spawnSync(process.execPath, ['-e', RUN_ALL, projectDir, String(TIMEOUT_MS), String(MAX_OUTPUT_BYTES), String(PARALLEL), ...missing], {
-      env: { ...env, ANSIBLE_NOCOLOR: '1', ANSIBLE_DEPRECATION_WARNINGS: 'False' },
-      encoding: 'utf8',
-      // Every batch of PARALLEL may take up to TIMEOUT_MS.
-      timeout: TIMEOUT_MS * Math.ceil(missing.length / PARALLEL) + 5_000,
-      maxBuffer: MAX_OUTPUT_BYTES * (missing.length + 1),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let runs: RawRun[] = [];
-    try {
-      runs = JSON.parse(child.stdout) as RawRun[];
-    } catch {
-      runs = missing.map(() => ({ status: null, stdout: '', stderr: child.error?.message ?? child.stderr }));
-    }
-    missing.forEach((p, i) => results.set(p, interpret(runs[i] ?? { status: null, stdout: '', stderr: 'no result' })));
+    const run = readAllCommand(missing, projectDir);
+    const child = spawnSync(process.execPath, run.args, { ...run.options, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    interpretAll(missing, child.stdout, child.error?.message ?? child.stderr).forEach((result, i) => results.set(missing[i], result));
   }
   return inventoryPaths.map((p, i) => {
     const cached = cache.get(keys[i]);
@@ -75,6 +62,66 @@ export const readInventoryNames: InventoryReader = (inventoryPaths, projectDir) 
     return result;
   });
 };
+
+/**
+ * The same read without blocking the event loop (a catalog reload in a serving API): the child runs
+ * asynchronously, and every path is read afresh, since a reload is asked for because files changed
+ * (an inventory directory's own mtime does not change when a file inside it does). Successful reads
+ * refresh the cache the synchronous reader uses.
+ */
+export async function readInventoryNamesAsync(inventoryPaths: string[], projectDir: string): Promise<Array<InventoryNames | { problem: string }>> {
+  const unique = [...new Set(inventoryPaths)];
+  if (unique.length === 0) return [];
+  const versions = unique.map(fileVersion);
+  const run = readAllCommand(unique, projectDir);
+  const { maxBuffer, ...spawnOptions } = run.options;
+  const { stdout, problem } = await new Promise<{ stdout: string; problem: string }>((resolve) => {
+    // spawn's `timeout` kills the child like spawnSync's; output past maxBuffer is refused the same way.
+    const child = spawn(process.execPath, run.args, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBuffer) out.push(chunk);
+      else child.kill('SIGKILL');
+    });
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', (error) => resolve({ stdout: '', problem: error.message }));
+    child.on('close', () => resolve({ stdout: Buffer.concat(out).toString('utf8'), problem: Buffer.concat(err).toString('utf8') }));
+  });
+  const results = new Map<string, InventoryNames | { problem: string }>();
+  interpretAll(unique, stdout, problem).forEach((result, i) => {
+    results.set(unique[i], result);
+    if (!('problem' in result)) cache.set(`${unique[i]}\0${versions[i]}`, result);
+  });
+  return inventoryPaths.map((p) => results.get(p) ?? { problem: 'ansible-inventory gave no result' });
+}
+
+/** The node child that runs every ansible-inventory (see RUN_ALL), with its environment and limits. */
+function readAllCommand(paths: string[], projectDir: string) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => PASSED_ENV.test(name)));
+  return {
+    args: ['-e', RUN_ALL, projectDir, String(TIMEOUT_MS), String(MAX_OUTPUT_BYTES), String(PARALLEL), ...paths],
+    options: {
+      env: { ...env, ANSIBLE_NOCOLOR: '1', ANSIBLE_DEPRECATION_WARNINGS: 'False' },
+      // Every batch of PARALLEL may take up to TIMEOUT_MS.
+      timeout: TIMEOUT_MS * Math.ceil(paths.length / PARALLEL) + 5_000,
+      maxBuffer: MAX_OUTPUT_BYTES * (paths.length + 1),
+    },
+  };
+}
+
+/** One result per path from the child's JSON output; every path gets `failure` when there is none. */
+function interpretAll(paths: string[], stdout: string, failure: string): Array<InventoryNames | { problem: string }> {
+  let runs: RawRun[];
+  try {
+    runs = JSON.parse(stdout) as RawRun[];
+  } catch {
+    runs = paths.map(() => ({ status: null, stdout: '', stderr: failure }));
+  }
+  return paths.map((_, i) => interpret(runs[i] ?? { status: null, stdout: '', stderr: 'no result' }));
+}
 
 function interpret(run: RawRun): InventoryNames | { problem: string } {
   if (run.code === 'ENOENT') return { problem: 'ansible-inventory not found on PATH (install ansible-core: apt-get install ansible-core)' };

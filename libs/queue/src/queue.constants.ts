@@ -22,6 +22,10 @@ export function slipwayKeys(prefix: string) {
     cancelChannel: `${prefix}:cancel`,
     /** Final outcomes that could not reach the DB; written back by the reconciler. */
     pendingOutcomes: `${prefix}:pending-outcomes`,
+    /** Counter: +1 for each catalog reload the API applied; a worker behind it reloads before its next release. */
+    catalogGeneration: `${prefix}:catalog:generation`,
+    /** Pub/sub: "the API applied a catalog reload" (CatalogReloadNotice); each worker re-reads its own file. */
+    catalogReloadChannel: `${prefix}:catalog:reload`,
   };
 }
 export type SlipwayKeys = ReturnType<typeof slipwayKeys>;
@@ -39,6 +43,12 @@ export interface WorkerRegistryEntry {
   releases: number[];
   startedAt: string;
   heartbeatAt: string;
+}
+
+/** Published on the catalog reload channel by the API (workers read the generation key, not this, to decide). */
+export interface CatalogReloadNotice {
+  generation: number;
+  by: string;
 }
 
 /** Published on the cancel channel by the API. */

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
-import { AUDIT_ACTIONS, type AuditAction } from '@slipway/db';
+import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, type AuditAction, type AuditTargetType } from '@slipway/db';
 import { Roles } from '../auth/auth.decorators.js';
 import { AuditService } from './audit.service.js';
 import { PageQuery } from '../common/page.query.js';
@@ -22,10 +22,10 @@ export class AuditQueryDto extends PageQuery {
   @IsIn(AUDIT_ACTIONS)
   action?: AuditAction;
 
-  @ApiPropertyOptional({ enum: ['release', 'token'] })
+  @ApiPropertyOptional({ enum: AUDIT_TARGET_TYPES })
   @IsOptional()
-  @IsIn(['release', 'token'])
-  targetType?: 'release' | 'token';
+  @IsIn(AUDIT_TARGET_TYPES)
+  targetType?: AuditTargetType;
 
   @ApiPropertyOptional()
   @IsOptional()
@@ -45,7 +45,7 @@ export class AuditController {
 
   @Get()
   @Roles('viewer')
-  @ApiOperation({ summary: 'The audit trail, newest first: create, cancel, re-run, token create/revoke' })
+  @ApiOperation({ summary: 'The audit trail, newest first: create, cancel, re-run, token create/revoke, catalog reload' })
   @ApiOkResponse({ type: AuditPage })
   @ApiErrors(400)
   async list(@Query() query: AuditQueryDto) {

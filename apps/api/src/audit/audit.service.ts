@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { type AuditAction, AuditEntryEntity, UnitOfWork } from '@slipway/db';
+import { type AuditAction, AuditEntryEntity, type AuditTargetType, UnitOfWork } from '@slipway/db';
 
 export interface AuditQuery {
   actor?: string;
   action?: AuditAction;
-  targetType?: 'release' | 'token';
+  targetType?: AuditTargetType;
   targetId?: number;
   page: number;
   pageSize: number;
@@ -27,7 +27,7 @@ export class AuditService {
   async record(
     actor: string,
     action: AuditAction,
-    target: { type: 'release' | 'token'; id: number },
+    target: { type: AuditTargetType; id: number },
     details: Record<string, unknown> = {},
   ): Promise<void> {
     const requestId = randomUUID();

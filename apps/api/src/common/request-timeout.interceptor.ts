@@ -21,6 +21,13 @@ const STREAMING = 'slipway:streaming';
 /** A route whose answer is a stream that may rightly take longer than the timeout (a whole log). */
 export const Streaming = () => SetMetadata(STREAMING, true);
 
+const BUDGET = 'slipway:request-budget';
+/**
+ * A route whose own work may rightly take longer than REQUEST_TIMEOUT_MS (a catalog reload runs
+ * ansible-inventory for each inventory): it gets `ms` instead. Past it, the same 503.
+ */
+export const RequestBudget = (ms: number) => SetMetadata(BUDGET, ms);
+
 @Injectable()
 export class RequestTimeoutInterceptor implements NestInterceptor {
   constructor(private readonly reflector: Reflector) {}
@@ -30,8 +37,9 @@ export class RequestTimeoutInterceptor implements NestInterceptor {
     if (this.reflector.get<boolean>(STREAMING, context.getHandler())) return next.handle();
     const request = context.switchToHttp().getRequest<{ method: string; headers: Record<string, string | undefined> }>();
     if (request.headers.accept?.includes('text/event-stream')) return next.handle();
+    const budget = this.reflector.get<number | undefined>(BUDGET, context.getHandler()) ?? REQUEST_TIMEOUT_MS - 500;
     return next.handle().pipe(
-      timeout(REQUEST_TIMEOUT_MS - 500),
+      timeout(budget),
       catchError((error: unknown) => throwError(() => (error instanceof TimeoutError ? timedOut(request) : error))),
     );
   }

@@ -10,10 +10,11 @@ const ERROR_MEANING: Record<ErrorStatus, string> = {
   404: 'No such release or token',
   409: 'Conflicts with the current state',
   413: 'The request body is larger than 256 KiB',
+  422: 'Understood, but what it asks for cannot be applied (e.g. a catalog file with problems); nothing was changed',
   429: 'Too many failed authentications or sign-ins from this address; try again after Retry-After seconds',
   503: 'The database or Redis is unreachable; nothing was changed, try again shortly',
 };
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 503;
 
 /**
  * Documents error answers, e.g. `@ApiErrors(400, 404)` or `@ApiErrors({ 409: 'Already finished' })` for a

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { AUDIT_ACTIONS, RELEASE_STATUSES } from '@slipway/db';
+import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, RELEASE_STATUSES } from '@slipway/db';
 
 /*
  * The shapes the API answers with, for the OpenAPI description only (the controllers build the objects;
@@ -119,7 +119,7 @@ export class AuditEntryBody {
   @ApiProperty({ format: 'date-time' }) at!: string;
   @ApiProperty({ description: 'Token name' }) actor!: string;
   @ApiProperty({ enum: AUDIT_ACTIONS }) action!: string;
-  @ApiProperty({ enum: ['release', 'token'] }) targetType!: string;
+  @ApiProperty({ enum: AUDIT_TARGET_TYPES }) targetType!: string;
   @ApiProperty() targetId!: number;
   @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;
 }
@@ -158,4 +158,28 @@ export class ReadyBody {
   @ApiProperty({ enum: ['ok', 'unavailable'] }) status!: string;
   @ApiProperty({ example: 'up', description: '"up" or why not' }) database!: string;
   @ApiProperty({ example: 'up', description: '"up" or why not' }) redis!: string;
+}
+
+/** `POST /api/v1/catalog/reload` 200 (the CatalogReloadApplied contract type in libs/ansible). */
+export class CatalogReloadAppliedBody {
+  @ApiProperty({ enum: ['applied'] }) result!: string;
+  @ApiProperty({ example: '/etc/slipway/catalog.yml' }) file!: string;
+  @ApiProperty({ format: 'date-time', description: 'When the catalog now in force was loaded' }) loadedAt!: string;
+  @ApiProperty({ type: [String], description: 'Every template now in force' }) templates!: string[];
+  @ApiProperty({ type: [String] }) added!: string[];
+  @ApiProperty({ type: [String] }) removed!: string[];
+  @ApiProperty({ type: [String], description: 'Templates whose entry (playbook, vars, inventories, their paths, …) changed' }) changed!: string[];
+  @ApiProperty({ type: Number, nullable: true, description: 'Workers listening when the reload was announced; null if Redis did not take it' })
+  workersNotified!: number | null;
+  @ApiPropertyOptional({ description: 'Why the workers were not told' }) workersProblem?: string;
+}
+
+/** `POST /api/v1/catalog/reload` 422 (the CatalogReloadRefused contract type in libs/ansible). */
+export class CatalogReloadRefusedBody extends ErrorBody {
+  @ApiProperty({ enum: ['refused'] }) result!: string;
+  @ApiProperty({ example: '/etc/slipway/catalog.yml' }) file!: string;
+  @ApiProperty({ format: 'date-time', description: 'When the catalog still in force was loaded' }) loadedAt!: string;
+  @ApiProperty({ type: [String], example: ['templates.deploy-web.playbook: file not found: deploy.yml'], description: 'Every problem, one entry each' })
+  problems!: string[];
+  @ApiProperty({ type: [FieldError], description: 'The same problems with the catalog path each is about' }) errors!: FieldError[];
 }

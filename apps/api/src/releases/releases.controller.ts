@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CATALOG, type Catalog, stripAnsi } from '@slipway/ansible';
+import { CatalogHolder, stripAnsi } from '@slipway/ansible';
 import { ReleaseStore } from '@slipway/releases';
 import { AuditService } from '../audit/audit.service.js';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators.js';
@@ -32,8 +32,13 @@ export class ReleasesController {
     private readonly store: ReleaseStore,
     private readonly idempotency: IdempotentLaunch,
     private readonly audit: AuditService,
-    @Inject(CATALOG) private readonly catalog: Catalog,
+    private readonly catalogs: CatalogHolder,
   ) {}
+
+  /** Only for masking releases from before their secret list was recorded (see toReleaseView). */
+  private get catalog() {
+    return this.catalogs.current;
+  }
 
   @Post()
   @Roles('deployer')

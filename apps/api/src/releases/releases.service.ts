@@ -8,8 +8,8 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import {
-  CATALOG,
   type Catalog,
+  CatalogHolder,
   type CatalogTemplate,
   PROTOTYPE_KEYS,
   catalogDigest,
@@ -50,14 +50,14 @@ export class ReleasesService implements OnModuleInit {
     private readonly store: ReleaseStore,
     private readonly queue: ReleaseQueue,
     private readonly redis: ApiRedis,
-    @Inject(CATALOG) private readonly catalog: Catalog,
+    private readonly catalogs: CatalogHolder,
     @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
   ) {}
 
   /** Said once at start-up rather than discovered at the first release that has a secret. */
   onModuleInit(): void {
     if (this.config.secretKeys.current) return;
-    const withSecrets = Object.values(this.catalog.templates).filter((t) => t.secretVars.length > 0).map((t) => t.name);
+    const withSecrets = Object.values(this.catalogs.current.templates).filter((t) => t.secretVars.length > 0).map((t) => t.name);
     if (withSecrets.length > 0) {
       this.logger.warn(`SLIPWAY_SECRET_KEY is not set: releases with secret values (templates ${withSecrets.join(', ')}) will be refused with 503`);
     }
@@ -72,7 +72,7 @@ export class ReleasesService implements OnModuleInit {
     requestedBy: string,
     options: { rerunOf?: number; idempotencyKeyId?: number } = {},
   ): Promise<ReleaseEntity> {
-    const { input, template, inventory, extraVars, runAt } = this.validate(body);
+    const { input, catalog, template, inventory, extraVars, runAt } = this.validate(body);
 
     const sealed = this.seal(extraVars, template.secretVars);
     const release = await this.store.create({
@@ -88,7 +88,7 @@ export class ReleasesService implements OnModuleInit {
       runAt,
       rerunOf: options.rerunOf ?? null,
       // Now, from the catalog this release was validated against: a later catalog change shows as another digest.
-      catalogDigest: catalogDigest(this.catalog, template.name, inventory),
+      catalogDigest: catalogDigest(catalog, template.name, inventory),
     }, options.idempotencyKeyId);
     try {
       await this.queue.enqueue(release.id, runAt);
@@ -112,6 +112,8 @@ export class ReleasesService implements OnModuleInit {
    */
   private validate(body: unknown): {
     input: CreateReleaseDto;
+    /** The catalog the request was checked against. */
+    catalog: Catalog;
     template: CatalogTemplate;
     inventory: string;
     extraVars: Record<string, unknown>;
@@ -126,11 +128,13 @@ export class ReleasesService implements OnModuleInit {
       errors.push({ field: key, message: `${key}: unknown field` });
     }
     const failed = new Set(errors.map((e) => e.field.replace(/\..*$/, '')));
+    // One catalog for the whole check, whatever a reload does meanwhile.
+    const catalog = this.catalogs.current;
     const ok = (field: string) => !failed.has(field);
 
-    const template = ok('template') ? this.catalog.templates[input.template] : undefined;
+    const template = ok('template') ? catalog.templates[input.template] : undefined;
     if (ok('template') && !template) {
-      errors.push({ field: 'template', message: `template: unknown template "${input.template}" (known: ${Object.keys(this.catalog.templates).join(', ')})` });
+      errors.push({ field: 'template', message: `template: unknown template "${input.template}" (known: ${Object.keys(catalog.templates).join(', ')})` });
     }
     const inventory = (ok('inventory') ? input.inventory : undefined) ?? template?.inventories[0] ?? '';
     if (template && ok('inventory') && !template.inventories.includes(inventory)) {
@@ -140,7 +144,7 @@ export class ReleasesService implements OnModuleInit {
       const problem =
         validateOptionValue('limit', input.limit) ??
         (template && template.inventories.includes(inventory)
-          ? limitProblem(input.limit, template.limit, this.catalog.inventoryNames[inventory])
+          ? limitProblem(input.limit, template.limit, catalog.inventoryNames[inventory])
           : null);
       if (problem) errors.push({ field: 'limit', message: problem });
     }
@@ -159,7 +163,7 @@ export class ReleasesService implements OnModuleInit {
     errors.push(...vars.problems);
 
     if (errors.length > 0 || !template) throw badRequest(errors);
-    return { input, template, inventory, extraVars: vars.vars, runAt };
+    return { input, catalog, template, inventory, extraVars: vars.vars, runAt };
   }
 
   async get(id: number): Promise<ReleaseEntity> {
@@ -236,7 +240,7 @@ export class ReleasesService implements OnModuleInit {
 
   /** The secret var names this release is masked with (its own, recorded at creation). */
   secretVarsOf(release: ReleaseEntity): string[] {
-    return releaseSecretVars(release, this.catalog.templates[release.template]?.secretVars);
+    return releaseSecretVars(release, this.catalogs.current.templates[release.template]?.secretVars);
   }
 
   private announce(id: number, event: ReleaseEvent): void {

@@ -1,9 +1,9 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 /** The schema type ApiOkResponse takes (the package does not export its name from its entry point). */
 type SchemaObject = NonNullable<Parameters<typeof ApiOkResponse>[0]> extends infer O ? (O extends { schema?: infer S } ? Exclude<S, undefined> : never) : never;
-import { CATALOG, type Catalog, type TemplateView, redactSecrets, toVarsJsonSchema } from '@slipway/ansible';
+import { CatalogHolder, type TemplateView, redactSecrets, toVarsJsonSchema } from '@slipway/ansible';
 import { Roles } from '../auth/auth.decorators.js';
 import { ApiGuardedErrors } from '../openapi/api-responses.js';
 
@@ -71,13 +71,14 @@ const TEMPLATE_SCHEMA: SchemaObject = {
 @Controller('api/v1/templates')
 @Roles('viewer')
 export class TemplatesController {
-  constructor(@Inject(CATALOG) private readonly catalog: Catalog) {}
+  constructor(private readonly catalogs: CatalogHolder) {}
 
   @Get()
   @ApiOperation({ summary: 'The catalog: what may be released, with each template’s vars as JSON Schema' })
   @ApiOkResponse({ schema: { type: 'array', items: TEMPLATE_SCHEMA } })
   list(): TemplateView[] {
-    return Object.values(this.catalog.templates).map((t) => ({
+    // The catalog in force now: a reload (POST /api/v1/catalog/reload, SIGHUP) shows at the next request.
+    return Object.values(this.catalogs.current.templates).map((t) => ({
       name: t.name,
       description: t.description ?? null,
       playbook: t.playbook,

@@ -28,7 +28,7 @@ export function registerAuditCommands(program: Command, ctx: Context): void {
     .option('--actor <name>', 'only what this token name did')
     // The API checks the action against its list and names it if unknown.
     .option('--action <action>', 'only this action, e.g. release.create, release.cancel, token.revoke')
-    .addOption(new Option('--target-type <type>', 'only entries about releases or tokens').choices(['release', 'token']))
+    .addOption(new Option('--target-type <type>', 'only entries about releases, tokens or the catalog').choices(['release', 'token', 'catalog']))
     .option('--target-id <id>', 'only entries about this release or token id', wholeNumber)
     .option('-n, --page-size <n>', 'how many', wholeNumber, '20')
     .option('-p, --page <n>', 'which page', wholeNumber, '1')

@@ -130,9 +130,9 @@ export interface ApiToken {
 
 export const ROLES: readonly Role[] = ['viewer', 'deployer', 'admin'];
 
-export const AUDIT_ACTIONS = ['release.create', 'release.cancel', 'release.rerun', 'token.create', 'token.revoke'] as const;
+export const AUDIT_ACTIONS = ['release.create', 'release.cancel', 'release.rerun', 'token.create', 'token.revoke', 'catalog.reload'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
-export type AuditTargetType = 'release' | 'token';
+export type AuditTargetType = 'release' | 'token' | 'catalog';
 
 /** GET /api/v1/audit items. */
 export interface AuditEntry {

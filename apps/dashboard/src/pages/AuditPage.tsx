@@ -8,7 +8,7 @@ import { usePolling } from '../lib/use-polling';
 
 const PAGE_SIZE = 20;
 const REFRESH_MS = 5_000;
-const TARGET_TYPES: readonly AuditTargetType[] = ['release', 'token'];
+const TARGET_TYPES: readonly AuditTargetType[] = ['release', 'token', 'catalog'];
 
 /** Who did what, newest first: GET /api/v1/audit with its filters kept in the URL. */
 export function AuditPage() {
@@ -138,6 +138,8 @@ export function AuditPage() {
                 <td data-label="Target">
                   {entry.targetType === 'release' ? (
                     <Link href={`/releases/${entry.targetId}`}>release #{entry.targetId}</Link>
+                  ) : entry.targetType === 'catalog' ? (
+                    <span>catalog</span>
                   ) : (
                     <span>
                       {entry.targetType} #{entry.targetId}

@@ -6,8 +6,13 @@ export const AUDIT_ACTIONS = [
   'release.rerun',
   'token.create',
   'token.revoke',
+  'catalog.reload',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** What an entry is about; there is one catalog, recorded as target id 0. */
+export const AUDIT_TARGET_TYPES = ['release', 'token', 'catalog'] as const;
+export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 /** Who did what, when. `details` never holds tokens or extra var values (they may be secrets). */
 @Entity({ name: 'audit_entries' })
@@ -25,7 +30,7 @@ export class AuditEntryEntity {
   action: AuditAction;
 
   @Column({ name: 'target_type', type: 'varchar', length: 32 })
-  targetType: 'release' | 'token';
+  targetType: AuditTargetType;
 
   @Column({ name: 'target_id', type: 'int', unsigned: true })
   targetId: number;
