@@ -22,6 +22,8 @@ export function slipwayKeys(prefix: string) {
     cancelChannel: `${prefix}:cancel`,
     /** Final outcomes that could not reach the DB; written back by the reconciler. */
     pendingOutcomes: `${prefix}:pending-outcomes`,
+    /** Held (SET NX PX) by the one worker doing a retention run, so several workers never do the same batch. */
+    retentionLock: `${prefix}:retention-lock`,
   };
 }
 export type SlipwayKeys = ReturnType<typeof slipwayKeys>;

@@ -4,3 +4,5 @@ export * from './release-store.js';
 export * from './secret-cipher.js';
 export * from './release-secrets.js';
 export * from './lock-order.js';
+export * from './retention-store.js';
+export * from './retention-run.js';
