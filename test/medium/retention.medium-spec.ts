@@ -175,7 +175,7 @@ describe('retention: what is deleted', () => {
 
     expect(await releaseIds()).toEqual([...old, recent]);
     // The two newest finished of `a` are old[2] and recent: both keep their logs.
-    expect([await chunkCount(old[0]!), await chunkCount(old[1]!), await chunkCount(old[2]!), await chunkCount(recent)]).toEqual([0, 0, 2, 2]);
+    expect([await chunkCount(old[0]), await chunkCount(old[1]), await chunkCount(old[2]), await chunkCount(recent)]).toEqual([0, 0, 2, 2]);
     expect(await ids('SELECT id FROM releases WHERE log_deleted_at IS NOT NULL ORDER BY id')).toEqual([old[0], old[1]]);
     expect(report).toMatchObject({ releases: 0, logChunks: 5, logsOfReleases: 2 });
 
