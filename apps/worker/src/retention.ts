@@ -9,6 +9,8 @@ import { ReleaseEventsPublisher } from './release-events.publisher.js';
 const RUN_BUDGET_MS = 20_000;
 /** Outlives any run (budget plus one batch): a worker that dies mid-run frees the lock by expiry. */
 const LOCK_TTL_MS = 120_000;
+/** How long shutdown waits for a run in progress to finish its batch. */
+const SHUTDOWN_WAIT_MS = 5_000;
 /** Deletes the lock only if it is still ours (it may have expired and been taken by another worker). */
 const RELEASE_LOCK_LUA = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
@@ -40,10 +42,17 @@ export class Retention implements BeforeApplicationShutdown {
     this.current = this.run().finally(() => (this.current = null));
   }
 
-  /** A run in progress stops before its next batch; the worker's DB connections stay open until it has. */
+  /**
+   * A run in progress stops before its next batch; the worker's connections stay open until it has, or
+   * for SHUTDOWN_WAIT_MS at most (a batch stuck retrying against a DB or Redis that is away must not
+   * hold the exit up; it then fails, and is logged, once the connections close).
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    await this.current;
+    if (!this.current) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.current, new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   private async run(): Promise<void> {
