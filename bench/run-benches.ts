@@ -3,12 +3,13 @@ import { benchCatalogReload } from './benches/catalog-reload.js';
 import { benchFootprint } from './benches/footprint.js';
 import { benchLaunch } from './benches/launch.js';
 import { benchLogLag } from './benches/log-lag.js';
+import { benchRetention } from './benches/retention.js';
 import { benchShutdown } from './benches/shutdown.js';
 import { benchThroughput } from './benches/throughput.js';
 import { type BenchResult, publish } from './lib/report.js';
 import type { BenchSizes } from './sizes.js';
 
-export const BENCHES = ['launch', 'throughput', 'log-lag', 'big-log', 'footprint', 'shutdown', 'catalog-reload'] as const;
+export const BENCHES = ['launch', 'throughput', 'log-lag', 'big-log', 'footprint', 'shutdown', 'catalog-reload', 'retention'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 /** Runs one benchmark at the given sizes, prints its table and writes its JSON into `resultsDir`. */
@@ -21,6 +22,7 @@ export async function runBench(name: BenchName, sizes: BenchSizes, resultsDir?: 
     footprint: () => benchFootprint(sizes.footprint),
     shutdown: () => benchShutdown(sizes.shutdown),
     'catalog-reload': () => benchCatalogReload(sizes.catalogReload),
+    retention: () => benchRetention(sizes.retention),
   }[name]();
   return { result, table: publish(result, resultsDir) };
 }

@@ -26,6 +26,13 @@ export function benchSizes() {
     footprint: { inFlight: int('BENCH_FOOTPRINT_IN_FLIGHT', 20), sleepMs: int('BENCH_FOOTPRINT_SLEEP_MS', 10_000) },
     shutdown: { rounds: int('BENCH_SHUTDOWN_ROUNDS', 5) },
     catalogReload: { inventories: int('BENCH_CATALOG_RELOAD_INVENTORIES', 4), rounds: int('BENCH_CATALOG_RELOAD_ROUNDS', 3) },
+    retention: {
+      releases: int('BENCH_RETENTION_RELEASES', 10_000),
+      chunks: int('BENCH_RETENTION_CHUNKS', 10),
+      chunkBytes: int('BENCH_RETENTION_CHUNK_BYTES', 1_000),
+      rate: int('BENCH_RETENTION_RATE', 1_000),
+      baselineSeconds: int('BENCH_RETENTION_BASELINE_SECONDS', 5),
+    },
   };
 }
 
@@ -40,6 +47,7 @@ export const SMOKE_SIZES: BenchSizes = {
   footprint: { inFlight: 2, sleepMs: 5_000 },
   shutdown: { rounds: 1 },
   catalogReload: { inventories: 2, rounds: 1 },
+  retention: { releases: 30, chunks: 2, chunkBytes: 100, rate: 200, baselineSeconds: 1 },
 };
 
 export function selected(bench: string): boolean {

@@ -7,6 +7,7 @@ import { ReleaseStore } from '@slipway/releases';
 import { PendingOutcomes } from './pending-outcomes.js';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseRunner } from './release-runner.js';
+import { Retention } from './retention.js';
 import { RunDirectories } from './run-directory.js';
 
 const HOUSEKEEPING_INTERVAL_MS = 5_000;
@@ -39,6 +40,7 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
     @InjectQueue(RELEASES_QUEUE) private readonly queue: Queue<ReleaseJobData>,
     @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
     private readonly runDirs: RunDirectories,
+    private readonly retention: Retention,
   ) {
     this.keys = slipwayKeys(config.queuePrefix);
   }
@@ -75,6 +77,8 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   async tick(): Promise<void> {
+    // In the background with its own guard: a long retention backlog never delays reaping lost workers.
+    this.retention.maybeRun();
     if (this.running) return;
     this.running = true;
     try {

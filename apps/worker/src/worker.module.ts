@@ -3,7 +3,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
 import { RELEASES_QUEUE, redisOptions } from '@slipway/queue';
-import { ReleaseStore } from '@slipway/releases';
+import { ReleaseStore, RetentionStore } from '@slipway/releases';
 import { AnsibleVersionCache } from './ansible-version.js';
 import { CancelListener } from './cancel-listener.js';
 import { CatalogWatch } from './catalog-watch.js';
@@ -15,6 +15,7 @@ import { QueueConnectionWatch } from './queue-connection-watch.js';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseRunner } from './release-runner.js';
 import { ReleasesProcessor } from './releases.processor.js';
+import { Retention } from './retention.js';
 import { RunDirectories } from './run-directory.js';
 import { ShutdownCoordinator } from './shutdown-coordinator.js';
 import { WorkerMetricsServer } from './worker-metrics.server.js';
@@ -48,6 +49,8 @@ export class WorkerModule {
         ShutdownCoordinator,
         CancelListener,
         CatalogWatch,
+        RetentionStore,
+        Retention,
         Housekeeping,
         ReleasesProcessor,
         QueueConnectionWatch,

@@ -114,6 +114,17 @@ export const environmentSchema = z.object({
   SLIPWAY_SECRET_KEY_PREVIOUS: secretKey.optional(),
   // Where the worker keeps one private 0700 directory per run (README "Restarting safely").
   SLIPWAY_RUN_DIR: z.string().min(1).optional(),
+  // Retention (README "Retention"): unset days keep everything, which is the default. Only finished
+  // releases whose finished_at is older than the cutoff are touched; the newest K finished releases of
+  // each template are kept whatever their age.
+  RETENTION_RELEASE_DAYS: int(1, 36_500).optional(),
+  RETENTION_LOG_DAYS: int(1, 36_500).optional(),
+  RETENTION_AUDIT_DAYS: int(1, 36_500).optional(),
+  RETENTION_KEEP_PER_TEMPLATE: int(0, 1_000_000).default(0),
+  RETENTION_INTERVAL_MS: int(1_000, 86_400_000).default(60_000),
+  // Rows per statement, and the pause between batches that leaves the DB to running releases.
+  RETENTION_BATCH_SIZE: int(1, 10_000).default(500),
+  RETENTION_BATCH_PAUSE_MS: int(0, 60_000).default(50),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

@@ -41,6 +41,13 @@ describe('loadConfig', () => {
     ['TRUST_PROXY', 'loopback, proxy.example', 'TRUST_PROXY must be'],
     ['HTTP_REQUEST_TIMEOUT_MS', '10', 'HTTP_REQUEST_TIMEOUT_MS must be at least 1000'],
     ['AUTH_MAX_FAILURES', '0', 'AUTH_MAX_FAILURES must be at least 1'],
+    ['RETENTION_RELEASE_DAYS', '0', 'RETENTION_RELEASE_DAYS must be at least 1'],
+    ['RETENTION_LOG_DAYS', '7.5', 'RETENTION_LOG_DAYS must be a whole number'],
+    ['RETENTION_AUDIT_DAYS', '-3', 'RETENTION_AUDIT_DAYS must be a whole number'],
+    ['RETENTION_KEEP_PER_TEMPLATE', 'ten', 'RETENTION_KEEP_PER_TEMPLATE must be a whole number'],
+    ['RETENTION_BATCH_SIZE', '0', 'RETENTION_BATCH_SIZE must be at least 1'],
+    ['RETENTION_BATCH_SIZE', '100000', 'RETENTION_BATCH_SIZE must be at most 10000'],
+    ['RETENTION_INTERVAL_MS', '10', 'RETENTION_INTERVAL_MS must be at least 1000'],
   ])('%s=%s is refused with one line naming it', (name, value, expected) => {
     let error: unknown;
     try {
@@ -52,6 +59,26 @@ describe('loadConfig', () => {
     const message = (error as Error).message;
     expect(message).toContain(expected);
     expect(message).not.toContain('\n');
+  });
+
+  it('keeps everything by default: retention is off until a days setting is given', () => {
+    const { retention } = loadConfig({});
+    expect(retention).toEqual({
+      releaseDays: undefined,
+      logDays: undefined,
+      auditDays: undefined,
+      keepPerTemplate: 0,
+      intervalMs: 60_000,
+      batchSize: 500,
+      batchPauseMs: 50,
+    });
+  });
+
+  it('refuses a log cutoff at or beyond the release cutoff (the release and its log go together then)', () => {
+    expect(() => loadConfig({ RETENTION_RELEASE_DAYS: '30', RETENTION_LOG_DAYS: '30' })).toThrow(
+      /^invalid environment: RETENTION_LOG_DAYS must be lower than RETENTION_RELEASE_DAYS \(30\)/,
+    );
+    expect(loadConfig({ RETENTION_RELEASE_DAYS: '30', RETENTION_LOG_DAYS: '7' }).retention).toMatchObject({ releaseDays: 30, logDays: 7 });
   });
 
   it('refuses a database URL without a database name', () => {

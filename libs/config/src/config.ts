@@ -30,8 +30,27 @@ export interface AuthLimitsConfig {
   lockoutMs: number;
 }
 
+/**
+ * What housekeeping deletes (README "Retention"). A days setting left unset keeps that kind of data
+ * forever; with all three unset (the default) retention does nothing.
+ */
+export interface RetentionConfig {
+  /** Finished releases (with their logs and idempotency keys) older than this many days are deleted. */
+  releaseDays?: number;
+  /** Log chunks of finished releases older than this many days are deleted; the release row stays. */
+  logDays?: number;
+  /** Audit entries older than this many days are deleted (independent of releases). */
+  auditDays?: number;
+  /** The newest K finished releases of each template keep their row and log whatever their age. */
+  keepPerTemplate: number;
+  intervalMs: number;
+  batchSize: number;
+  batchPauseMs: number;
+}
+
 export interface SlipwayConfig {
   http: HttpConfig;
+  retention: RetentionConfig;
   authLimits: AuthLimitsConfig;
   database: DatabaseConfig;
   redisUrl: string;
@@ -117,7 +136,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
       `invalid environment: WORKER_HEARTBEAT_MS must be at most a third of WORKER_TTL_MS (${Math.floor(e.WORKER_TTL_MS / 3)} ms here)`,
     );
   }
+  if (e.RETENTION_LOG_DAYS !== undefined && e.RETENTION_RELEASE_DAYS !== undefined && e.RETENTION_LOG_DAYS >= e.RETENTION_RELEASE_DAYS) {
+    // Deleting a release deletes its log: a log cutoff at or beyond the release cutoff would never apply.
+    throw new ConfigError(
+      `invalid environment: RETENTION_LOG_DAYS must be lower than RETENTION_RELEASE_DAYS (${e.RETENTION_RELEASE_DAYS}); releases older than that are deleted with their logs`,
+    );
+  }
   return {
+    retention: {
+      releaseDays: e.RETENTION_RELEASE_DAYS,
+      logDays: e.RETENTION_LOG_DAYS,
+      auditDays: e.RETENTION_AUDIT_DAYS,
+      keepPerTemplate: e.RETENTION_KEEP_PER_TEMPLATE,
+      intervalMs: e.RETENTION_INTERVAL_MS,
+      batchSize: e.RETENTION_BATCH_SIZE,
+      batchPauseMs: e.RETENTION_BATCH_PAUSE_MS,
+    },
     http: {
       trustProxy: parseTrustProxy(e.TRUST_PROXY),
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,

@@ -26,6 +26,8 @@ export function slipwayKeys(prefix: string) {
     catalogGeneration: `${prefix}:catalog:generation`,
     /** Pub/sub: "the API applied a catalog reload" (CatalogReloadNotice); each worker re-reads its own file. */
     catalogReloadChannel: `${prefix}:catalog:reload`,
+    /** Held (SET NX PX) by the one worker doing a retention run, so several workers never do the same batch. */
+    retentionLock: `${prefix}:retention-lock`,
   };
 }
 export type SlipwayKeys = ReturnType<typeof slipwayKeys>;

@@ -5,3 +5,5 @@ export * from './secret-cipher.js';
 export * from './release-secrets.js';
 export * from './lock-order.js';
 export * from './what-ran.js';
+export * from './retention-store.js';
+export * from './retention-run.js';

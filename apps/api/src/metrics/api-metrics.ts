@@ -2,16 +2,30 @@ import type { Queue } from 'bullmq';
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { dbRetryCounter } from '@slipway/db';
-import { type EventedPool, ProcessMetrics, createMetricsRegistry, registerClusterMetrics } from '@slipway/observability';
+import { Logger } from '@nestjs/common';
+import { type EventedPool, ProcessMetrics, createMetricsRegistry, registerClusterMetrics, registerRetentionMetrics } from '@slipway/observability';
+import type { RetentionStore } from '@slipway/releases';
 import type { ClusterSnapshotReader } from './cluster-snapshot.reader.js';
 
 /** Injection token of the API process's Prometheus registry. */
 export const API_METRICS = Symbol('API_METRICS');
 
+/** A scrape must answer quickly even while the database is away: no long retries. */
+const RETENTION_SCRAPE_BUDGET_MS = 1_000;
+
 /** The API's registry: cluster-wide figures (DB/Redis at scrape time) plus this process's own. */
-export async function createApiMetrics(reader: ClusterSnapshotReader, dataSource: DataSource, queue: Queue): Promise<Registry> {
+export async function createApiMetrics(
+  reader: ClusterSnapshotReader,
+  dataSource: DataSource,
+  queue: Queue,
+  retention: RetentionStore,
+): Promise<Registry> {
   const registry = createMetricsRegistry('slipway-api');
   registerClusterMetrics(registry, reader);
+  const logger = new Logger('Metrics');
+  registerRetentionMetrics(registry, { read: () => retention.totals(RETENTION_SCRAPE_BUDGET_MS) }, (error) =>
+    logger.warn(`metrics: retention figures unavailable (${error.message})`),
+  );
   const processMetrics = new ProcessMetrics(registry, { dbRetries: () => dbRetryCounter.retries });
   // TypeORM types its mysql2 pool as `any`; only its events are used.
   processMetrics.watchDbPool((dataSource.driver as unknown as { pool?: EventedPool }).pool);

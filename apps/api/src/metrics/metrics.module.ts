@@ -2,6 +2,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { RELEASES_QUEUE } from '@slipway/queue';
+import { RetentionStore } from '@slipway/releases';
 import { ReleasesQueueModule } from '../queue/releases-queue.module.js';
 import { API_METRICS, createApiMetrics } from './api-metrics.js';
 import { ClusterSnapshotReader } from './cluster-snapshot.reader.js';
@@ -14,9 +15,10 @@ import { MetricsController } from './metrics.controller.js';
   controllers: [MetricsController],
   providers: [
     ClusterSnapshotReader,
+    RetentionStore,
     {
       provide: API_METRICS,
-      inject: [ClusterSnapshotReader, DataSource, getQueueToken(RELEASES_QUEUE)],
+      inject: [ClusterSnapshotReader, DataSource, getQueueToken(RELEASES_QUEUE), RetentionStore],
       useFactory: createApiMetrics,
     },
   ],

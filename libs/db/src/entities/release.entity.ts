@@ -89,6 +89,10 @@ export class ReleaseEntity {
   @Column({ name: 'finished_at', type: 'datetime', precision: 3, nullable: true })
   finishedAt: Date | null;
 
+  /** When retention deleted this release's log (README "Retention"); null while the log is kept. */
+  @Column({ name: 'log_deleted_at', type: 'datetime', precision: 3, nullable: true })
+  logDeletedAt: Date | null;
+
   /** The request that created it (unique): a create retried after a lost COMMIT reply finds this row. */
   @Column({ name: 'request_id', type: 'char', length: 36, nullable: true })
   requestId: string | null;
