@@ -8,5 +8,5 @@ export const CATALOG = Symbol('CATALOG');
 export const catalogProvider: Provider = {
   provide: CATALOG,
   inject: [SLIPWAY_CONFIG],
-  useFactory: (config: SlipwayConfig) => loadCatalog(config.catalogPath),
+  useFactory: (config: SlipwayConfig) => loadCatalog(config.catalogPath, { gitCacheDir: config.gitCacheDir }),
 };

@@ -16,3 +16,8 @@ export * from './secret-masker.js';
 export * from './credentials.js';
 export * from './secret-vars.js';
 export * from './plain-object.js';
+export * from './git-ref.js';
+export * from './git-project.types.js';
+export * from './git-project.js';
+export * from './git-repository.js';
+export * from './project-path.js';

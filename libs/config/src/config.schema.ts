@@ -114,6 +114,9 @@ export const environmentSchema = z.object({
   SLIPWAY_SECRET_KEY_PREVIOUS: secretKey.optional(),
   // Where the worker keeps one private 0700 directory per run (README "Restarting safely").
   SLIPWAY_RUN_DIR: z.string().min(1).optional(),
+  // Where this host keeps a bare mirror of each git project (shared by its workers, fetched under a lock)
+  // and the checkout the catalog is checked against (README "Playbooks from git", "Scaling out").
+  SLIPWAY_GIT_CACHE_DIR: z.string().min(1).optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

@@ -25,6 +25,9 @@ export interface NewRelease {
   requestedBy: string;
   runAt: Date | null;
   rerunOf: number | null;
+  /** Git projects: the pinned commit and the ref it was resolved from (absent or null otherwise). */
+  commitSha?: string | null;
+  gitRef?: string | null;
 }
 
 export interface FinalOutcome {

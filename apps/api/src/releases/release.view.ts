@@ -1,4 +1,4 @@
-import { type Catalog, redactSecrets } from '@slipway/ansible';
+import { type Catalog, type ReleaseCommitView, commitUrlFor, redactSecrets } from '@slipway/ansible';
 import type { ReleaseEntity } from '@slipway/db';
 import { releaseSecretVars } from '@slipway/releases';
 
@@ -36,6 +36,12 @@ export function toReleaseView(release: ReleaseEntity, catalog: Catalog) {
     startedAt: release.startedAt,
     finishedAt: release.finishedAt,
     durationMs: release.startedAt && end ? end.getTime() - release.startedAt.getTime() : null,
+    ...commitView(release, catalog),
   };
+}
+
+/** What revision it runs; the link uses today's catalog's commitUrl (a link template, not a fact of the release). */
+function commitView(release: ReleaseEntity, catalog: Catalog): ReleaseCommitView {
+  return { commitSha: release.commitSha, ref: release.gitRef, commitUrl: commitUrlFor(catalog.git?.commitUrl, release.commitSha) };
 }
 export type ReleaseView = ReturnType<typeof toReleaseView>;
