@@ -133,6 +133,18 @@ describe('catalog: a git project', () => {
   });
 });
 
+describe('the example git catalog', () => {
+  it('loads once scripts/example-git-repo.mjs has made its repository (what README "Playbooks from git" tells a newcomer)', () => {
+    const root = path.resolve(import.meta.dirname, '../../..');
+    execFileSync(process.execPath, [path.join(root, 'scripts/example-git-repo.mjs')], { stdio: 'ignore' });
+    const catalog = loadCatalog(path.join(root, 'examples/catalog-git.yml'), { readInventory: fakeInventory, gitCacheDir: cacheDir });
+    expect(catalog.git?.url).toBe(path.join(root, 'examples/.playbooks.git'));
+    expect(catalog.git?.loadedRef).toBe('main');
+    expect(Object.keys(catalog.templates)).toEqual(['hello', 'deploy-sim', 'deploy-web']);
+    expect(readFileSync(catalog.templates.hello?.playbookPath ?? '', 'utf8')).toBe(readFileSync(path.join(root, 'examples/playbooks/hello.yml'), 'utf8'));
+  });
+});
+
 describe('git calls: no shell, no option injection, no inherited secrets', () => {
   it('an ext:: transport is never run, even past the catalog check', () => {
     const marker = path.join(dir, 'ext-ran');

@@ -1,4 +1,6 @@
 /** Shapes of the API's JSON answers (apps/api/src/releases/release.view.ts and friends), as the browser sees them. */
+// Type only (nothing of libs/ reaches the bundle): the API's own contract type.
+import type { ReleaseCommitView } from '../../../../libs/ansible/src/vars-schema.types';
 
 export const RELEASE_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
 export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
@@ -21,7 +23,7 @@ export interface HostRecapCounts {
   ignored: number;
 }
 
-export interface Release {
+export interface Release extends ReleaseCommitView {
   id: number;
   template: string;
   inventory: string;
