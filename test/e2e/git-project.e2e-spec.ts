@@ -37,15 +37,15 @@ const SANDBOX_PLAYBOOK = `- hosts: all
 function catalogFor(url: string): Record<string, unknown> {
   const sandbox = (who: string) => ({
     playbook: 'sandbox.yml',
-    timeout: 300,
+    timeout: 900,
     vars: { who: { type: 'string', default: who }, seconds: { type: 'integer', default: 4, min: 1, max: 600 } },
   });
   return {
     project: { git: url, ref: 'main', path: 'ansible', commitUrl: COMMIT_URL },
     inventories: { local: 'inventories/local.ini' },
     templates: {
-      version: { playbook: 'version.yml', timeout: 60, vars: {} },
-      'version-any': { playbook: 'version.yml', timeout: 60, vars: {}, refOverride: true },
+      version: { playbook: 'version.yml', timeout: 900, vars: {} },
+      'version-any': { playbook: 'version.yml', timeout: 900, vars: {}, refOverride: true },
       'sandbox-a': sandbox('a'),
       'sandbox-b': sandbox('b'),
     },
