@@ -12,6 +12,8 @@ import { type TestEnv, createTestEnv } from '../support/test-env.js';
 import { createToken } from '../support/tokens.js';
 import { waitFor } from '../support/wait-for.js';
 
+/** Start-up reads the catalog (git fetch, ansible-inventory): slow on a machine busy with other suites. */
+const START_TIMEOUT_MS = 180_000;
 const COMMIT_URL = 'https://git.example.com/ops/playbooks/commit/{sha}';
 
 const versionPlaybook = (version: string) => `- hosts: all
@@ -109,8 +111,8 @@ describe('playbooks from git, pinned per release', () => {
     env.env.SLIPWAY_CATALOG = join(dir, 'catalog.yml');
     writeFileSync(env.env.SLIPWAY_CATALOG, stringify(catalogFor(repo.url)));
     // The API's own cache: the API and each worker could be on different hosts.
-    api = await startApi({ ...env.env, SLIPWAY_GIT_CACHE_DIR: join(dir, 'cache-api') });
-    worker = await startWorker(workerEnv());
+    api = await startApi({ ...env.env, SLIPWAY_GIT_CACHE_DIR: join(dir, 'cache-api') }, START_TIMEOUT_MS);
+    worker = await startWorker(workerEnv(), START_TIMEOUT_MS);
     const admin = new ApiClient(api.url, env.bootstrapToken);
     bot = new ApiClient(api.url, await createToken(admin, 'git-bot', 'deployer'));
   }, 300_000);
@@ -230,7 +232,7 @@ describe('playbooks from git, pinned per release', () => {
     expect(existsSync(checkout)).toBe(true);
     worker.signal('SIGKILL');
     await worker.exited;
-    worker = await startWorker(workerEnv());
+    worker = await startWorker(workerEnv(), START_TIMEOUT_MS);
     const done = await finished(release);
     expect(done.status).toBe('interrupted');
     expect(existsSync(checkout)).toBe(false);
@@ -264,8 +266,8 @@ describe('playbooks from git, pinned per release', () => {
     await worker.stop();
     const cacheB = join(dir, 'cache-b');
     const runB = join(dir, 'runs-b');
-    worker = await startWorker(workerEnv({ WORKER_CONCURRENCY: '1', SLIPWAY_WORKER_ID: 'host-a' }));
-    const workerB = await startWorker(workerEnv({ WORKER_CONCURRENCY: '1', SLIPWAY_WORKER_ID: 'host-b', SLIPWAY_GIT_CACHE_DIR: cacheB, SLIPWAY_RUN_DIR: runB }));
+    worker = await startWorker(workerEnv({ WORKER_CONCURRENCY: '1', SLIPWAY_WORKER_ID: 'host-a' }), START_TIMEOUT_MS);
+    const workerB = await startWorker(workerEnv({ WORKER_CONCURRENCY: '1', SLIPWAY_WORKER_ID: 'host-b', SLIPWAY_GIT_CACHE_DIR: cacheB, SLIPWAY_RUN_DIR: runB }), START_TIMEOUT_MS);
     extraWorkers.push(workerB);
     const sha = repo.commit('for two hosts', { 'ansible/version.yml': versionPlaybook('two hosts') });
     repo.push('main');
