@@ -273,3 +273,16 @@ describe('ReleaseStore state changes', () => {
     expect(await store.findById(r.id)).not.toBeNull();
   });
 });
+
+describe('ReleaseStore: the commit a release of a git project is pinned to', () => {
+  it('stores the full commit id and its ref as given, and nothing for a local-directory project', async () => {
+    const sha = 'f'.repeat(40);
+    const pinned = await store.create(release({ commitSha: sha, gitRef: 'release/2.4' }));
+    const local = await store.create(release());
+    expect(await store.findById(pinned.id)).toMatchObject({ commitSha: sha, gitRef: 'release/2.4' });
+    expect(await store.findById(local.id)).toMatchObject({ commitSha: null, gitRef: null });
+    // A SHA-256 repository's ids fit too.
+    const long = await store.create(release({ commitSha: 'a'.repeat(64), gitRef: 'main' }));
+    expect((await store.findById(long.id))?.commitSha).toBe('a'.repeat(64));
+  });
+});

@@ -24,6 +24,7 @@ import { ReleaseEventsController } from './releases/release-events.controller.js
 import { ReleaseEventsHub } from './releases/release-events.hub.js';
 import { ReleaseQueue } from './releases/release-queue.js';
 import { ReleasesController } from './releases/releases.controller.js';
+import { ReleaseCommits } from './releases/release-commits.js';
 import { ReleasesService } from './releases/releases.service.js';
 import { TemplatesController } from './releases/templates.controller.js';
 import { TokensModule } from './tokens/tokens.module.js';
@@ -56,6 +57,7 @@ export class ApiModule {
         ReleaseStore,
         ApiRedis,
         ReleaseQueue,
+        ReleaseCommits,
         ReleasesService,
         IdempotencyStore,
         IdempotentLaunch,

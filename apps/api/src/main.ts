@@ -23,7 +23,7 @@ const API_DB_CONNECT_TIMEOUT_MS = 2_000;
 function readConfig(): SlipwayConfig {
   try {
     const config = loadConfig();
-    loadCatalog(config.catalogPath);
+    loadCatalog(config.catalogPath, { gitCacheDir: config.gitCacheDir });
     return {
       ...config,
       database: {

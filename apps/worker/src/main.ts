@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig();
-    loadCatalog(config.catalogPath);
+    loadCatalog(config.catalogPath, { gitCacheDir: config.gitCacheDir });
   } catch (error) {
     if (error instanceof ConfigError || error instanceof CatalogError) fail(SERVICE, error.message);
     throw error;

@@ -24,6 +24,7 @@ import { PendingOutcomes } from './pending-outcomes.js';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseLogSink } from './release-log-sink.js';
 import { type StopRequest, decideOutcome } from './release-outcome.js';
+import { prepareRunProject } from './project-checkout.js';
 import { recordedArgv } from './recorded-argv.js';
 import { type RunDirectory, RunDirectories } from './run-directory.js';
 import { resolveRunVars } from './run-vars.js';
@@ -210,6 +211,13 @@ export class ReleaseRunner {
     let recording: Promise<void> | undefined;
     try {
       await this.lease.flush();
+      // Git projects: the release's own commit, checked out in its private directory (fetched if missing).
+      const project = await prepareRunProject(catalog, template, release, inventoryPath, runDir, {
+        gitCacheDir: this.config.gitCacheDir,
+        env: process.env,
+      });
+      if ('problem' in project) return failed(`${project.problem} (worker ${this.config.workerId})`);
+      if (project.note) sink.push(project.note);
       const extraVarsFile = await runDir.writePrivateFile('extra-vars.yml', serializeExtraVars(runVars.vars));
       // Vault password and SSH key: 0600 copies in the run's private directory, removed with it.
       let credentials;
@@ -227,8 +235,8 @@ export class ReleaseRunner {
       const masker = new SecretMasker([...runVars.secretValues, ...credentials.values]);
       for (const note of runVars.notes) sink.push(note);
       const argv = buildAnsibleArgv({
-        inventoryPath,
-        playbookPath: template.playbookPath,
+        inventoryPath: project.inventoryPath,
+        playbookPath: project.playbookPath,
         extraVarsFile,
         limit: release.limit ?? undefined,
         tags: release.tags ?? undefined,
@@ -240,7 +248,7 @@ export class ReleaseRunner {
       const child = new AnsibleProcess(this.supervisor, {
         bin: this.config.ansiblePlaybookBin,
         argv: runArgv,
-        cwd: catalog.projectDir,
+        cwd: project.cwd,
         env,
         nice: this.config.ansibleNice,
         graceMs: this.config.cancelGraceMs,

@@ -74,6 +74,7 @@ describe('loadCatalog: valid catalogs', () => {
           secretVars: [],
           vars: {},
           openVars: false,
+          refOverride: false,
           limit: 'any',
           lock: '{template}:{inventory}',
         },

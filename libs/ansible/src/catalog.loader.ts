@@ -7,6 +7,8 @@ import { type RunCredentials, validateCredentials } from './credentials.js';
 import { type Catalog, type CatalogTemplate, NAME_PATTERN } from './catalog.types.js';
 import type { InventoryNames } from './host-limit.js';
 import { type InventoryReader, readInventoryNames } from './inventory-names.js';
+import { prepareGitProject, validateGitProjectSpec } from './git-project.js';
+import type { GitProject } from './git-project.types.js';
 import { isPlainObject } from './plain-object.js';
 import { type ProjectDir, resolveProjectPath } from './project-path.js';
 
@@ -15,6 +17,11 @@ const TOP_LEVEL_KEYS = new Set(['project', 'inventories', 'templates']);
 export interface LoadCatalogOptions {
   /** How to list an inventory's hosts and groups; default: `ansible-inventory --list`. */
   readInventory?: InventoryReader;
+  /**
+   * This host's git cache (SLIPWAY_GIT_CACHE_DIR): where a git project's mirror and the checkout the
+   * catalog is checked against live. Required for a catalog whose project is a git repository.
+   */
+  gitCacheDir?: string;
 }
 
 /**
@@ -30,7 +37,7 @@ export function loadCatalog(file: string, options: LoadCatalogOptions = {}): Cat
   for (const key of Object.keys(doc)) {
     if (!TOP_LEVEL_KEYS.has(key)) problems.push(`${key}: unknown key`);
   }
-  const project = validateProject(doc.project, path.dirname(absFile), problems);
+  const { project, git } = validateProject(doc.project, path.dirname(absFile), options.gitCacheDir, problems);
   const inventoryCredentials: Record<string, RunCredentials> = {};
   const inventories = validateInventories(doc.inventories, project, problems, inventoryCredentials);
   const inventoryNames = Object.keys(inventories);
@@ -41,7 +48,7 @@ export function loadCatalog(file: string, options: LoadCatalogOptions = {}): Cat
   else if (!isPlainObject(doc.templates)) problems.push('templates: must be a mapping of name to template');
   else {
     for (const [name, raw] of Object.entries(doc.templates)) {
-      const template = validateTemplate(name, raw, { project, inventoryNames, inventoryHosts }, problems);
+      const template = validateTemplate(name, raw, { project, inventoryNames, inventoryHosts, isGit: project ? git !== undefined : undefined }, problems);
       if (template) templates[name] = template;
     }
   }
@@ -50,6 +57,7 @@ export function loadCatalog(file: string, options: LoadCatalogOptions = {}): Cat
   return {
     file: absFile,
     projectDir: project.dir,
+    ...(git ? { git } : {}),
     inventories,
     inventoryNames: inventoryHosts,
     templates,
@@ -110,26 +118,48 @@ function readYamlMapping(file: string, problems: string[]): Record<string, unkno
   return data;
 }
 
-function validateProject(raw: unknown, baseDir: string, problems: string[]): ProjectDir | undefined {
+/**
+ * `project: ./dir` (a directory on this host) or `project: { git, ref, path, credentials, commitUrl }`
+ * (a git repository: its ref is resolved, fetched and checked out here, and the paths below are checked
+ * against that revision).
+ */
+function validateProject(
+  raw: unknown,
+  baseDir: string,
+  gitCacheDir: string | undefined,
+  problems: string[],
+): { project?: ProjectDir; git?: GitProject } {
   if (raw === undefined) {
     problems.push('project: required');
-    return undefined;
+    return {};
+  }
+  if (isPlainObject(raw)) {
+    const report = (key: string, message: string) => problems.push(`project.${key}: ${message}`);
+    const spec = validateGitProjectSpec(raw, baseDir, report);
+    if (!spec) return {};
+    if (!gitCacheDir) {
+      problems.push('project: a git project needs a cache directory (SLIPWAY_GIT_CACHE_DIR)');
+      return {};
+    }
+    const prepared = prepareGitProject(spec, gitCacheDir, report);
+    if (!prepared) return {};
+    return { project: { dir: prepared.dir, realDir: realpathSync(prepared.dir) }, git: prepared.project };
   }
   if (typeof raw !== 'string' || raw === '') {
-    problems.push('project: must be a non-empty path string');
-    return undefined;
+    problems.push('project: must be a non-empty path string, or { git: URL, ref, path, credentials, commitUrl }');
+    return {};
   }
   const dir = path.resolve(baseDir, raw);
   try {
     if (!statSync(dir).isDirectory()) {
       problems.push(`project: not a directory: ${dir}`);
-      return undefined;
+      return {};
     }
   } catch {
     problems.push(`project: directory not found: ${dir}`);
-    return undefined;
+    return {};
   }
-  return { dir, realDir: realpathSync(dir) };
+  return { project: { dir, realDir: realpathSync(dir) } };
 }
 
 function validateInventories(

@@ -13,6 +13,7 @@ function template(name: string, playbook = `${name}.yml`): CatalogTemplate {
     playbookPath: `/p/${playbook}`,
     inventories: ['local'],
     timeoutSeconds: 60,
+    refOverride: false,
     extraVars: {},
     secretVars: [],
     vars: {},
@@ -153,10 +154,10 @@ describe('loadCatalogAsync', () => {
       'project: .\ninventories:\n  a: inventories/a.ini\n  b: inventories/b.ini\ntemplates:\n  hello:\n    playbook: hello.yml\n    inventories: [a, b]\n    limit: [web1]\n',
     );
     const asked: string[][] = [];
-    const catalog = await loadCatalogAsync(file, (paths) => {
+    const catalog = await loadCatalogAsync(file, { readInventories: (paths) => {
       asked.push(paths);
       return Promise.resolve(paths.map((p) => ({ hosts: [p.endsWith('a.ini') ? 'localhost' : 'web1'], groups: ['all'] })));
-    });
+    } });
     expect(asked).toEqual([[path.join(root, 'inventories/a.ini'), path.join(root, 'inventories/b.ini')]]);
     expect(catalog.inventoryNames.b).toEqual({ hosts: ['web1'], groups: ['all'] });
     expect(Object.keys(catalog.templates)).toEqual(['hello']);
@@ -165,7 +166,7 @@ describe('loadCatalogAsync', () => {
   it('reports every problem, the inventory the reader could not read among them', async () => {
     const file = path.join(root, 'catalog.yml');
     writeFileSync(file, 'project: .\nbogus: 1\ninventories:\n  a: inventories/a.ini\ntemplates:\n  hello:\n    playbook: missing.yml\n');
-    const error = await loadCatalogAsync(file, (paths) => Promise.resolve(paths.map(() => ({ problem: 'ansible-inventory could not read it: boom' })))).catch((e: unknown) => e);
+    const error = await loadCatalogAsync(file, { readInventories: (paths) => Promise.resolve(paths.map(() => ({ problem: 'ansible-inventory could not read it: boom' }))) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CatalogError);
     const problems = (error as CatalogError).problems;
     expect(problems).toContain('bogus: unknown key');
@@ -176,7 +177,7 @@ describe('loadCatalogAsync', () => {
   it('a file with no readable inventory is judged without reading any', async () => {
     const file = path.join(root, 'catalog.yml');
     writeFileSync(file, 'project: ./nowhere\ninventories:\n  a: inventories/a.ini\ntemplates: {}\n');
-    const error = await loadCatalogAsync(file, () => Promise.reject(new Error('must not be called'))).catch((e: unknown) => e);
+    const error = await loadCatalogAsync(file, { readInventories: () => Promise.reject(new Error('must not be called')) }).catch((e: unknown) => e);
     expect((error as CatalogError).problems[0]).toMatch(/^project: directory not found/);
   });
 });

@@ -131,10 +131,14 @@ class InventoriesWanted extends Error {
  * learn which inventories it names (milliseconds), these are read by an asynchronous child, and pass 2
  * validates the whole file with those results. The loader's own rules stay in one place (catalog.loader.ts).
  */
-export async function loadCatalogAsync(file: string, readInventories: AsyncInventoryReader = readInventoryNamesAsync): Promise<Catalog> {
+export async function loadCatalogAsync(
+  file: string,
+  { gitCacheDir, readInventories = readInventoryNamesAsync }: { gitCacheDir?: string; readInventories?: AsyncInventoryReader } = {},
+): Promise<Catalog> {
   let wanted: InventoriesWanted;
   try {
     return loadCatalog(file, {
+      gitCacheDir,
       readInventory: (paths, projectDir) => {
         throw new InventoriesWanted(paths, projectDir);
       },
@@ -146,6 +150,7 @@ export async function loadCatalogAsync(file: string, readInventories: AsyncInven
   const read = await readInventories(wanted.paths, wanted.projectDir);
   const found = new Map(wanted.paths.map((p, i) => [p, read[i] ?? { problem: 'ansible-inventory gave no result' }]));
   return loadCatalog(file, {
+    gitCacheDir,
     readInventory: (paths, projectDir) => {
       // The file changed between the passes (other inventories, another project): read those now.
       const unknown = projectDir === wanted.projectDir ? paths.filter((p) => !found.has(p)) : paths;
@@ -159,7 +164,10 @@ export async function loadCatalogAsync(file: string, readInventories: AsyncInven
 export const catalogHolderProvider: Provider = {
   provide: CatalogHolder,
   inject: [SLIPWAY_CONFIG],
-  useFactory: (config: SlipwayConfig) => new CatalogHolder(loadCatalog(config.catalogPath)),
+  useFactory: (config: SlipwayConfig) => {
+    const gitCacheDir = config.gitCacheDir;
+    return new CatalogHolder(loadCatalog(config.catalogPath, { gitCacheDir }), (file) => loadCatalogAsync(file, { gitCacheDir }));
+  },
 };
 
 /** The log line for a reload (every problem on it), worded the same by the API and the worker. */

@@ -13,7 +13,7 @@ import { parseTemplateVars } from './vars-catalog.js';
 import type { LimitPolicy } from './vars-schema.types.js';
 
 const TEMPLATE_KEYS = new Set([
-  'description', 'playbook', 'inventories', 'timeout', 'vars', 'openVars', 'limit', 'extraVars', 'secretVars', 'lock', 'credentials',
+  'description', 'playbook', 'inventories', 'timeout', 'vars', 'openVars', 'limit', 'extraVars', 'secretVars', 'lock', 'credentials', 'refOverride',
 ]);
 
 export interface TemplateContext {
@@ -23,6 +23,8 @@ export interface TemplateContext {
   inventoryNames: string[];
   /** Hosts and groups of each inventory that could be read (absent: unknown, checks skipped). */
   inventoryHosts?: Record<string, InventoryNames>;
+  /** The project is a git repository (so `refOverride` means something). */
+  isGit?: boolean;
 }
 
 /**
@@ -83,13 +85,17 @@ export function validateTemplate(
   const openVars = raw.openVars === undefined ? false : raw.openVars;
   if (typeof openVars !== 'boolean') report('openVars', 'must be true or false');
 
+  const refOverride = raw.refOverride === undefined ? false : raw.refOverride;
+  if (typeof refOverride !== 'boolean') report('refOverride', 'must be true or false');
+  else if (refOverride && ctx.isGit === false) report('refOverride', 'the project is a local directory: only a git project has refs to choose');
+
   const limit = validateLimitPolicy(raw.limit, inventories, ctx.inventoryHosts, report);
 
   const lock = raw.lock === undefined ? DEFAULT_LOCK : raw.lock;
   if (typeof lock !== 'string' || lock === '') report('lock', 'must be a non-empty string');
   else validateLock(lock, report);
 
-  if (problems.length > before || typeof lock !== 'string' || typeof openVars !== 'boolean') return undefined;
+  if (problems.length > before || typeof lock !== 'string' || typeof openVars !== 'boolean' || typeof refOverride !== 'boolean') return undefined;
   return {
     name,
     ...(typeof description === 'string' ? { description } : {}),
@@ -104,6 +110,7 @@ export function validateTemplate(
     limit,
     lock,
     ...(Object.keys(credentials).length > 0 ? { credentials } : {}),
+    refOverride,
   };
 }
 

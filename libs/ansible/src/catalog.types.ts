@@ -1,4 +1,5 @@
 import type { RunCredentials } from './credentials.js';
+import type { GitProject } from './git-project.types.js';
 import type { InventoryNames } from './host-limit.js';
 import type { LimitPolicy, VarSpec } from './vars-schema.types.js';
 
@@ -27,13 +28,21 @@ export interface CatalogTemplate {
   lock: string;
   /** Vault password / SSH key the worker reads from its own files or env for each run (see credentials.ts). */
   credentials?: RunCredentials;
+  /** True: a release may name another branch, tag or commit of the git project (`ref`). Default false. */
+  refOverride: boolean;
 }
 
 export interface Catalog {
   /** Absolute path of the catalog file. */
   file: string;
-  /** Absolute path of the project dir; ansible runs with this as cwd. */
+  /**
+   * Absolute path of the project dir; ansible runs with this as cwd. For a git project: the checkout of
+   * `git.loadedCommit` the catalog was checked against (releases run in a private checkout of their own
+   * commit, with every path below taken relative to this one).
+   */
   projectDir: string;
+  /** Set when the project is a git repository. */
+  git?: GitProject;
   /** Inventory name -> absolute path. */
   inventories: Record<string, string>;
   /** Inventory name -> its hosts and groups, read with `ansible-inventory --list` at load. */

@@ -19,3 +19,8 @@ export * from './secret-vars.js';
 export * from './plain-object.js';
 export * from './canonical-json.js';
 export * from './catalog-digest.js';
+export * from './git-ref.js';
+export * from './git-project.types.js';
+export * from './git-project.js';
+export * from './git-repository.js';
+export * from './project-path.js';

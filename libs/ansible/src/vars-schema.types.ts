@@ -97,6 +97,21 @@ export interface TemplateView {
   vars: TemplateVarsJsonSchema;
   openVars: boolean;
   limit: LimitPolicy;
+  /** True: a release may pass `ref` (another branch, tag or commit of the catalog's git project). */
+  refOverride: boolean;
+}
+
+/**
+ * CONTRACT: the revision a release runs, top-level fields of every release in the API (`GET
+ * /api/v1/releases/:id` and lists). All null for a release of a local-directory project.
+ */
+export interface ReleaseCommitView {
+  /** Full commit id the release runs (resolved when it was created; a re-run keeps it unless asked otherwise). */
+  commitSha: string | null;
+  /** The branch, tag or commit name it was resolved from. */
+  ref: string | null;
+  /** Link to the commit from the catalog's `project.commitUrl`, or null without one. */
+  commitUrl: string | null;
 }
 
 /** One bad field of a request: `field` as the client wrote it (e.g. "extraVars.canary"). */

@@ -125,6 +125,9 @@ export const environmentSchema = z.object({
   // Rows per statement, and the pause between batches that leaves the DB to running releases.
   RETENTION_BATCH_SIZE: int(1, 10_000).default(500),
   RETENTION_BATCH_PAUSE_MS: int(0, 60_000).default(50),
+  // Where this host keeps a bare mirror of each git project (shared by its workers, fetched under a lock)
+  // and the checkout the catalog is checked against (README "Playbooks from git", "Scaling out").
+  SLIPWAY_GIT_CACHE_DIR: z.string().min(1).optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

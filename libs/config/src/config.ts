@@ -69,6 +69,8 @@ export interface SlipwayConfig {
   workerTtlMs: number;
   /** Root of the per-run private directories (extra vars, TMPDIR, credentials); swept at start. */
   runDir: string;
+  /** This host's git mirrors and catalog checkouts (git projects only). */
+  gitCacheDir: string;
   /** The allow-listed part of the worker's environment that ansible-playbook inherits. */
   ansibleInheritedEnv: Record<string, string>;
   logBufferMaxLines: number;
@@ -189,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     // Per user, not per worker id: the default id changes with every restart, and the next incarnation
     // must find what the previous one left behind.
     runDir: e.SLIPWAY_RUN_DIR ? resolve(e.SLIPWAY_RUN_DIR) : join(tmpdir(), `slipway-runs-${userInfo().uid}`),
+    gitCacheDir: e.SLIPWAY_GIT_CACHE_DIR ? resolve(e.SLIPWAY_GIT_CACHE_DIR) : join(tmpdir(), `slipway-git-${userInfo().uid}`),
     ansibleInheritedEnv: inheritedAnsibleEnvironment(env),
     logBufferMaxLines: e.LOG_BUFFER_MAX_LINES,
     bootstrapToken: e.SLIPWAY_BOOTSTRAP_TOKEN,

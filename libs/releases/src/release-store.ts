@@ -27,6 +27,9 @@ export interface NewRelease {
   rerunOf: number | null;
   /** `catalogDigest` of the template and inventory it is created from. */
   catalogDigest: string;
+  /** Git projects: the pinned commit and the ref it was resolved from (absent or null otherwise). */
+  commitSha?: string | null;
+  gitRef?: string | null;
 }
 
 /** What the worker records once it has started ansible-playbook (see what-ran.ts). */

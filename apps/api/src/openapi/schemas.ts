@@ -77,6 +77,12 @@ export class ReleaseBody {
     description: 'sha256 of the canonical JSON of the catalog entry (template, inventory, project) when the release was created; secret defaults excluded',
   })
   catalogDigest!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '3f9c1e0d4b5a69788796a5b4c3d2e1f0a9b8c7d6', description: 'Full commit id it runs (git projects)' })
+  commitSha!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'main', description: 'The branch, tag or commit name the commit was resolved from' })
+  ref!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "Link to the commit, from the catalog's project.commitUrl" })
+  commitUrl!: string | null;
 }
 
 export class ReleasePage {

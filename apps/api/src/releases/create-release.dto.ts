@@ -10,7 +10,7 @@ import {
   IsString,
   MaxLength,
 } from 'class-validator';
-import { MAX_TAG_LENGTH } from '@slipway/ansible';
+import { MAX_GIT_REF_LENGTH, MAX_TAG_LENGTH } from '@slipway/ansible';
 
 export class CreateReleaseDto {
   @ApiProperty({ example: 'hello', description: 'Template name from the catalog' })
@@ -72,8 +72,31 @@ export class CreateReleaseDto {
   @IsBoolean()
   checkMode?: boolean;
 
+  @ApiPropertyOptional({
+    example: 'release/2.4',
+    description: "Git projects, templates with refOverride only: the branch, tag or commit to run instead of the catalog's ref",
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_GIT_REF_LENGTH)
+  ref?: string;
+
   @ApiPropertyOptional({ example: '2030-01-01T00:00:00Z', description: 'Start no earlier than this time' })
   @IsOptional()
   @IsISO8601({ strict: true })
   runAt?: string;
+}
+
+/** `POST /api/v1/releases/:id/rerun` body: the original's commit unless one of these asks for another. */
+export class RerunReleaseDto {
+  @ApiPropertyOptional({ example: 'main', description: 'Run this branch, tag or commit instead (templates with refOverride only)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_GIT_REF_LENGTH)
+  ref?: string;
+
+  @ApiPropertyOptional({ description: "Run the newest commit of the original's ref instead of the original's commit" })
+  @IsOptional()
+  @IsBoolean()
+  latest?: boolean;
 }

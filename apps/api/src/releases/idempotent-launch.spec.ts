@@ -32,6 +32,9 @@ describe('idempotency request identity', () => {
     expect(launchRequestIdentity(catalog, { template: 'hello', inventory: 'staging' })).not.toBe(short);
     expect(launchRequestIdentity(catalog, { template: 'hello', extraVars: { greeting: 'hello' } })).not.toBe(short);
     expect(launchRequestIdentity(catalog, { template: 'hello', checkMode: true })).not.toBe(short);
+    // Another git ref is another request (the same key for it is a 409, not the first release again).
+    expect(launchRequestIdentity(catalog, { template: 'hello', ref: 'feature' })).not.toBe(short);
+    expect(launchRequestIdentity(catalog, { template: 'hello', ref: 'feature' })).not.toBe(launchRequestIdentity(catalog, { template: 'hello', ref: 'main' }));
     // One instant, however it is written.
     expect(launchRequestIdentity(catalog, { template: 'hello', runAt: '2030-01-01T10:00:00Z' })).toBe(
       launchRequestIdentity(catalog, { template: 'hello', runAt: '2030-01-01T11:00:00.000+01:00' }),

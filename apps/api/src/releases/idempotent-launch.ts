@@ -60,6 +60,8 @@ export function launchRequestIdentity(catalog: Catalog, body: CreateReleaseDto):
       skipTags: body.skipTags ?? null,
       checkMode: body.checkMode ?? false,
       runAt: runAt && !Number.isNaN(runAt.getTime()) ? runAt.toISOString() : (body.runAt ?? null),
+      // Only when sent, so the identities of requests without one (keys already stored) stay as they were.
+      ...(body.ref !== undefined ? { ref: body.ref } : {}),
     }),
   );
 }

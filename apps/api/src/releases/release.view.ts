@@ -1,4 +1,4 @@
-import { type Catalog, redactSecrets } from '@slipway/ansible';
+import { type Catalog, type ReleaseCommitView, commitUrlFor, redactSecrets } from '@slipway/ansible';
 import type { ReleaseEntity } from '@slipway/db';
 import { type ReleaseWhatRan, releaseSecretVars } from '@slipway/releases';
 
@@ -37,6 +37,7 @@ export function toReleaseView(release: ReleaseEntity, catalog: Catalog) {
     finishedAt: release.finishedAt,
     durationMs: release.startedAt && end ? end.getTime() - release.startedAt.getTime() : null,
     ...whatRan(release),
+    ...commitView(release, catalog),
   };
 }
 
@@ -47,5 +48,10 @@ function whatRan(release: ReleaseEntity): ReleaseWhatRan {
     ansibleVersion: release.ansibleVersion,
     catalogDigest: release.catalogDigest,
   };
+}
+
+/** What revision it runs; the link uses today's catalog's commitUrl (a link template, not a fact of the release). */
+function commitView(release: ReleaseEntity, catalog: Catalog): ReleaseCommitView {
+  return { commitSha: release.commitSha, ref: release.gitRef, commitUrl: commitUrlFor(catalog.git?.commitUrl, release.commitSha) };
 }
 export type ReleaseView = ReturnType<typeof toReleaseView>;

@@ -8,7 +8,7 @@ import { CurrentPrincipal, Roles } from '../auth/auth.decorators.js';
 import type { Principal } from '../auth/principal.js';
 import { idParam } from '../common/id-param.pipe.js';
 import { Streaming } from '../common/request-timeout.interceptor.js';
-import { CreateReleaseDto } from './create-release.dto.js';
+import { CreateReleaseDto, RerunReleaseDto } from './create-release.dto.js';
 import { IdempotentLaunch, checkIdempotencyKey, launchRequestIdentity } from './idempotent-launch.js';
 import { ListReleasesQuery, LogTextQuery } from './list-releases.query.js';
 import { writeOrClose } from './response-writes.js';
@@ -68,6 +68,7 @@ export class ReleasesController {
         inventory: release.inventory,
         extraVars: toReleaseView(release, this.catalog).extraVars,
         runAt: release.runAt,
+        ...(release.commitSha ? { commitSha: release.commitSha, ref: release.gitRef } : {}),
         ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
       });
       return release;
@@ -146,15 +147,19 @@ export class ReleasesController {
   @Post(':id/rerun')
   @Roles('deployer')
   @HttpCode(201)
-  @ApiOperation({ summary: 'A new release with the same parameters, linked to the original (rerunOf)' })
+  @ApiOperation({
+    summary: "A new release with the same parameters, linked to the original (rerunOf); the original's commit unless the body names another ref or latest",
+  })
+  @ApiBody({ type: RerunReleaseDto, required: false })
   @ApiCreatedResponse({ type: ReleaseBody })
   @ApiErrors(400, 404)
-  async rerun(@Param('id', idParam) id: number, @CurrentPrincipal() principal: Principal) {
-    const release = await this.releases.rerun(id, principal.name);
+  async rerun(@Param('id', idParam) id: number, @Body() body: unknown, @CurrentPrincipal() principal: Principal) {
+    const release = await this.releases.rerun(id, principal.name, body);
     await this.audit.record(principal.name, 'release.rerun', { type: 'release', id: release.id }, {
       rerunOf: id,
       template: release.template,
       inventory: release.inventory,
+      ...(release.commitSha ? { commitSha: release.commitSha, ref: release.gitRef } : {}),
     });
     return toReleaseView(release, this.catalog);
   }

@@ -12,7 +12,9 @@ import {
   CatalogHolder,
   type CatalogTemplate,
   PROTOTYPE_KEYS,
+  type PinnedCommit,
   catalogDigest,
+  gitRefProblem,
   isPlainObject,
   limitProblem,
   resolveLockKey,
@@ -33,7 +35,8 @@ import {
 } from '@slipway/releases';
 import { ApiRedis } from '../redis/api-redis.js';
 import { type FieldError, badRequest, checkDto } from '../common/validation.js';
-import { CreateReleaseDto } from './create-release.dto.js';
+import { CreateReleaseDto, RerunReleaseDto } from './create-release.dto.js';
+import { ReleaseCommits } from './release-commits.js';
 import { ReleaseQueue } from './release-queue.js';
 
 export interface CancelResult {
@@ -51,6 +54,7 @@ export class ReleasesService implements OnModuleInit {
     private readonly queue: ReleaseQueue,
     private readonly redis: ApiRedis,
     private readonly catalogs: CatalogHolder,
+    private readonly commits: ReleaseCommits,
     @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
   ) {}
 
@@ -70,11 +74,13 @@ export class ReleasesService implements OnModuleInit {
   async create(
     body: unknown,
     requestedBy: string,
-    options: { rerunOf?: number; idempotencyKeyId?: number } = {},
+    options: { rerunOf?: number; idempotencyKeyId?: number; pinned?: PinnedCommit } = {},
   ): Promise<ReleaseEntity> {
     const { input, catalog, template, inventory, extraVars, runAt } = this.validate(body);
 
     const sealed = this.seal(extraVars, template.secretVars);
+    // Git projects: the commit it will run, fixed now (a re-run passes the original's).
+    const pinned = options.pinned ?? (await this.commits.pin(catalog, input.ref));
     const release = await this.store.create({
       template: template.name,
       inventory,
@@ -89,6 +95,8 @@ export class ReleasesService implements OnModuleInit {
       rerunOf: options.rerunOf ?? null,
       // Now, from the catalog this release was validated against: a later catalog change shows as another digest.
       catalogDigest: catalogDigest(catalog, template.name, inventory),
+      commitSha: pinned?.commitSha ?? null,
+      gitRef: pinned?.ref ?? null,
     }, options.idempotencyKeyId);
     try {
       await this.queue.enqueue(release.id, runAt);
@@ -148,6 +156,14 @@ export class ReleasesService implements OnModuleInit {
           : null);
       if (problem) errors.push({ field: 'limit', message: problem });
     }
+    if (input.ref !== undefined && ok('ref') && template) {
+      const problem = !catalog.git
+        ? "ref: the catalog's project is a local directory, not a git repository"
+        : !template.refOverride
+          ? `ref: template ${template.name} runs the catalog's ref only (it does not set refOverride: true)`
+          : gitRefProblem('ref', input.ref);
+      if (problem) errors.push({ field: 'ref', message: problem });
+    }
     if (ok('tags')) input.tags?.forEach((tag, i) => this.checkOption(`tags[${i}]`, tag, errors));
     if (ok('skipTags')) input.skipTags?.forEach((tag, i) => this.checkOption(`skipTags[${i}]`, tag, errors));
     const tooManyTags = ok('tags') && ok('skipTags') ? tagsTotalProblem(input.tags, input.skipTags) : null;
@@ -203,9 +219,17 @@ export class ReleasesService implements OnModuleInit {
 
   /**
    * A new release with the original's parameters (not its schedule), linked to it by rerunOf. Its secret
-   * values are the original's, decrypted here and encrypted again (fresh IV, current key).
+   * values are the original's, decrypted here and encrypted again (fresh IV, current key). It runs the
+   * original's commit, unless the body asks for `ref` (another one; the template must allow it) or
+   * `latest` (the newest commit of the original's ref).
    */
-  async rerun(id: number, by: string): Promise<ReleaseEntity> {
+  async rerun(id: number, by: string, body: unknown = {}): Promise<ReleaseEntity> {
+    const raw = body ?? {};
+    if (!isPlainObject(raw)) throw badRequest([{ field: 'body', message: 'body: must be a JSON object ({"ref": "..."} or {"latest": true}) or empty' }]);
+    const { value: choice, errors } = checkDto(RerunReleaseDto, raw);
+    if (isPlainObject(body)) for (const key of Object.keys(body).filter((k) => PROTOTYPE_KEYS.has(k))) errors.push({ field: key, message: `${key}: unknown field` });
+    if (choice.ref !== undefined && choice.latest) errors.push({ field: 'latest', message: 'latest: give either ref or latest, not both' });
+    if (errors.length > 0) throw badRequest(errors);
     const original = await this.get(id);
     let extraVars: Record<string, unknown>;
     try {
@@ -223,7 +247,15 @@ export class ReleasesService implements OnModuleInit {
       ...(original.skipTags !== null ? { skipTags: original.skipTags } : {}),
       checkMode: original.checkMode,
     };
-    return this.create(input, by, { rerunOf: original.id });
+    const catalog = this.catalogs.current;
+    const template = catalog.templates[original.template];
+    if (choice.ref !== undefined) return this.create({ ...input, ref: choice.ref }, by, { rerunOf: original.id });
+    // Latest of the original's ref: an override ref again if the template still allows one, else the catalog's.
+    const overridden = original.gitRef !== null && template?.refOverride && original.gitRef !== catalog.git?.loadedRef;
+    if (choice.latest || original.commitSha === null || !catalog.git) {
+      return this.create(overridden ? { ...input, ref: original.gitRef! } : input, by, { rerunOf: original.id });
+    }
+    return this.create(input, by, { rerunOf: original.id, pinned: { commitSha: original.commitSha, ref: original.gitRef ?? original.commitSha } });
   }
 
   /** Secret values are stored encrypted or not at all: without SLIPWAY_SECRET_KEY such a release is refused. */

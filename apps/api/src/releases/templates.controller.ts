@@ -57,6 +57,7 @@ const TEMPLATE_SCHEMA: SchemaObject = {
       },
     },
     openVars: { type: 'boolean', description: 'A release may add undeclared vars (never reserved names)' },
+    refOverride: { type: 'boolean', description: "A release may pass `ref`: another branch, tag or commit of the catalog's git project" },
     limit: {
       description: '"any": hosts and groups of the inventory; "none": no limit; a list: only these patterns',
       oneOf: [{ type: 'string', enum: ['any', 'none'] }, { type: 'array', items: { type: 'string' } }],
@@ -91,6 +92,7 @@ export class TemplatesController {
       vars: toVarsJsonSchema(t),
       openVars: t.openVars,
       limit: t.limit,
+      refOverride: t.refOverride,
     }));
   }
 }

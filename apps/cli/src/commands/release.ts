@@ -11,8 +11,10 @@ import { coerceVar } from '../template-vars.js';
 import { FINAL_STATUSES } from '../../../../libs/releases/src/release-state.js';
 import { type ReleaseWhatRan, WHAT_RAN_ROWS, whatRanText } from '../../../../libs/releases/src/what-ran.js';
 import { fetchTemplates } from './template.js';
+// Type only (erased from the bundle): the contract type the API's release view is built with.
+import type { ReleaseCommitView } from '../../../../libs/ansible/src/vars-schema.types.js';
 
-interface ReleaseJson extends Partial<ReleaseWhatRan> {
+interface ReleaseJson extends Partial<ReleaseWhatRan>, Partial<ReleaseCommitView> {
   id: number;
   template: string;
   inventory: string;
@@ -27,6 +29,15 @@ interface ReleaseJson extends Partial<ReleaseWhatRan> {
   finishedAt: string | null;
   workerId: string | null;
   [key: string]: unknown;
+}
+
+/** The revision rows of `release show` (git projects; none for a local-directory project or an older API). */
+function commitRows(release: Partial<ReleaseCommitView>): [string, unknown][] {
+  if (!release.commitSha) return [];
+  return [
+    ['commit', `${release.commitSha}${release.ref && release.ref !== release.commitSha ? ` (${release.ref})` : ''}`],
+    ['commit url', release.commitUrl],
+  ];
 }
 
 export interface GlobalOptions {
@@ -97,6 +108,7 @@ function describe(release: ReleaseJson): string {
     ['requested by', release.requestedBy],
     ['re-run of', release.rerunOf],
     ['worker', release.workerId],
+    ...commitRows(release),
     ['created', release.createdAt],
     ['started', release.startedAt],
     ['finished', release.finishedAt],
@@ -189,11 +201,12 @@ export function registerReleaseCommands(program: Command, ctx: Context): void {
     .option('--skip-tags <tags>', 'ansible --skip-tags, comma separated', commaList)
     .option('-C, --check', 'ansible --check --diff (change nothing)')
     .option('--run-at <time>', 'start no earlier than this ISO 8601 time')
+    .option('--ref <ref>', "git projects: run this branch, tag or commit instead of the catalog's ref (templates with refOverride)")
     .option('-k, --idempotency-key <key>', 'retrying with the same key and options returns the first release (must not be empty)', idempotencyKey)
     .option('-w, --wait', 'stream the log and exit 0 succeeded, 1 failed, 2 cancelled/interrupted, 3 error')
     .action(async (template: string, options: {
       inventory?: string; extraVar: [string, string][]; extraVarsFile?: string; limit?: string; tags?: string[];
-      skipTags?: string[]; check?: boolean; runAt?: string; idempotencyKey?: string; wait?: boolean;
+      skipTags?: string[]; check?: boolean; runAt?: string; ref?: string; idempotencyKey?: string; wait?: boolean;
     }) => {
       const body = {
         template,
@@ -204,6 +217,7 @@ export function registerReleaseCommands(program: Command, ctx: Context): void {
         ...(options.skipTags ? { skipTags: options.skipTags } : {}),
         ...(options.check ? { checkMode: true } : {}),
         ...(options.runAt ? { runAt: options.runAt } : {}),
+        ...(options.ref !== undefined ? { ref: options.ref } : {}),
       };
       const headers = options.idempotencyKey !== undefined ? { 'idempotency-key': options.idempotencyKey } : undefined;
       const { status, body: created } = await ctx.http().request<ReleaseJson>('POST', '/api/v1/releases', body, headers);
@@ -283,9 +297,13 @@ export function registerReleaseCommands(program: Command, ctx: Context): void {
     .command('rerun')
     .description('start a new release with the same parameters as an earlier one')
     .argument('<id>', 'release id', releaseId)
+    .option('--ref <ref>', "git projects: run this branch, tag or commit instead of the original's commit (templates with refOverride)")
+    .option('--latest', "git projects: run the newest commit of the original's ref instead of the original's commit")
     .option('-w, --wait', 'stream the log and exit with the new release status')
-    .action(async (id: number, options: { wait?: boolean }) => {
-      const { body } = await ctx.http().request<ReleaseJson>('POST', `/api/v1/releases/${id}/rerun`);
+    .action(async (id: number, options: { ref?: string; latest?: boolean; wait?: boolean }) => {
+      if (options.ref !== undefined && options.latest) throw new CliError('give either --ref or --latest, not both');
+      const choice = options.ref !== undefined ? { ref: options.ref } : options.latest ? { latest: true } : undefined;
+      const { body } = await ctx.http().request<ReleaseJson>('POST', `/api/v1/releases/${id}/rerun`, choice);
       if (options.wait) {
         note(`release ${body.id} created as a re-run of ${id}`);
         return waitFor(ctx, body.id);

@@ -1,4 +1,6 @@
 /** Shapes of the API's JSON answers (apps/api/src/releases/release.view.ts and friends), as the browser sees them. */
+// Types only (nothing of libs/ reaches the bundle): the API's own contract types.
+import type { ReleaseCommitView } from '../../../../libs/ansible/src/vars-schema.types';
 import type { ReleaseWhatRan } from '../../../../libs/releases/src/what-ran.js';
 
 export const RELEASE_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
@@ -22,8 +24,8 @@ export interface HostRecapCounts {
   ignored: number;
 }
 
-/** `argv`, `ansibleVersion`, `catalogDigest`: see ReleaseWhatRan (the contract shared with the API and CLI). */
-export interface Release extends ReleaseWhatRan {
+/** What ran (`argv`, `ansibleVersion`, `catalogDigest`, and the commit of a git project): the contracts shared with the API and CLI. */
+export interface Release extends ReleaseWhatRan, ReleaseCommitView {
   id: number;
   template: string;
   inventory: string;

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { api } from '../api/client';
 import { type Release, canDeploy, isFinished } from '../api/types';
+import { CommitRows } from '../components/CommitRows';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatAge, formatDateTime, formatDuration, formatUtc } from '../lib/format';
@@ -119,6 +120,7 @@ function Parameters({ release }: { release: Release }) {
         <dd>{release.template}</dd>
         <dt>Inventory</dt>
         <dd>{release.inventory}</dd>
+        <CommitRows release={release} />
         <dt>Limit</dt>
         <dd>{release.limit ?? <span className="muted">all hosts</span>}</dd>
         <dt>Tags</dt>

@@ -108,6 +108,13 @@ export class ReleaseEntity {
   /** `sha256:<hex>` of the catalog entry at creation (libs/ansible catalog-digest.ts). */
   @Column({ name: 'catalog_digest', type: 'varchar', length: 80, nullable: true })
   catalogDigest: string | null;
+  /** Git projects: the full commit id it runs, resolved when it was created (a re-run keeps it unless asked). */
+  @Column({ name: 'commit_sha', type: 'varchar', length: 64, nullable: true })
+  commitSha: string | null;
+
+  /** Git projects: the branch, tag or commit name `commitSha` was resolved from. */
+  @Column({ name: 'git_ref', type: 'varchar', length: 255, nullable: true })
+  gitRef: string | null;
 
   /** The tryStart call that started it: a retry of that call after a lost reply recognises its own start. */
   @Column({ name: 'start_id', type: 'char', length: 36, nullable: true })

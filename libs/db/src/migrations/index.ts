@@ -5,6 +5,7 @@ import { RequestIds1764310000000 } from './1764310000000-request-ids.js';
 import { BootstrapSessionFingerprint1764320000000 } from './1764320000000-bootstrap-session-fingerprint.js';
 import { WhatRan1764410000000 } from './1764410000000-what-ran.js';
 import { Retention1764440000000 } from './1764440000000-retention.js';
+import { ReleaseCommit1764400000000 } from './1764400000000-release-commit.js';
 
 /** Every migration, oldest first. Listed explicitly so the bundled entry points need no file globbing. */
 export const MIGRATIONS = [InitialSchema1764200000000, AuthAuditIdempotency1764210500000, ReleaseSecrets1764300000000,
@@ -12,4 +13,5 @@ export const MIGRATIONS = [InitialSchema1764200000000, AuthAuditIdempotency17642
   BootstrapSessionFingerprint1764320000000,
   WhatRan1764410000000,
   Retention1764440000000,
+  ReleaseCommit1764400000000,
 ];
