@@ -4,3 +4,4 @@ export * from './release-store.js';
 export * from './secret-cipher.js';
 export * from './release-secrets.js';
 export * from './lock-order.js';
+export * from './release-counters.js';

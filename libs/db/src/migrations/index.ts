@@ -3,9 +3,11 @@ import { AuthAuditIdempotency1764210500000 } from './1764210500000-auth-audit-id
 import { ReleaseSecrets1764300000000 } from './1764300000000-release-secrets.js';
 import { RequestIds1764310000000 } from './1764310000000-request-ids.js';
 import { BootstrapSessionFingerprint1764320000000 } from './1764320000000-bootstrap-session-fingerprint.js';
+import { HistoryScale1764430000000 } from './1764430000000-history-scale.js';
 
 /** Every migration, oldest first. Listed explicitly so the bundled entry points need no file globbing. */
 export const MIGRATIONS = [InitialSchema1764200000000, AuthAuditIdempotency1764210500000, ReleaseSecrets1764300000000,
   RequestIds1764310000000,
   BootstrapSessionFingerprint1764320000000,
+  HistoryScale1764430000000,
 ];
