@@ -176,3 +176,78 @@ describe('release counters (the figures of /metrics)', () => {
     expect(sorted(await readReleaseCounters(db.dataSource))).toEqual(sorted(incremental));
   });
 });
+
+describe('keyset pages of releases', () => {
+  /** Every page from the newest on, following nextBefore, with the ids seen. */
+  async function walk(query: Omit<Parameters<ReleaseStore['list']>[0], 'before' | 'limit'>, limit: number, between?: () => Promise<void>) {
+    const seen: number[] = [];
+    let before: number | undefined;
+    for (let pages = 0; pages < 1_000; pages++) {
+      const page = await store.list({ ...query, limit, before });
+      expect(page.items.length).toBeLessThanOrEqual(limit);
+      seen.push(...page.items.map((r) => r.id));
+      if (!page.more) return seen;
+      before = page.nextBefore!;
+      await between?.();
+    }
+    throw new Error('never reached the last page');
+  }
+
+  it('returns every release exactly once, newest first, while new ones are being created', async () => {
+    const existing: number[] = [];
+    for (let i = 0; i < 60; i++) existing.push((await store.create(newRelease({ template: i % 3 ? 'hello' : 'other', lockKey: `k${i}` }))).id);
+    let creating = true;
+    const createdMeanwhile: number[] = [];
+    const creator = (async () => {
+      while (creating) createdMeanwhile.push((await store.create(newRelease({ lockKey: 'meanwhile' }))).id);
+    })();
+    try {
+      const seen = await walk({}, 7, async () => {
+        createdMeanwhile.push((await store.create(newRelease({ lockKey: 'between' }))).id);
+      });
+      expect(new Set(seen).size).toBe(seen.length); // nothing twice
+      expect(seen.filter((id) => existing.includes(id)).sort((a, b) => a - b)).toEqual(existing); // everything there before, once
+      expect(seen.every((id) => existing.includes(id) || createdMeanwhile.includes(id))).toBe(true);
+      const hello = await walk({ template: 'hello' }, 4);
+      expect(new Set(hello).size).toBe(hello.length);
+      expect(hello.filter((id) => existing.includes(id))).toEqual(existing.filter((_, i) => i % 3).reverse());
+    } finally {
+      creating = false;
+      await creator;
+    }
+    expect(createdMeanwhile.length).toBeGreaterThan(0);
+  });
+
+  it('orders by creation time, filters by status, requester and date range, and pages back with after', async () => {
+    const day = (d: number) => new Date(Date.UTC(2026, 10, d, 12));
+    const ids: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await store.create(newRelease({ requestedBy: i % 2 ? 'ci' : 'alice', lockKey: `d${i}` }));
+      await db.query('UPDATE releases SET created_at = ? WHERE id = ?', [day(1 + i), r.id]);
+      ids.push(r.id);
+    }
+    expect(await store.tryStart({ id: ids[4], lockKey: 'd4' }, 'w1')).toBe(true);
+    // Created out of id order: the list is by creation time.
+    await db.query('UPDATE releases SET created_at = ? WHERE id = ?', [day(30), ids[0]]);
+    expect((await store.list({ limit: 2 })).items.map((r) => r.id)).toEqual([ids[0], ids[11]]);
+    expect((await store.list({ limit: 5, status: 'running' })).items.map((r) => r.id)).toEqual([ids[4]]);
+    const ci = await walk({ requestedBy: 'ci', createdFrom: day(4), createdTo: day(10) }, 2);
+    expect(ci).toEqual([ids[7], ids[5], ids[3]]); // days 8, 6, 4: the end is exclusive
+
+    const first = await store.list({ limit: 3 });
+    const second = await store.list({ limit: 3, before: first.nextBefore! });
+    expect(second.prevAfter).toBe(second.items[0].id);
+    const back = await store.list({ limit: 3, after: second.prevAfter! });
+    expect(back.items.map((r) => r.id)).toEqual(first.items.map((r) => r.id));
+    expect(back.prevAfter).toBeNull(); // that is the newest page
+    expect(back.nextBefore).toBe(first.nextBefore);
+  });
+
+  it('a cursor whose release was deleted (retention) pages on from where it was', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 6; i++) ids.push((await store.create(newRelease({ lockKey: `g${i}` }))).id);
+    await db.query('DELETE FROM releases WHERE id = ?', [ids[3]]);
+    expect((await store.list({ limit: 10, before: ids[3] })).items.map((r) => r.id)).toEqual([ids[2], ids[1], ids[0]]);
+    expect((await store.list({ limit: 10, after: ids[3] })).items.map((r) => r.id)).toEqual([ids[5], ids[4]]);
+  });
+});
