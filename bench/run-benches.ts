@@ -1,5 +1,6 @@
 import { benchBigLog } from './benches/big-log.js';
 import { benchFootprint } from './benches/footprint.js';
+import { benchHistory } from './benches/history.js';
 import { benchLaunch } from './benches/launch.js';
 import { benchLogLag } from './benches/log-lag.js';
 import { benchShutdown } from './benches/shutdown.js';
@@ -7,7 +8,7 @@ import { benchThroughput } from './benches/throughput.js';
 import { type BenchResult, publish } from './lib/report.js';
 import type { BenchSizes } from './sizes.js';
 
-export const BENCHES = ['launch', 'throughput', 'log-lag', 'big-log', 'footprint', 'shutdown'] as const;
+export const BENCHES = ['launch', 'throughput', 'log-lag', 'big-log', 'footprint', 'shutdown', 'history'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 /** Runs one benchmark at the given sizes, prints its table and writes its JSON into `resultsDir`. */
@@ -19,6 +20,7 @@ export async function runBench(name: BenchName, sizes: BenchSizes, resultsDir?: 
     'big-log': () => benchBigLog(sizes.bigLog),
     footprint: () => benchFootprint(sizes.footprint),
     shutdown: () => benchShutdown(sizes.shutdown),
+    history: () => benchHistory(sizes.history),
   }[name]();
   return { result, table: publish(result, resultsDir) };
 }

@@ -25,6 +25,7 @@ export function benchSizes() {
     bigLog: { lines: int('BENCH_BIG_LOG_LINES', 1_000_000), lineBytes: int('BENCH_BIG_LOG_LINE_BYTES', 100) },
     footprint: { inFlight: int('BENCH_FOOTPRINT_IN_FLIGHT', 20), sleepMs: int('BENCH_FOOTPRINT_SLEEP_MS', 10_000) },
     shutdown: { rounds: int('BENCH_SHUTDOWN_ROUNDS', 5) },
+    history: { releases: int('BENCH_HISTORY_RELEASES', 1_000_000), samples: int('BENCH_HISTORY_SAMPLES', 20) },
   };
 }
 
@@ -38,6 +39,7 @@ export const SMOKE_SIZES: BenchSizes = {
   bigLog: { lines: 2_000, lineBytes: 100 },
   footprint: { inFlight: 2, sleepMs: 5_000 },
   shutdown: { rounds: 1 },
+  history: { releases: 3_000, samples: 2 },
 };
 
 export function selected(bench: string): boolean {

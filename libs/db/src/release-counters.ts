@@ -37,3 +37,24 @@ export function durationBucketSql(boundsSeconds: readonly number[], table = 'rel
 export function durationMsSql(table = 'releases'): string {
   return `COALESCE(GREATEST(ROUND(TIMESTAMPDIFF(MICROSECOND, ${table}.started_at, ${table}.finished_at) / 1000), 0), 0)`;
 }
+
+const FINAL_STATUS_LIST = `('succeeded', 'failed', 'cancelled', 'interrupted')`;
+
+/**
+ * Fills empty counter tables from the releases table as it is (into shard 0): what the migration that
+ * created them does, and what a benchmark that seeds releases by SQL does after seeding.
+ */
+export async function backfillReleaseCounters(query: (sql: string) => Promise<unknown>, boundsSeconds: readonly number[]): Promise<void> {
+  await query(
+    `INSERT INTO ${RELEASE_COUNTERS_TABLE} (template, status, duration_le_ms, shard, releases, duration_ms)
+     SELECT template, 'queued', ${NO_DURATION}, 0, COUNT(*), 0 FROM releases GROUP BY template`,
+  );
+  await query(
+    `INSERT INTO ${RELEASE_COUNTERS_TABLE} (template, status, duration_le_ms, shard, releases, duration_ms)
+     SELECT template, status, bucket, 0, COUNT(*), SUM(ms)
+       FROM (SELECT template, status, ${durationBucketSql(boundsSeconds)} AS bucket, ${durationMsSql()} AS ms
+               FROM releases WHERE status IN ${FINAL_STATUS_LIST}) AS finished
+      GROUP BY template, status, bucket`,
+  );
+  await query(`INSERT INTO ${LOG_LINE_COUNTERS_TABLE} (shard, log_lines) SELECT 0, COALESCE(SUM(log_lines), 0) FROM releases`);
+}

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { LOG_LINE_COUNTERS_TABLE, NO_DURATION, RELEASE_COUNTERS_TABLE, durationBucketSql, durationMsSql } from '../release-counters.js';
+import { LOG_LINE_COUNTERS_TABLE, RELEASE_COUNTERS_TABLE, backfillReleaseCounters } from '../release-counters.js';
 
 /**
  * The histogram bounds (seconds) of slipway_release_duration_seconds when this migration was written
@@ -7,7 +7,6 @@ import { LOG_LINE_COUNTERS_TABLE, NO_DURATION, RELEASE_COUNTERS_TABLE, durationB
  * a snapshot: a later change of the buckets needs a migration of its own to re-bucket.
  */
 export const DURATION_BOUNDS_SECONDS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
-const FINAL = `('succeeded', 'failed', 'cancelled', 'interrupted')`;
 
 /**
  * Issue 12: costs flat in history.
@@ -40,22 +39,9 @@ export class HistoryScale1764430000000 implements MigrationInterface {
         PRIMARY KEY (shard)
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
     `);
-    // Backfill into shard 0. Releases written by a process of the previous version while this runs are
-    // not counted: migrate before starting the new version (npm run db:migrate), as for any migration.
-    await queryRunner.query(
-      `INSERT INTO ${RELEASE_COUNTERS_TABLE} (template, status, duration_le_ms, shard, releases, duration_ms)
-       SELECT template, 'queued', ${NO_DURATION}, 0, COUNT(*), 0 FROM releases GROUP BY template`,
-    );
-    await queryRunner.query(
-      `INSERT INTO ${RELEASE_COUNTERS_TABLE} (template, status, duration_le_ms, shard, releases, duration_ms)
-       SELECT template, status, bucket, 0, COUNT(*), SUM(ms)
-         FROM (SELECT template, status, ${durationBucketSql(DURATION_BOUNDS_SECONDS)} AS bucket, ${durationMsSql()} AS ms
-                 FROM releases WHERE status IN ${FINAL}) AS finished
-        GROUP BY template, status, bucket`,
-    );
-    await queryRunner.query(
-      `INSERT INTO ${LOG_LINE_COUNTERS_TABLE} (shard, log_lines) SELECT 0, COALESCE(SUM(log_lines), 0) FROM releases`,
-    );
+    // Releases written by a process of the previous version while this runs are not counted: migrate
+    // before starting the new version (npm run db:migrate), as for any migration.
+    await backfillReleaseCounters((sql) => queryRunner.query(sql), DURATION_BOUNDS_SECONDS);
     await queryRunner.query(`
       ALTER TABLE releases
         ADD KEY idx_releases_created (created_at),
