@@ -99,7 +99,7 @@ export async function benchHistory(options: HistoryOptions): Promise<BenchResult
     };
     const list = '/api/v1/releases?limit=50';
     const audit = '/api/v1/audit?limit=50';
-    const reads: [string, string, number, boolean?][] = [
+    const reads: [string, string, number | null, boolean?][] = [
       ['/metrics', '/metrics', 100, false],
       ['releases: first page', list, 20],
       [`releases: deep page (before ${deepId})`, `${list}&before=${deepId}`, 20],
@@ -119,7 +119,8 @@ export async function benchHistory(options: HistoryOptions): Promise<BenchResult
       ['audit: action, deep page', `${audit}&action=release.cancel&before=${deepId}`, 20],
       ['audit: target release', `/api/v1/audit?targetType=release&targetId=${deepId}`, 20],
       ['release page: the release', `/api/v1/releases/${pageId}`, 20],
-      [`release page: its log (${LOG_LINES} lines)`, `/api/v1/releases/${pageId}/log?after=0`, 20],
+      // Its cost follows the log's size, not the history's: shown for context, without a target.
+      [`release page: its log (${LOG_LINES} lines)`, `/api/v1/releases/${pageId}/log?after=0`, null],
     ];
     const figures: Figure[] = [];
     const distributions: BenchResult['distributions'] = {};
@@ -131,8 +132,8 @@ export async function benchHistory(options: HistoryOptions): Promise<BenchResult
         unit: 'ms',
         median: round(d.p50, 1),
         p99: round(d.p99, 1),
-        target: `≤ ${targetMs} ms`,
-        met: d.p50 <= targetMs,
+        target: targetMs === null ? 'flat in history' : `≤ ${targetMs} ms`,
+        met: targetMs === null ? null : d.p50 <= targetMs,
       });
     }
     figures.push({
