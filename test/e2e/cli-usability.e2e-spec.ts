@@ -142,7 +142,7 @@ describe('slipway CLI: tables, one final line, Ctrl-C, templates, audit', () => 
     const entries = rows.slice(0, -1);
     expect(entries.length).toBe(2);
     for (const entry of entries) expect(entry).toMatch(/ ci-bot\s+release\.cancel\s+release \d+/);
-    expect(rows.at(-1)).toBe('2 of 2');
+    expect(rows.at(-1)).toBe('2 shown');
     const bad = await cli(['audit', '--target-type', 'planet'], ci);
     expect(bad.code).toBe(3);
     const badAction = await cli(['audit', '--action', 'nope'], ci);
