@@ -1,6 +1,7 @@
 import { benchBigLog } from './benches/big-log.js';
 import { benchCatalogReload } from './benches/catalog-reload.js';
 import { benchFootprint } from './benches/footprint.js';
+import { benchHistory } from './benches/history.js';
 import { benchLaunch } from './benches/launch.js';
 import { benchLogLag } from './benches/log-lag.js';
 import { benchRetention } from './benches/retention.js';
@@ -9,7 +10,7 @@ import { benchThroughput } from './benches/throughput.js';
 import { type BenchResult, publish } from './lib/report.js';
 import type { BenchSizes } from './sizes.js';
 
-export const BENCHES = ['launch', 'throughput', 'log-lag', 'big-log', 'footprint', 'shutdown', 'catalog-reload', 'retention'] as const;
+export const BENCHES = ['launch', 'throughput', 'log-lag', 'big-log', 'footprint', 'shutdown', 'catalog-reload', 'retention', 'history'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 /** Runs one benchmark at the given sizes, prints its table and writes its JSON into `resultsDir`. */
@@ -23,6 +24,7 @@ export async function runBench(name: BenchName, sizes: BenchSizes, resultsDir?: 
     shutdown: () => benchShutdown(sizes.shutdown),
     'catalog-reload': () => benchCatalogReload(sizes.catalogReload),
     retention: () => benchRetention(sizes.retention),
+    history: () => benchHistory(sizes.history),
   }[name]();
   return { result, table: publish(result, resultsDir) };
 }

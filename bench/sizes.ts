@@ -33,6 +33,7 @@ export function benchSizes() {
       rate: int('BENCH_RETENTION_RATE', 1_000),
       baselineSeconds: int('BENCH_RETENTION_BASELINE_SECONDS', 5),
     },
+    history: { releases: int('BENCH_HISTORY_RELEASES', 1_000_000), samples: int('BENCH_HISTORY_SAMPLES', 20) },
   };
 }
 
@@ -48,6 +49,7 @@ export const SMOKE_SIZES: BenchSizes = {
   shutdown: { rounds: 1 },
   catalogReload: { inventories: 2, rounds: 1 },
   retention: { releases: 30, chunks: 2, chunkBytes: 100, rate: 200, baselineSeconds: 1 },
+  history: { releases: 3_000, samples: 2 },
 };
 
 export function selected(bench: string): boolean {

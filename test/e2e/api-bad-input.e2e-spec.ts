@@ -41,7 +41,10 @@ const CASES: BadCase[] = [
   { name: 'cancel of a release that does not exist', method: 'POST', path: '/api/v1/releases/987654/cancel', status: 404, field: '987654' },
   { name: 're-run of a release that does not exist', method: 'POST', path: '/api/v1/releases/987654/rerun', status: 404, field: '987654' },
   { name: 'release id that is not a number', method: 'GET', path: '/api/v1/releases/one', status: 400, field: 'id' },
-  { name: 'page of the wrong type', method: 'GET', path: '/api/v1/releases?page=first', status: 400, field: 'page' },
+  { name: 'page number (removed: keyset pages)', method: 'GET', path: '/api/v1/releases?page=2', status: 400, field: 'page' },
+  { name: 'cursor of the wrong type', method: 'GET', path: '/api/v1/releases?before=first', status: 400, field: 'before' },
+  { name: 'both cursors', method: 'GET', path: '/api/v1/audit?before=5&after=2', status: 400, field: 'after' },
+  { name: 'limit too large', method: 'GET', path: '/api/v1/releases?limit=501', status: 400, field: 'limit' },
   { name: 'unknown audit action filter', method: 'GET', path: '/api/v1/audit?action=release.delete', status: 400, field: 'action' },
 ];
 

@@ -38,9 +38,9 @@ describe('slipway CLI: tables, one final line, Ctrl-C, templates, audit', () => 
     expect(run.stderr.split('\n').filter((line) => line.includes(`release ${id} succeeded`)), run.stderr).toHaveLength(1);
   });
 
-  it('release list is a table with a header, local times, durations and a total; --json is unchanged', async () => {
+  it('release list is a table with a header, local times, durations and how to page on; --json is the API page', async () => {
     await cli(['release', 'create', 'fail', '--wait'], ci);
-    const run = await cli(['release', 'list', '--page-size', '1'], ci);
+    const run = await cli(['release', 'list', '--limit', '1'], ci);
     expect(run.code, run.stderr).toBe(0);
     const [header, row, summary, ...rest] = run.stdout.trimEnd().split('\n');
     expect(rest).toEqual([]);
@@ -51,10 +51,17 @@ describe('slipway CLI: tables, one final line, Ctrl-C, templates, audit', () => 
     }
     expect(row).toMatch(/ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d  +\d+\.\ds$/); // human time (TZ=UTC here), "2.3s"
     expect(row).not.toMatch(/T\d\d:\d\d:\d\d/);
-    expect(summary).toMatch(/^1–1 of 2 \(more: --page 2\)$/);
+    const before = /^1 shown \(older: --before (\d+)\)$/.exec(summary)?.[1];
+    expect(before, summary).toBeDefined();
+    // The printed --before gives the next page: the older release, and nothing older than it.
+    const older = await cli(['release', 'list', '--limit', '1', '--before', before!], ci);
+    expect(older.code, older.stderr).toBe(0);
+    const olderLines = older.stdout.trimEnd().split('\n');
+    expect(olderLines[1]).toMatch(/ succeeded +hello /);
+    expect(olderLines[2]).toBe('1 shown (the oldest)');
 
-    const json = JSON.parse((await cli(['--json', 'release', 'list'], ci)).stdout) as { items: { id: number }[]; total: number };
-    expect(json.total).toBe(2);
+    const json = JSON.parse((await cli(['--json', 'release', 'list'], ci)).stdout) as { items: { id: number }[]; more: boolean; nextBefore: number | null };
+    expect(json).toMatchObject({ more: false, nextBefore: null });
     expect(json.items).toHaveLength(2);
   });
 
@@ -135,7 +142,7 @@ describe('slipway CLI: tables, one final line, Ctrl-C, templates, audit', () => 
     const entries = rows.slice(0, -1);
     expect(entries.length).toBe(2);
     for (const entry of entries) expect(entry).toMatch(/ ci-bot\s+release\.cancel\s+release \d+/);
-    expect(rows.at(-1)).toBe('2 of 2');
+    expect(rows.at(-1)).toBe('2 shown');
     const bad = await cli(['audit', '--target-type', 'planet'], ci);
     expect(bad.code).toBe(3);
     const badAction = await cli(['audit', '--action', 'nope'], ci);

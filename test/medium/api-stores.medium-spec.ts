@@ -63,14 +63,22 @@ describe('AuditService', () => {
     await audit.record('alice', 'release.create', { type: 'release', id: 901 }, { template: 'hello' });
     await audit.record('bob', 'release.cancel', { type: 'release', id: 901 });
     await audit.record('alice', 'token.create', { type: 'token', id: 5 });
-    const all = await audit.list({ targetType: 'release', targetId: 901, page: 1, pageSize: 10 });
+    const all = await audit.list({ targetType: 'release', targetId: 901, limit: 10 });
     expect(all.items.map((e) => [e.actor, e.action])).toEqual([
       ['bob', 'release.cancel'],
       ['alice', 'release.create'],
     ]);
     expect(all.items[1].details).toEqual({ template: 'hello' });
     expect(JSON.parse(JSON.stringify(all.items[1]))).not.toHaveProperty('requestId'); // internal to the retry, not shown by the API
-    expect((await audit.list({ actor: 'alice', page: 1, pageSize: 1 })).total).toBe(2);
+    const first = await audit.list({ actor: 'alice', limit: 1 });
+    expect(first).toMatchObject({ more: true, prevAfter: null });
+    expect(first.items.map((e) => e.action)).toEqual(['token.create']);
+    const second = await audit.list({ actor: 'alice', limit: 1, before: first.nextBefore! });
+    expect(second).toMatchObject({ more: false, nextBefore: null, prevAfter: second.items[0].id });
+    expect(second.items.map((e) => e.action)).toEqual(['release.create']);
+    const back = await audit.list({ actor: 'alice', limit: 1, after: second.prevAfter! });
+    expect(back.items.map((e) => e.action)).toEqual(['token.create']);
+    expect(back).toMatchObject({ prevAfter: null, more: true, nextBefore: back.items[0].id });
   });
 
   it('an audit write retried after its COMMIT reply was lost is recorded once', async () => {
@@ -156,6 +164,8 @@ describe('QueueSummaryReader and ClusterSnapshotReader', () => {
   it('count queued, scheduled and running releases and the lock waits from the table', async () => {
     await db.query('SET FOREIGN_KEY_CHECKS = 0');
     await db.query('TRUNCATE releases');
+    await db.query('TRUNCATE release_counters');
+    await db.query('TRUNCATE release_log_line_counters');
     await db.query('SET FOREIGN_KEY_CHECKS = 1');
     const running = await releases.create(release({ lockKey: 'q:1' }));
     expect(await releases.tryStart(running, 'w1')).toBe(true);
@@ -181,13 +191,21 @@ describe('QueueSummaryReader and ClusterSnapshotReader', () => {
       await redis.set(slipwayKeys(prefix).workerKey('w1'), JSON.stringify({ state: 'active' }), 'PX', 60_000);
       const reader = new ClusterSnapshotReader(db.uow, queue, { queuePrefix: prefix } as SlipwayConfig);
       const snapshot = await reader.read();
-      expect(snapshot.releases).toEqual(
+      expect(snapshot.live).toEqual(
         expect.arrayContaining([
-          { template: 'other', status: 'succeeded', count: 1, logLines: 3, waitingOnLock: 0 },
-          { template: 'hello', status: 'queued', count: 2, logLines: 0, waitingOnLock: 1 },
-          { template: 'hello', status: 'running', count: 1, logLines: 0, waitingOnLock: 0 },
+          { template: 'hello', status: 'queued', count: 2, waitingOnLock: 1 },
+          { template: 'hello', status: 'running', count: 1, waitingOnLock: 0 },
         ]),
       );
+      expect(snapshot.live).toHaveLength(2);
+      expect(snapshot.totals).toEqual({
+        created: expect.arrayContaining([
+          { template: 'hello', count: 3 },
+          { template: 'other', count: 1 },
+        ]),
+        finished: [{ template: 'other', status: 'succeeded', count: 1 }],
+        logLines: 3,
+      });
       const other = snapshot.durations?.find((d) => d.template === 'other');
       expect(other?.count).toBe(1);
       expect(other!.sumSeconds).toBeGreaterThan(1.5);

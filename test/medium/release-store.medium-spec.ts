@@ -259,11 +259,14 @@ describe('ReleaseStore state changes', () => {
     expect(await store.listRunning()).toEqual([]);
   });
 
-  it('lists newest first with filters and a total', async () => {
+  it('lists newest first with filters, a page at a time', async () => {
     for (let i = 0; i < 5; i++) await store.create(release({ template: i % 2 ? 'other' : 'hello' }));
-    const page = await store.list({ template: 'hello', page: 1, pageSize: 2 });
-    expect(page.total).toBe(3);
+    const page = await store.list({ template: 'hello', limit: 2 });
+    expect(page).toMatchObject({ more: true, nextBefore: 3, prevAfter: null });
     expect(page.items.map((r) => r.id)).toEqual([5, 3]);
+    const next = await store.list({ template: 'hello', limit: 2, before: 3 });
+    expect(next).toMatchObject({ more: false, nextBefore: null, prevAfter: 1 });
+    expect(next.items.map((r) => r.id)).toEqual([1]);
   });
 
   it('deleteQueued removes only a queued release', async () => {

@@ -18,10 +18,11 @@ describe('CLI tables', () => {
     expect(duration('2026-01-01T00:00:00.000Z', null, Date.parse('2026-01-01T00:00:02.000Z'))).toBe('2.0s');
   });
 
-  it('says how many there are and how to see more', () => {
-    expect(pageSummary(1, 20, 3, 3)).toBe('3 of 3');
-    expect(pageSummary(1, 2, 2, 5)).toBe('1–2 of 5 (more: --page 2)');
-    expect(pageSummary(3, 2, 1, 5)).toBe('5–5 of 5');
-    expect(pageSummary(1, 20, 0, 0)).toBe('none');
+  it('says how many are shown and how to see older ones', () => {
+    expect(pageSummary(3, null, false)).toBe('3 shown');
+    expect(pageSummary(2, 1234, false)).toBe('2 shown (older: --before 1234)');
+    expect(pageSummary(1, null, true)).toBe('1 shown (the oldest)');
+    expect(pageSummary(0, null, false)).toBe('none');
+    expect(pageSummary(0, null, true)).toBe('none older');
   });
 });

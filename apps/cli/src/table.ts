@@ -29,12 +29,8 @@ export function duration(startIso: string | null | undefined, endIso: string | n
   return `${Math.floor(seconds / 3600)}h ${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** "1–20 of 57 (next: --page 2)" under a paged list; "3 of 3" when it is all there is. */
-export function pageSummary(page: number, pageSize: number, shown: number, total: number): string {
-  if (total === 0) return 'none';
-  const first = (page - 1) * pageSize + 1;
-  const last = first + shown - 1;
-  if (shown === 0) return `none on page ${page} (${total} in all)`;
-  if (first === 1 && last >= total) return `${total} of ${total}`;
-  return `${first}–${last} of ${total}${last < total ? ` (more: --page ${page + 1})` : ''}`;
+/** "20 shown, newest first (older: --before 1234)" under a paged list; "3 shown" when it is all there is. */
+export function pageSummary(shown: number, nextBefore: number | null, paged: boolean): string {
+  if (shown === 0) return paged ? 'none older' : 'none';
+  return `${shown} shown${nextBefore !== null ? ` (older: --before ${nextBefore})` : paged ? ' (the oldest)' : ''}`;
 }

@@ -9,3 +9,5 @@ export * from './retry.js';
 export * from './unit-of-work.js';
 export * from './db.module.js';
 export * from './loggable-error.js';
+export * from './release-counters.js';
+export * from './keyset.js';

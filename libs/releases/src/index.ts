@@ -7,3 +7,4 @@ export * from './lock-order.js';
 export * from './what-ran.js';
 export * from './retention-store.js';
 export * from './retention-run.js';
+export * from './release-counters.js';

@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { And, DataSource, type EntityManager, type FindOptionsWhere, LessThan, MoreThanOrEqual } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import {
   type HostRecapCounts,
+  type KeysetPage,
+  type KeysetQuery,
+  keysetPage,
   ReleaseEntity,
   type ReleaseStatus,
   UnitOfWork,
 } from '@slipway/db';
 import { blocks, isStartable, lockOrder } from './lock-order.js';
+import { releaseCounters } from './release-counters.js';
 
 export interface NewRelease {
   template: string;
@@ -47,7 +51,7 @@ export interface FinalOutcome {
   finishedAt: Date;
 }
 
-export interface ReleaseListQuery {
+export interface ReleaseListQuery extends KeysetQuery {
   status?: ReleaseStatus;
   template?: string;
   /** Token name that created the release, exactly. */
@@ -56,8 +60,6 @@ export interface ReleaseListQuery {
   createdFrom?: Date;
   /** Created before this instant (exclusive, so "to the end of a day" is the next day's start). */
   createdTo?: Date;
-  page: number;
-  pageSize: number;
 }
 
 export interface LogLine {
@@ -85,9 +87,11 @@ export class ReleaseStore {
     return this.uow.run('create release', (ds) =>
       ds.transaction(async (em: EntityManager) => {
         const repository = em.getRepository(ReleaseEntity);
-        const release =
-          (await repository.findOneBy({ requestId })) ??
-          (await repository.save(repository.create({ ...input, status: 'queued', createdAt: new Date(), logLines: 0, requestId })));
+        let release = await repository.findOneBy({ requestId });
+        if (!release) {
+          release = await repository.save(repository.create({ ...input, status: 'queued', createdAt: new Date(), logLines: 0, requestId }));
+          await releaseCounters.created(em, release.template);
+        }
         if (idempotencyKeyId !== undefined) {
           await em.query('UPDATE idempotency_keys SET release_id = ? WHERE id = ?', [release.id, idempotencyKeyId]);
         }
@@ -107,24 +111,30 @@ export class ReleaseStore {
     return this.uow.run('read release', (ds) => ds.getRepository(ReleaseEntity).findOneBy({ id }));
   }
 
-  list(query: ReleaseListQuery): Promise<{ items: ReleaseEntity[]; total: number }> {
+  /**
+   * One page, newest first by (created_at, id): a keyset read on the index of the filter used (see the
+   * history-scale migration), so its cost does not grow with the history. A cursor whose release is gone
+   * (retention) pages from the nearest release to it by id instead.
+   */
+  list(query: ReleaseListQuery): Promise<KeysetPage<ReleaseEntity>> {
     return this.uow.run('list releases', async (ds) => {
-      const where: FindOptionsWhere<ReleaseEntity> = {};
-      if (query.status) where.status = query.status;
-      if (query.template) where.template = query.template;
-      if (query.requestedBy) where.requestedBy = query.requestedBy;
-      const created = [
-        ...(query.createdFrom ? [MoreThanOrEqual(query.createdFrom)] : []),
-        ...(query.createdTo ? [LessThan(query.createdTo)] : []),
-      ];
-      if (created.length > 0) where.createdAt = And(...created);
-      const [items, total] = await ds.getRepository(ReleaseEntity).findAndCount({
-        where,
-        order: { id: 'DESC' },
-        skip: (query.page - 1) * query.pageSize,
-        take: query.pageSize,
-      });
-      return { items, total };
+      const qb = ds.getRepository(ReleaseEntity).createQueryBuilder('r');
+      if (query.status) qb.andWhere('r.status = :status', { status: query.status });
+      if (query.template) qb.andWhere('r.template = :template', { template: query.template });
+      if (query.requestedBy) qb.andWhere('r.requestedBy = :requestedBy', { requestedBy: query.requestedBy });
+      if (query.createdFrom) qb.andWhere('r.createdAt >= :createdFrom', { createdFrom: query.createdFrom });
+      if (query.createdTo) qb.andWhere('r.createdAt < :createdTo', { createdTo: query.createdTo });
+      const older = query.after === undefined;
+      const cursorId = query.after ?? query.before;
+      if (cursorId !== undefined) {
+        const cursorAt = await cursorCreatedAt(ds, cursorId, older);
+        if (cursorAt === null) return keysetPage([], query);
+        const op = older ? '<' : '>';
+        qb.andWhere(`(r.createdAt ${op} :cursorAt OR (r.createdAt = :cursorAt AND r.id ${op} :cursorId))`, { cursorAt, cursorId });
+      }
+      const direction = older ? 'DESC' : 'ASC';
+      const rows = await qb.orderBy('r.createdAt', direction).addOrderBy('r.id', direction).limit(query.limit + 1).getMany();
+      return keysetPage(rows, query);
     });
   }
 
@@ -185,11 +195,12 @@ export class ReleaseStore {
     const lastSeq = firstSeq + lines.length - 1;
     await this.uow.run('append log', (ds) =>
       ds.transaction(async (em: EntityManager) => {
-        await em.query(
+        const inserted = await em.query(
           'INSERT IGNORE INTO release_log_chunks (release_id, first_seq, last_seq, content) VALUES (?, ?, ?, ?)',
           [releaseId, firstSeq, lastSeq, lines.join('\n')],
         );
         await em.query('UPDATE releases SET log_lines = GREATEST(log_lines, ?) WHERE id = ?', [lastSeq, releaseId]);
+        if (affectedRows(inserted) === 1) await releaseCounters.logLines(em, lines.length);
       }),
     );
   }
@@ -248,8 +259,10 @@ export class ReleaseStore {
 
   /** running → final, only for the worker that runs it; returns false if it was already final. */
   async finish(id: number, workerId: string, outcome: FinalOutcome): Promise<boolean> {
-    const result = await this.uow.run(`final status ${outcome.status}`, (ds) =>
-      ds.query(
+    return this.uow.run(`final status ${outcome.status}`, (ds) =>
+      finalTransition(
+        ds,
+        id,
         `UPDATE releases SET status = ?, exit_code = ?, reason = ?, recap = ?, finished_at = ?, waiting_reason = NULL
           WHERE id = ? AND status = 'running' AND worker_id = ?`,
         [
@@ -263,7 +276,6 @@ export class ReleaseStore {
         ],
       ),
     );
-    return affectedRows(result) === 1;
   }
 
   /**
@@ -283,14 +295,15 @@ export class ReleaseStore {
 
   /** queued → cancelled at once; returns false if it had already left `queued`. */
   async cancelQueued(id: number, by: string): Promise<boolean> {
-    const result = await this.uow.run('cancel queued release', (ds) =>
-      ds.query(
+    return this.uow.run('cancel queued release', (ds) =>
+      finalTransition(
+        ds,
+        id,
         `UPDATE releases SET status = 'cancelled', cancel_requested_by = ?, reason = ?, finished_at = ?, waiting_reason = NULL
           WHERE id = ? AND status = 'queued'`,
         [by, `cancelled by ${by} before it started`, new Date(), id],
       ),
     );
-    return affectedRows(result) === 1;
   }
 
   /** Marks a running release for cancellation; the worker running it does the rest. */
@@ -303,14 +316,15 @@ export class ReleaseStore {
 
   /** running → interrupted for releases whose worker is gone; conditional on that worker still owning it. */
   async interrupt(id: number, workerId: string, reason: string): Promise<boolean> {
-    const result = await this.uow.run('interrupt release', (ds) =>
-      ds.query(
+    return this.uow.run('interrupt release', (ds) =>
+      finalTransition(
+        ds,
+        id,
         `UPDATE releases SET status = 'interrupted', reason = ?, finished_at = ?, waiting_reason = NULL
           WHERE id = ? AND status = 'running' AND worker_id = ?`,
         [reason, new Date(), id, workerId],
       ),
     );
-    return affectedRows(result) === 1;
   }
 
   /** Running releases with their worker, for the reaper. */
@@ -352,6 +366,29 @@ export class ReleaseStore {
   get dataSource(): DataSource {
     return this.uow.dataSource;
   }
+}
+
+/**
+ * A conditional UPDATE to a final status and, only if it applied, the count of it: one transaction, so
+ * the figures of /metrics never miss a finished release nor count one twice (a retry finds it final).
+ */
+function finalTransition(ds: DataSource, id: number, update: string, params: unknown[]): Promise<boolean> {
+  return ds.transaction(async (em: EntityManager) => {
+    if (affectedRows(await em.query(update, params)) !== 1) return false;
+    await releaseCounters.finished(em, id);
+    return true;
+  });
+}
+
+/** The cursor release's created_at, or (it was deleted) that of its nearest neighbour by id that way. */
+async function cursorCreatedAt(ds: DataSource, id: number, older: boolean): Promise<Date | null> {
+  const rows: { created_at: Date }[] = await ds.query(
+    older
+      ? 'SELECT created_at FROM releases WHERE id <= ? ORDER BY id DESC LIMIT 1'
+      : 'SELECT created_at FROM releases WHERE id >= ? ORDER BY id ASC LIMIT 1',
+    [id],
+  );
+  return rows[0]?.created_at ?? null;
 }
 
 function affectedRows(result: unknown): number {

@@ -45,11 +45,10 @@ export class AuditController {
 
   @Get()
   @Roles('viewer')
-  @ApiOperation({ summary: 'The audit trail, newest first: create, cancel, re-run, token create/revoke, catalog reload' })
+  @ApiOperation({ summary: 'The audit trail, newest first: create, cancel, re-run, token create/revoke, catalog reload; page on with ?before=<nextBefore>' })
   @ApiOkResponse({ type: AuditPage })
   @ApiErrors(400)
   async list(@Query() query: AuditQueryDto) {
-    const { items, total } = await this.audit.list(query);
-    return { items, total, page: query.page, pageSize: query.pageSize };
+    return this.audit.list(query);
   }
 }

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { type AuditAction, AuditEntryEntity, type AuditTargetType, UnitOfWork } from '@slipway/db';
+import { type AuditAction, AuditEntryEntity, type AuditTargetType, type KeysetPage, type KeysetQuery, UnitOfWork, keysetPage } from '@slipway/db';
 
-export interface AuditQuery {
+export interface AuditQuery extends KeysetQuery {
   actor?: string;
   action?: AuditAction;
   targetType?: AuditTargetType;
   targetId?: number;
-  page: number;
-  pageSize: number;
 }
 
 /** Writes and reads the audit trail (who did what, when). */
@@ -45,20 +43,18 @@ export class AuditService {
     }
   }
 
-  list(query: AuditQuery): Promise<{ items: AuditEntryEntity[]; total: number }> {
+  /** One page, newest first: a keyset read by id on the index of the filter used (history-scale migration). */
+  list(query: AuditQuery): Promise<KeysetPage<AuditEntryEntity>> {
     return this.uow.run('list audit entries', async (ds) => {
-      const where: Partial<Pick<AuditEntryEntity, 'actor' | 'action' | 'targetType' | 'targetId'>> = {};
-      if (query.actor) where.actor = query.actor;
-      if (query.action) where.action = query.action;
-      if (query.targetType) where.targetType = query.targetType;
-      if (query.targetId !== undefined) where.targetId = query.targetId;
-      const [items, total] = await ds.getRepository(AuditEntryEntity).findAndCount({
-        where,
-        order: { id: 'DESC' },
-        skip: (query.page - 1) * query.pageSize,
-        take: query.pageSize,
-      });
-      return { items, total };
+      const qb = ds.getRepository(AuditEntryEntity).createQueryBuilder('a');
+      if (query.actor) qb.andWhere('a.actor = :actor', { actor: query.actor });
+      if (query.action) qb.andWhere('a.action = :action', { action: query.action });
+      if (query.targetType) qb.andWhere('a.targetType = :targetType', { targetType: query.targetType });
+      if (query.targetId !== undefined) qb.andWhere('a.targetId = :targetId', { targetId: query.targetId });
+      if (query.before !== undefined) qb.andWhere('a.id < :before', { before: query.before });
+      if (query.after !== undefined) qb.andWhere('a.id > :after', { after: query.after });
+      const rows = await qb.orderBy('a.id', query.after === undefined ? 'DESC' : 'ASC').limit(query.limit + 1).getMany();
+      return keysetPage(rows, query);
     });
   }
 }

@@ -6,13 +6,13 @@ import { UnitOfWork } from '@slipway/db';
 import {
   type ClusterSnapshot,
   type ClusterSnapshotSource,
-  FINAL_STATUSES,
   QUEUE_STATES,
   RELEASE_DURATION_BUCKETS,
-  type ReleaseCountRow,
   type ReleaseDurationRow,
+  type ReleaseTotals,
 } from '@slipway/observability';
 import { RELEASES_QUEUE, type ReleaseJobData, type WorkerRegistryEntry, slipwayKeys } from '@slipway/queue';
+import { type ReleaseCounterTotals, readReleaseCounters } from '@slipway/releases';
 
 /** A scrape must answer quickly even while a dependency is away: no long retries here. */
 const SCRAPE_DB_BUDGET_MS = 1_000;
@@ -20,8 +20,9 @@ const REGISTRY_SCAN_COUNT = 500;
 
 /**
  * Reads the cluster-wide figures for /metrics at scrape time: release counts, durations and log lines from
- * the releases table (so they are the same whichever API process answers, and survive restarts), queue
- * counts from BullMQ and worker states from the registry keys in Redis.
+ * the counters the database keeps with each release's change (release_counters; the same whichever API
+ * process answers, they survive restarts and retention), the releases queued or running from the releases
+ * table, queue counts from BullMQ and worker states from the registry keys in Redis.
  * Reporting reads only; every write stays in ReleaseStore.
  */
 @Injectable()
@@ -43,42 +44,22 @@ export class ClusterSnapshotReader implements ClusterSnapshotSource {
       this.quietly('redis', () => this.readQueue()),
       this.quietly('redis', () => this.readWorkers()),
     ]);
-    return { releases: database?.releases ?? null, durations: database?.durations ?? null, queue, workers };
+    return { totals: database?.totals ?? null, live: database?.live ?? null, durations: database?.durations ?? null, queue, workers };
   }
 
-  private readReleases(): Promise<{ releases: ReleaseCountRow[]; durations: ReleaseDurationRow[] }> {
+  /** A few dozen counter rows and the releases queued or running now: the same cost at any history. */
+  private readReleases(): Promise<Pick<ClusterSnapshot, 'totals' | 'live' | 'durations'>> {
     return this.uow.run(
       'read metrics',
       async (ds) => {
-        const counts: { template: string; status: string; n: unknown; log_lines: unknown; waiting: unknown }[] = await ds.query(
-          `SELECT template, status, COUNT(*) AS n, COALESCE(SUM(log_lines), 0) AS log_lines,
-                  COALESCE(SUM(status = 'queued' AND waiting_reason IS NOT NULL), 0) AS waiting
-             FROM releases GROUP BY template, status`,
-        );
-        const bucketColumns = RELEASE_DURATION_BUCKETS.map((_, i) => `COALESCE(SUM(d <= ?), 0) AS b${i}`).join(', ');
-        const durations: Record<string, unknown>[] = await ds.query(
-          `SELECT template, COUNT(*) AS n, COALESCE(SUM(d), 0) AS total, ${bucketColumns}
-             FROM (SELECT template, TIMESTAMPDIFF(MICROSECOND, started_at, finished_at) / 1000000 AS d
-                     FROM releases
-                    WHERE status IN (${FINAL_STATUSES.map(() => '?').join(', ')})
-                      AND started_at IS NOT NULL AND finished_at IS NOT NULL) AS finished
-            GROUP BY template`,
-          [...RELEASE_DURATION_BUCKETS, ...FINAL_STATUSES],
+        const counters = await readReleaseCounters(ds);
+        const live: { template: string; status: string; n: unknown; waiting: unknown }[] = await ds.query(
+          `SELECT template, status, COUNT(*) AS n, COALESCE(SUM(waiting_reason IS NOT NULL), 0) AS waiting
+             FROM releases WHERE status IN ('queued', 'running') GROUP BY template, status`,
         );
         return {
-          releases: counts.map((r) => ({
-            template: r.template,
-            status: r.status,
-            count: Number(r.n),
-            logLines: Number(r.log_lines),
-            waitingOnLock: Number(r.waiting),
-          })),
-          durations: durations.map((r) => ({
-            template: String(r.template),
-            count: Number(r.n),
-            sumSeconds: Number(r.total),
-            cumulative: RELEASE_DURATION_BUCKETS.map((_, i) => Number(r[`b${i}`])),
-          })),
+          ...fromCounters(counters),
+          live: live.map((r) => ({ template: r.template, status: r.status, count: Number(r.n), waitingOnLock: Number(r.waiting) })),
         };
       },
       SCRAPE_DB_BUDGET_MS,
@@ -118,4 +99,32 @@ export class ClusterSnapshotReader implements ClusterSnapshotSource {
       return null;
     }
   }
+}
+
+/** Counter rows → the snapshot's totals and per-template histograms (cumulative over the buckets). */
+export function fromCounters(counters: ReleaseCounterTotals): { totals: ReleaseTotals; durations: ReleaseDurationRow[] } {
+  const totals: ReleaseTotals = { created: [], finished: [], logLines: counters.logLines };
+  const durations = new Map<string, ReleaseDurationRow>();
+  for (const row of counters.rows) {
+    if (row.status === 'queued') {
+      totals.created.push({ template: row.template, count: row.releases });
+      continue;
+    }
+    const finished = totals.finished.find((f) => f.template === row.template && f.status === row.status);
+    if (finished) finished.count += row.releases;
+    else totals.finished.push({ template: row.template, status: row.status, count: row.releases });
+    if (row.durationLeMs === null) continue; // never ran: no duration
+    let histogram = durations.get(row.template);
+    if (!histogram) {
+      histogram = { template: row.template, count: 0, sumSeconds: 0, cumulative: RELEASE_DURATION_BUCKETS.map(() => 0) };
+      durations.set(row.template, histogram);
+    }
+    histogram.count += row.releases;
+    histogram.sumSeconds += row.durationMs / 1000;
+    const leMs = row.durationLeMs;
+    RELEASE_DURATION_BUCKETS.forEach((bound, i) => {
+      if (leMs <= Math.round(bound * 1000)) histogram.cumulative[i] += row.releases;
+    });
+  }
+  return { totals, durations: [...durations.values()] };
 }

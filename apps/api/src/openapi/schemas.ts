@@ -85,11 +85,17 @@ export class ReleaseBody {
   commitUrl!: string | null;
 }
 
-export class ReleasePage {
+/** What every newest-first list answers besides its items (keyset pagination, libs/db keyset.ts). */
+class KeysetPageFields {
+  @ApiProperty({ description: 'Whether there are older entries than the last of this page' }) more!: boolean;
+  @ApiProperty({ type: Number, nullable: true, description: 'Pass as `before` for the next older page; null when there is none' })
+  nextBefore!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Pass as `after` for the next newer page; null when this page starts with the newest' })
+  prevAfter!: number | null;
+}
+
+export class ReleasePage extends KeysetPageFields {
   @ApiProperty({ type: [ReleaseBody] }) items!: ReleaseBody[];
-  @ApiProperty({ description: 'How many match, over all pages' }) total!: number;
-  @ApiProperty() page!: number;
-  @ApiProperty() pageSize!: number;
 }
 
 export class LockWaitBody {
@@ -130,11 +136,8 @@ export class AuditEntryBody {
   @ApiProperty({ type: 'object', additionalProperties: true }) details!: Record<string, unknown>;
 }
 
-export class AuditPage {
+export class AuditPage extends KeysetPageFields {
   @ApiProperty({ type: [AuditEntryBody] }) items!: AuditEntryBody[];
-  @ApiProperty() total!: number;
-  @ApiProperty() page!: number;
-  @ApiProperty() pageSize!: number;
 }
 
 export class TokenBody {

@@ -41,8 +41,9 @@ export class ListReleasesQuery extends PageQuery {
       requestedBy: this.requestedBy,
       createdFrom: this.createdFrom === undefined ? undefined : new Date(this.createdFrom),
       createdTo: this.createdTo === undefined ? undefined : new Date(this.createdTo),
-      page: this.page,
-      pageSize: this.pageSize,
+      before: this.before,
+      after: this.after,
+      limit: this.limit,
     };
   }
 }

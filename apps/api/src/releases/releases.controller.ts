@@ -86,12 +86,12 @@ export class ReleasesController {
 
   @Get()
   @Roles('viewer')
-  @ApiOperation({ summary: 'Releases, newest first' })
+  @ApiOperation({ summary: 'Releases, newest first; page on with ?before=<nextBefore>' })
   @ApiOkResponse({ type: ReleasePage })
   @ApiErrors(400)
   async list(@Query() query: ListReleasesQuery) {
-    const { items, total } = await this.store.list(query.toStoreQuery());
-    return { items: items.map((r) => toReleaseView(r, this.catalog)), total, page: query.page, pageSize: query.pageSize };
+    const page = await this.store.list(query.toStoreQuery());
+    return { ...page, items: page.items.map((r) => toReleaseView(r, this.catalog)) };
   }
 
   @Get(':id')

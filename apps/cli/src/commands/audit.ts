@@ -1,8 +1,8 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { SlipwayHttp } from '../http.js';
 import { printJson } from '../output.js';
 import { formatTable, localTime, pageSummary } from '../table.js';
-import type { GlobalOptions } from './release.js';
+import { type GlobalOptions, type ListPage, wholeNumber } from './release.js';
 
 interface AuditJson {
   id: number;
@@ -16,11 +16,6 @@ interface AuditJson {
 
 type Context = { http: () => SlipwayHttp; globals: () => GlobalOptions };
 
-function wholeNumber(value: string): string {
-  if (!/^\d{1,10}$/.test(value)) throw new InvalidArgumentError('must be a whole number');
-  return value;
-}
-
 export function registerAuditCommands(program: Command, ctx: Context): void {
   program
     .command('audit')
@@ -30,19 +25,20 @@ export function registerAuditCommands(program: Command, ctx: Context): void {
     .option('--action <action>', 'only this action, e.g. release.create, release.cancel, token.revoke')
     .addOption(new Option('--target-type <type>', 'only entries about releases, tokens or the catalog').choices(['release', 'token', 'catalog']))
     .option('--target-id <id>', 'only entries about this release or token id', wholeNumber)
-    .option('-n, --page-size <n>', 'how many', wholeNumber, '20')
-    .option('-p, --page <n>', 'which page', wholeNumber, '1')
-    .action(async (options: { actor?: string; action?: string; targetType?: string; targetId?: string; pageSize: string; page: string }) => {
-      const query = new URLSearchParams({ page: options.page, pageSize: options.pageSize });
+    .option('-n, --limit <n>', 'how many', wholeNumber, '20')
+    .option('-b, --before <id>', 'the page older than this entry (the --before printed under the previous page)', wholeNumber)
+    .action(async (options: { actor?: string; action?: string; targetType?: string; targetId?: string; limit: string; before?: string }) => {
+      const query = new URLSearchParams({ limit: options.limit });
+      if (options.before !== undefined) query.set('before', options.before);
       if (options.actor !== undefined) query.set('actor', options.actor);
       if (options.action !== undefined) query.set('action', options.action);
       if (options.targetType !== undefined) query.set('targetType', options.targetType);
       if (options.targetId !== undefined) query.set('targetId', options.targetId);
-      const { body } = await ctx.http().request<{ items: AuditJson[]; total: number }>('GET', `/api/v1/audit?${query}`);
+      const { body } = await ctx.http().request<ListPage<AuditJson>>('GET', `/api/v1/audit?${query}`);
       if (ctx.globals().json) return printJson(body);
       const rows = body.items.map((e) => [localTime(e.at), e.actor, e.action, `${e.targetType} ${e.targetId}`, summarise(e.details)]);
       process.stdout.write(`${formatTable(['at', 'actor', 'action', 'target', 'details'], rows)}\n`);
-      process.stdout.write(`${pageSummary(Number(options.page), Number(options.pageSize), body.items.length, body.total)}\n`);
+      process.stdout.write(`${pageSummary(body.items.length, body.nextBefore, options.before !== undefined)}\n`);
     });
 }
 

@@ -46,6 +46,19 @@ export interface GlobalOptions {
 
 type Context = { http: () => SlipwayHttp; globals: () => GlobalOptions; setExitCode: (code: number) => void };
 
+/** A newest-first list page (keyset pagination): `nextBefore` is the `--before` of the next older page. */
+export interface ListPage<T> {
+  items: T[];
+  more: boolean;
+  nextBefore: number | null;
+  prevAfter: number | null;
+}
+
+export function wholeNumber(value: string): string {
+  if (!/^\d{1,10}$/.test(value)) throw new InvalidArgumentError('must be a whole number');
+  return value;
+}
+
 function releaseId(value: string): number {
   if (!/^\d{1,10}$/.test(value)) throw new InvalidArgumentError('must be a release id (a whole number)');
   return Number(value);
@@ -240,16 +253,19 @@ export function registerReleaseCommands(program: Command, ctx: Context): void {
 
   release
     .command('list')
-    .description('releases, newest first')
+    .description('releases, newest first, a page at a time')
     .option('-s, --status <status>', 'only this status')
     .option('--template <name>', 'only this template')
-    .option('-n, --page-size <n>', 'how many', '20')
-    .option('-p, --page <n>', 'which page', '1')
-    .action(async (options: { status?: string; template?: string; pageSize: string; page: string }) => {
-      const query = new URLSearchParams({ page: options.page, pageSize: options.pageSize });
+    .option('--requested-by <name>', 'only those this token name created')
+    .option('-n, --limit <n>', 'how many', wholeNumber, '20')
+    .option('-b, --before <id>', 'the page older than this release (the --before printed under the previous page)', wholeNumber)
+    .action(async (options: { status?: string; template?: string; requestedBy?: string; limit: string; before?: string }) => {
+      const query = new URLSearchParams({ limit: options.limit });
+      if (options.before !== undefined) query.set('before', options.before);
       if (options.status) query.set('status', options.status);
       if (options.template) query.set('template', options.template);
-      const { body } = await ctx.http().request<{ items: ReleaseJson[]; total: number }>('GET', `/api/v1/releases?${query}`);
+      if (options.requestedBy) query.set('requestedBy', options.requestedBy);
+      const { body } = await ctx.http().request<ListPage<ReleaseJson>>('GET', `/api/v1/releases?${query}`);
       if (ctx.globals().json) return printJson(body);
       const rows = body.items.map((r) => [
         String(r.id),
@@ -261,7 +277,7 @@ export function registerReleaseCommands(program: Command, ctx: Context): void {
         duration(r.startedAt, r.finishedAt),
       ]);
       process.stdout.write(`${formatTable(['id', 'status', 'template', 'inventory', 'requested by', 'started', 'duration'], rows)}\n`);
-      process.stdout.write(`${pageSummary(Number(options.page), Number(options.pageSize), body.items.length, body.total)}\n`);
+      process.stdout.write(`${pageSummary(body.items.length, body.nextBefore, options.before !== undefined)}\n`);
     });
 
   release

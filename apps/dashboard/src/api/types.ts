@@ -52,11 +52,15 @@ export interface Release extends ReleaseWhatRan, ReleaseCommitView {
   durationMs: number | null;
 }
 
+/** A newest-first list page (keyset pagination, libs/db keyset.ts): the cursors of the pages either side. */
 export interface Page<T> {
   items: T[];
-  total: number;
-  page: number;
-  pageSize: number;
+  /** Whether there are older entries than the last of this page. */
+  more: boolean;
+  /** `before=` for the next older page; null when there is none. */
+  nextBefore: number | null;
+  /** `after=` for the next newer page; null when this page starts with the newest. */
+  prevAfter: number | null;
 }
 
 export interface Template {

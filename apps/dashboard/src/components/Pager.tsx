@@ -1,20 +1,30 @@
-import { formatCount } from '../lib/format';
+import type { Page } from '../api/types';
 
-/** "← Newer  1–25 of 312  Older →" for the newest-first paginated lists. */
-export function Pager({ page, pageSize, total, onPage }: { page: number; pageSize: number; total: number; onPage: (page: number) => void }) {
-  if (total === 0) return null;
-  const lastPage = Math.max(1, Math.ceil(total / pageSize));
-  const first = (page - 1) * pageSize + 1;
-  const last = Math.min(page * pageSize, total);
+/**
+ * "Newest · ← Newer · Older →" under a newest-first list, from the page's own cursors (keyset
+ * pagination: no page numbers or totals, which would cost a count of the whole history each time).
+ */
+export function Pager({
+  page,
+  paged,
+  onPage,
+}: {
+  page: Page<unknown>;
+  /** Whether the list shows a page from a cursor (not the newest, live one). */
+  paged: boolean;
+  onPage: (cursor: { before: number } | { after: number } | null) => void;
+}) {
+  const { nextBefore, prevAfter } = page;
+  if (!paged && nextBefore === null) return null;
   return (
     <nav className="pager" aria-label="Pages">
-      <button type="button" className="button subtle" disabled={page <= 1} onClick={() => onPage(page - 1)}>
+      <button type="button" className="button subtle" disabled={!paged} onClick={() => onPage(null)}>
+        Newest
+      </button>
+      <button type="button" className="button subtle" disabled={prevAfter === null} onClick={() => prevAfter !== null && onPage({ after: prevAfter })}>
         ← Newer
       </button>
-      <span className="muted">
-        {formatCount(first)}–{formatCount(last)} of {formatCount(total)}
-      </span>
-      <button type="button" className="button subtle" disabled={page >= lastPage} onClick={() => onPage(page + 1)}>
+      <button type="button" className="button subtle" disabled={nextBefore === null} onClick={() => nextBefore !== null && onPage({ before: nextBefore })}>
         Older →
       </button>
     </nav>

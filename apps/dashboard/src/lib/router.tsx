@@ -45,15 +45,37 @@ export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchor
   return <a href={href} onClick={handle} {...rest} />;
 }
 
+/** The query-string names of a list's page position (keyset cursors); see listCursor. */
+const CURSOR_PARAMS = ['before', 'after'] as const;
+
 /**
  * A list's filters live in the query string (a reload or a shared link shows the same list). Changing a
- * filter goes back to page 1 and replaces the history entry; changing the page pushes one.
+ * filter goes back to the newest page and replaces the history entry.
  */
 export function setListParam(pathname: string, search: URLSearchParams, name: string, value: string): void {
   const next = new URLSearchParams(search);
   if (value) next.set(name, value);
   else next.delete(name);
-  if (name !== 'page') next.delete('page');
+  for (const cursor of CURSOR_PARAMS) next.delete(cursor);
   const qs = next.toString();
-  navigate(qs ? `${pathname}?${qs}` : pathname, { replace: name !== 'page' });
+  navigate(qs ? `${pathname}?${qs}` : pathname, { replace: true });
+}
+
+/** Turning a page pushes a history entry (Back returns to the page before): older, newer, or the newest. */
+export function setListCursor(pathname: string, search: URLSearchParams, cursor: { before: number } | { after: number } | null): void {
+  const next = new URLSearchParams(search);
+  for (const name of CURSOR_PARAMS) next.delete(name);
+  if (cursor && 'before' in cursor) next.set('before', String(cursor.before));
+  if (cursor && 'after' in cursor) next.set('after', String(cursor.after));
+  const qs = next.toString();
+  navigate(qs ? `${pathname}?${qs}` : pathname);
+}
+
+/** The page position in the URL, as the list's API query takes it (a malformed one is ignored). */
+export function listCursor(search: URLSearchParams): { before?: string; after?: string } {
+  const before = search.get('before') ?? '';
+  const after = search.get('after') ?? '';
+  if (/^\d{1,10}$/.test(before)) return { before };
+  if (/^\d{1,10}$/.test(after)) return { after };
+  return {};
 }

@@ -3,7 +3,7 @@ import { api } from '../api/client';
 import { AUDIT_ACTIONS, type AuditEntry, type AuditTargetType, type Page } from '../api/types';
 import { Pager } from '../components/Pager';
 import { Time } from '../components/Time';
-import { Link, setListParam, useLocation } from '../lib/router';
+import { Link, listCursor, setListCursor, setListParam, useLocation } from '../lib/router';
 import { usePolling } from '../lib/use-polling';
 
 const PAGE_SIZE = 20;
@@ -17,7 +17,7 @@ export function AuditPage() {
   const action = search.get('action') ?? '';
   const targetType = search.get('targetType') ?? '';
   const targetId = search.get('targetId') ?? '';
-  const page = Math.max(1, Number(search.get('page') ?? '1') || 1);
+  const cursor = listCursor(search);
   const ids = { actor: useId(), action: useId(), targetType: useId(), targetId: useId() };
   const [actorText, setActorText] = useState(actor);
   const [targetIdText, setTargetIdText] = useState(targetId);
@@ -25,7 +25,7 @@ export function AuditPage() {
   useEffect(() => setTargetIdText(targetId), [targetId]);
   const setFilter = (name: string, value: string) => setListParam('/audit', search, name, value);
 
-  const query = new URLSearchParams({ page: String(page), pageSize: String(PAGE_SIZE) });
+  const query = new URLSearchParams({ ...cursor, limit: String(PAGE_SIZE) });
   if (actor) query.set('actor', actor);
   if (action) query.set('action', action);
   if (targetType) query.set('targetType', targetType);
@@ -153,7 +153,7 @@ export function AuditPage() {
             ))}
           </tbody>
         </table>
-        {data && data.items.length === 0 && <p className="empty">{filtered ? 'No entry matches these filters.' : 'Nothing recorded yet.'}</p>}
+        {data && data.items.length === 0 && <p className="empty">{Object.keys(cursor).length > 0 ? 'No more entries this way.' : filtered ? 'No entry matches these filters.' : 'Nothing recorded yet.'}</p>}
         {!data && entries.loading && <p className="empty">Loading the audit trail…</p>}
         {!data && entries.error && (
           <p className="empty error-text" role="alert">
@@ -161,7 +161,7 @@ export function AuditPage() {
           </p>
         )}
       </div>
-      {data && <Pager page={page} pageSize={PAGE_SIZE} total={data.total} onPage={(p) => setFilter('page', String(p))} />}
+      {data && <Pager page={data} paged={Object.keys(cursor).length > 0} onPage={(to) => setListCursor('/audit', search, to)} />}
     </section>
   );
 }

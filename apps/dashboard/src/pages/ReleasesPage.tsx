@@ -5,7 +5,7 @@ import { Pager } from '../components/Pager';
 import { StatusBadge } from '../components/StatusBadge';
 import { Time } from '../components/Time';
 import { formatAge, formatDuration, localDayEnd, localDayStart } from '../lib/format';
-import { Link, setListParam, useLocation } from '../lib/router';
+import { Link, listCursor, setListCursor, setListParam, useLocation } from '../lib/router';
 import { useNow } from '../lib/use-now';
 import { usePolling } from '../lib/use-polling';
 import { useSession } from '../session';
@@ -22,7 +22,7 @@ export function ReleasesPage() {
   const requestedBy = search.get('requestedBy') ?? '';
   const from = search.get('from') ?? '';
   const to = search.get('to') ?? '';
-  const page = Math.max(1, Number(search.get('page') ?? '1') || 1);
+  const cursor = listCursor(search);
   const now = useNow();
   const statusId = useId();
   const templateId = useId();
@@ -32,7 +32,7 @@ export function ReleasesPage() {
   const [requesterText, setRequesterText] = useState(requestedBy);
   useEffect(() => setRequesterText(requestedBy), [requestedBy]);
 
-  const query = new URLSearchParams({ page: String(page), pageSize: String(PAGE_SIZE) });
+  const query = new URLSearchParams({ ...cursor, limit: String(PAGE_SIZE) });
   if (status) query.set('status', status);
   if (template) query.set('template', template);
   if (requestedBy) query.set('requestedBy', requestedBy);
@@ -160,7 +160,7 @@ export function ReleasesPage() {
           </tbody>
         </table>
         {data && data.items.length === 0 && (
-          <p className="empty">{filtered ? 'No release matches these filters.' : 'No releases yet.'}</p>
+          <p className="empty">{Object.keys(cursor).length > 0 ? 'No more releases this way.' : filtered ? 'No release matches these filters.' : 'No releases yet.'}</p>
         )}
         {!data && releases.loading && <p className="empty">Loading releases…</p>}
         {!data && releases.error && (
@@ -170,7 +170,7 @@ export function ReleasesPage() {
         )}
       </div>
 
-      {data && <Pager page={page} pageSize={PAGE_SIZE} total={data.total} onPage={(p) => setFilter('page', String(p))} />}
+      {data && <Pager page={data} paged={Object.keys(cursor).length > 0} onPage={(to) => setListCursor('/', search, to)} />}
     </section>
   );
 }

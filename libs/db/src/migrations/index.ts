@@ -6,6 +6,7 @@ import { BootstrapSessionFingerprint1764320000000 } from './1764320000000-bootst
 import { WhatRan1764410000000 } from './1764410000000-what-ran.js';
 import { Retention1764440000000 } from './1764440000000-retention.js';
 import { ReleaseCommit1764400000000 } from './1764400000000-release-commit.js';
+import { HistoryScale1764430000000 } from './1764430000000-history-scale.js';
 
 /** Every migration, oldest first. Listed explicitly so the bundled entry points need no file globbing. */
 export const MIGRATIONS = [InitialSchema1764200000000, AuthAuditIdempotency1764210500000, ReleaseSecrets1764300000000,
@@ -14,4 +15,5 @@ export const MIGRATIONS = [InitialSchema1764200000000, AuthAuditIdempotency17642
   WhatRan1764410000000,
   Retention1764440000000,
   ReleaseCommit1764400000000,
+  HistoryScale1764430000000,
 ];

@@ -16,11 +16,20 @@ function registryWith(snapshot: ClusterSnapshot) {
 }
 
 const snapshot: ClusterSnapshot = {
-  releases: [
-    { template: 'hello', status: 'succeeded', count: 3, logLines: 30, waitingOnLock: 0 },
-    { template: 'hello', status: 'queued', count: 2, logLines: 0, waitingOnLock: 1 },
-    { template: 'fail', status: 'failed', count: 1, logLines: 7, waitingOnLock: 0 },
-    { template: 'hello', status: 'running', count: 1, logLines: 4, waitingOnLock: 0 },
+  totals: {
+    created: [
+      { template: 'hello', count: 6 },
+      { template: 'fail', count: 1 },
+    ],
+    finished: [
+      { template: 'hello', status: 'succeeded', count: 3 },
+      { template: 'fail', status: 'failed', count: 1 },
+    ],
+    logLines: 41,
+  },
+  live: [
+    { template: 'hello', status: 'queued', count: 2, waitingOnLock: 1 },
+    { template: 'hello', status: 'running', count: 1, waitingOnLock: 0 },
   ],
   durations: [{ template: 'hello', count: 3, sumSeconds: 4.5, cumulative: RELEASE_DURATION_BUCKETS.map((le) => (le < 1 ? 0 : le < 2.5 ? 2 : 3)) }],
   queue: { waiting: 4, active: 1, delayed: 2, prioritized: 0 },

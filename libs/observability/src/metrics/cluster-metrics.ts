@@ -8,12 +8,24 @@ export const WORKER_STATES = ['active', 'draining'] as const;
 /** BullMQ job states shown as slipway_queue_jobs{state}. */
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized'] as const;
 
-export interface ReleaseCountRow {
+/**
+ * Counters kept by the database in the same transaction as each release's change (release_counters), so
+ * reading them costs the same at 10 M releases as at 100, and deleting old releases never lowers them.
+ */
+export interface ReleaseTotals {
+  /** Releases created, by template. */
+  created: { template: string; count: number }[];
+  /** Releases that reached a final status, by template and status. */
+  finished: { template: string; status: string; count: number }[];
+  /** Log lines stored, over all releases. */
+  logLines: number;
+}
+
+/** Releases queued or running now, by template and status: read from the table (bounded by the live work). */
+export interface LiveReleaseRow {
   template: string;
   status: string;
   count: number;
-  /** Sum of stored log lines of these releases. */
-  logLines: number;
   /** Queued releases whose `waiting_reason` is set (held back by an earlier release with the same lock). */
   waitingOnLock: number;
 }
@@ -31,7 +43,8 @@ export interface ReleaseDurationRow {
  * not answer; its series are then left out (not reported as 0) and slipway_metrics_source_up says so.
  */
 export interface ClusterSnapshot {
-  releases: ReleaseCountRow[] | null;
+  totals: ReleaseTotals | null;
+  live: LiveReleaseRow[] | null;
   durations: ReleaseDurationRow[] | null;
   queue: Partial<Record<(typeof QUEUE_STATES)[number], number>> | null;
   workers: Record<string, number> | null;
@@ -43,7 +56,7 @@ export interface ClusterSnapshotSource {
 }
 
 /**
- * A histogram whose buckets are computed elsewhere (in SQL, from the releases table) instead of observed
+ * A histogram whose buckets are counted elsewhere (in the database, release_counters) instead of observed
  * in this process. prom-client's registry renders it like any histogram.
  */
 class SnapshotHistogram extends Histogram<'template' | 'le'> {
@@ -83,10 +96,11 @@ class SnapshotHistogram extends Histogram<'template' | 'le'> {
 }
 
 /**
- * The orchestrator's figures, derived at scrape time from the database (releases table) and Redis (queue
- * and worker registry) rather than counted in memory. That keeps them right with any number of API and
- * worker processes and across restarts: every API process answers the same cluster-wide numbers, so in
- * PromQL use max() (or scrape one API), not sum(), across API instances for these series.
+ * The orchestrator's figures, read at scrape time from the database (counters kept with each release's
+ * change, and the releases queued or running now) and Redis (queue and worker registry) rather than
+ * counted in memory. That keeps them right with any number of API and worker processes and across
+ * restarts: every API process answers the same cluster-wide numbers, so in PromQL use max() (or scrape
+ * one API), not sum(), across API instances for these series.
  */
 export function registerClusterMetrics(registry: Registry, source: ClusterSnapshotSource): void {
   // One read per scrape: the registry collects all metrics concurrently, so they share the in-flight read.
@@ -98,13 +112,12 @@ export function registerClusterMetrics(registry: Registry, source: ClusterSnapsh
 
   new Counter({
     name: 'slipway_releases_created_total',
-    help: 'Releases created through the API (rows in the releases table), by template',
+    help: 'Releases created through the API, by template',
     labelNames: ['template'],
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = (await snapshot()).releases;
-      for (const row of rows ?? []) this.inc({ template: row.template }, row.count);
+      for (const row of (await snapshot()).totals?.created ?? []) this.inc({ template: row.template }, row.count);
     },
   });
 
@@ -115,12 +128,7 @@ export function registerClusterMetrics(registry: Registry, source: ClusterSnapsh
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = (await snapshot()).releases;
-      for (const row of rows ?? []) {
-        if ((FINAL_STATUSES as readonly string[]).includes(row.status)) {
-          this.inc({ template: row.template, status: row.status }, row.count);
-        }
-      }
+      for (const row of (await snapshot()).totals?.finished ?? []) this.inc({ template: row.template, status: row.status }, row.count);
     },
   });
 
@@ -131,14 +139,14 @@ export function registerClusterMetrics(registry: Registry, source: ClusterSnapsh
     async () => (await snapshot()).durations,
   );
 
-  const statusGauge = (name: string, help: string, pick: (row: ReleaseCountRow) => number) =>
+  const statusGauge = (name: string, help: string, pick: (row: LiveReleaseRow) => number) =>
     new Gauge({
       name,
       help,
       registers: [registry],
       async collect() {
         this.reset();
-        const rows = (await snapshot()).releases;
+        const rows = (await snapshot()).live;
         if (rows) this.set(rows.reduce((sum, row) => sum + pick(row), 0));
       },
     });
@@ -156,8 +164,8 @@ export function registerClusterMetrics(registry: Registry, source: ClusterSnapsh
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = (await snapshot()).releases;
-      if (rows) this.inc(rows.reduce((sum, row) => sum + row.logLines, 0));
+      const totals = (await snapshot()).totals;
+      if (totals) this.inc(totals.logLines);
     },
   });
 
@@ -192,7 +200,7 @@ export function registerClusterMetrics(registry: Registry, source: ClusterSnapsh
     registers: [registry],
     async collect() {
       const s = await snapshot();
-      this.set({ source: 'database' }, s.releases && s.durations ? 1 : 0);
+      this.set({ source: 'database' }, s.totals && s.live && s.durations ? 1 : 0);
       this.set({ source: 'redis' }, s.queue && s.workers ? 1 : 0);
     },
   });
