@@ -23,6 +23,7 @@ import { ReleaseEventsHub } from './releases/release-events.hub.js';
 import { ReleaseQueue } from './releases/release-queue.js';
 import { ReleasesController } from './releases/releases.controller.js';
 import { ReleasesService } from './releases/releases.service.js';
+import { StreamSlots } from './releases/stream-slots.js';
 import { TemplatesController } from './releases/templates.controller.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { WorkersController } from './workers/workers.controller.js';
@@ -57,6 +58,7 @@ export class ApiModule {
         IdempotencyStore,
         IdempotentLaunch,
         ReleaseEventsHub,
+        StreamSlots,
         HttpDrain,
         { provide: APP_FILTER, useClass: HttpErrorsFilter },
         { provide: APP_INTERCEPTOR, useClass: RequestTimeoutInterceptor },
