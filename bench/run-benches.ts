@@ -4,10 +4,11 @@ import { benchLaunch } from './benches/launch.js';
 import { benchLogLag } from './benches/log-lag.js';
 import { benchShutdown } from './benches/shutdown.js';
 import { benchThroughput } from './benches/throughput.js';
+import { benchViewers } from './benches/viewers.js';
 import { type BenchResult, publish } from './lib/report.js';
 import type { BenchSizes } from './sizes.js';
 
-export const BENCHES = ['launch', 'throughput', 'log-lag', 'big-log', 'footprint', 'shutdown'] as const;
+export const BENCHES = ['launch', 'throughput', 'log-lag', 'big-log', 'footprint', 'shutdown', 'viewers'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 /** Runs one benchmark at the given sizes, prints its table and writes its JSON into `resultsDir`. */
@@ -19,6 +20,7 @@ export async function runBench(name: BenchName, sizes: BenchSizes, resultsDir?: 
     'big-log': () => benchBigLog(sizes.bigLog),
     footprint: () => benchFootprint(sizes.footprint),
     shutdown: () => benchShutdown(sizes.shutdown),
+    viewers: () => benchViewers(sizes.viewers),
   }[name]();
   return { result, table: publish(result, resultsDir) };
 }

@@ -25,6 +25,11 @@ export function benchSizes() {
     bigLog: { lines: int('BENCH_BIG_LOG_LINES', 1_000_000), lineBytes: int('BENCH_BIG_LOG_LINE_BYTES', 100) },
     footprint: { inFlight: int('BENCH_FOOTPRINT_IN_FLIGHT', 20), sleepMs: int('BENCH_FOOTPRINT_SLEEP_MS', 10_000) },
     shutdown: { rounds: int('BENCH_SHUTDOWN_ROUNDS', 5) },
+    viewers: {
+      clients: int('BENCH_VIEWERS_CLIENTS', 2000),
+      rate: int('BENCH_VIEWERS_RATE', 20_000),
+      seconds: int('BENCH_VIEWERS_SECONDS', 5),
+    },
   };
 }
 
@@ -38,6 +43,7 @@ export const SMOKE_SIZES: BenchSizes = {
   bigLog: { lines: 2_000, lineBytes: 100 },
   footprint: { inFlight: 2, sleepMs: 5_000 },
   shutdown: { rounds: 1 },
+  viewers: { clients: 3, rate: 500, seconds: 1 },
 };
 
 export function selected(bench: string): boolean {

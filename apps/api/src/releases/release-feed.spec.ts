@@ -94,6 +94,9 @@ class FakeClient extends EventEmitter {
     this.emit('close');
     return this;
   }
+  get ended(): boolean {
+    return this.text.includes('event: end\n');
+  }
   get seqs(): number[] {
     return [...this.text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
   }
@@ -149,7 +152,7 @@ describe('ReleaseFeed: one source shared by every viewer of a release', () => {
       await tick();
     }
     release.finish();
-    await until('every client to get the end', () => clients.every((c) => c.events.includes('end')));
+    await until('every client to get the end', () => clients.every((c) => c.ended));
     expect(release.subscriptions).toBe(1);
     expect(release.reads.rows).toBe(2); // the start, and the announced final status
     expect(release.reads.logPages).toBeLessThanOrEqual(2); // one catch-up page for all 300 (+ at most one fill)
@@ -186,7 +189,7 @@ describe('ReleaseFeed: one source shared by every viewer of a release', () => {
     const joined = await Promise.all(late);
     release.finish();
     const all = [early, ...joined];
-    await until('every client to get the end', () => all.every((c) => c.events.includes('end')));
+    await until('every client to get the end', () => all.every((c) => c.ended));
     expect(early.seqs).toEqual(range(1, 18_000));
     joined.forEach((client, i) => expect(client.seqs).toEqual(range((5 + 10 * i) * 7 + 1, 18_000)));
     // Catch-up pages are aligned, so these joiners read at most the pages below the window, once each.
@@ -222,7 +225,7 @@ describe('ReleaseFeed: one source shared by every viewer of a release', () => {
       expect(slow.buffered).toBeLessThanOrEqual(bound);
     }
     release.finish();
-    await until('the fast clients to get the end', () => fast.every((c) => c.events.includes('end')));
+    await until('the fast clients to get the end', () => fast.every((c) => c.ended));
     for (const client of fast) expect(client.seqs).toEqual(range(1, 10_000));
     expect(slow.writableEnded).toBe(true);
     expect(slow.text).toMatch(/retry: \d+\n: too slow/);
@@ -238,7 +241,7 @@ describe('ReleaseFeed: one source shared by every viewer of a release', () => {
     release.status = 'succeeded';
     const { feed, join } = harness(release);
     const client = await join(4);
-    await until('the end', () => client.events.includes('end'));
+    await until('the end', () => client.ended);
     expect(client.seqs).toEqual(range(5, 10));
     expect(client.events).toEqual(['status', 'end']);
     feed.close();
