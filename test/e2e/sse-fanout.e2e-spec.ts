@@ -183,7 +183,7 @@ describe('SSE fan-out (one source per release)', () => {
     expect(other.status).toBe(200);
 
     // Closing a stream frees its slot.
-    open[0]!.controller.abort();
+    open[0].controller.abort();
     const reopened = await waitFor('a slot to be free again', async () => {
       const response = await fetch(url, { headers: { ...viewer, accept: 'text/event-stream' } });
       if (response.status === 429) {

@@ -101,7 +101,7 @@ class FakeClient extends EventEmitter {
     return [...this.text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
   }
   get events(): string[] {
-    return [...this.text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]!).filter((e) => e !== 'log');
+    return [...this.text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]).filter((e) => e !== 'log');
   }
 }
 
@@ -129,7 +129,7 @@ function harness(release: FakeRelease, options: { maxBacklogBytes?: number; poll
     get open() {
       return open;
     },
-    async join(after = 0, capacity?: number): Promise<FakeClient> {
+    join: async (after = 0, capacity?: number): Promise<FakeClient> => {
       const client = new FakeClient(capacity);
       clients.push(client);
       const stream = new ReleaseEventStream(feed, after, client as unknown as StreamResponse, maxBacklogBytes);

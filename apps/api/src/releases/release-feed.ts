@@ -293,7 +293,7 @@ export class ReleaseFeed {
   private appendLines(lines: LogLine[]): void {
     if (lines.length === 0) return;
     this.push({ ...logFrames(lines), status: null, final: false });
-    this.lastSeq = lines[lines.length - 1]!.seq;
+    this.lastSeq = lines[lines.length - 1].seq;
   }
 
   private push(entry: Omit<FeedEntry, 'byteEnd'>): void {
@@ -313,7 +313,7 @@ export class ReleaseFeed {
     let slowest = this.endIndex;
     for (const viewer of this.viewers) slowest = Math.min(slowest, viewer.position);
     while (this.entries.length > 1) {
-      const oldest = this.entries[0]!;
+      const oldest = this.entries[0];
       const overBound = this.bytes > this.options.maxBacklogBytes;
       const unneeded = this.bytes > RECENT_BYTES && this.firstIndex < slowest;
       if (!overBound && !unneeded) break;
@@ -345,6 +345,6 @@ function leadingRun(lines: LogLine[], from: number): LogLine[] {
   const start = lines.findIndex((line) => line.seq === from);
   if (start < 0) return [];
   let end = start + 1;
-  while (end < lines.length && lines[end]!.seq === lines[end - 1]!.seq + 1) end++;
+  while (end < lines.length && lines[end].seq === lines[end - 1].seq + 1) end++;
   return lines.slice(start, end);
 }
