@@ -41,12 +41,17 @@ describe('SSE fan-out (one source per release)', () => {
     const base = { ...env.env, SLIPWAY_CATALOG: writeBenchCatalog(1) };
     const migrated = await runNode('dist/apps/api/main.js', { ...base, DATABASE_URL: asUser(API_USER) }, ['migrate']);
     expect(migrated.code, migrated.output).toBe(0);
-    [api, smallApi, worker] = await Promise.all([
-      startApi({ ...base, DATABASE_URL: asUser(API_USER), SSE_MAX_STREAMS_PER_TOKEN: '1000' }),
+    // Settled one by one, so that afterAll stops whatever did start when another one did not.
+    const starting = [
+      startApi({ ...base, DATABASE_URL: asUser(API_USER), SSE_MAX_STREAMS_PER_TOKEN: '1000' }).then((started) => (api = started)),
       // A small per-client bound, so that a client that stops reading passes it within a short release.
-      startApi({ ...base, DATABASE_URL: asUser(SMALL_BUFFER_API_USER), SSE_CLIENT_BUFFER_BYTES: '1048576', SSE_MAX_STREAMS_PER_TOKEN: '3' }),
-      startWorker({ ...base, DATABASE_URL: asUser(WORKER_USER), ANSIBLE_PLAYBOOK_BIN: STUB_BIN }),
-    ]);
+      startApi({ ...base, DATABASE_URL: asUser(SMALL_BUFFER_API_USER), SSE_CLIENT_BUFFER_BYTES: '1048576', SSE_MAX_STREAMS_PER_TOKEN: '3' }).then(
+        (started) => (smallApi = started),
+      ),
+      startWorker({ ...base, DATABASE_URL: asUser(WORKER_USER), ANSIBLE_PLAYBOOK_BIN: STUB_BIN }).then((started) => (worker = started)),
+    ];
+    const failed = (await Promise.allSettled(starting)).find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
     client = new ApiClient(api.url, env.bootstrapToken);
     auth = { authorization: `Bearer ${env.bootstrapToken}` };
   }, 180_000);
