@@ -28,6 +28,8 @@ class Viewer {
   errors = 0;
   serverErrors = 0;
   refused = 0;
+  /** Every answer other than 200, by status code. */
+  readonly refusals = new Map<number, number>();
   lags: number[] = [];
   ended = false;
   private stopped = false;
@@ -47,6 +49,7 @@ class Viewer {
         if (this.expected > 1) headers['last-event-id'] = String(this.expected - 1);
         const request = get(this.url, { agent: this.agent, headers }, (response: IncomingMessage) => {
           if (response.statusCode !== 200) {
+            this.refusals.set(response.statusCode ?? 0, (this.refusals.get(response.statusCode ?? 0) ?? 0) + 1);
             if ((response.statusCode ?? 0) >= 500) this.serverErrors++;
             else this.refused++;
             response.resume();
@@ -163,6 +166,9 @@ export async function benchViewers(options: ViewersOptions): Promise<BenchResult
     const drops = viewers.reduce((n, v) => n + v.drops, 0);
     const serverErrors = viewers.reduce((n, v) => n + v.serverErrors, 0);
     const refused = viewers.reduce((n, v) => n + v.refused, 0);
+    const byStatus = new Map<number, number>();
+    for (const viewer of viewers) for (const [code, n] of viewer.refusals) byStatus.set(code, (byStatus.get(code) ?? 0) + n);
+    const answers = [...byStatus].map(([code, n]) => `${n} × ${code}`).join(', ') || 'none';
     const perClientP50 = viewers.map((v) => percentile(v.lags, 50)).filter(Number.isFinite);
     const perClientP99 = viewers.map((v) => percentile(v.lags, 99)).filter(Number.isFinite);
     const allLags = distribution(viewers.flatMap((v) => v.lags));
@@ -182,7 +188,7 @@ export async function benchViewers(options: ViewersOptions): Promise<BenchResult
           met: whole === options.clients,
           note: `${drops} drops (client too far behind, resumed with Last-Event-ID), ${refused} refusals (4xx), ${viewers.reduce((n, v) => n + v.errors, 0)} connection errors, ${viewers.reduce((n, v) => n + v.outOfOrder, 0)} lines out of order${finishedInTime ? '' : `; ${behind.length} viewers had not reached the end ${DEADLINE_MS / 1000} s after the first line (median ${percentile(behind, 50)} lines behind)`}`,
         },
-        { figure: 'viewer answers with 5xx', unit: '', value: serverErrors, target: '0', met: serverErrors === 0 },
+        { figure: 'viewer answers with 5xx', unit: '', value: serverErrors, target: '0', met: serverErrors === 0, note: `answers other than 200: ${answers}` },
         {
           figure: 'log lag per viewer: p50 of the viewers\' medians / p99 of their p99s (line printed → read)',
           unit: 'ms',

@@ -74,11 +74,6 @@ export class ReleaseEventsHub implements OnModuleInit, BeforeApplicationShutdown
     };
   }
 
-  isWatched(releaseId: number): boolean {
-    const held = this.feeds.get(releaseId);
-    return held !== undefined && !held.feed.isClosed;
-  }
-
   get watchedReleases(): number {
     return this.feeds.size;
   }
