@@ -7,10 +7,11 @@ import { benchLogLag } from './benches/log-lag.js';
 import { benchRetention } from './benches/retention.js';
 import { benchShutdown } from './benches/shutdown.js';
 import { benchThroughput } from './benches/throughput.js';
+import { benchViewers } from './benches/viewers.js';
 import { type BenchResult, publish } from './lib/report.js';
 import type { BenchSizes } from './sizes.js';
 
-export const BENCHES = ['launch', 'throughput', 'log-lag', 'big-log', 'footprint', 'shutdown', 'catalog-reload', 'retention', 'history'] as const;
+export const BENCHES = ['launch', 'throughput', 'log-lag', 'big-log', 'footprint', 'shutdown', 'catalog-reload', 'retention', 'history', 'viewers'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 /** Runs one benchmark at the given sizes, prints its table and writes its JSON into `resultsDir`. */
@@ -25,6 +26,7 @@ export async function runBench(name: BenchName, sizes: BenchSizes, resultsDir?: 
     'catalog-reload': () => benchCatalogReload(sizes.catalogReload),
     retention: () => benchRetention(sizes.retention),
     history: () => benchHistory(sizes.history),
+    viewers: () => benchViewers(sizes.viewers),
   }[name]();
   return { result, table: publish(result, resultsDir) };
 }

@@ -34,6 +34,11 @@ export function benchSizes() {
       baselineSeconds: int('BENCH_RETENTION_BASELINE_SECONDS', 5),
     },
     history: { releases: int('BENCH_HISTORY_RELEASES', 1_000_000), samples: int('BENCH_HISTORY_SAMPLES', 20) },
+    viewers: {
+      clients: int('BENCH_VIEWERS_CLIENTS', 2000),
+      rate: int('BENCH_VIEWERS_RATE', 20_000),
+      seconds: int('BENCH_VIEWERS_SECONDS', 5),
+    },
   };
 }
 
@@ -50,6 +55,7 @@ export const SMOKE_SIZES: BenchSizes = {
   catalogReload: { inventories: 2, rounds: 1 },
   retention: { releases: 30, chunks: 2, chunkBytes: 100, rate: 200, baselineSeconds: 1 },
   history: { releases: 3_000, samples: 2 },
+  viewers: { clients: 3, rate: 500, seconds: 1 },
 };
 
 export function selected(bench: string): boolean {

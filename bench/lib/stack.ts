@@ -38,6 +38,10 @@ export interface StackOptions {
   /** Environment for every worker (e.g. WORKER_CONCURRENCY); ANSIBLE_PLAYBOOK_BIN is the stub unless set. */
   workerEnv?: Record<string, string>;
   apiEnv?: Record<string, string>;
+  /** Another MariaDB server (URL without a database), e.g. a private one whose statistics count only this stack. */
+  mariadbUrl?: string;
+  /** The DB user the API connects as (any name on a private server with --skip-grant-tables), to count its statements apart. */
+  apiDbUser?: string;
 }
 
 /** API and workers from the built bundles, on a private database and queue prefix (the e2e harness). */
@@ -51,10 +55,11 @@ export class Stack {
   ) {}
 
   static async start(options: StackOptions): Promise<Stack> {
-    const env = await createTestEnv(`bench-${options.name}`);
+    const env = await createTestEnv(`bench-${options.name}`, options.mariadbUrl ? { mariadbUrl: options.mariadbUrl } : {});
     const base = { ...env.env, SLIPWAY_CATALOG: writeBenchCatalog(options.stubTemplates ?? 1), LOG_LEVEL: 'info' };
+    const apiDb: Record<string, string> = options.apiDbUser ? { DATABASE_URL: env.databaseUrl.replace('mysql://root@', `mysql://${options.apiDbUser}@`) } : {};
     try {
-      const api = await startApi({ ...base, ...options.apiEnv });
+      const api = await startApi({ ...base, ...apiDb, ...options.apiEnv });
       // BENCH_PROFILE_DIR=/some/dir: every worker writes a V8 CPU profile there when it exits (where the time goes).
       const profile: Record<string, string> = process.env.BENCH_PROFILE_DIR ? { NODE_OPTIONS: `--require ${join(REPO_ROOT, 'bench/cpu-profile.cjs')}` } : {};
       const workerEnv = { ...base, ANSIBLE_PLAYBOOK_BIN: STUB_BIN, ...profile, ...options.workerEnv };

@@ -26,6 +26,7 @@ import { ReleaseQueue } from './releases/release-queue.js';
 import { ReleasesController } from './releases/releases.controller.js';
 import { ReleaseCommits } from './releases/release-commits.js';
 import { ReleasesService } from './releases/releases.service.js';
+import { StreamSlots } from './releases/stream-slots.js';
 import { TemplatesController } from './releases/templates.controller.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { WorkersController } from './workers/workers.controller.js';
@@ -62,6 +63,7 @@ export class ApiModule {
         IdempotencyStore,
         IdempotentLaunch,
         ReleaseEventsHub,
+        StreamSlots,
         HttpDrain,
         { provide: APP_FILTER, useClass: HttpErrorsFilter },
         { provide: APP_INTERCEPTOR, useClass: RequestTimeoutInterceptor },

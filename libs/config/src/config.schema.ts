@@ -104,6 +104,10 @@ export const environmentSchema = z.object({
   SIGNIN_MAX_FAILURES: int(1, 100_000).default(10),
   AUTH_FAILURE_WINDOW_MS: int(1_000, 86_400_000).default(60_000),
   AUTH_LOCKOUT_MS: int(1_000, 86_400_000).default(300_000),
+  // Live log streams (GET /releases/:id/events): open streams per token in one API process (429 past it),
+  // and how far behind (bytes not yet taken) a client may fall before it is dropped with a retry hint.
+  SSE_MAX_STREAMS_PER_TOKEN: int(1, 1_000_000).default(50),
+  SSE_CLIENT_BUFFER_BYTES: int(65_536, 1_073_741_824).default(8_388_608),
   WORKER_METRICS_PORT: int(1, 65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),

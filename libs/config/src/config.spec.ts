@@ -115,6 +115,13 @@ describe('loadConfig', () => {
     );
   });
 
+  it('caps event streams per token and bounds how far behind a stream client may fall', () => {
+    expect(loadConfig({}).eventStreams).toEqual({ maxPerToken: 50, clientBufferBytes: 8 * 1024 * 1024 });
+    expect(loadConfig({ SSE_MAX_STREAMS_PER_TOKEN: '3', SSE_CLIENT_BUFFER_BYTES: '65536' }).eventStreams).toEqual({ maxPerToken: 3, clientBufferBytes: 65_536 });
+    expect(() => loadConfig({ SSE_MAX_STREAMS_PER_TOKEN: '0' })).toThrow('SSE_MAX_STREAMS_PER_TOKEN must be at least 1');
+    expect(() => loadConfig({ SSE_CLIENT_BUFFER_BYTES: '1000' })).toThrow('SSE_CLIENT_BUFFER_BYTES must be at least 65536');
+  });
+
   it('accepts a heartbeat of exactly a third of the TTL', () => {
     expect(loadConfig({ WORKER_HEARTBEAT_MS: '5000', WORKER_TTL_MS: '15000' }).workerHeartbeatMs).toBe(5000);
   });

@@ -48,9 +48,18 @@ export interface RetentionConfig {
   batchPauseMs: number;
 }
 
+/** Live log streams (SSE): see SSE_MAX_STREAMS_PER_TOKEN and SSE_CLIENT_BUFFER_BYTES. */
+export interface EventStreamsConfig {
+  /** Open streams one token (or the sessions made from it) may hold in one API process. */
+  maxPerToken: number;
+  /** A client this many bytes behind the live log is dropped (with a retry hint); also the memory a release's feed keeps. */
+  clientBufferBytes: number;
+}
+
 export interface SlipwayConfig {
   http: HttpConfig;
   retention: RetentionConfig;
+  eventStreams: EventStreamsConfig;
   authLimits: AuthLimitsConfig;
   database: DatabaseConfig;
   redisUrl: string;
@@ -160,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
       keepAliveTimeoutMs: e.HTTP_KEEPALIVE_TIMEOUT_MS,
     },
+    eventStreams: { maxPerToken: e.SSE_MAX_STREAMS_PER_TOKEN, clientBufferBytes: e.SSE_CLIENT_BUFFER_BYTES },
     authLimits: {
       maxFailures: e.AUTH_MAX_FAILURES,
       signInMaxFailures: e.SIGNIN_MAX_FAILURES,

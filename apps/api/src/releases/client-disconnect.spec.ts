@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ReleaseEntity } from '@slipway/db';
 import type { LogLine, ReleaseStore } from '@slipway/releases';
 import { ReleaseEventStream } from './release-event-stream.js';
-import type { ReleaseEventsHub } from './release-events.hub.js';
+import { ReleaseFeed } from './release-feed.js';
 import { ReleasesController } from './releases.controller.js';
 import type { ReleasesService } from './releases.service.js';
 
@@ -30,6 +30,14 @@ class FakeResponse extends EventEmitter {
     return this;
   }
   flushHeaders() {}
+  cork() {}
+  uncork() {}
+  destroy() {
+    this.leave();
+  }
+  get writableLength() {
+    return 0;
+  }
   write(chunk: string): boolean {
     if (this.destroyed) return false;
     this.written += chunk;
@@ -72,20 +80,23 @@ describe('client disconnects', () => {
     let release!: () => void;
     const subscribed = new Promise<void>((resolve) => (release = resolve));
     const registered = new Set<unknown>();
-    const hub = {
-      async subscribe() {
-        subscriptions++;
-        await subscribed;
-        return () => subscriptions--;
-      },
-      register: (stream: unknown) => registered.add(stream),
-      unregister: (stream: unknown) => registered.delete(stream),
-    } as unknown as ReleaseEventsHub;
-    const stream = new ReleaseEventStream(7, 0, response as unknown as Response, fakeStore(0, { pages: 0 }), hub);
+    const subscribe = async () => {
+      subscriptions++;
+      await subscribed;
+      return () => subscriptions--;
+    };
+    const feed = new ReleaseFeed(7, fakeStore(0, { pages: 0 }), subscribe, { maxBacklogBytes: 1_000_000 });
+    const register = (stream: unknown) => {
+      registered.add(stream);
+      return () => registered.delete(stream);
+    };
+    const stream = new ReleaseEventStream(feed, 0, response as unknown as Response, 1_000_000, register);
+    stream.onClosed = () => feed.close(); // what the hub does when a feed's last viewer leaves
     const opening = stream.open();
     response.leave(); // the client is gone while Redis has not confirmed the subscription yet
     release();
     await opening;
+    await feed.ready;
     expect(subscriptions).toBe(0);
     expect(registered.size).toBe(0);
   });

@@ -1,167 +1,238 @@
 import type { Response } from 'express';
-import type { ReleaseEntity } from '@slipway/db';
-import { type ReleaseEvent, type ReleaseStore, isFinal } from '@slipway/releases';
-import type { ClosableStream, ReleaseEventsHub } from './release-events.hub.js';
-import { writeOrClose } from './response-writes.js';
+import type { FeedEntry, FeedViewer, ReleaseFeed } from './release-feed.js';
 
-/** Re-read the row this often: catches changes no worker announces (waiting reason, API-side cancel, lost messages). */
-const POLL_MS = 1_000;
-const KEEPALIVE_MS = 15_000;
-const PAGE_LINES = 5_000;
 /** What EventSource waits before reconnecting (sent first, and again when the API shuts down). */
 export const RECONNECT_MS = 2_000;
 export const SHUTDOWN_RECONNECT_MS = 1_000;
+/** Most bytes one wake-up writes to one client: a client far behind is fed in steps, not one huge write. */
+const MAX_WRITE_BYTES = 1024 * 1024;
+/** A dropped client that reads nothing more is cut after this long, so its socket's buffers are freed. */
+const DROP_GRACE_MS = 30_000;
 
-/** What a `status` event carries: everything about the release that can change while it is watched. */
-function statusOf(release: ReleaseEntity) {
-  return {
-    id: release.id,
-    status: release.status,
-    waitingReason: release.waitingReason,
-    workerId: release.workerId,
-    exitCode: release.exitCode,
-    reason: release.reason,
-    cancelRequestedBy: release.cancelRequestedBy,
-    recap: release.recap,
-    startedAt: release.startedAt,
-    finishedAt: release.finishedAt,
-    // Recorded by the worker just after ansible-playbook started (already masked).
-    argv: release.argv,
-    ansibleVersion: release.ansibleVersion,
-  };
+/** The part of an express Response a stream uses (a fake in unit tests). */
+export type StreamResponse = Pick<
+  Response,
+  'status' | 'setHeader' | 'flushHeaders' | 'write' | 'end' | 'on' | 'once' | 'off' | 'destroy' | 'cork' | 'uncork' | 'destroyed' | 'writableEnded' | 'writableLength'
+> & { socket?: { setNoDelay(noDelay: boolean): unknown } | null };
+
+/** Ends this stream when the API shuts down. */
+export interface ClosableStream {
+  closeForShutdown(): void;
 }
 
 /**
- * One client's `GET /releases/:id/events`. Order of work, all on one serial chain so writes never
- * interleave: subscribe to the worker's live events first, then send the stored log after `after`, then
- * live lines with seq > the last one sent. A live batch that starts past the next expected seq (a
- * message was lost) is filled from the DB, where every announced line already is. Events:
+ * One client's `GET /releases/:id/events`, a viewer of the release's shared feed. It first sends the
+ * stored lines after `after` that are older than the feed's window (read through the feed, so viewers
+ * joining together share the reads), then walks the feed's entries: lines with seq > the last one sent,
+ * status changes, and the end. It writes only while the socket drains; a client whose backlog (what it
+ * has not taken, in the feed plus in its socket's buffer) passes `maxBacklogBytes` is dropped with a
+ * `retry:` hint and resumes from its Last-Event-ID, like after any disconnect. Events:
  *   `log`    id = seq, data = {"seq", "text"}   (the id is what Last-Event-ID resumes from)
  *   `status` data = the release's status fields, on connect and on every change
  *   `end`    data = the final status fields; then the response ends.
  */
-export class ReleaseEventStream implements ClosableStream {
+export class ReleaseEventStream implements ClosableStream, FeedViewer {
   private lastSeq: number;
   private lastStatus = '';
-  private chain: Promise<void> = Promise.resolve();
+  /** Next feed entry to write (once attached), and the feed's byte count up to it. */
+  position = Number.MAX_SAFE_INTEGER;
+  private bytePosition = 0;
+  /** The status in force where the stream is in the feed, sent before the next line (or at the end). */
+  private pendingStatus: FeedEntry | null = null;
+  private attached = false;
+  private waitingForDrain = false;
   private closed = false;
-  private unsubscribe: (() => void) | null = null;
-  private pollTimer: NodeJS.Timeout | null = null;
-  private keepaliveTimer: NodeJS.Timeout | null = null;
+  private dropTimer: NodeJS.Timeout | null = null;
+  /** Called once the stream has closed, whatever closed it (the controller frees the client's slot). */
+  onClosed: () => void = () => undefined;
 
   constructor(
-    private readonly releaseId: number,
+    private readonly feed: ReleaseFeed,
     after: number,
-    private readonly response: Response,
-    private readonly store: ReleaseStore,
-    private readonly hub: ReleaseEventsHub,
+    private readonly response: StreamResponse,
+    private readonly maxBacklogBytes: number,
+    private readonly register: (stream: ClosableStream) => () => void = () => () => undefined,
   ) {
     this.lastSeq = after;
   }
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Resolves once the stream is open (headers sent); the rest runs on its own until the end event. */
   async open(): Promise<void> {
-    // Listen for the client leaving before anything is awaited: one that leaves while the subscription
-    // is still being set up must not leave the subscription (or timers) behind.
+    // Listen for the client leaving before anything is awaited: one that leaves while the feed is still
+    // being set up must not be left attached to it.
     this.response.on('close', () => this.close());
-    const unsubscribe = await this.hub.subscribe(this.releaseId, (event) => this.enqueue(() => this.onLive(event)));
-    if (this.closed || this.response.destroyed) {
-      unsubscribe();
-      this.close();
-      return;
-    }
-    this.unsubscribe = unsubscribe;
-    this.hub.register(this);
+    await this.feed.ready;
+    if (this.closed || this.response.destroyed) return this.close();
+    const unregister = this.register(this);
+    const onClosed = this.onClosed;
+    this.onClosed = () => {
+      unregister();
+      onClosed();
+    };
     this.response.status(200);
     this.response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     this.response.setHeader('Cache-Control', 'no-cache, no-transform');
-    this.response.setHeader('Connection', 'keep-alive');
+    // The connection is closed after the stream: it was busy for the stream's whole life, and a client
+    // reusing it after the end would race the server's keep-alive timeout ("other side closed").
+    this.response.setHeader('Connection', 'close');
     this.response.setHeader('X-Accel-Buffering', 'no');
     this.response.flushHeaders();
     this.response.socket?.setNoDelay(true);
-    await this.write(`retry: ${RECONNECT_MS}\n\n`);
-    this.enqueue(() => this.refresh());
-    this.pollTimer = setInterval(() => this.enqueue(() => this.refresh()), POLL_MS);
-    this.keepaliveTimer = setInterval(() => this.enqueue(() => this.write(': keepalive\n\n')), KEEPALIVE_MS);
+    this.response.write(`retry: ${RECONNECT_MS}\n\n`);
+    void this.catchUp().catch(() => this.close());
   }
 
   closeForShutdown(): void {
     if (this.closed) return;
-    // Written directly (not queued): the server is going away and must not wait for a slow DB read.
     this.response.write(`retry: ${SHUTDOWN_RECONNECT_MS}\n: server shutting down, reconnect\n\n`);
     this.close();
   }
 
-  private enqueue(step: () => Promise<void>): void {
-    this.chain = this.chain
-      .then(() => (this.closed ? undefined : step()))
-      .catch(() => {
-        // A DB or socket failure: end the stream; EventSource (or the CLI) reconnects and resumes.
-        this.close();
-      });
-  }
-
-  private async onLive(event: ReleaseEvent): Promise<void> {
-    if (event.type === 'log') {
-      if (event.firstSeq > this.lastSeq + 1) await this.sendStoredLines();
-      const alreadySent = Math.max(0, this.lastSeq - event.firstSeq + 1);
-      const fresh = event.lines.slice(alreadySent).map((text, i) => ({ seq: event.firstSeq + alreadySent + i, text }));
-      await this.sendLines(fresh);
+  /** The feed has new entries (or it is keepalive time). */
+  onFeed(keepalive = false): void {
+    if (!this.attached || this.closed) return;
+    if (this.position < this.feed.endIndex && this.backlog() > this.maxBacklogBytes) return this.drop();
+    if (this.waitingForDrain) return;
+    if (keepalive && this.position >= this.feed.endIndex) {
+      this.writeChunk(': keepalive\n\n');
       return;
     }
-    await this.refresh();
+    this.pump();
   }
 
-  /** Reads the row: sends missing lines, a status event if anything changed, and the end if final. */
-  private async refresh(): Promise<void> {
-    const release = await this.store.findById(this.releaseId);
-    if (!release) return this.close();
-    if (release.logLines > this.lastSeq || isFinal(release.status)) await this.sendStoredLines();
-    const status = JSON.stringify(statusOf(release));
-    if (status !== this.lastStatus) {
-      this.lastStatus = status;
-      await this.write(`event: status\ndata: ${status}\n\n`);
-    }
-    if (isFinal(release.status)) {
-      await this.write(`event: end\ndata: ${status}\n\n`);
-      this.close();
-    }
+  onFeedClosed(): void {
+    this.close();
   }
 
-  /** Every stored line after the last one sent, page by page up to the last stored line. */
-  private async sendStoredLines(): Promise<void> {
-    for await (const page of this.store.logPages(this.releaseId, this.lastSeq, PAGE_LINES)) {
-      const before = this.lastSeq;
-      await this.sendLines(page);
-      // A page that could not continue the sequence (lines missing in the store): stop here rather
-      // than send anything out of order; the next refresh tries again.
-      if (this.closed || this.lastSeq === before) return;
-    }
+  /** Bytes this client has yet to take: in the feed after its position, and buffered in its socket. */
+  backlog(): number {
+    return this.feed.endBytes - this.bytePosition + this.response.writableLength;
   }
 
-  private async sendLines(lines: { seq: number; text: string }[]): Promise<void> {
-    let chunk = '';
-    for (const line of lines) {
-      if (line.seq !== this.lastSeq + 1) continue; // never a duplicate, never out of order
-      chunk += `id: ${line.seq}\nevent: log\ndata: ${JSON.stringify({ seq: line.seq, text: line.text })}\n\n`;
-      this.lastSeq = line.seq;
+  /** Stored lines older than the feed's window, page by page (waiting for the socket), then the feed. */
+  private async catchUp(): Promise<void> {
+    while (!this.closed && this.lastSeq < this.feed.firstSeqInWindow - 1) {
+      const page = await this.feed.catchUpPage(this.lastSeq);
+      if (this.closed) return;
+      if (!page || page.lastSeq <= this.lastSeq) {
+        // Lines missing in the store below the window: a stream never skips a line; the client retries.
+        return this.drop();
+      }
+      if (!this.writeChunk(this.framesAfter(page))) await this.drained();
+      this.lastSeq = page.lastSeq;
     }
-    if (chunk) await this.write(chunk);
-  }
-
-  /** Waits for the socket to drain when the client reads slower than the log grows. */
-  private async write(chunk: string): Promise<void> {
     if (this.closed) return;
-    if (!(await writeOrClose(this.response, chunk))) this.close();
+    const start = this.feed.attach(this);
+    this.attached = true;
+    this.position = start.position;
+    this.bytePosition = start.byteStart;
+    this.pendingStatus = start.statusBefore;
+    this.pump();
+  }
+
+  /** Writes the feed's entries from this stream's position while the socket takes them. */
+  private pump(): void {
+    if (this.closed || this.waitingForDrain) return;
+    if (this.position < this.feed.endIndex && !this.feed.entry(this.position)) return this.drop();
+    let written = 0;
+    let writable = true;
+    let ended = false;
+    this.response.cork();
+    try {
+      while (writable && written < MAX_WRITE_BYTES && this.position < this.feed.endIndex) {
+        const entry = this.feed.entry(this.position)!;
+        this.position++;
+        this.bytePosition = entry.byteEnd;
+        if (entry.status !== null) {
+          this.pendingStatus = entry;
+          if (entry.final) {
+            writable = this.flushStatus();
+            ended = true;
+            break;
+          }
+          continue;
+        }
+        if (entry.lastSeq <= this.lastSeq) continue;
+        if (this.pendingStatus) writable = this.flushStatus();
+        const frames = this.framesAfter(entry);
+        written += frames.length;
+        writable = this.writeChunk(frames) && writable;
+        this.lastSeq = entry.lastSeq;
+      }
+      if (!ended && this.position >= this.feed.endIndex && this.pendingStatus) writable = this.flushStatus() && writable;
+    } finally {
+      this.response.uncork();
+    }
+    if (ended) return this.close();
+    if (!writable) {
+      void this.drained().then(() => this.pump());
+      return;
+    }
+    // Stopped at the write limit with more to go: carry on once this turn's other work has run.
+    if (this.position < this.feed.endIndex) setImmediate(() => this.pump());
+  }
+
+  /** Writes the status (if it changed) and, for the final one, the end event. */
+  private flushStatus(): boolean {
+    const entry = this.pendingStatus;
+    this.pendingStatus = null;
+    if (!entry?.status) return true;
+    let chunk = '';
+    if (entry.status !== this.lastStatus) chunk += `event: status\ndata: ${entry.status}\n\n`;
+    if (entry.final) chunk += `event: end\ndata: ${entry.status}\n\n`;
+    this.lastStatus = entry.status;
+    return chunk === '' || this.writeChunk(chunk);
+  }
+
+  /** The frames of `entry`'s lines after the last one sent (the whole Buffer, or a view of its tail). */
+  private framesAfter(entry: FeedEntry): Buffer {
+    const skip = this.lastSeq + 1 - entry.firstSeq;
+    if (skip <= 0) return entry.frames;
+    return entry.frames.subarray(entry.offsets[skip] ?? entry.frames.length);
+  }
+
+  private writeChunk(chunk: Buffer | string): boolean {
+    if (this.closed || this.response.destroyed || this.response.writableEnded) return false;
+    return this.response.write(chunk);
+  }
+
+  /** Resolves when the socket has drained or the stream has closed. */
+  private drained(): Promise<void> {
+    this.waitingForDrain = true;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.response.off('drain', done);
+        this.response.off('close', done);
+        this.waitingForDrain = false;
+        resolve();
+      };
+      this.response.on('drain', done);
+      this.response.on('close', done);
+    });
+  }
+
+  /**
+   * Too far behind: end the stream with a reconnect hint after what it has already been sent (so the
+   * client resumes exactly after its last line), and cut the socket if the client never reads it.
+   */
+  private drop(): void {
+    if (this.closed) return;
+    this.writeChunk(`retry: ${RECONNECT_MS}\n: too slow: more than ${this.maxBacklogBytes} bytes behind; reconnect with Last-Event-ID to resume\n\n`);
+    this.dropTimer = setTimeout(() => this.response.destroy(), DROP_GRACE_MS);
+    this.dropTimer.unref();
+    this.response.once('close', () => this.dropTimer && clearTimeout(this.dropTimer));
+    this.close();
   }
 
   private close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.pollTimer) clearInterval(this.pollTimer);
-    if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
-    this.unsubscribe?.();
-    this.hub.unregister(this);
+    this.feed.detach(this);
     if (!this.response.writableEnded) this.response.end();
+    this.onClosed();
   }
 }

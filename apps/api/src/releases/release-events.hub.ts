@@ -10,21 +10,25 @@ import {
 import type { Redis } from 'ioredis';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
 import { createRedis, slipwayKeys } from '@slipway/queue';
-import type { ReleaseEvent } from '@slipway/releases';
+import { type ReleaseEvent, ReleaseStore } from '@slipway/releases';
+import type { ClosableStream } from './release-event-stream.js';
+import { ReleaseFeed } from './release-feed.js';
 
 const SUBSCRIBE_TIMEOUT_MS = 2_000;
 
 type Listener = (event: ReleaseEvent) => void;
 
-/** An open SSE response the hub can end when the API shuts down. */
-export interface ClosableStream {
-  closeForShutdown(): void;
+/** A hold on a release's feed; the feed stops (unsubscribes, stops polling) when its last hold is released. */
+export interface FeedLease {
+  feed: ReleaseFeed;
+  release(): void;
 }
 
 /**
- * The API's one Redis subscriber connection for the workers' release events, shared by every SSE
- * client: a channel is subscribed while at least one client listens to it. It also knows every open
- * stream, so that shutdown can end them (SSE responses would otherwise keep the HTTP server open).
+ * The API's one Redis subscriber connection for the workers' release events, and the one feed per
+ * watched release (ReleaseFeed) that every SSE client of that release shares: a channel is subscribed,
+ * and its release's row polled, while at least one client watches it. It also knows every open stream,
+ * so that shutdown can end them (SSE responses would otherwise keep the HTTP server open).
  */
 @Injectable()
 export class ReleaseEventsHub implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
@@ -33,9 +37,49 @@ export class ReleaseEventsHub implements OnModuleInit, BeforeApplicationShutdown
   private readonly keys: ReturnType<typeof slipwayKeys>;
   private readonly channels = new Map<string, { listeners: Set<Listener>; subscribed: Promise<unknown> }>();
   private readonly streams = new Set<ClosableStream>();
+  private readonly feeds = new Map<number, { feed: ReleaseFeed; holders: number }>();
 
-  constructor(@Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig) {
+  constructor(
+    @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
+    private readonly store: ReleaseStore,
+  ) {
     this.keys = slipwayKeys(config.queuePrefix);
+  }
+
+  /** The release's shared feed (started by the first viewer); release the lease when the viewer leaves. */
+  lease(releaseId: number): FeedLease {
+    let held = this.feeds.get(releaseId);
+    if (!held || held.feed.isClosed) {
+      const feed = new ReleaseFeed(releaseId, this.store, (listener) => this.subscribe(releaseId, listener), {
+        maxBacklogBytes: this.config.eventStreams.clientBufferBytes,
+      });
+      const entry = { feed, holders: 0 };
+      held = entry;
+      this.feeds.set(releaseId, entry);
+      // A feed that could not start is not handed to the next viewer: that one starts afresh.
+      feed.ready.catch(() => this.forget(releaseId, entry));
+    }
+    const entry = held;
+    entry.holders++;
+    let released = false;
+    return {
+      feed: entry.feed,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--entry.holders > 0) return;
+        entry.feed.close();
+        this.forget(releaseId, entry);
+      },
+    };
+  }
+
+  get watchedReleases(): number {
+    return this.feeds.size;
+  }
+
+  private forget(releaseId: number, entry: { feed: ReleaseFeed }): void {
+    if (this.feeds.get(releaseId) === entry) this.feeds.delete(releaseId);
   }
 
   onModuleInit(): void {
@@ -91,12 +135,10 @@ export class ReleaseEventsHub implements OnModuleInit, BeforeApplicationShutdown
     return unsubscribe;
   }
 
-  register(stream: ClosableStream): void {
+  /** Known until the returned function is called, so that shutdown can end it. */
+  register(stream: ClosableStream): () => void {
     this.streams.add(stream);
-  }
-
-  unregister(stream: ClosableStream): void {
-    this.streams.delete(stream);
+    return () => this.streams.delete(stream);
   }
 
   get openStreams(): number {
