@@ -162,11 +162,7 @@ describe('IdempotencyStore', () => {
 
 describe('QueueSummaryReader and ClusterSnapshotReader', () => {
   it('count queued, scheduled and running releases and the lock waits from the table', async () => {
-    await db.query('SET FOREIGN_KEY_CHECKS = 0');
-    await db.query('TRUNCATE releases');
-    await db.query('TRUNCATE release_counters');
-    await db.query('TRUNCATE release_log_line_counters');
-    await db.query('SET FOREIGN_KEY_CHECKS = 1');
+    await db.truncate('releases', 'release_counters', 'release_log_line_counters');
     const running = await releases.create(release({ lockKey: 'q:1' }));
     expect(await releases.tryStart(running, 'w1')).toBe(true);
     const waiting = await releases.create(release({ lockKey: 'q:1' }));

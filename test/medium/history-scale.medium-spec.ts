@@ -19,11 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => db?.drop());
 beforeEach(async () => {
-  await db.query('SET FOREIGN_KEY_CHECKS = 0');
-  for (const table of ['idempotency_keys', 'release_log_chunks', 'releases', 'release_counters', 'release_log_line_counters']) {
-    await db.query(`TRUNCATE ${table}`);
-  }
-  await db.query('SET FOREIGN_KEY_CHECKS = 1');
+  await db.truncate('idempotency_keys', 'release_log_chunks', 'releases', 'release_counters', 'release_log_line_counters');
 });
 
 const done = (status: 'succeeded' | 'failed' = 'succeeded') => ({ status, exitCode: status === 'failed' ? 2 : 0, reason: null, recap: null, finishedAt: new Date() });

@@ -12,11 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => db?.drop());
 beforeEach(async () => {
-  await db.query('SET FOREIGN_KEY_CHECKS = 0');
-  await db.query('TRUNCATE idempotency_keys');
-  await db.query('TRUNCATE release_log_chunks');
-  await db.query('TRUNCATE releases');
-  await db.query('SET FOREIGN_KEY_CHECKS = 1');
+  await db.truncate('idempotency_keys', 'release_log_chunks', 'releases');
 });
 
 const release = (overrides: Partial<NewRelease> = {}) => newRelease(overrides);

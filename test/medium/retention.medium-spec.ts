@@ -21,9 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => db?.drop());
 beforeEach(async () => {
-  await db.query('SET FOREIGN_KEY_CHECKS = 0');
-  for (const table of ['idempotency_keys', 'release_log_chunks', 'releases', 'audit_entries', 'retention_totals']) await db.query(`TRUNCATE ${table}`);
-  await db.query('SET FOREIGN_KEY_CHECKS = 1');
+  await db.truncate('idempotency_keys', 'release_log_chunks', 'releases', 'audit_entries', 'retention_totals');
 });
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');

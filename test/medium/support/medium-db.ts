@@ -15,6 +15,8 @@ export interface MediumDb {
   uow: UnitOfWork;
   /** Raw SQL on the test database, for arranging rows and asserting on the server's state. */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Empties these tables (foreign keys off meanwhile, on the one connection that truncates them). */
+  truncate(...tables: string[]): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -39,6 +41,17 @@ export async function createMediumDb(name: string, options: { retryBudgetMs?: nu
     dataSource,
     uow,
     query: (sql, params = []) => dataSource.query(sql, params),
+    async truncate(...tables) {
+      // SET FOREIGN_KEY_CHECKS is per connection: a pooled query() might truncate on another one.
+      const runner = dataSource.createQueryRunner();
+      try {
+        await runner.query('SET FOREIGN_KEY_CHECKS = 0');
+        for (const table of tables) await runner.query(`TRUNCATE \`${table}\``);
+        await runner.query('SET FOREIGN_KEY_CHECKS = 1');
+      } finally {
+        await runner.release();
+      }
+    },
     async drop() {
       await dataSource.destroy().catch(() => undefined);
       const connection = await createConnection({ uri: SHARED_MARIADB, connectTimeout: 3_000 });
