@@ -70,7 +70,7 @@ describe('catalog reload: endpoint and SIGHUP, API and workers, without a restar
 
   const templateNames = async () => (await admin.request<Array<{ name: string }>>('GET', '/api/v1/templates')).body.map((t) => t.name).sort();
   const catalogAudit = async () =>
-    (await admin.request<{ items: AuditJson[] }>('GET', '/api/v1/audit?action=catalog.reload&pageSize=100')).body.items;
+    (await admin.request<{ items: AuditJson[] }>('GET', '/api/v1/audit?action=catalog.reload&limit=100')).body.items;
   const reload = (client: ApiClient) => client.request<Record<string, unknown>>('POST', '/api/v1/catalog/reload');
 
   /** Runs a release to its end and returns its plain log. */
