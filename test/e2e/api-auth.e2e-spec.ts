@@ -26,6 +26,8 @@ const ROUTES: RouteRow[] = [
   { method: 'POST', path: '/api/v1/releases/{id}/cancel', need: 'deployer' },
   { method: 'POST', path: '/api/v1/releases/{id}/rerun', need: 'deployer' },
   { method: 'GET', path: '/api/v1/templates', need: 'viewer' },
+  // The admin's call re-reads the unchanged file: audited, nothing else changes.
+  { method: 'POST', path: '/api/v1/catalog/reload', need: 'admin' },
   { method: 'GET', path: '/api/v1/audit', need: 'viewer' },
   { method: 'GET', path: '/api/v1/workers', need: 'viewer' },
   { method: 'GET', path: '/api/v1/queue', need: 'viewer' },
@@ -103,13 +105,18 @@ describe('API authentication and roles', () => {
     }
   });
 
-  it('the matrix changed nothing: no release, no token beyond the three, no audit entry but their creation', async () => {
+  it("the matrix changed nothing: no release, no token beyond the three, no audit entry but their creation and the admin's reload", async () => {
     const [releases] = await queryDb<{ n: number }>(env.databaseUrl, 'SELECT COUNT(*) AS n FROM releases');
     expect(Number(releases?.n)).toBe(0);
     const names = await queryDb<{ name: string }>(env.databaseUrl, 'SELECT name FROM api_tokens ORDER BY id');
     expect(names.map((r) => r.name)).toEqual(['matrix-viewer', 'matrix-deployer', 'matrix-admin']);
-    const actions = await queryDb<{ action: string }>(env.databaseUrl, 'SELECT action FROM audit_entries');
-    expect(actions.map((r) => r.action)).toEqual(['token.create', 'token.create', 'token.create']);
+    const actions = await queryDb<{ action: string; actor: string }>(env.databaseUrl, 'SELECT action, actor FROM audit_entries ORDER BY id');
+    expect(actions.map((r) => `${r.action} by ${r.actor}`)).toEqual([
+      'token.create by bootstrap',
+      'token.create by bootstrap',
+      'token.create by bootstrap',
+      'catalog.reload by matrix-admin',
+    ]);
   });
 
   it('health, metrics-style open routes and the API description need no token', async () => {
