@@ -91,6 +91,20 @@ describe('catalogDigest', () => {
     expect(digestOf(CATALOG({ secretDefault: 'hunter2-secret' }))).toBe(digestOf(CATALOG()));
   });
 
+  it('for a git project: the repository, ref and path, not the commit checked at load nor the host checkout', () => {
+    const base = load(CATALOG());
+    const gitCatalog = (loadedCommit: string, projectDir: string, ref = 'main') => ({
+      ...base,
+      projectDir,
+      git: { url: 'https://git.example.com/ops/playbooks.git', ref, path: 'ansible', loadedCommit, loadedRef: ref },
+    });
+    const atLoad = catalogDigest(gitCatalog('a'.repeat(40), '/cache-a/catalog/aaa'), 'deploy', 'local');
+    // Another push since, checked out on another host: the same catalog entry.
+    expect(catalogDigest(gitCatalog('b'.repeat(40), '/cache-b/catalog/bbb'), 'deploy', 'local')).toBe(atLoad);
+    expect(catalogDigest(gitCatalog('a'.repeat(40), '/cache-a/catalog/aaa', 'release-2'), 'deploy', 'local')).not.toBe(atLoad);
+    expect(atLoad).not.toBe(catalogDigest(base, 'deploy', 'local'));
+  });
+
   it('works for every template of the example catalog', () => {
     const catalog = loadWithAnsible(EXAMPLE_CATALOG, { readInventory: fakeInventory });
     const names = Object.keys(catalog.templates);

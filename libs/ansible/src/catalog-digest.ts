@@ -6,7 +6,10 @@ import { REDACTED } from './catalog.vars.js';
 /**
  * What a release of `templateName` on `inventory` was launched from: the template as loaded (every
  * field, so a field added to the catalog later is covered without a change here), the inventory it
- * used (name, path, credentials) and the project directory. Secret literal defaults are replaced by
+ * used (name, path, credentials) and the project: its directory, or for a git project its repository, ref,
+ * subdirectory and credentials' location (not the commit the catalog was checked against at load, which
+ * moves with every push and is recorded on the release as commitSha; not the host's checkout path, which
+ * differs between hosts). Secret literal defaults are replaced by
  * "********": a digest over a short secret would let anyone holding it guess the secret offline, so a
  * change of a secret default alone does not change the digest.
  */
@@ -20,7 +23,9 @@ export function catalogEntry(catalog: Catalog, templateName: string, inventory: 
       path: catalog.inventories[inventory] ?? null,
       credentials: catalog.inventoryCredentials?.[inventory] ?? null,
     },
-    project: catalog.projectDir,
+    project: catalog.git
+      ? { git: catalog.git.url, ref: catalog.git.ref ?? null, path: catalog.git.path, credentials: catalog.git.credentials ?? null }
+      : catalog.projectDir,
   };
 }
 
