@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, type ReleaseJson } from '../support/api-client.js';
-import { type TestBrowser, launchBrowser, screenshot } from '../support/browser.js';
+import { type TestBrowser, launchBrowser, screenshot, signInWithToken } from '../support/browser.js';
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
 import { type TestEnv, createTestEnv } from '../support/test-env.js';
 
@@ -26,12 +26,7 @@ describe('dashboard status and admin pages in a browser', () => {
     return response.body.token;
   }
 
-  async function signIn(p: Page, token: string): Promise<void> {
-    await p.goto(api.url);
-    await p.getByLabel('API token').fill(token);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.getByRole('heading', { name: 'Releases' }).waitFor();
-  }
+  const signIn = (p: Page, token: string) => signInWithToken(p, api.url, token);
 
   beforeAll(async () => {
     env = await createTestEnv('dash_admin');

@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ApiClient, type ReleaseJson } from '../support/api-client.js';
-import { type TestBrowser, launchBrowser, screenshot } from '../support/browser.js';
+import { type TestBrowser, launchBrowser, screenshot, signInWithToken } from '../support/browser.js';
 import { TestGitRepo } from '../support/git-repo.js';
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
 import { type TestEnv, createTestEnv } from '../support/test-env.js';
@@ -62,10 +62,7 @@ describe('release page: the commit of a git project', () => {
   it('shows the commit main named when it was created, its ref, and links it to the commit page', async () => {
     const sha = repo.revParse('main');
     expect(release.commitSha).toBe(sha);
-    await page.goto(api.url);
-    await page.getByLabel('API token').fill(viewerToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Releases' }).waitFor();
+    await signInWithToken(page, api.url, viewerToken);
     await page.goto(`${api.url}/releases/${release.id}`);
     const commit = page.getByTestId('release-commit');
     await commit.waitFor();

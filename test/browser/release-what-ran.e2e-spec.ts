@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, type ReleaseJson } from '../support/api-client.js';
-import { type TestBrowser, launchBrowser, screenshot } from '../support/browser.js';
+import { type TestBrowser, launchBrowser, screenshot, signInWithToken } from '../support/browser.js';
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
 import { REPO_ROOT, type TestEnv, createTestEnv } from '../support/test-env.js';
 import { createToken } from '../support/tokens.js';
@@ -64,10 +64,7 @@ describe('release page: what ran', () => {
   });
 
   it('shows the command with the secret masked, the ansible-core version and the catalog digest', async () => {
-    await page.goto(api.url);
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Releases' }).waitFor();
+    await signInWithToken(page, api.url, token);
     await page.goto(`${api.url}/releases/${release.id}`);
     const section = page.getByRole('region', { name: 'What ran' });
     await section.waitFor();
