@@ -1,8 +1,11 @@
 // Preloaded into workers when BENCH_PROFILE_DIR is set (`--cpu-prof` is not allowed in NODE_OPTIONS):
-// profiles the whole process with the inspector and writes <dir>/worker-<pid>.cpuprofile when it exits.
+// profiles the whole process with the inspector and writes <dir>/<app>-<pid>.cpuprofile when it exits
+// (<app>: api or worker, from the entry point dist/apps/<app>/main.js).
 const { Session } = require('node:inspector');
 const { writeFileSync } = require('node:fs');
-const { join } = require('node:path');
+const { basename, dirname, join } = require('node:path');
+
+const app = process.argv[1] ? basename(dirname(process.argv[1])) : 'node';
 
 const session = new Session();
 session.connect();
@@ -11,6 +14,6 @@ session.post('Profiler.enable', () => session.post('Profiler.start'));
 process.on('exit', () => {
   // Same-thread inspector calls complete synchronously, so this runs before the process is gone.
   session.post('Profiler.stop', (error, result) => {
-    if (!error) writeFileSync(join(process.env.BENCH_PROFILE_DIR, `worker-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
+    if (!error) writeFileSync(join(process.env.BENCH_PROFILE_DIR, `${app}-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
   });
 });

@@ -59,9 +59,9 @@ export class Stack {
     const base = { ...env.env, SLIPWAY_CATALOG: writeBenchCatalog(options.stubTemplates ?? 1), LOG_LEVEL: 'info' };
     const apiDb: Record<string, string> = options.apiDbUser ? { DATABASE_URL: env.databaseUrl.replace('mysql://root@', `mysql://${options.apiDbUser}@`) } : {};
     try {
-      const api = await startApi({ ...base, ...apiDb, ...options.apiEnv });
-      // BENCH_PROFILE_DIR=/some/dir: every worker writes a V8 CPU profile there when it exits (where the time goes).
+      // BENCH_PROFILE_DIR=/some/dir: the API and every worker write a V8 CPU profile there when they exit (where the time goes).
       const profile: Record<string, string> = process.env.BENCH_PROFILE_DIR ? { NODE_OPTIONS: `--require ${join(REPO_ROOT, 'bench/cpu-profile.cjs')}` } : {};
+      const api = await startApi({ ...base, ...apiDb, ...profile, ...options.apiEnv });
       const workerEnv = { ...base, ANSIBLE_PLAYBOOK_BIN: STUB_BIN, ...profile, ...options.workerEnv };
       const workers = await Promise.all(Array.from({ length: options.workers }, () => startWorker(workerEnv)));
       return new Stack(env, api, workers, new ApiClient(api.url, env.bootstrapToken), workerEnv);
