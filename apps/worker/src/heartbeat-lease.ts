@@ -17,7 +17,7 @@ const NS_PER_MS = 1_000_000n;
  *
  * The deadline is on CLOCK_MONOTONIC (process.hrtime, Python's time.monotonic_ns: the same clock) and is
  * written to one lease file per worker process (SLIPWAY_RUN_DIR/lease-<pid>-<start>), which every run's
- * supervisor (bin/slipway-run.py) checks: a worker that is stalled, stopped or wedged cannot keep its
+ * supervisor (bin/slipway-spawner.py) checks: a worker that is stalled, stopped or wedged cannot keep its
  * runs going by failing to look. One file, one write per heartbeat, never queued behind older writes.
  */
 @Injectable()

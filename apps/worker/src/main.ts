@@ -3,9 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import { CatalogError, loadCatalog } from '@slipway/ansible';
 import { ConfigError, loadConfig } from '@slipway/config';
 import { PinoNestLogger, ansiblePlaybookProblem, createPino, describeStartupError, fail, redisProblem, withoutStartupStackTraces } from '@slipway/observability';
-import { findRunSupervisor } from './ansible-process.js';
 import { CatalogWatch } from './catalog-watch.js';
 import { RunDirectories } from './run-directory.js';
+import { findRunSpawner } from './run-spawner.js';
 import { ShutdownCoordinator } from './shutdown-coordinator.js';
 import { WorkerModule } from './worker.module.js';
 
@@ -29,8 +29,8 @@ async function main(): Promise<void> {
   // Redis down is one line and exit 1 (see the API's main.ts); the database is waited for below.
   const redisDown = await redisProblem(config.redisUrl);
   if (redisDown) fail(SERVICE, redisDown);
-  if (!findRunSupervisor()) {
-    fail(SERVICE, 'apps/worker/bin/slipway-run.py not found: run the worker from a Slipway checkout (it supervises every ansible run)');
+  if (!findRunSpawner()) {
+    fail(SERVICE, 'apps/worker/bin/slipway-spawner.py not found: run the worker from a Slipway checkout (it starts and supervises every ansible run)');
   }
   try {
     await new RunDirectories(config).ensureRoot();

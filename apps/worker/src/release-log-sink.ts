@@ -9,7 +9,7 @@ export interface LogBatchTarget {
 
 const MAX_BATCH_LINES = 1_000;
 const MAX_BATCH_BYTES = 512 * 1024;
-const MAX_LINE_CHARS = 64 * 1024;
+export const MAX_LINE_CHARS = 64 * 1024;
 /** How long lines may sit before a flush: small enough for a live log, large enough to batch a flood. */
 const FLUSH_DELAY_MS = 15;
 /** Past this many unstored lines, reading from ansible pauses until the DB catches up (backpressure). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decideOutcome } from './release-outcome.js';
 
-const exited = (exitCode: number | null, signal: string | null = null) => ({ exitCode, signal, spawnError: null });
+const exited = (exitCode: number | null, signal: string | null = null) => ({ exitCode, signal, spawnError: null, lost: null });
 
 describe('decideOutcome', () => {
   it('exit 0 is succeeded', () => {
@@ -34,7 +34,7 @@ describe('decideOutcome', () => {
   });
 
   it('a missing executable is failed with how to get it', () => {
-    const outcome = decideOutcome({ exitCode: null, signal: null, spawnError: 'spawn nope ENOENT' }, null, 'nope');
+    const outcome = decideOutcome({ exitCode: null, signal: null, spawnError: 'spawn nope ENOENT', lost: null }, null, 'nope');
     expect(outcome.status).toBe('failed');
     expect(outcome.reason).toContain('could not start nope');
     expect(outcome.reason).toContain('apt-get install ansible-core');

@@ -16,7 +16,7 @@ const ANSIBLE_EXIT_MEANINGS: Record<number, string> = {
   250: 'unexpected error',
 };
 
-/** bin/slipway-run.py's exit status when exec of ansible-playbook failed (the shell's convention). */
+/** The run supervisor's exit status when exec of ansible-playbook failed (the shell's convention; bin/slipway-spawner.py). */
 const EXEC_FAILED = 127;
 
 export interface DecidedOutcome {
@@ -34,6 +34,7 @@ export function decideOutcome(exit: ProcessExit, stop: StopRequest | null, bin: 
       reason: `could not start ${bin}: ${exit.spawnError} (install ansible-core: apt-get install ansible-core, or set ANSIBLE_PLAYBOOK_BIN)`,
     };
   }
+  if (exit.lost && !stop) return { status: 'failed', exitCode: null, reason: `ansible-playbook was killed: ${exit.lost}` };
   if (stop?.kind === 'cancel') return { status: 'cancelled', exitCode: exit.exitCode, reason: stop.reason };
   if (stop?.kind === 'interrupt') return { status: 'interrupted', exitCode: exit.exitCode, reason: stop.reason };
   if (stop?.kind === 'timeout') return { status: 'failed', exitCode: exit.exitCode, reason: stop.reason };

@@ -16,7 +16,7 @@ import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
 import { RetryBudgetExhaustedError, type ReleaseEntity } from '@slipway/db';
 import { RELEASES_QUEUE, type ReleaseJobData, releaseJobId } from '@slipway/queue';
 import { type FinalOutcome, ReleaseStore, SecretCipherError } from '@slipway/releases';
-import { AnsibleProcess, findRunSupervisor } from './ansible-process.js';
+import { AnsibleProcess } from './ansible-process.js';
 import { AnsibleVersionCache } from './ansible-version.js';
 import { CatalogWatch } from './catalog-watch.js';
 import { HeartbeatLease } from './heartbeat-lease.js';
@@ -27,6 +27,7 @@ import { type StopRequest, decideOutcome } from './release-outcome.js';
 import { prepareRunProject } from './project-checkout.js';
 import { recordedArgv } from './recorded-argv.js';
 import { type RunDirectory, RunDirectories } from './run-directory.js';
+import { RunSpawner } from './run-spawner.js';
 import { resolveRunVars } from './run-vars.js';
 
 /** How often a start refused with nothing left in its way is tried again at once. */
@@ -57,7 +58,6 @@ export class ReleaseRunner {
   private readonly logger = new Logger('ReleaseRunner');
   private readonly inFlight = new Map<number, InFlight>();
   private idleWaiters: (() => void)[] = [];
-  private readonly supervisor = findRunSupervisor();
 
   constructor(
     private readonly store: ReleaseStore,
@@ -70,6 +70,7 @@ export class ReleaseRunner {
     private readonly runDirs: RunDirectories,
     private readonly lease: HeartbeatLease,
     private readonly ansibleVersions: AnsibleVersionCache,
+    private readonly spawner: RunSpawner,
   ) {
     // Fencing: the runs' supervisors SIGINT their groups themselves when the lease ends; here the reason
     // is recorded and the SIGKILL after the grace is armed, in case a supervisor does not act.
@@ -187,10 +188,6 @@ export class ReleaseRunner {
       return { final: { status: 'failed', exitCode: null, reason, recap: null, finishedAt: new Date() }, sink };
     }
     const { template, inventoryPath } = resolved;
-    if (!this.supervisor) {
-      const reason = 'apps/worker/bin/slipway-run.py (the run supervisor) is missing from the checkout';
-      return { final: { status: 'failed', exitCode: null, reason, recap: null, finishedAt: new Date() }, sink };
-    }
     if (!this.lease.valid) {
       // Fenced: starting ansible now would run it beside whoever reaps this worker's releases.
       const reason = `worker ${this.config.workerId} could not renew its heartbeat, so it started nothing (fenced)`;
@@ -245,12 +242,11 @@ export class ReleaseRunner {
       });
       const runArgv = [...credentials.argv, ...argv];
       const env = this.ansibleEnvironment(runDir);
-      const child = new AnsibleProcess(this.supervisor, {
+      const child = await AnsibleProcess.start(this.spawner, {
         bin: this.config.ansiblePlaybookBin,
         argv: runArgv,
         cwd: project.cwd,
         env,
-        nice: this.config.ansibleNice,
         graceMs: this.config.cancelGraceMs,
         leaseFile: this.lease.file,
         runDir: runDir.path,

@@ -30,7 +30,7 @@ export class RunDirectory {
     return path.join(this.path, 'tmp');
   }
 
-  /** Whether the run's supervisor stopped it because the heartbeat lease ran out (bin/slipway-run.py). */
+  /** Whether the run's supervisor stopped it because the heartbeat lease ran out (bin/slipway-spawner.py). */
   wasFenced(): boolean {
     return existsSync(path.join(this.path, 'fenced'));
   }

@@ -17,6 +17,7 @@ import { ReleaseRunner } from './release-runner.js';
 import { ReleasesProcessor } from './releases.processor.js';
 import { Retention } from './retention.js';
 import { RunDirectories } from './run-directory.js';
+import { RunSpawner } from './run-spawner.js';
 import { ShutdownCoordinator } from './shutdown-coordinator.js';
 import { WorkerMetricsServer } from './worker-metrics.server.js';
 import { WorkerRegistry } from './worker-registry.js';
@@ -44,6 +45,7 @@ export class WorkerModule {
         RunDirectories,
         // A factory: its one constructor argument (the probe) is for tests, not for Nest to inject.
         { provide: AnsibleVersionCache, useFactory: () => new AnsibleVersionCache() },
+        RunSpawner,
         ReleaseRunner,
         WorkerRegistry,
         ShutdownCoordinator,

@@ -129,6 +129,9 @@ describe('loadConfig', () => {
   it('puts run directories under SLIPWAY_RUN_DIR, by default a per-user dir in the OS temp dir', () => {
     expect(loadConfig({ SLIPWAY_RUN_DIR: 'state/runs' }).runDir).toBe(resolve('state/runs'));
     expect(loadConfig({}).runDir).toBe(join(tmpdir(), `slipway-runs-${userInfo().uid}`));
+    // Each run's output socket lives below it: a Unix socket path has 107 bytes.
+    expect(loadConfig({ SLIPWAY_RUN_DIR: `/${'r'.repeat(71)}` }).runDir).toHaveLength(72);
+    expect(() => loadConfig({ SLIPWAY_RUN_DIR: `/${'r'.repeat(72)}` })).toThrow(/SLIPWAY_RUN_DIR must be at most 72 bytes long/);
   });
 
   it('gives ansible only the allow-listed part of the worker environment', () => {

@@ -3,6 +3,12 @@ import { join, resolve } from 'node:path';
 import { inheritedAnsibleEnvironment } from './ansible-environment.js';
 import { environmentSchema } from './config.schema.js';
 
+/**
+ * 107 bytes (a Unix socket path) less the longest run directory and socket name below it,
+ * "/release-<10 digits>-<6 random>/out.sock" (35 bytes).
+ */
+const MAX_RUN_DIR_BYTES = 72;
+
 export interface DatabaseConfig {
   url: string;
   /** Database name from the URL path; created if missing. */
@@ -153,6 +159,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
       `invalid environment: RETENTION_LOG_DAYS must be lower than RETENTION_RELEASE_DAYS (${e.RETENTION_RELEASE_DAYS}); releases older than that are deleted with their logs`,
     );
   }
+  const runDir = e.SLIPWAY_RUN_DIR ? resolve(e.SLIPWAY_RUN_DIR) : join(tmpdir(), `slipway-runs-${userInfo().uid}`);
+  if (Buffer.byteLength(runDir) > MAX_RUN_DIR_BYTES) {
+    throw new ConfigError(
+      `invalid environment: SLIPWAY_RUN_DIR must be at most ${MAX_RUN_DIR_BYTES} bytes long (${runDir} is ${Buffer.byteLength(runDir)}): each run's output socket lives below it, and a Unix socket path is limited to 107 bytes`,
+    );
+  }
   return {
     retention: {
       releaseDays: e.RETENTION_RELEASE_DAYS,
@@ -200,7 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     workerTtlMs: e.WORKER_TTL_MS,
     // Per user, not per worker id: the default id changes with every restart, and the next incarnation
     // must find what the previous one left behind.
-    runDir: e.SLIPWAY_RUN_DIR ? resolve(e.SLIPWAY_RUN_DIR) : join(tmpdir(), `slipway-runs-${userInfo().uid}`),
+    runDir,
     gitCacheDir: e.SLIPWAY_GIT_CACHE_DIR ? resolve(e.SLIPWAY_GIT_CACHE_DIR) : join(tmpdir(), `slipway-git-${userInfo().uid}`),
     ansibleInheritedEnv: inheritedAnsibleEnvironment(env),
     logBufferMaxLines: e.LOG_BUFFER_MAX_LINES,
