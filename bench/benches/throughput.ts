@@ -55,7 +55,11 @@ export async function benchThroughput(options: ThroughputOptions): Promise<Bench
         postLatencies.push(nowMs() - sent);
       }
     };
-    await Promise.all(Array.from({ length: options.clients }, client));
+    await Promise.all(Array.from({ length: options.clients }, client)).catch((error: unknown) => {
+      // A refused POST ends the bench: say what the API logged about it.
+      const tail = stack.api.output.trim().split('\n').slice(-30).join('\n');
+      throw new Error(`${(error as Error).message}\n--- the API's last log lines ---\n${tail}`);
+    });
     const allPosted = nowMs();
     await stack.waitForFinished(warm + options.releases, Math.max(120_000, options.releases * 200), 100);
     const usage = cpu.stop();

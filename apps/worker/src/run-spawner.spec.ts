@@ -54,7 +54,7 @@ afterAll(() => {
 
 describe('RunSpawner + AnsibleProcess (the real bin/slipway-spawner.py)', () => {
   it('runs the command with exactly the given environment and directory, its output as lines, in a process group and session apart from the worker', async () => {
-    const { child, lines, runDir } = await run('echo "cwd=$(pwd)"; env | sort; echo "group=$(ps -o pgid= $$)"; printf "no newline"', {
+    const { child, lines, runDir } = await run('echo "cwd=$(pwd)"; env | sort; read -r _ _ _ _ group _ < /proc/$$/stat; echo "group=$group"; printf "no newline"', {
       PATH: '/usr/bin:/bin',
       ONLY_THIS: 'yes',
     });

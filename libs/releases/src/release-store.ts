@@ -149,7 +149,11 @@ export class ReleaseStore {
   async tryStart(release: Pick<ReleaseEntity, 'id' | 'lockKey'>, workerId: string): Promise<boolean> {
     const startId = randomUUID();
     return this.uow.run('mark release running', (ds) =>
-      ds.transaction(async (em: EntityManager) => {
+      // READ COMMITTED: the FOR UPDATE below then locks the key's queued and running rows only, not the
+      // gaps beside them in idx_releases_lock, where every other key's INSERT and status change would queue
+      // (under load, a POST waited seconds). Two starts of one key still lock the same rows, so they run
+      // one after the other, and the second reads the first's commit.
+      ds.transaction('READ COMMITTED', async (em: EntityManager) => {
         const now = new Date();
         await em.query(`SELECT id FROM releases WHERE lock_key = ? AND status IN ('queued', 'running') FOR UPDATE`, [release.lockKey]);
         const rows: { status: string; start_id: string | null; startable: number | string }[] = await em.query(
