@@ -101,6 +101,17 @@ def kill_everything():
         time.sleep(0.01)
 
 
+def has_live_children():
+    """Reaps the children that have ended; whether any is still alive."""
+    try:
+        while True:
+            done, _ = os.waitpid(-1, os.WNOHANG)
+            if done == 0:
+                return True
+    except ChildProcessError:
+        return False
+
+
 def lower_session_weight(nice):
     """Give this session (its scheduler autogroup) the niceness too, where the kernel has autogroups.
 
@@ -183,10 +194,11 @@ def supervise(command, env, lease_file, run_dir, grace_s):
         if fenced_at is not None and time.monotonic() - fenced_at >= grace_s:
             kill_everything()
             return 128 + signal.SIGKILL
-    leftover = descendants(os.getpid())
-    if leftover:
-        say("ansible-playbook exited; killing the %d process(es) it left behind" % len(leftover))
-    kill_everything()
+    if has_live_children():  # as a subreaper, no child left means no descendant at all: nothing to scan for
+        leftover = descendants(os.getpid())
+        if leftover:
+            say("ansible-playbook exited; killing the %d process(es) it left behind" % len(leftover))
+        kill_everything()
     if os.WIFSIGNALED(status):
         # Die of the same signal, so the worker sees "killed by SIGKILL" rather than a made-up code.
         sig = os.WTERMSIG(status)

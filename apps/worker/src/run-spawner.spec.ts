@@ -98,6 +98,16 @@ describe('RunSpawner + AnsibleProcess (the real bin/slipway-spawner.py)', () => 
     await waitFor('the background sleep gone', () => (alive(background) ? undefined : true), { timeoutMs: 5_000 });
   });
 
+  it('ends the run when its main process exits: a child it left behind (holding the output) is killed, and the output ends', async () => {
+    const { child, lines } = await run('setsid sleep 300 & echo "bg=$!"; exit 0');
+    const exit = await child.exited;
+    expect(exit.exitCode).toBe(0);
+    const background = Number(lines.find((l) => l.startsWith('bg='))?.slice(3));
+    expect(background).toBeGreaterThan(0);
+    expect(lines.some((l) => /killing the 1 process\(es\) it left behind/.test(l))).toBe(true);
+    await waitFor('the left-behind sleep gone', () => (alive(background) ? undefined : true), { timeoutMs: 5_000 });
+  });
+
   it('kill -9 of the spawner: its runs die with it, are reported lost, and the next run gets a new spawner', async () => {
     const { child, lines } = await run('sleep 300 & echo "bg=$!"; wait');
     const background = Number(
