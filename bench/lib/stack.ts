@@ -58,14 +58,24 @@ export class Stack {
     const env = await createTestEnv(`bench-${options.name}`, options.mariadbUrl ? { mariadbUrl: options.mariadbUrl } : {});
     const base = { ...env.env, SLIPWAY_CATALOG: writeBenchCatalog(options.stubTemplates ?? 1), LOG_LEVEL: 'info' };
     const apiDb: Record<string, string> = options.apiDbUser ? { DATABASE_URL: env.databaseUrl.replace('mysql://root@', `mysql://${options.apiDbUser}@`) } : {};
+    let api: RunningApi | undefined;
     try {
       // BENCH_PROFILE_DIR=/some/dir: the API and every worker write a V8 CPU profile there when they exit (where the time goes).
       const profile: Record<string, string> = process.env.BENCH_PROFILE_DIR ? { NODE_OPTIONS: `--require ${join(REPO_ROOT, 'bench/cpu-profile.cjs')}` } : {};
-      const api = await startApi({ ...base, ...apiDb, ...profile, ...options.apiEnv });
+      api = await startApi({ ...base, ...apiDb, ...profile, ...options.apiEnv });
       const workerEnv = { ...base, ANSIBLE_PLAYBOOK_BIN: STUB_BIN, ...profile, ...options.workerEnv };
-      const workers = await Promise.all(Array.from({ length: options.workers }, () => startWorker(workerEnv)));
+      const starting = Array.from({ length: options.workers }, () => startWorker(workerEnv));
+      const started = await Promise.allSettled(starting);
+      const failed = started.find((result) => result.status === 'rejected');
+      if (failed) {
+        // Nothing of a stack that did not start may stay behind to load the next bench.
+        await Promise.all(started.map((result) => (result.status === 'fulfilled' ? result.value.stop(10_000) : undefined)));
+        throw failed.reason;
+      }
+      const workers = started.map((result) => (result as PromiseFulfilledResult<ServiceProcess>).value);
       return new Stack(env, api, workers, new ApiClient(api.url, env.bootstrapToken), workerEnv);
     } catch (error) {
+      await api?.stop();
       await env.cleanup();
       throw error;
     }
