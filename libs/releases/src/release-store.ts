@@ -81,8 +81,10 @@ export class ReleaseStore {
    * replays it) rather than an empty claim a retry would take over with a second release.
    * The request id is made once, before the first attempt: an attempt whose COMMIT went through but whose
    * reply was lost is retried, finds the row with its request id, and returns it instead of inserting again.
+   * `alongside` writes more rows that belong to the new release (its audit entry) in the same transaction:
+   * they are committed with it or not at all, and a retry that finds the release finds them too.
    */
-  create(input: NewRelease, idempotencyKeyId?: number): Promise<ReleaseEntity> {
+  create(input: NewRelease, idempotencyKeyId?: number, alongside?: (em: EntityManager, release: ReleaseEntity) => Promise<void>): Promise<ReleaseEntity> {
     const requestId = randomUUID();
     let attempt = 0;
     return this.uow.run('create release', (ds) =>
@@ -92,6 +94,7 @@ export class ReleaseStore {
         if (!release) {
           release = await insertRelease(em, input, requestId);
           await releaseCounters.created(em, release.template);
+          if (alongside) await alongside(em, release);
         }
         if (idempotencyKeyId !== undefined) {
           await em.query('UPDATE idempotency_keys SET release_id = ? WHERE id = ?', [release.id, idempotencyKeyId]);
@@ -101,10 +104,19 @@ export class ReleaseStore {
     );
   }
 
-  /** Compensation when the job could not be queued: the release must not exist without its job. */
-  async deleteQueued(id: number): Promise<void> {
+  /**
+   * Compensation when the job could not be queued: the release must not exist without its job. `alongside`
+   * removes, in the same transaction, what create() wrote alongside it.
+   */
+  async deleteQueued(id: number, alongside?: (em: EntityManager) => Promise<void>): Promise<void> {
+    if (!alongside) {
+      await this.uow.run('delete unqueued release', (ds) => ds.getRepository(ReleaseEntity).delete({ id, status: 'queued' }));
+      return;
+    }
     await this.uow.run('delete unqueued release', (ds) =>
-      ds.getRepository(ReleaseEntity).delete({ id, status: 'queued' }),
+      ds.transaction(async (em: EntityManager) => {
+        if (affectedRows(await em.query(`DELETE FROM releases WHERE id = ? AND status = 'queued'`, [id])) === 1) await alongside(em);
+      }),
     );
   }
 

@@ -25,6 +25,7 @@ import {
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
 import type { ReleaseEntity } from '@slipway/db';
 import type { CancelRequest } from '@slipway/queue';
+import type { EntityManager } from 'typeorm';
 import {
   type ReleaseEvent,
   ReleaseStore,
@@ -38,6 +39,12 @@ import { type FieldError, badRequest, checkDto } from '../common/validation.js';
 import { CreateReleaseDto, RerunReleaseDto } from './create-release.dto.js';
 import { ReleaseCommits } from './release-commits.js';
 import { ReleaseQueue } from './release-queue.js';
+
+/** Rows that belong to a new release (its audit entry), written in its transaction and removed with it. */
+export interface AlongsideRelease {
+  write: (em: EntityManager, release: ReleaseEntity) => Promise<void>;
+  undo: (em: EntityManager) => Promise<void>;
+}
 
 export interface CancelResult {
   release: ReleaseEntity;
@@ -69,12 +76,13 @@ export class ReleasesService implements OnModuleInit {
 
   /**
    * Validates against the catalog, then writes the row and the job: both or neither. The row goes first
-   * (a worker must always find it); if the job cannot be added, the row is deleted again before answering.
+   * (a worker must always find it); if the job cannot be added, the row is deleted again before answering,
+   * and `alongside`'s rows with it.
    */
   async create(
     body: unknown,
     requestedBy: string,
-    options: { rerunOf?: number; idempotencyKeyId?: number; pinned?: PinnedCommit } = {},
+    options: { rerunOf?: number; idempotencyKeyId?: number; pinned?: PinnedCommit; alongside?: AlongsideRelease } = {},
   ): Promise<ReleaseEntity> {
     const { input, catalog, template, inventory, extraVars, runAt } = this.validate(body);
 
@@ -97,11 +105,11 @@ export class ReleasesService implements OnModuleInit {
       catalogDigest: catalogDigest(catalog, template.name, inventory),
       commitSha: pinned?.commitSha ?? null,
       gitRef: pinned?.ref ?? null,
-    }, options.idempotencyKeyId);
+    }, options.idempotencyKeyId, options.alongside?.write);
     try {
       await this.queue.enqueue(release.id, runAt);
     } catch (error) {
-      await this.store.deleteQueued(release.id);
+      await this.store.deleteQueued(release.id, options.alongside?.undo);
       throw error;
     }
     return release;
