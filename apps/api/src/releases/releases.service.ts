@@ -55,6 +55,7 @@ export interface CancelResult {
 @Injectable()
 export class ReleasesService implements OnModuleInit {
   private readonly logger = new Logger('ReleasesService');
+  private readonly digests = new WeakMap<Catalog, Map<string, string>>();
 
   constructor(
     private readonly store: ReleaseStore,
@@ -102,7 +103,7 @@ export class ReleasesService implements OnModuleInit {
       runAt,
       rerunOf: options.rerunOf ?? null,
       // Now, from the catalog this release was validated against: a later catalog change shows as another digest.
-      catalogDigest: catalogDigest(catalog, template.name, inventory),
+      catalogDigest: this.digestOf(catalog, template.name, inventory),
       commitSha: pinned?.commitSha ?? null,
       gitRef: pinned?.ref ?? null,
     }, options.idempotencyKeyId, options.alongside?.write);
@@ -113,6 +114,19 @@ export class ReleasesService implements OnModuleInit {
       throw error;
     }
     return release;
+  }
+
+  /**
+   * catalogDigest of one template and inventory, computed once per catalog object: a reload swaps the
+   * catalog, never edits it in place (CatalogHolder), so a catalog's digests never change.
+   */
+  private digestOf(catalog: Catalog, templateName: string, inventory: string): string {
+    let digests = this.digests.get(catalog);
+    if (!digests) this.digests.set(catalog, (digests = new Map()));
+    const key = `${templateName}\u0000${inventory}`;
+    let digest = digests.get(key);
+    if (digest === undefined) digests.set(key, (digest = catalogDigest(catalog, templateName, inventory)));
+    return digest;
   }
 
   /** The request as create() would store it (throws the same 400): what an Idempotency-Key is compared by. */
