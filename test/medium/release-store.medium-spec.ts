@@ -152,6 +152,35 @@ describe('ReleaseStore retries that cannot duplicate', () => {
     expect(rows.map((r) => Number(r.id))).toEqual([created.id]);
   });
 
+  it('rows written alongside a create commit with it, once, even when the create is retried after a lost COMMIT reply', async () => {
+    const losing = new ReplyLosingUnitOfWork(db.uow);
+    const retried = new ReleaseStore(losing);
+    losing.loseReplyAfterCommit('create release');
+    let writes = 0;
+    const created = await retried.create(release(), undefined, async (em, r) => {
+      writes++;
+      await em.query('INSERT INTO audit_entries (at, actor, action, target_type, target_id, details) VALUES (?, ?, ?, ?, ?, ?)', [new Date(), 'spec', 'release.create', 'release', r.id, '{}']);
+    });
+    expect(losing.attempts.get('create release')).toBe(2);
+    expect(writes).toBe(1);
+    const entries = await db.query<{ target_id: number }>(`SELECT target_id FROM audit_entries WHERE actor = 'spec'`);
+    expect(entries.map((e) => Number(e.target_id))).toEqual([created.id]);
+  });
+
+  it('a create whose alongside write fails leaves nothing; deleteQueued removes the alongside rows with the release', async () => {
+    await db.truncate('audit_entries');
+    await expect(store.create(release(), undefined, () => Promise.reject(new Error('alongside failed')))).rejects.toThrow('alongside failed');
+    expect(await db.query('SELECT id FROM releases')).toEqual([]);
+    const created = await store.create(release(), undefined, async (em, r) => {
+      await em.query('INSERT INTO audit_entries (at, actor, action, target_type, target_id, details) VALUES (?, ?, ?, ?, ?, ?)', [new Date(), 'spec', 'release.create', 'release', r.id, '{}']);
+    });
+    await store.deleteQueued(created.id, async (em) => {
+      await em.query(`DELETE FROM audit_entries WHERE actor = 'spec'`);
+    });
+    expect(await db.query('SELECT id FROM releases')).toEqual([]);
+    expect(await db.query(`SELECT id FROM audit_entries WHERE actor = 'spec'`)).toEqual([]);
+  });
+
   it('a tryStart whose reply was lost recognises "already running for me"', async () => {
     const losing = new ReplyLosingUnitOfWork(db.uow);
     const retried = new ReleaseStore(losing);

@@ -81,16 +81,20 @@ export class ReleaseStore {
    * replays it) rather than an empty claim a retry would take over with a second release.
    * The request id is made once, before the first attempt: an attempt whose COMMIT went through but whose
    * reply was lost is retried, finds the row with its request id, and returns it instead of inserting again.
+   * `alongside` writes more rows that belong to the new release (its audit entry) in the same transaction:
+   * they are committed with it or not at all, and a retry that finds the release finds them too.
    */
-  create(input: NewRelease, idempotencyKeyId?: number): Promise<ReleaseEntity> {
+  create(input: NewRelease, idempotencyKeyId?: number, alongside?: (em: EntityManager, release: ReleaseEntity) => Promise<void>): Promise<ReleaseEntity> {
     const requestId = randomUUID();
+    let attempt = 0;
     return this.uow.run('create release', (ds) =>
       ds.transaction(async (em: EntityManager) => {
-        const repository = em.getRepository(ReleaseEntity);
-        let release = await repository.findOneBy({ requestId });
+        // Only a retry can find its row: the first attempt skips that read.
+        let release = ++attempt > 1 ? await em.getRepository(ReleaseEntity).findOneBy({ requestId }) : null;
         if (!release) {
-          release = await repository.save(repository.create({ ...input, status: 'queued', createdAt: new Date(), logLines: 0, requestId }));
+          release = await insertRelease(em, input, requestId);
           await releaseCounters.created(em, release.template);
+          if (alongside) await alongside(em, release);
         }
         if (idempotencyKeyId !== undefined) {
           await em.query('UPDATE idempotency_keys SET release_id = ? WHERE id = ?', [release.id, idempotencyKeyId]);
@@ -100,10 +104,19 @@ export class ReleaseStore {
     );
   }
 
-  /** Compensation when the job could not be queued: the release must not exist without its job. */
-  async deleteQueued(id: number): Promise<void> {
+  /**
+   * Compensation when the job could not be queued: the release must not exist without its job. `alongside`
+   * removes, in the same transaction, what create() wrote alongside it.
+   */
+  async deleteQueued(id: number, alongside?: (em: EntityManager) => Promise<void>): Promise<void> {
+    if (!alongside) {
+      await this.uow.run('delete unqueued release', (ds) => ds.getRepository(ReleaseEntity).delete({ id, status: 'queued' }));
+      return;
+    }
     await this.uow.run('delete unqueued release', (ds) =>
-      ds.getRepository(ReleaseEntity).delete({ id, status: 'queued' }),
+      ds.transaction(async (em: EntityManager) => {
+        if (affectedRows(await em.query(`DELETE FROM releases WHERE id = ? AND status = 'queued'`, [id])) === 1) await alongside(em);
+      }),
     );
   }
 
@@ -376,6 +389,79 @@ export class ReleaseStore {
  * A conditional UPDATE to a final status and, only if it applied, the count of it: one transaction, so
  * the figures of /metrics never miss a finished release nor count one twice (a retry finds it final).
  */
+/**
+ * One INSERT with every column given, and the entity built from what was inserted: what
+ * `repository.save()` stored and returned, without its metadata walk and its re-read of the default
+ * columns (every column has its value here, nullable ones null).
+ */
+async function insertRelease(em: EntityManager, input: NewRelease, requestId: string): Promise<ReleaseEntity> {
+  const release = Object.assign(new ReleaseEntity(), {
+    template: input.template,
+    inventory: input.inventory,
+    extraVars: input.extraVars,
+    secretVars: input.secretVars,
+    secretValues: input.secretValues,
+    limit: input.limit,
+    tags: input.tags,
+    skipTags: input.skipTags,
+    checkMode: input.checkMode,
+    lockKey: input.lockKey,
+    status: 'queued' as const,
+    exitCode: null,
+    reason: null,
+    waitingReason: null,
+    workerId: null,
+    requestedBy: input.requestedBy,
+    rerunOf: input.rerunOf,
+    cancelRequestedBy: null,
+    logLines: 0,
+    recap: null,
+    createdAt: new Date(),
+    runAt: input.runAt,
+    startedAt: null,
+    finishedAt: null,
+    logDeletedAt: null,
+    requestId,
+    argv: null,
+    ansibleVersion: null,
+    catalogDigest: input.catalogDigest,
+    commitSha: input.commitSha ?? null,
+    gitRef: input.gitRef ?? null,
+    startId: null,
+  });
+  const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
+  const result: unknown = await em.query(
+    `INSERT INTO releases (template, inventory, extra_vars, secret_vars, secret_values, host_limit, tags, skip_tags, check_mode,
+                           lock_key, status, requested_by, rerun_of, log_lines, created_at, run_at, request_id, catalog_digest,
+                           commit_sha, git_ref)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      release.template,
+      release.inventory,
+      json(release.extraVars),
+      json(release.secretVars),
+      release.secretValues,
+      release.limit,
+      json(release.tags),
+      json(release.skipTags),
+      release.checkMode ? 1 : 0,
+      release.lockKey,
+      release.status,
+      release.requestedBy,
+      release.rerunOf,
+      release.logLines,
+      release.createdAt,
+      release.runAt,
+      release.requestId,
+      release.catalogDigest,
+      release.commitSha,
+      release.gitRef,
+    ],
+  );
+  release.id = Number((result as { insertId: number }).insertId);
+  return release;
+}
+
 function finalTransition(ds: DataSource, id: number, update: string, params: unknown[]): Promise<boolean> {
   return ds.transaction(async (em: EntityManager) => {
     if (affectedRows(await em.query(update, params)) !== 1) return false;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { type AuditAction, AuditEntryEntity, type AuditTargetType, type KeysetPage, type KeysetQuery, UnitOfWork, keysetPage } from '@slipway/db';
 
 export interface AuditQuery extends KeysetQuery {
@@ -7,6 +8,14 @@ export interface AuditQuery extends KeysetQuery {
   action?: AuditAction;
   targetType?: AuditTargetType;
   targetId?: number;
+}
+
+/** Anything that runs SQL: the EntityManager of the transaction the entry belongs to. */
+type Sql = Pick<EntityManager, 'query'>;
+
+export interface TransactionalAuditEntry {
+  write(sql: Sql, target: { type: AuditTargetType; id: number }, details?: Record<string, unknown>): Promise<void>;
+  remove(sql: Sql): Promise<void>;
 }
 
 /** Writes and reads the audit trail (who did what, when). */
@@ -41,6 +50,28 @@ export class AuditService {
     } catch (error) {
       this.logger.error(`audit entry ${action} ${target.type} ${target.id} by ${actor} not written: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * An entry written inside the transaction of the change it records (a new release): committed with it or
+   * not at all, so no release goes without its entry and no entry outlives a change rolled back. `remove`
+   * takes it out again in the transaction that undoes the change (a release whose job could not be queued).
+   */
+  inTransaction(actor: string, action: AuditAction): TransactionalAuditEntry {
+    const requestId = randomUUID();
+    const at = new Date();
+    return {
+      write: async (sql, target, details = {}) => {
+        await sql.query(
+          `INSERT INTO audit_entries (at, actor, action, target_type, target_id, details, request_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON DUPLICATE KEY UPDATE request_id = request_id`,
+          [at, actor, action, target.type, target.id, JSON.stringify(details), requestId],
+        );
+      },
+      remove: async (sql) => {
+        await sql.query('DELETE FROM audit_entries WHERE request_id = ?', [requestId]);
+      },
+    };
   }
 
   /** One page, newest first: a keyset read by id on the index of the filter used (history-scale migration). */

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
@@ -23,6 +24,8 @@ type Credential = { via: 'token'; token: string } | { via: 'session'; sessionId:
 export class Authenticator {
   /** Computed once: bootstrap sessions carry it and end when SLIPWAY_BOOTSTRAP_TOKEN changes. */
   readonly bootstrapFingerprint: string | null;
+  /** SHA-256 of SLIPWAY_BOOTSTRAP_TOKEN, computed once: each request's token is hashed once and compared to it. */
+  private readonly bootstrapHash: Buffer | null;
 
   constructor(
     private readonly batches: CredentialBatches,
@@ -31,6 +34,12 @@ export class Authenticator {
     @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
   ) {
     this.bootstrapFingerprint = config.bootstrapToken ? bootstrapFingerprint(config.bootstrapToken) : null;
+    this.bootstrapHash = config.bootstrapToken ? Buffer.from(sha256Hex(config.bootstrapToken), 'hex') : null;
+  }
+
+  /** secretsEqual(token, bootstrap token), given the token's SHA-256 hex: constant time, as before. */
+  private isBootstrap(tokenHash: string): boolean {
+    return this.bootstrapHash !== null && timingSafeEqual(Buffer.from(tokenHash, 'hex'), this.bootstrapHash);
   }
 
   async authenticate(request: Request): Promise<Principal> {
@@ -52,11 +61,12 @@ export class Authenticator {
    */
   async fromToken(token: string, address: string, kind: AttemptKind): Promise<Principal | null> {
     if (token.length === 0) return null;
-    if (token.length <= MAX_TOKEN_LENGTH && this.config.bootstrapToken && secretsEqual(token, this.config.bootstrapToken)) {
+    const hash = sha256Hex(token);
+    if (token.length <= MAX_TOKEN_LENGTH && this.isBootstrap(hash)) {
       return { name: BOOTSTRAP_NAME, role: 'admin', tokenId: null, via: 'token' };
     }
-    const record = await this.lookUp(kind, address, tokenKey(token), () =>
-      token.length > MAX_TOKEN_LENGTH ? Promise.resolve(null) : this.loadToken(token),
+    const record = await this.lookUp(kind, address, `${TOKEN_PREFIX}${hash}`, () =>
+      token.length > MAX_TOKEN_LENGTH ? Promise.resolve(null) : this.batches.token(hash),
     );
     return record ? { name: record.name, role: record.role, tokenId: record.tokenId, via: 'token' } : null;
   }

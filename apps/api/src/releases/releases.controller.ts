@@ -61,17 +61,24 @@ export class ReleasesController {
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) response: Response,
   ) {
-    const create = async (idempotencyKeyId?: number) => {
-      const release = await this.releases.create(body, principal.name, { idempotencyKeyId });
-      await this.audit.record(principal.name, 'release.create', { type: 'release', id: release.id }, {
-        template: release.template,
-        inventory: release.inventory,
-        extraVars: toReleaseView(release, this.catalog).extraVars,
-        runAt: release.runAt,
-        ...(release.commitSha ? { commitSha: release.commitSha, ref: release.gitRef } : {}),
-        ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+    // The audit entry is written in the release's own transaction (and removed with it if its job cannot be queued).
+    const create = (idempotencyKeyId?: number) => {
+      const entry = this.audit.inTransaction(principal.name, 'release.create');
+      return this.releases.create(body, principal.name, {
+        idempotencyKeyId,
+        alongside: {
+          write: (em, release) =>
+            entry.write(em, { type: 'release', id: release.id }, {
+              template: release.template,
+              inventory: release.inventory,
+              extraVars: toReleaseView(release, this.catalog).extraVars,
+              runAt: release.runAt,
+              ...(release.commitSha ? { commitSha: release.commitSha, ref: release.gitRef } : {}),
+              ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+            }),
+          undo: (em) => entry.remove(em),
+        },
       });
-      return release;
     };
     if (idempotencyKey === undefined) return toReleaseView(await create(), this.catalog);
     checkIdempotencyKey(idempotencyKey);

@@ -25,6 +25,7 @@ import {
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
 import type { ReleaseEntity } from '@slipway/db';
 import type { CancelRequest } from '@slipway/queue';
+import type { EntityManager } from 'typeorm';
 import {
   type ReleaseEvent,
   ReleaseStore,
@@ -39,6 +40,12 @@ import { CreateReleaseDto, RerunReleaseDto } from './create-release.dto.js';
 import { ReleaseCommits } from './release-commits.js';
 import { ReleaseQueue } from './release-queue.js';
 
+/** Rows that belong to a new release (its audit entry), written in its transaction and removed with it. */
+export interface AlongsideRelease {
+  write: (em: EntityManager, release: ReleaseEntity) => Promise<void>;
+  undo: (em: EntityManager) => Promise<void>;
+}
+
 export interface CancelResult {
   release: ReleaseEntity;
   /** True when a queued release was cancelled on the spot; false when a running one was asked to stop. */
@@ -48,6 +55,7 @@ export interface CancelResult {
 @Injectable()
 export class ReleasesService implements OnModuleInit {
   private readonly logger = new Logger('ReleasesService');
+  private readonly digests = new WeakMap<Catalog, Map<string, string>>();
 
   constructor(
     private readonly store: ReleaseStore,
@@ -69,12 +77,13 @@ export class ReleasesService implements OnModuleInit {
 
   /**
    * Validates against the catalog, then writes the row and the job: both or neither. The row goes first
-   * (a worker must always find it); if the job cannot be added, the row is deleted again before answering.
+   * (a worker must always find it); if the job cannot be added, the row is deleted again before answering,
+   * and `alongside`'s rows with it.
    */
   async create(
     body: unknown,
     requestedBy: string,
-    options: { rerunOf?: number; idempotencyKeyId?: number; pinned?: PinnedCommit } = {},
+    options: { rerunOf?: number; idempotencyKeyId?: number; pinned?: PinnedCommit; alongside?: AlongsideRelease } = {},
   ): Promise<ReleaseEntity> {
     const { input, catalog, template, inventory, extraVars, runAt } = this.validate(body);
 
@@ -94,17 +103,30 @@ export class ReleasesService implements OnModuleInit {
       runAt,
       rerunOf: options.rerunOf ?? null,
       // Now, from the catalog this release was validated against: a later catalog change shows as another digest.
-      catalogDigest: catalogDigest(catalog, template.name, inventory),
+      catalogDigest: this.digestOf(catalog, template.name, inventory),
       commitSha: pinned?.commitSha ?? null,
       gitRef: pinned?.ref ?? null,
-    }, options.idempotencyKeyId);
+    }, options.idempotencyKeyId, options.alongside?.write);
     try {
       await this.queue.enqueue(release.id, runAt);
     } catch (error) {
-      await this.store.deleteQueued(release.id);
+      await this.store.deleteQueued(release.id, options.alongside?.undo);
       throw error;
     }
     return release;
+  }
+
+  /**
+   * catalogDigest of one template and inventory, computed once per catalog object: a reload swaps the
+   * catalog, never edits it in place (CatalogHolder), so a catalog's digests never change.
+   */
+  private digestOf(catalog: Catalog, templateName: string, inventory: string): string {
+    let digests = this.digests.get(catalog);
+    if (!digests) this.digests.set(catalog, (digests = new Map()));
+    const key = `${templateName}\u0000${inventory}`;
+    let digest = digests.get(key);
+    if (digest === undefined) digests.set(key, (digest = catalogDigest(catalog, templateName, inventory)));
+    return digest;
   }
 
   /** The request as create() would store it (throws the same 400): what an Idempotency-Key is compared by. */
