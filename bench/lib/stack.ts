@@ -69,7 +69,8 @@ export class Stack {
       const failed = started.find((result) => result.status === 'rejected');
       if (failed) {
         // Nothing of a stack that did not start may stay behind to load the next bench.
-        await Promise.all(started.map((result) => (result.status === 'fulfilled' ? result.value.stop(10_000) : undefined)));
+        const up = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+        await Promise.all(up.map((worker) => worker.stop(10_000)));
         throw failed.reason;
       }
       const workers = started.map((result) => (result as PromiseFulfilledResult<ServiceProcess>).value);
