@@ -184,26 +184,21 @@ export class AnsibleProcess {
     }
     const reading = this.readLines(output, onLine);
     const exit = await runExit;
-    this.supervisorExited = true;
     // Whatever is left of the group (the supervisor was SIGKILLed): nothing of the run outlives it. The group
-    // id is free once the supervisor is reaped, but nothing can have taken it while a member is alive.
-    try {
-      process.kill(-(this.pid as number), 'SIGKILL');
-    } catch {
-      // no process left in the group
-    }
+    // id cannot be reused while a member of it is alive.
+    this.signalGroup('SIGKILL');
+    this.supervisorExited = true;
     // The supervisor is gone: the output drains on, but a process that escaped every kill may not hold the
     // socket open and keep the release running.
     const drained = await Promise.race([
       reading.then(() => true),
       new Promise<false>((resolve) => setTimeout(() => resolve(false), PIPE_DRAIN_MS).unref()),
     ]);
+    output.close();
     if (!drained) {
-      output.close();
       void output.connection.then((socket) => socket?.destroy());
       await reading;
     }
-    output.close();
     if (this.killTimer) clearTimeout(this.killTimer);
     if (this.backstopTimer) clearTimeout(this.backstopTimer);
     return { exitCode: exit.exitCode, signal: exit.signal, spawnError: null, lost: exit.lost };
