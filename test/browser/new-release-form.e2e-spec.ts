@@ -218,6 +218,35 @@ describe('New release form in a browser', () => {
     expect(await releaseCount()).toBe(2);
   });
 
+  it('keeps the template a user picks the moment the catalog arrives (the default never overrides it)', async () => {
+    // CI once lost this race: the form's "start on the first template" step ran after the user's pick
+    // and replaced it. The observer picks open-vars in the same task that renders the loaded select,
+    // before React's deferred effects run, which is the earliest a fast user (or Playwright) can.
+    const racePage = await browser.newPage();
+    try {
+      await racePage.addInitScript(() => {
+        const flags = window as unknown as { pickedOnArrival?: boolean };
+        new MutationObserver((_records, observer) => {
+          const select = document.querySelector<HTMLSelectElement>('select#field-template');
+          if (!select || select.disabled || !select.querySelector('option[value="open-vars"]')) return;
+          observer.disconnect();
+          select.value = 'open-vars';
+          select.dispatchEvent(new Event('change', { bubbles: true }));
+          flags.pickedOnArrival = true;
+        }).observe(document, { childList: true, subtree: true, attributes: true });
+      });
+      // Signed in already: the session cookie is the browser context's.
+      await racePage.goto(`${api.url}/releases/new`);
+      await racePage.waitForFunction(() => (window as unknown as { pickedOnArrival?: boolean }).pickedOnArrival === true);
+      // Either template's own field shows which one the form settled on.
+      await racePage.locator('#var-greeting, #var-version').first().waitFor();
+      expect(await racePage.getByLabel('Template').inputValue()).toBe('open-vars');
+      expect(await racePage.locator('#var-version').count()).toBe(0);
+    } finally {
+      await racePage.close();
+    }
+  });
+
   it('tells a viewer why they cannot start a release', async () => {
     const viewerBrowser = await launchBrowser();
     try {

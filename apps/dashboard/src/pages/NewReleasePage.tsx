@@ -1,4 +1,4 @@
-import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { ApiError, api } from '../api/client';
 import type { Release, Template } from '../api/types';
 import { VarField } from './VarField';
@@ -34,7 +34,13 @@ export function NewReleasePage() {
   const template = list.find((t) => t.name === templateName);
   const declared = template ? Object.keys(template.vars.properties) : [];
 
+  // Set as soon as a template is chosen, by the user or by default. A ref, not state: the default's effect
+  // can run after a user's pick in the same tick (React flushes pending effects before a discrete event's
+  // update), and must then see that pick rather than the empty name its render closed over.
+  const templateChosen = useRef(false);
+
   function chooseTemplate(name: string): void {
+    templateChosen.current = true;
     const next = list.find((t) => t.name === name);
     setTemplateName(name);
     setInventory(next?.defaultInventory ?? '');
@@ -46,7 +52,7 @@ export function NewReleasePage() {
 
   // Start on the first template once the catalog has loaded (or the one named in ?template=).
   useEffect(() => {
-    if (templateName === '' && list.length > 0) {
+    if (!templateChosen.current && list.length > 0) {
       const wanted = new URLSearchParams(window.location.search).get('template');
       chooseTemplate(list.some((t) => t.name === wanted) ? (wanted as string) : (list[0]).name);
     }
