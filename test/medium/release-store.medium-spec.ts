@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type NewRelease, ReleaseStore } from '@slipway/releases';
-import { type MediumDb, ReplyLosingUnitOfWork, createMediumDb } from './support/medium-db.js';
+import { waitFor } from '../support/wait-for.js';
+import { LockHoldingUnitOfWork, type MediumDb, ReplyLosingUnitOfWork, createMediumDb } from './support/medium-db.js';
 import { newRelease } from './support/new-release.js';
 
 let db: MediumDb;
@@ -26,6 +27,22 @@ async function setTimes(id: number, times: { createdAt?: Date; runAt?: Date | nu
 async function runningIds(lockKey = 'hello:local'): Promise<number[]> {
   const rows = await db.query<{ id: number }>(`SELECT id FROM releases WHERE lock_key = ? AND status = 'running' ORDER BY id`, [lockKey]);
   return rows.map((r) => Number(r.id));
+}
+
+/**
+ * The statements waiting right now for a row or gap lock on this database's releases table. InnoDB
+ * refreshes these tables at most every 100 ms, so a wait may show a moment late, or a moment after it ended:
+ * callers look for their own statement and keep polling.
+ */
+async function lockWaitsOnReleases(): Promise<string[]> {
+  const rows = await db.query<{ statement: string | null }>(
+    `SELECT t.trx_query AS statement FROM information_schema.INNODB_LOCK_WAITS w
+       JOIN information_schema.INNODB_LOCKS l ON l.lock_id = w.requested_lock_id
+       JOIN information_schema.INNODB_TRX t ON t.trx_id = w.requesting_trx_id
+      WHERE l.lock_table = ?`,
+    [`\`${db.database.database}\`.\`releases\``],
+  );
+  return rows.map((r) => r.statement ?? '');
 }
 
 const ago = (ms: number) => new Date(Date.now() - ms);
@@ -109,7 +126,8 @@ describe('ReleaseStore lock exclusivity', () => {
       );
       let settled = false;
       const attempt = store.tryStart(candidate, 'w1').finally(() => (settled = true));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      const waitingStart = (statement: string) => statement.includes("lock_key = 'hello:local'") && statement.includes('FOR UPDATE');
+      await waitFor('tryStart to wait on the lock key', async () => settled || (await lockWaitsOnReleases()).some(waitingStart));
       expect(settled).toBe(false);
       await other.commitTransaction();
       expect(await attempt).toBe(false);
@@ -118,6 +136,29 @@ describe('ReleaseStore lock exclusivity', () => {
       if (other.isTransactionActive) await other.rollbackTransaction();
       await other.release();
     }
+  });
+
+  it("a start holding its lock key's rows never blocks creating a release of another key", async () => {
+    // Under REPEATABLE READ the start's FOR UPDATE also locked the index gap after the key's rows, so the
+    // INSERT of any key sorting into that gap waited for the start to commit: under load, POSTs queued
+    // behind the workers' starts. The start is held open here right after its locking read.
+    const starting = await store.create(release({ lockKey: 'gap:a' }));
+    await store.create(release({ lockKey: 'gap:c' })); // the index record that bounds the gap after gap:a
+    const holding = new LockHoldingUnitOfWork(db.uow, 'mark release running');
+    const start = new ReleaseStore(holding).tryStart(starting, 'w1');
+    try {
+      await holding.locked;
+      let created = false;
+      const create = store.create(release({ lockKey: 'gap:b' })).then(() => (created = true));
+      const waitingInsert = (statement: string) => statement.startsWith('INSERT INTO releases') && statement.includes("'gap:b'");
+      await waitFor("the other key's release to be created, or to wait on a lock", async () => created || (await lockWaitsOnReleases()).some(waitingInsert));
+      expect(created, 'the INSERT of gap:b waited on the start of gap:a').toBe(true);
+      await create;
+    } finally {
+      holding.resume();
+    }
+    expect(await start).toBe(true);
+    expect(await runningIds('gap:a')).toEqual([starting.id]);
   });
 
   it('many workers racing tryStart on one lock key never get two running', async () => {

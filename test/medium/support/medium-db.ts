@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel.js';
 import { createConnection } from 'mysql2/promise';
 import type { DatabaseConfig, SlipwayConfig } from '@slipway/config';
 import { UnitOfWork, createDataSource, migrate } from '@slipway/db';
@@ -107,5 +108,60 @@ export class ReplyLosingUnitOfWork extends UnitOfWork {
       },
       budgetMs,
     );
+  }
+}
+
+type TransactionWork = (em: EntityManager) => Promise<unknown>;
+
+/**
+ * A UnitOfWork whose unit `unitName` stops inside its transaction right after its first locking read
+ * (`… FOR UPDATE`) returns, holding whatever that read locked, until `resume()`: a test can then show what
+ * other work those locks do or do not block. `locked` settles when the unit is held there.
+ */
+export class LockHoldingUnitOfWork extends UnitOfWork {
+  readonly locked: Promise<void>;
+  private markLocked!: () => void;
+  private readonly held: Promise<void>;
+  resume!: () => void;
+
+  constructor(
+    inner: UnitOfWork,
+    private readonly unitName: string,
+  ) {
+    super(inner.dataSource, { database: { retryBudgetMs: 10_000 } } as SlipwayConfig);
+    this.locked = new Promise((resolve) => (this.markLocked = resolve));
+    this.held = new Promise((resolve) => (this.resume = resolve));
+  }
+
+  override run<T>(name: string, work: (dataSource: DataSource) => Promise<T>, budgetMs?: number): Promise<T> {
+    if (name !== this.unitName) return super.run(name, work, budgetMs);
+    return super.run(name, (ds) => work(this.holdingAfterLockingRead(ds)), budgetMs);
+  }
+
+  /** The DataSource as the unit sees it: its transactions' queries pause after the first FOR UPDATE. */
+  private holdingAfterLockingRead(ds: DataSource): DataSource {
+    const wrapManager = (em: EntityManager): EntityManager =>
+      new Proxy(em, {
+        get: (target, property, receiver) => {
+          if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
+          return async (sql: string, parameters?: unknown[]) => {
+            const result: unknown = await target.query(sql, parameters);
+            if (/\bFOR UPDATE\b/i.test(sql)) {
+              this.markLocked();
+              await this.held;
+            }
+            return result;
+          };
+        },
+      });
+    return new Proxy(ds, {
+      get: (target, property, receiver) => {
+        if (property !== 'transaction') return Reflect.get(target, property, receiver) as unknown;
+        return (...args: [IsolationLevel, TransactionWork] | [TransactionWork]) =>
+          args.length === 2
+            ? target.transaction(args[0], (em) => args[1](wrapManager(em)))
+            : target.transaction((em) => args[0](wrapManager(em)));
+      },
+    });
   }
 }
