@@ -90,8 +90,12 @@ function parseSample(line: string, where: string): PromSample {
   const parts = rest.trim().split(/\s+/);
   if (!rest.startsWith(' ') || parts.length < 1 || parts.length > 2) throw new Error(`${where}: expected " value [timestamp]"`);
   const raw = parts[0] ?? '';
-  const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : raw === 'NaN' ? NaN : Number(raw);
-  if (raw === '' || (Number.isNaN(value) && raw !== 'NaN')) throw new Error(`${where}: bad value`);
+  // Prometheus reads the special values in any case (Go's ParseFloat), and prom-client writes NaN as
+  // "Nan": an event-loop lag mean with no sample since the last scrape is one.
+  const special = raw.toLowerCase();
+  const notANumber = special === 'nan';
+  const value = ['+inf', 'inf'].includes(special) ? Infinity : special === '-inf' ? -Infinity : notANumber ? NaN : Number(raw);
+  if (raw === '' || (Number.isNaN(value) && !notANumber)) throw new Error(`${where}: bad value`);
   return { name, labels, value };
 }
 
