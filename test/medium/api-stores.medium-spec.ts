@@ -1,19 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlipwayConfig } from '@slipway/config';
-import { RELEASES_QUEUE, slipwayKeys } from '@slipway/queue';
+import { RELEASES_QUEUE, removeWorker, writeWorkerBeat } from '@slipway/queue';
 import { type NewRelease, ReleaseStore } from '@slipway/releases';
 import { AuditService } from '../../apps/api/src/audit/audit.service.js';
 import { SessionStore } from '../../apps/api/src/auth/session.store.js';
 import { QueueSummaryReader } from '../../apps/api/src/dashboard/queue-summary.reader.js';
 import { ClusterSnapshotReader } from '../../apps/api/src/metrics/cluster-snapshot.reader.js';
+import { ApiRedis } from '../../apps/api/src/redis/api-redis.js';
 import { IdempotencyStore } from '../../apps/api/src/releases/idempotency.store.js';
 import { DuplicateTokenNameError, TokenStore } from '../../apps/api/src/tokens/token.store.js';
 import { SHARED_REDIS } from '../support/test-env.js';
 import { type MediumDb, ReplyLosingUnitOfWork, createMediumDb } from './support/medium-db.js';
 import { newRelease } from './support/new-release.js';
+import { workerEntry } from './support/worker-entry.js';
 
 let db: MediumDb;
 let releases: ReleaseStore;
@@ -182,10 +183,11 @@ describe('QueueSummaryReader and ClusterSnapshotReader', () => {
 
     const prefix = `m-snap-${randomBytes(3).toString('hex')}`;
     const queue = new Queue(RELEASES_QUEUE, { connection: { url: SHARED_REDIS }, prefix });
-    const redis = new Redis(SHARED_REDIS);
+    const redis = new ApiRedis({ queuePrefix: prefix, redisUrl: SHARED_REDIS } as SlipwayConfig);
+    await redis.onModuleInit();
     try {
-      await redis.set(slipwayKeys(prefix).workerKey('w1'), JSON.stringify({ state: 'active' }), 'PX', 60_000);
-      const reader = new ClusterSnapshotReader(db.uow, queue, { queuePrefix: prefix } as SlipwayConfig);
+      await writeWorkerBeat(redis.client, redis.keys, workerEntry('w1', 'active'), 60_000);
+      const reader = new ClusterSnapshotReader(db.uow, queue, redis);
       const snapshot = await reader.read();
       expect(snapshot.live).toEqual(
         expect.arrayContaining([
@@ -208,8 +210,8 @@ describe('QueueSummaryReader and ClusterSnapshotReader', () => {
       expect(snapshot.workers).toEqual({ active: 1 });
       expect(snapshot.queue).toMatchObject({ waiting: 0 });
     } finally {
-      await redis.del(slipwayKeys(prefix).workerKey('w1'));
-      redis.disconnect();
+      await removeWorker(redis.client, redis.keys, 'w1');
+      redis.onApplicationShutdown();
       await queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
     }

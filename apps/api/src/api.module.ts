@@ -16,7 +16,7 @@ import { DashboardModule } from './dashboard/dashboard.module.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ReleasesQueueModule } from './queue/releases-queue.module.js';
-import { ApiRedis } from './redis/api-redis.js';
+import { ApiRedisModule } from './redis/api-redis.module.js';
 import { HttpDrain } from './shutdown/http-drain.js';
 import { IdempotencyStore } from './releases/idempotency.store.js';
 import { IdempotentLaunch } from './releases/idempotent-launch.js';
@@ -45,6 +45,7 @@ export class ApiModule {
           prefix: config.queuePrefix,
         }),
         ReleasesQueueModule,
+        ApiRedisModule,
         MetricsModule,
         DashboardModule,
         AuthModule,
@@ -56,7 +57,6 @@ export class ApiModule {
         catalogHolderProvider,
         CatalogReloadService,
         ReleaseStore,
-        ApiRedis,
         ReleaseQueue,
         ReleaseCommits,
         ReleasesService,

@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
-import { RELEASES_QUEUE, type ReleaseJobData, releaseJobId, slipwayKeys } from '@slipway/queue';
+import { RELEASES_QUEUE, type ReleaseJobData, releaseJob, releaseJobId, slipwayKeys } from '@slipway/queue';
 import { ReleaseStore } from '@slipway/releases';
 import { PendingOutcomes } from './pending-outcomes.js';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
@@ -155,8 +155,8 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
     for (const { id, runAt } of queued) {
       const job = await this.queue.getJob(releaseJobId(id));
       if (job) continue;
-      const delay = runAt ? Math.max(0, runAt.getTime() - Date.now()) : 0;
-      await this.queue.add('release', { releaseId: id }, { jobId: releaseJobId(id), delay, removeOnComplete: true, removeOnFail: true });
+      const lost = releaseJob(id, runAt);
+      await this.queue.add(lost.name, lost.data, lost.opts);
       this.logger.warn({ releaseId: id, msg: `release ${id} had no job; queued it again` });
     }
   }

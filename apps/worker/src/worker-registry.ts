@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
-import { type WorkerRegistryEntry, type WorkerState, slipwayKeys } from '@slipway/queue';
+import { type SlipwayKeys, type WorkerRegistryEntry, type WorkerState, removeWorker, slipwayKeys, writeWorkerBeat } from '@slipway/queue';
 import { HeartbeatLease } from './heartbeat-lease.js';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseRunner } from './release-runner.js';
@@ -9,8 +9,9 @@ import { ReleaseRunner } from './release-runner.js';
 const VERSION = process.env.npm_package_version ?? '0.1.0';
 
 /**
- * Announces this worker in Redis with a heartbeat: one key per worker that expires after WORKER_TTL_MS,
- * so a worker that stops heart-beating (SIGKILL, machine lost) disappears on its own. The reaper uses the
+ * Announces this worker in Redis with a heartbeat: one key per worker that expires after WORKER_TTL_MS
+ * (listed in the registry's index, see writeWorkerBeat), so a worker that stops heart-beating (SIGKILL,
+ * machine lost) disappears on its own. The reaper uses the
  * same keys to find releases whose worker is gone.
  */
 @Injectable()
@@ -20,7 +21,7 @@ export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShut
   private timer: NodeJS.Timeout | null = null;
   private failing = false;
   private readonly startedAt = new Date().toISOString();
-  private readonly key: string;
+  private readonly keys: SlipwayKeys;
 
   constructor(
     private readonly events: ReleaseEventsPublisher,
@@ -28,7 +29,7 @@ export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShut
     private readonly lease: HeartbeatLease,
     @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
   ) {
-    this.key = slipwayKeys(config.queuePrefix).workerKey(config.workerId);
+    this.keys = slipwayKeys(config.queuePrefix);
   }
 
   /** The first beat is awaited: it grants the lease without which no run starts (HeartbeatLease). */
@@ -59,7 +60,7 @@ export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShut
     // Taken before sending: the key lives at least TTL from here, so the lease never outlasts it.
     const sentAt = process.hrtime.bigint();
     try {
-      await this.events.connection.set(this.key, JSON.stringify(entry), 'PX', this.config.workerTtlMs);
+      await writeWorkerBeat(this.events.connection, this.keys, entry, this.config.workerTtlMs);
       this.lease.renewed(sentAt);
       if (this.failing) this.logger.log('heartbeat resumed');
       this.failing = false;
@@ -72,6 +73,6 @@ export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.events.connection.del(this.key).catch(() => undefined);
+    await removeWorker(this.events.connection, this.keys, this.config.workerId).catch(() => undefined);
   }
 }

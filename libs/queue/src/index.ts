@@ -1,2 +1,3 @@
 export * from './queue.constants.js';
 export * from './redis-connection.js';
+export * from './worker-registry-store.js';

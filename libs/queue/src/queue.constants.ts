@@ -1,3 +1,5 @@
+import type { JobsOptions } from 'bullmq';
+
 /** The one queue Slipway uses: one job per release, job id `release-<id>` so adding twice is a no-op. */
 export const RELEASES_QUEUE = 'releases';
 
@@ -10,12 +12,31 @@ export function releaseJobId(releaseId: number): string {
   return `release-${releaseId}`;
 }
 
+/**
+ * The one description of a release's job, for every place that queues one: its id comes from the release
+ * (adding it twice is a no-op), it is due at runAt, and it leaves Redis once finished, since the database
+ * is the record and finished jobs would otherwise grow Redis with the history.
+ */
+export function releaseJob(releaseId: number, runAt: Date | null, now = Date.now()) {
+  return {
+    name: 'release',
+    data: { releaseId } satisfies ReleaseJobData,
+    opts: {
+      jobId: releaseJobId(releaseId),
+      delay: runAt ? Math.max(0, runAt.getTime() - now) : 0,
+      removeOnComplete: true,
+      removeOnFail: true,
+    } satisfies JobsOptions,
+  };
+}
+
 /** Redis keys and channels outside BullMQ's own, all under the queue prefix so test suites never meet. */
 export function slipwayKeys(prefix: string) {
   return {
-    /** Hash of worker id → JSON registry entry; liveness is the per-worker key below. */
+    /** One worker's JSON registry entry; it expires with the worker's heartbeat (its liveness). */
     workerKey: (workerId: string) => `${prefix}:worker:${workerId}`,
-    workerPattern: `${prefix}:worker:*`,
+    /** Sorted set of worker ids (score: when their key expires), so readers never SCAN the keyspace. */
+    workerIndex: `${prefix}:workers`,
     /** Pub/sub: log batches and status changes of one release, for SSE clients. */
     releaseChannel: (releaseId: number) => `${prefix}:release-events:${releaseId}`,
     /** Pub/sub: cancel requests, read by whichever worker runs the release. */

@@ -1,7 +1,6 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
 import { UnitOfWork } from '@slipway/db';
 import {
   type ClusterSnapshot,
@@ -11,32 +10,29 @@ import {
   type ReleaseDurationRow,
   type ReleaseTotals,
 } from '@slipway/observability';
-import { RELEASES_QUEUE, type ReleaseJobData, type WorkerRegistryEntry, slipwayKeys } from '@slipway/queue';
+import { RELEASES_QUEUE, type ReleaseJobData, type WorkerRegistryEntry, readLiveWorkers } from '@slipway/queue';
 import { type ReleaseCounterTotals, readReleaseCounters } from '@slipway/releases';
+import { ApiRedis } from '../redis/api-redis.js';
 
 /** A scrape must answer quickly even while a dependency is away: no long retries here. */
 const SCRAPE_DB_BUDGET_MS = 1_000;
-const REGISTRY_SCAN_COUNT = 500;
 
 /**
  * Reads the cluster-wide figures for /metrics at scrape time: release counts, durations and log lines from
  * the counters the database keeps with each release's change (release_counters; the same whichever API
  * process answers, they survive restarts and retention), the releases queued or running from the releases
- * table, queue counts from BullMQ and worker states from the registry keys in Redis.
+ * table, queue counts from BullMQ and worker states from the worker registry in Redis.
  * Reporting reads only; every write stays in ReleaseStore.
  */
 @Injectable()
 export class ClusterSnapshotReader implements ClusterSnapshotSource {
   private readonly logger = new Logger('Metrics');
-  private readonly keys: ReturnType<typeof slipwayKeys>;
 
   constructor(
     private readonly uow: UnitOfWork,
     @InjectQueue(RELEASES_QUEUE) private readonly queue: Queue<ReleaseJobData>,
-    @Inject(SLIPWAY_CONFIG) config: SlipwayConfig,
-  ) {
-    this.keys = slipwayKeys(config.queuePrefix);
-  }
+    private readonly redis: ApiRedis,
+  ) {}
 
   async read(): Promise<ClusterSnapshot> {
     const [database, queue, workers] = await Promise.all([
@@ -70,21 +66,11 @@ export class ClusterSnapshotReader implements ClusterSnapshotSource {
     return this.queue.getJobCounts(...QUEUE_STATES);
   }
 
-  /** Registry keys expire with their worker's heartbeat, so every key found is a live worker. */
+  /** Two Redis commands whatever the keyspace holds (readLiveWorkers); every entry read is a live worker. */
   private async readWorkers(): Promise<Record<string, number>> {
-    const redis = await this.queue.getBackend().client;
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, { MATCH: this.keys.workerPattern, COUNT: REGISTRY_SCAN_COUNT });
-      cursor = next;
-      keys.push(...found);
-    } while (cursor !== '0');
     const byState: Record<string, number> = {};
-    // A handful of workers: one GET each, sent together on the one connection.
-    for (const json of await Promise.all(keys.map((key) => redis.get(key)))) {
-      if (!json) continue; // expired between SCAN and GET
-      const state = (JSON.parse(json) as Partial<WorkerRegistryEntry>).state ?? 'unknown';
+    for (const worker of await readLiveWorkers(this.redis.client, this.redis.keys)) {
+      const state = (worker as Partial<WorkerRegistryEntry>).state ?? 'unknown';
       byState[state] = (byState[state] ?? 0) + 1;
     }
     return byState;

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { RELEASES_QUEUE } from '@slipway/queue';
 import { RetentionStore } from '@slipway/releases';
 import { ReleasesQueueModule } from '../queue/releases-queue.module.js';
+import { ApiRedisModule } from '../redis/api-redis.module.js';
 import { API_METRICS, createApiMetrics } from './api-metrics.js';
 import { ClusterSnapshotReader } from './cluster-snapshot.reader.js';
 import { HttpMetricsMiddleware } from './http-metrics.middleware.js';
@@ -11,7 +12,7 @@ import { MetricsController } from './metrics.controller.js';
 
 /** GET /metrics and the HTTP request-duration middleware. */
 @Module({
-  imports: [ReleasesQueueModule],
+  imports: [ReleasesQueueModule, ApiRedisModule],
   controllers: [MetricsController],
   providers: [
     ClusterSnapshotReader,

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, type OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { RELEASES_QUEUE, type ReleaseJobData, releaseJobId, watchBullMqConnections } from '@slipway/queue';
+import { RELEASES_QUEUE, type ReleaseJobData, releaseJob, releaseJobId, watchBullMqConnections } from '@slipway/queue';
 
 const ENQUEUE_TIMEOUT_MS = 2_000;
 
@@ -16,12 +16,8 @@ export class ReleaseQueue implements OnModuleInit {
   }
 
   async enqueue(releaseId: number, runAt: Date | null): Promise<void> {
-    const delay = runAt ? Math.max(0, runAt.getTime() - Date.now()) : 0;
-    const add = this.queue.add(
-      'release',
-      { releaseId },
-      { jobId: releaseJobId(releaseId), delay, removeOnComplete: true, removeOnFail: true },
-    );
+    const job = releaseJob(releaseId, runAt);
+    const add = this.queue.add(job.name, job.data, job.opts);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('timed out')), ENQUEUE_TIMEOUT_MS);
