@@ -10,7 +10,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/chaos/**/*.spec.ts'],
+          include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'bench/**/*.spec.ts', 'test/chaos/**/*.spec.ts'],
           testTimeout: 30_000,
           // Projects with different parallelism run one after another, in this order.
           sequence: { groupOrder: 0 },

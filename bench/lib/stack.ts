@@ -127,20 +127,27 @@ export function rssBytes(pid: number): number {
   return kb ? Number(kb) * 1024 : Number.NaN;
 }
 
-/** Samples a process's RSS every `intervalMs` until stopped; returns every sample. */
+/**
+ * Samples a process's RSS every `intervalMs` until stopped; returns every sample. It also samples once when
+ * started and once when stopped, so a run shorter than one interval (a smoke-sized bench on a fast machine)
+ * still has figures instead of an empty list.
+ */
 export function sampleRss(pid: number, intervalMs = 100): { stop(): number[]; samples: number[] } {
   const samples: number[] = [];
-  const timer = setInterval(() => {
+  const sample = (): void => {
     try {
       samples.push(rssBytes(pid));
     } catch {
       // the process exited
     }
-  }, intervalMs);
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
   return {
     samples,
     stop() {
       clearInterval(timer);
+      sample();
       return samples;
     },
   };
