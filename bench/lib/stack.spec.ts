@@ -9,6 +9,7 @@ describe('sampleRss', () => {
   });
 
   it('has no sample of a process that does not exist, and does not throw', () => {
+    // Linux's pid_max is at most 2^22, so this pid can never exist.
     expect(sampleRss(2 ** 22 + 1, 60_000).stop()).toEqual([]);
   });
 });
