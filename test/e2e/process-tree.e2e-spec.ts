@@ -30,6 +30,9 @@ describe('ansible process trees', () => {
     workerEnv = {
       ...env.env,
       SLIPWAY_CANARY: CANARY,
+      // Named like a locale variable to slip past a LC_* wildcard; a real one beside it still passes.
+      LC_EVIL: CANARY,
+      LC_MESSAGES: 'C.UTF-8',
       CANCEL_GRACE_MS: String(GRACE_MS),
       WORKER_HEARTBEAT_MS: '1000',
       WORKER_TTL_MS: '3000',
@@ -96,6 +99,8 @@ describe('ansible process trees', () => {
       expect(Object.values(environ)).not.toContain(CANARY);
       for (const name of Object.keys(environ)) expect(name).not.toMatch(/^(SLIPWAY_|DATABASE_URL|REDIS_URL|NODE_)/);
       expect(environ.PATH).toBeTruthy();
+      expect(environ.LC_EVIL).toBeUndefined();
+      expect(environ.LC_MESSAGES).toBe('C.UTF-8');
       // Its TMPDIR and ANSIBLE_LOCAL_TEMP are the run's own directory, private to the worker's user.
       expect(environ.TMPDIR?.startsWith(`${env.runDir}/release-${release.id}-`)).toBe(true);
       expect(environ.ANSIBLE_LOCAL_TEMP).toBe(environ.TMPDIR);

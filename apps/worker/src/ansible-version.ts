@@ -58,7 +58,7 @@ function fileStamp(file: string): string | null {
 }
 
 /**
- * `--version` with only what it needs to find Python and print text (PATH, HOME, LANG, LC_*, TZ): no
+ * `--version` with only what it needs to find Python and print text (PATH, HOME, TZ, the locale): no
  * ANSIBLE_* setting, which could load a config or plugins for a question that needs neither, and its own
  * temporary directory for the ~/.ansible/tmp ansible makes on start.
  */

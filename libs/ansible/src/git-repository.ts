@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { isProgramBasicsVariable } from '@slipway/config';
 import { execa } from 'execa';
 import { ABBREVIATED_SHA, FULL_COMMIT_SHA } from './git-ref.js';
 import type { GitProjectSpec, PinnedCommit } from './git-project.types.js';
@@ -51,8 +52,8 @@ const GIT_TIMEOUT_MS = 600_000;
 /** How long a git call waits for another process's fetch into the same mirror. */
 const LOCK_WAIT_SECONDS = 600;
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
-/** Only what git and ssh need: never the service's own settings or secrets (DATABASE_URL, tokens…). */
-const PASSED_ENV = /^(PATH|HOME|LANG|LC_[A-Z_]+|TZ|SSH_AUTH_SOCK|HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy)$/;
+/** Only what git and ssh need (besides the basics of every program, PATH, HOME, TZ, the locale): never the service's own settings or secrets (DATABASE_URL, tokens…). */
+const PASSED_ENV = /^(SSH_AUTH_SOCK|HTTPS?_PROXY|https?_proxy|NO_PROXY|no_proxy)$/;
 /** Transports git may use: never ext:: (runs a command) or fd::. */
 export const GIT_ALLOWED_PROTOCOLS = 'file:git:http:https:ssh';
 
@@ -78,7 +79,7 @@ export function displayGitUrl(url: string): string {
  */
 export function gitEnvironment(source: NodeJS.ProcessEnv, keyFile?: string, tmpDir?: string): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(source)) if (value !== undefined && PASSED_ENV.test(name)) env[name] = value;
+  for (const [name, value] of Object.entries(source)) if (value !== undefined && (isProgramBasicsVariable(name) || PASSED_ENV.test(name))) env[name] = value;
   return {
     ...env,
     GIT_TERMINAL_PROMPT: '0',

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { isProgramBasicsVariable } from '@slipway/config';
 import type { InventoryNames } from './host-limit.js';
 import { isPlainObject } from './plain-object.js';
 
@@ -8,9 +9,6 @@ export type InventoryReader = (inventoryPaths: string[], projectDir: string) => 
 
 const TIMEOUT_MS = 30_000;
 const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
-/** Only what ansible-inventory needs to find python and its config; never the service's own secrets. */
-const PASSED_ENV = /^(PATH|HOME|LANG|LC_[A-Z_]+|TZ)$/;
-
 /** One read per inventory file version per process: the API loads the catalog twice at start-up. */
 const cache = new Map<string, InventoryNames>();
 
@@ -100,7 +98,8 @@ export async function readInventoryNamesAsync(inventoryPaths: string[], projectD
 
 /** The node child that runs every ansible-inventory (see RUN_ALL), with its environment and limits. */
 function readAllCommand(paths: string[], projectDir: string) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => PASSED_ENV.test(name)));
+  // Only what ansible-inventory needs to find python and its config; never the service's own secrets.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => isProgramBasicsVariable(name)));
   return {
     args: ['-e', RUN_ALL, projectDir, String(TIMEOUT_MS), String(MAX_OUTPUT_BYTES), String(PARALLEL), ...paths],
     options: {

@@ -148,8 +148,15 @@ describe('loadConfig', () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
       SLIPWAY_CANARY: 'x',
       AWS_SECRET_ACCESS_KEY: 'y',
+      // Named like a locale variable, but none: only the locale variables by name pass.
+      LC_EVIL: 'z',
+      LC_: 'z',
+      LC_TIME: 'en_GB.UTF-8',
+      LANGUAGE: 'en_GB:en',
     });
     expect(config.ansibleInheritedEnv).toEqual({
+      LC_TIME: 'en_GB.UTF-8',
+      LANGUAGE: 'en_GB:en',
       PATH: '/usr/bin:/bin',
       HOME: '/home/w',
       LANG: 'C.UTF-8',
