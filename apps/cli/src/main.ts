@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { registerReleaseCommands, type GlobalOptions } from './commands/release.js';
+import type { GlobalOptions } from './commands/command-context.js';
+import { registerReleaseCommands } from './commands/release.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerTemplateCommands } from './commands/template.js';

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import type { SlipwayHttp } from '../http.js';
 import { printJson } from '../output.js';
 import { formatTable, localTime, pageSummary } from '../table.js';
-import { type GlobalOptions, type ListPage, wholeNumber } from './release.js';
+import { type GlobalOptions, type ListPage, wholeNumber } from './command-context.js';
 
 interface AuditJson {
   id: number;

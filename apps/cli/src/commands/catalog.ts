@@ -7,7 +7,7 @@ import type { SlipwayHttp } from '../http.js';
 /** The API's own budget for a reload (CATALOG_RELOAD_BUDGET_MS) and a little more. */
 const RELOAD_TIMEOUT_MS = 95_000;
 import { printJson } from '../output.js';
-import type { GlobalOptions } from './release.js';
+import type { GlobalOptions } from './command-context.js';
 
 type Context = { http: () => SlipwayHttp; globals: () => GlobalOptions; setExitCode: (code: number) => void };
 

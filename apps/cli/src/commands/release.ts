@@ -10,6 +10,7 @@ import { coerceVar } from '../template-vars.js';
 // The file itself, not @slipway/releases: its index pulls in Nest and TypeORM, which the CLI bundle does without.
 import { FINAL_STATUSES } from '../../../../libs/releases/src/release-state.js';
 import { type ReleaseWhatRan, WHAT_RAN_ROWS, whatRanText } from '../../../../libs/releases/src/what-ran.js';
+import { type CommandContext, type ListPage, wholeNumber } from './command-context.js';
 import { fetchTemplates } from './template.js';
 // Type only (erased from the bundle): the contract type the API's release view is built with.
 import type { ReleaseCommitView } from '../../../../libs/ansible/src/vars-schema.types.js';
@@ -40,24 +41,7 @@ function commitRows(release: Partial<ReleaseCommitView>): [string, unknown][] {
   ];
 }
 
-export interface GlobalOptions {
-  json?: boolean;
-}
-
-type Context = { http: () => SlipwayHttp; globals: () => GlobalOptions; setExitCode: (code: number) => void };
-
-/** A newest-first list page (keyset pagination): `nextBefore` is the `--before` of the next older page. */
-export interface ListPage<T> {
-  items: T[];
-  more: boolean;
-  nextBefore: number | null;
-  prevAfter: number | null;
-}
-
-export function wholeNumber(value: string): string {
-  if (!/^\d{1,10}$/.test(value)) throw new InvalidArgumentError('must be a whole number');
-  return value;
-}
+type Context = CommandContext;
 
 function releaseId(value: string): number {
   if (!/^\d{1,10}$/.test(value)) throw new InvalidArgumentError('must be a release id (a whole number)');

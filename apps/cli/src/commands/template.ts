@@ -4,7 +4,7 @@ import type { SlipwayHttp } from '../http.js';
 import { printJson } from '../output.js';
 import { formatTable } from '../table.js';
 import { type TemplateJson, describeVar } from '../template-vars.js';
-import type { GlobalOptions } from './release.js';
+import type { GlobalOptions } from './command-context.js';
 
 type Context = { http: () => SlipwayHttp; globals: () => GlobalOptions };
 

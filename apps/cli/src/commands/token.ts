@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { SlipwayHttp } from '../http.js';
 import { note, printJson } from '../output.js';
-import type { GlobalOptions } from './release.js';
+import type { GlobalOptions } from './command-context.js';
 
 interface TokenJson {
   id: number;
