@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
-import { RELEASES_KIND, redisOptions } from '@slipway/queue';
+import { PENDING_OUTCOMES_KIND, RELEASES_KIND, redisOptions } from '@slipway/queue';
 import { ReleaseStore, RetentionStore } from '@slipway/releases';
 import { AnsibleVersionCache } from './ansible-version.js';
 import { CancelListener } from './cancel-listener.js';
@@ -12,6 +12,7 @@ import { HeartbeatLease } from './heartbeat-lease.js';
 import { type JobKindEntry, jobKind, jobKindModuleParts } from './jobs/job-kind-providers.js';
 import { Housekeeping } from './housekeeping.js';
 import { PendingOutcomes } from './pending-outcomes.js';
+import { PendingOutcomesProcessor } from './pending-outcomes.processor.js';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseRunner } from './release-runner.js';
 import { ReleasesProcessor } from './releases.processor.js';
@@ -26,7 +27,7 @@ import { WorkerRegistry } from './worker-registry.js';
  * Every job kind this worker runs: its definition (libs/queue) and its handler. A new kind is one line
  * here; the framework (./jobs) creates its BullMQ worker, drains it and reports it.
  */
-const JOB_KINDS: readonly JobKindEntry[] = [jobKind(RELEASES_KIND, ReleasesProcessor)];
+const JOB_KINDS: readonly JobKindEntry[] = [jobKind(RELEASES_KIND, ReleasesProcessor), jobKind(PENDING_OUTCOMES_KIND, PendingOutcomesProcessor)];
 
 @Module({})
 export class WorkerModule {
