@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUSEKEEPING_INTERVAL_MS, PENDING_OUTCOMES_QUEUE, type WorkerRegistryEntry } from '@slipway/queue';
 import { ApiClient } from '../support/api-client.js';
+import { parsePrometheusText, sampleValue } from '../support/prometheus-text.js';
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
 import { type TestEnv, createTestEnv, queryDb } from '../support/test-env.js';
 import { waitFor } from '../support/wait-for.js';
@@ -71,6 +72,13 @@ describe('job kinds on the worker', () => {
       releases: { inFlight: 0, state: 'active' },
       'pending-outcomes': { inFlight: 0, state: 'active' },
     });
+
+    // The API's /metrics reports each kind: what the workers run of it and its queue's jobs.
+    const families = parsePrometheusText(await (await fetch(`${api.url}/metrics`)).text());
+    expect(sampleValue(families, 'slipway_jobs_in_flight', { kind: 'releases' })).toBe(0);
+    expect(sampleValue(families, 'slipway_job_kind_workers', { kind: 'pending-outcomes', state: 'active' })).toBe(1);
+    expect(sampleValue(families, 'slipway_jobs', { kind: 'releases', state: 'waiting' })).toBe(0);
+    expect(sampleValue(families, 'slipway_queue_jobs', { state: 'waiting' })).toBe(0);
 
     // While the kind's queue is paused, three housekeeping intervals pass and the outcome stays kept:
     // no timer writes it behind the job's back (the reaper leaves a release with a kept outcome alone).
