@@ -22,7 +22,8 @@ export class SlipwayHttp {
     } catch {
       throw new CliError(`SLIPWAY_URL is not a URL: ${url}`);
     }
-    return new SlipwayHttp(url.replace(/\/+$/, ''), env.SLIPWAY_TOKEN || undefined);
+    // Every path the CLI asks for starts with /api/v1 already; a URL copied from the API docs often ends with it too.
+    return new SlipwayHttp(url.replace(/\/+$/, '').replace(/\/api\/v1$/, ''), env.SLIPWAY_TOKEN || undefined);
   }
 
   headers(extra: Record<string, string> = {}): Record<string, string> {

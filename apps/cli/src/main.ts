@@ -1,4 +1,6 @@
 import { Command, CommanderError } from 'commander';
+// Inlined by the bundler: `slipway --version` is the checkout's version, wherever the bundle is run from.
+import packageJson from '../../../package.json' with { type: 'json' };
 import type { GlobalOptions } from './commands/command-context.js';
 import { registerReleaseCommands } from './commands/release.js';
 import { registerAuditCommands } from './commands/audit.js';
@@ -16,6 +18,7 @@ async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.succeeded;
   const program = new Command('slipway')
     .description('Slipway release orchestrator: start releases, follow their logs, cancel, re-run, read templates and the audit trail, manage tokens, reload the catalog.\nEnvironment: SLIPWAY_URL (default http://127.0.0.1:3000), SLIPWAY_TOKEN.')
+    .version(packageJson.version, '-V, --version', 'the version of this Slipway checkout')
     .option('--json', 'machine-readable output on stdout')
     .exitOverride()
     .showHelpAfterError()

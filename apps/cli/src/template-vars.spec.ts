@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CliError } from './exit-codes.js';
-import { coerceVar, describeVar } from './template-vars.js';
+import { catalogPattern, coerceVar, describeVar } from './template-vars.js';
 
 describe('-e values take the declared type', () => {
   it('integers and numbers', () => {
@@ -37,6 +37,18 @@ describe('-e values take the declared type', () => {
     expect(describeVar('canary', { type: 'integer', minimum: 0, maximum: 100, default: 10 }, false)).toEqual(['canary', 'integer', 'min 0, max 100, default 10', '']);
     expect(describeVar('db_password', { type: 'string', writeOnly: true, 'x-secret': true }, false)[2]).toBe('secret');
     expect(describeVar('version', { type: 'string', pattern: '^[0-9]+$', description: 'Release' }, true)).toEqual(['version', 'string', 'required, pattern ^[0-9]+$', 'Release']);
-    expect(describeVar('strategy', { type: 'string', enum: ['rolling', 'blue-green'] }, false)[2]).toBe('one of rolling|blue-green');
+    expect(describeVar('rollout', { type: 'string', enum: ['rolling', 'blue-green'] }, false)[2]).toBe('one of rolling|blue-green');
+  });
+
+  it('template show gives a pattern as the catalog wrote it, not as the API anchored it', () => {
+    // What GET /templates sends for the catalog's '^[0-9]+\.[0-9]+\.[0-9]+$' (libs/ansible anchoredPattern).
+    expect(describeVar('version', { type: 'string', pattern: '^(?:^[0-9]+\\.[0-9]+\\.[0-9]+$)$' }, true)[2]).toBe('required, pattern ^[0-9]+\\.[0-9]+\\.[0-9]+$');
+    expect(catalogPattern('^(?:[a-z]+)$')).toBe('[a-z]+');
+    expect(catalogPattern('^(?:(a|b)(c))$')).toBe('(a|b)(c)');
+    expect(catalogPattern('^(?:[)(]x)$')).toBe('[)(]x');
+    expect(catalogPattern('^(?:a\\)b)$')).toBe('a\\)b');
+    // The outer group is not one group here: unwrapping would change what it means.
+    expect(catalogPattern('^(?:a)|(?:b)$')).toBe('^(?:a)|(?:b)$');
+    expect(catalogPattern('[a-z]+')).toBe('[a-z]+');
   });
 });

@@ -77,7 +77,31 @@ export function describeVar(name: string, schema: VarSchema, required: boolean):
   if (schema.maxLength !== undefined) rules.push(`max length ${schema.maxLength}`);
   if (schema.minItems !== undefined) rules.push(`min ${schema.minItems} items`);
   if (schema.maxItems !== undefined) rules.push(`max ${schema.maxItems} items`);
-  if (schema.pattern !== undefined) rules.push(`pattern ${schema.pattern}`);
+  if (schema.pattern !== undefined) rules.push(`pattern ${catalogPattern(schema.pattern)}`);
   if (schema.default !== undefined) rules.push(`default ${JSON.stringify(schema.default)}`);
   return [name, type, rules.join(', ') || '-', schema.description ?? ''];
+}
+
+/**
+ * The pattern as the catalog wrote it: the API anchors every pattern as `^(?:pattern)$` (the whole value
+ * must match), which is noise to a reader, and doubled when the catalog anchored it already.
+ */
+export function catalogPattern(anchored: string): string {
+  const inner = /^\^\(\?:([\s\S]*)\)\$$/.exec(anchored)?.[1];
+  // Only when the group closing at the end is the one opened at the start: `^(?:a)|(?:b)$` stays whole.
+  return inner !== undefined && balancedGroups(inner) ? inner : anchored;
+}
+
+function balancedGroups(pattern: string): boolean {
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
 }

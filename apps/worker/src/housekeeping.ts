@@ -2,15 +2,13 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
-import { RELEASES_QUEUE, type ReleaseJobData, releaseJob, releaseJobId, slipwayKeys } from '@slipway/queue';
+import { HOUSEKEEPING_INTERVAL_MS, RELEASES_QUEUE, type ReleaseJobData, releaseJob, releaseJobId, slipwayKeys } from '@slipway/queue';
 import { ReleaseStore } from '@slipway/releases';
-import { PendingOutcomes } from './pending-outcomes.js';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseRunner } from './release-runner.js';
 import { Retention } from './retention.js';
 import { RunDirectories } from './run-directory.js';
 
-const HOUSEKEEPING_INTERVAL_MS = 5_000;
 /** A queued release whose job vanished is re-queued only after this long (its add may be in progress). */
 const LOST_JOB_GRACE_MS = 30_000;
 /** Beyond the fenced worker's SIGKILL (lease end + CANCEL_GRACE_MS): its supervisor's poll and the kill itself. */
@@ -21,6 +19,8 @@ const FENCE_MARGIN_MS = 2_000;
  * registry, not BullMQ's stalled-job detection, decides that a worker is lost (its heartbeat key expired);
  * its running releases become `interrupted` ("worker <id> lost") and are never re-run silently. BullMQ may
  * still redeliver the stalled job; the runner then sees a final status and does nothing.
+ * Every worker ticks: the reaper's "missing for a whole TTL" and the cancel poll are about what this worker
+ * saw and runs. Writing back kept outcomes is cluster-wide, and is a job kind (PENDING_OUTCOMES_KIND).
  */
 @Injectable()
 export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -36,7 +36,6 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly store: ReleaseStore,
     private readonly runner: ReleaseRunner,
     private readonly events: ReleaseEventsPublisher,
-    private readonly pendingOutcomes: PendingOutcomes,
     @InjectQueue(RELEASES_QUEUE) private readonly queue: Queue<ReleaseJobData>,
     @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
     private readonly runDirs: RunDirectories,
@@ -82,7 +81,6 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
     if (this.running) return;
     this.running = true;
     try {
-      await this.pendingOutcomes.reconcile();
       await this.reapLostWorkers();
       await this.requeueLostJobs();
       if (this.failingSince !== null) {

@@ -1,9 +1,11 @@
 import { type Server, createServer } from 'node:http';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
 import { dbRetryCounter } from '@slipway/db';
 import { type EventedPool, PROMETHEUS_CONTENT_TYPE, ProcessMetrics, createMetricsRegistry } from '@slipway/observability';
+import { JobKindRegistry } from './jobs/job-kind-registry.js';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseRunner } from './release-runner.js';
 
@@ -22,6 +24,7 @@ export class WorkerMetricsServer implements OnApplicationBootstrap, OnApplicatio
     private readonly runner: ReleaseRunner,
     private readonly events: ReleaseEventsPublisher,
     private readonly dataSource: DataSource,
+    private readonly jobKinds: JobKindRegistry,
     @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
   ) {}
 
@@ -34,6 +37,16 @@ export class WorkerMetricsServer implements OnApplicationBootstrap, OnApplicatio
     metrics.watchDbPool((this.dataSource.driver as unknown as { pool?: EventedPool }).pool);
     metrics.watchRedis('events', this.events.connection);
     ProcessMetrics.gauge(registry, 'slipway_worker_releases_in_flight', 'Releases this worker runs now', () => this.runner.inFlightIds.length);
+    const jobKinds = this.jobKinds;
+    new Gauge({
+      name: 'slipway_worker_jobs_in_flight',
+      help: 'Jobs this worker processes now, by job kind',
+      labelNames: ['kind'],
+      registers: [registry],
+      collect() {
+        for (const [kind, report] of Object.entries(jobKinds.report())) this.set({ kind }, report.inFlight);
+      },
+    });
     ProcessMetrics.gauge(registry, 'slipway_worker_concurrency', 'Releases this worker may run at once', () => this.config.workerConcurrency);
 
     this.server = createServer((req, res) => {

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
 import { type SlipwayKeys, type WorkerRegistryEntry, type WorkerState, removeWorker, slipwayKeys, writeWorkerBeat } from '@slipway/queue';
 import { HeartbeatLease } from './heartbeat-lease.js';
+import { JobKindRegistry } from './jobs/job-kind-registry.js';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseRunner } from './release-runner.js';
 
@@ -27,6 +28,7 @@ export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShut
     private readonly events: ReleaseEventsPublisher,
     private readonly runner: ReleaseRunner,
     private readonly lease: HeartbeatLease,
+    private readonly jobKinds: JobKindRegistry,
     @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
   ) {
     this.keys = slipwayKeys(config.queuePrefix);
@@ -54,6 +56,7 @@ export class WorkerRegistry implements OnApplicationBootstrap, OnApplicationShut
       concurrency: this.config.workerConcurrency,
       state: this.state,
       releases: this.runner.inFlightIds,
+      kinds: this.jobKinds.report(),
       startedAt: this.startedAt,
       heartbeatAt: new Date().toISOString(),
     };

@@ -2,16 +2,17 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
-import { RELEASES_QUEUE, redisOptions } from '@slipway/queue';
+import { PENDING_OUTCOMES_KIND, RELEASES_KIND, redisOptions } from '@slipway/queue';
 import { ReleaseStore, RetentionStore } from '@slipway/releases';
 import { AnsibleVersionCache } from './ansible-version.js';
 import { CancelListener } from './cancel-listener.js';
 import { CatalogWatch } from './catalog-watch.js';
 import { catalogHolderProvider } from '@slipway/ansible';
 import { HeartbeatLease } from './heartbeat-lease.js';
+import { type JobKindEntry, jobKind, jobKindModuleParts } from './jobs/job-kind-providers.js';
 import { Housekeeping } from './housekeeping.js';
 import { PendingOutcomes } from './pending-outcomes.js';
-import { QueueConnectionWatch } from './queue-connection-watch.js';
+import { PendingOutcomesProcessor } from './pending-outcomes.processor.js';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseRunner } from './release-runner.js';
 import { ReleasesProcessor } from './releases.processor.js';
@@ -22,9 +23,16 @@ import { ShutdownCoordinator } from './shutdown-coordinator.js';
 import { WorkerMetricsServer } from './worker-metrics.server.js';
 import { WorkerRegistry } from './worker-registry.js';
 
+/**
+ * Every job kind this worker runs: its definition (libs/queue) and its handler. A new kind is one line
+ * here; the framework (./jobs) creates its BullMQ worker, drains it and reports it.
+ */
+const JOB_KINDS: readonly JobKindEntry[] = [jobKind(RELEASES_KIND, ReleasesProcessor), jobKind(PENDING_OUTCOMES_KIND, PendingOutcomesProcessor)];
+
 @Module({})
 export class WorkerModule {
   static forRoot(config: SlipwayConfig): DynamicModule {
+    const jobKinds = jobKindModuleParts(JOB_KINDS);
     return {
       module: WorkerModule,
       imports: [
@@ -34,7 +42,7 @@ export class WorkerModule {
           connection: redisOptions(config.redisUrl, { name: 'slipway-worker' }),
           prefix: config.queuePrefix,
         }),
-        BullModule.registerQueue({ name: RELEASES_QUEUE }),
+        ...jobKinds.imports,
       ],
       providers: [
         catalogHolderProvider,
@@ -54,8 +62,7 @@ export class WorkerModule {
         RetentionStore,
         Retention,
         Housekeeping,
-        ReleasesProcessor,
-        QueueConnectionWatch,
+        ...jobKinds.providers,
         WorkerMetricsServer,
       ],
     };

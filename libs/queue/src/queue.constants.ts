@@ -1,5 +1,3 @@
-import type { JobsOptions } from 'bullmq';
-
 /** The one queue Slipway uses: one job per release, job id `release-<id>` so adding twice is a no-op. */
 export const RELEASES_QUEUE = 'releases';
 
@@ -10,24 +8,6 @@ export interface ReleaseJobData {
 export function releaseJobId(releaseId: number): string {
   // BullMQ refuses purely numeric custom ids.
   return `release-${releaseId}`;
-}
-
-/**
- * The one description of a release's job, for every place that queues one: its id comes from the release
- * (adding it twice is a no-op), it is due at runAt, and it leaves Redis once finished, since the database
- * is the record and finished jobs would otherwise grow Redis with the history.
- */
-export function releaseJob(releaseId: number, runAt: Date | null, now = Date.now()) {
-  return {
-    name: 'release',
-    data: { releaseId } satisfies ReleaseJobData,
-    opts: {
-      jobId: releaseJobId(releaseId),
-      delay: runAt ? Math.max(0, runAt.getTime() - now) : 0,
-      removeOnComplete: true,
-      removeOnFail: true,
-    } satisfies JobsOptions,
-  };
 }
 
 /** Redis keys and channels outside BullMQ's own, all under the queue prefix so test suites never meet. */
@@ -55,6 +35,15 @@ export type SlipwayKeys = ReturnType<typeof slipwayKeys>;
 
 export type WorkerState = 'active' | 'draining';
 
+/** One job kind on one worker: `draining` once its fetching closes, `stopped` once its jobs are done. */
+export type JobKindState = 'active' | 'draining' | 'stopped';
+
+export interface JobKindReport {
+  /** Jobs of the kind this worker is processing now. */
+  inFlight: number;
+  state: JobKindState;
+}
+
 /** What each worker writes about itself in Redis (GET /api/v1/workers lists these). */
 export interface WorkerRegistryEntry {
   id: string;
@@ -64,6 +53,8 @@ export interface WorkerRegistryEntry {
   concurrency: number;
   state: WorkerState;
   releases: number[];
+  /** Per job kind (see JOB_KINDS); absent from workers started before the job framework. */
+  kinds?: Record<string, JobKindReport>;
   startedAt: string;
   heartbeatAt: string;
 }

@@ -1,10 +1,11 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { UnitOfWork } from '@slipway/db';
 import {
   type ClusterSnapshot,
   type ClusterSnapshotSource,
+  type JobKindFigures,
   QUEUE_STATES,
   RELEASE_DURATION_BUCKETS,
   type ReleaseDurationRow,
@@ -12,6 +13,7 @@ import {
 } from '@slipway/observability';
 import { RELEASES_QUEUE, type ReleaseJobData, type WorkerRegistryEntry, readLiveWorkers } from '@slipway/queue';
 import { type ReleaseCounterTotals, readReleaseCounters } from '@slipway/releases';
+import { JobKindQueues } from '../queue/job-kind-queues.js';
 import { ApiRedis } from '../redis/api-redis.js';
 
 /** A scrape must answer quickly even while a dependency is away: no long retries here. */
@@ -32,15 +34,25 @@ export class ClusterSnapshotReader implements ClusterSnapshotSource {
     private readonly uow: UnitOfWork,
     @InjectQueue(RELEASES_QUEUE) private readonly queue: Queue<ReleaseJobData>,
     private readonly redis: ApiRedis,
+    // Optional: a reader without it (a store test) reports no per-kind figures.
+    @Optional() private readonly kindQueues?: JobKindQueues,
   ) {}
 
   async read(): Promise<ClusterSnapshot> {
-    const [database, queue, workers] = await Promise.all([
+    const [database, queue, live, kindJobs] = await Promise.all([
       this.quietly('database', () => this.readReleases()),
       this.quietly('redis', () => this.readQueue()),
-      this.quietly('redis', () => this.readWorkers()),
+      this.quietly('redis', () => this.readLiveWorkers()),
+      this.kindQueues ? this.quietly('redis', () => this.kindQueues!.counts(QUEUE_STATES)) : null,
     ]);
-    return { totals: database?.totals ?? null, live: database?.live ?? null, durations: database?.durations ?? null, queue, workers };
+    return {
+      totals: database?.totals ?? null,
+      live: database?.live ?? null,
+      durations: database?.durations ?? null,
+      queue,
+      workers: live && workersByState(live),
+      kinds: live && kindJobs && kindFigures(kindJobs, live),
+    };
   }
 
   /** A few dozen counter rows and the releases queued or running now: the same cost at any history. */
@@ -67,13 +79,8 @@ export class ClusterSnapshotReader implements ClusterSnapshotSource {
   }
 
   /** Two Redis commands whatever the keyspace holds (readLiveWorkers); every entry read is a live worker. */
-  private async readWorkers(): Promise<Record<string, number>> {
-    const byState: Record<string, number> = {};
-    for (const worker of await readLiveWorkers(this.redis.client, this.redis.keys)) {
-      const state = (worker as Partial<WorkerRegistryEntry>).state ?? 'unknown';
-      byState[state] = (byState[state] ?? 0) + 1;
-    }
-    return byState;
+  private readLiveWorkers(): Promise<WorkerRegistryEntry[]> {
+    return readLiveWorkers(this.redis.client, this.redis.keys);
   }
 
   /** A source that fails leaves its series out of this scrape; the reason is logged, not thrown. */
@@ -85,6 +92,29 @@ export class ClusterSnapshotReader implements ClusterSnapshotSource {
       return null;
     }
   }
+}
+
+function workersByState(workers: WorkerRegistryEntry[]): Record<string, number> {
+  const byState: Record<string, number> = {};
+  for (const worker of workers) {
+    const state = (worker as Partial<WorkerRegistryEntry>).state ?? 'unknown';
+    byState[state] = (byState[state] ?? 0) + 1;
+  }
+  return byState;
+}
+
+/** Each kind's queue counts beside what the live workers report of it (a worker without `kinds` adds nothing). */
+export function kindFigures(kindJobs: Pick<JobKindFigures, 'kind' | 'jobs'>[], workers: WorkerRegistryEntry[]): JobKindFigures[] {
+  return kindJobs.map(({ kind, jobs }) => {
+    const figures: JobKindFigures = { kind, jobs, inFlight: 0, workers: {} };
+    for (const worker of workers) {
+      const report = worker.kinds?.[kind];
+      if (!report) continue;
+      figures.inFlight += report.inFlight;
+      figures.workers[report.state] = (figures.workers[report.state] ?? 0) + 1;
+    }
+    return figures;
+  });
 }
 
 /** Counter rows → the snapshot's totals and per-template histograms (cumulative over the buckets). */

@@ -3,6 +3,7 @@ import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common
 import { DataSource } from 'typeorm';
 import { RELEASES_QUEUE } from '@slipway/queue';
 import { RetentionStore } from '@slipway/releases';
+import { JobKindQueuesModule } from '../queue/job-kind-queues.js';
 import { ReleasesQueueModule } from '../queue/releases-queue.module.js';
 import { ApiRedisModule } from '../redis/api-redis.module.js';
 import { API_METRICS, createApiMetrics } from './api-metrics.js';
@@ -12,7 +13,7 @@ import { MetricsController } from './metrics.controller.js';
 
 /** GET /metrics and the HTTP request-duration middleware. */
 @Module({
-  imports: [ReleasesQueueModule, ApiRedisModule],
+  imports: [ReleasesQueueModule, JobKindQueuesModule, ApiRedisModule],
   controllers: [MetricsController],
   providers: [
     ClusterSnapshotReader,

@@ -122,6 +122,16 @@ export class WorkerBody {
   @ApiProperty() concurrency!: number;
   @ApiProperty({ enum: ['active', 'draining'] }) state!: string;
   @ApiProperty({ type: [Number], description: 'Ids of the releases in flight' }) releases!: number[];
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: {
+      type: 'object',
+      properties: { inFlight: { type: 'integer' }, state: { type: 'string', enum: ['active', 'draining', 'stopped'] } },
+    },
+    description: 'Per job kind (e.g. releases, pending-outcomes): jobs in flight here and the kind\'s state (absent from workers older than job kinds)',
+    example: { releases: { inFlight: 1, state: 'active' }, 'pending-outcomes': { inFlight: 0, state: 'active' } },
+  })
+  kinds?: Record<string, { inFlight: number; state: string }>;
   @ApiProperty({ format: 'date-time' }) startedAt!: string;
   @ApiProperty({ format: 'date-time' }) heartbeatAt!: string;
 }

@@ -54,9 +54,12 @@ function keyValue(value: string, previous: [string, string][]): [string, string]
   return [...previous, [value.slice(0, eq), value.slice(eq + 1)]];
 }
 
-/** An unset CI variable (`--idempotency-key "$CI_PIPELINE_ID"`) must not silently mean "no key". */
+/**
+ * An unset CI variable (`--idempotency-key "$CI_PIPELINE_ID"`) must not silently mean "no key". A CliError,
+ * not commander's InvalidArgumentError: that one is followed by the whole usage text, which buries the line.
+ */
 function idempotencyKey(value: string): string {
-  if (value.trim() === '') throw new InvalidArgumentError('must not be empty (is the variable that should hold it unset?)');
+  if (value.trim() === '') throw new CliError('--idempotency-key must not be empty (is the variable that should hold it unset?)');
   return value;
 }
 

@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { SlipwayHttp } from '../http.js';
 import { note, printJson } from '../output.js';
+import { formatTable, localTime } from '../table.js';
 import type { GlobalOptions } from './command-context.js';
 
 interface TokenJson {
@@ -37,9 +38,8 @@ export function registerTokenCommands(program: Command, ctx: Context): void {
     .action(async () => {
       const { body } = await ctx.http().request<TokenJson[]>('GET', '/api/v1/tokens');
       if (ctx.globals().json) return printJson(body);
-      for (const t of body) {
-        process.stdout.write(`${String(t.id).padEnd(6)}${t.name.padEnd(24)}${t.role.padEnd(10)}${t.revokedAt ? `revoked ${t.revokedAt}` : 'active'}\n`);
-      }
+      const rows = body.map((t) => [String(t.id), t.name, t.role, t.revokedAt ? `revoked ${localTime(t.revokedAt)}` : 'active', t.createdBy, localTime(t.createdAt)]);
+      process.stdout.write(`${formatTable(['id', 'name', 'role', 'status', 'created by', 'created'], rows)}\n`);
     });
 
   token

@@ -48,7 +48,21 @@ export interface ClusterSnapshot {
   durations: ReleaseDurationRow[] | null;
   queue: Partial<Record<(typeof QUEUE_STATES)[number], number>> | null;
   workers: Record<string, number> | null;
+  /** Per job kind (libs/queue JOB_KINDS): its queue's jobs by state, and what the live workers report of it. */
+  kinds?: JobKindFigures[] | null;
 }
+
+export interface JobKindFigures {
+  kind: string;
+  jobs: Partial<Record<(typeof QUEUE_STATES)[number], number>>;
+  /** Jobs of the kind in process() on all live workers. */
+  inFlight: number;
+  /** Live workers by the kind's state there (active, draining, stopped). */
+  workers: Record<string, number>;
+}
+
+/** A job kind's state on one worker, as slipway_job_kind_workers{kind,state}. */
+export const JOB_KIND_STATES = ['active', 'draining', 'stopped'] as const;
 
 export interface ClusterSnapshotSource {
   /** Called once per scrape; every cluster metric below reads the same snapshot. */
@@ -191,6 +205,29 @@ export function registerClusterMetrics(registry: Registry, source: ClusterSnapsh
       const workers = (await snapshot()).workers;
       if (workers) for (const state of new Set([...WORKER_STATES, ...Object.keys(workers)])) this.set({ state }, workers[state] ?? 0);
     },
+  });
+
+  // Per job kind: new names rather than a `kind` label on slipway_queue_jobs, whose series stay as they were.
+  const kindGauge = (name: string, help: string, labelNames: string[], fill: (gauge: Gauge, kinds: JobKindFigures[]) => void) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const kinds = (await snapshot()).kinds;
+        if (kinds) fill(this, kinds);
+      },
+    });
+  kindGauge('slipway_jobs', 'Jobs in each job kind\'s queue, by BullMQ state', ['kind', 'state'], (gauge, kinds) => {
+    for (const { kind, jobs } of kinds) for (const state of QUEUE_STATES) gauge.set({ kind, state }, jobs[state] ?? 0);
+  });
+  kindGauge('slipway_jobs_in_flight', 'Jobs of each kind being processed now, on all live workers', ['kind'], (gauge, kinds) => {
+    for (const { kind, inFlight } of kinds) gauge.set({ kind }, inFlight);
+  });
+  kindGauge('slipway_job_kind_workers', 'Live workers by the state of each job kind there (draining once its fetching closed)', ['kind', 'state'], (gauge, kinds) => {
+    for (const { kind, workers } of kinds) for (const state of new Set([...JOB_KIND_STATES, ...Object.keys(workers)])) gauge.set({ kind, state }, workers[state] ?? 0);
   });
 
   new Gauge({

@@ -1,0 +1,63 @@
+import type { JobsOptions } from 'bullmq';
+import type { JobKindDefinition } from './job-kind.js';
+import { RELEASES_QUEUE, type ReleaseJobData, releaseJobId } from './queue.constants.js';
+
+/** Each worker's housekeeping tick (apps/worker housekeeping.ts), and the pending-outcomes kind's interval. */
+export const HOUSEKEEPING_INTERVAL_MS = 5_000;
+
+/** One job per release (see releaseJob); a release runs for minutes, so the drain lets it finish. */
+export const RELEASES_KIND: JobKindDefinition<ReleaseJobData> = {
+  name: 'releases',
+  queueName: RELEASES_QUEUE,
+  jobName: 'release',
+  concurrency: (config) => config.workerConcurrency,
+  // Renewed every 15 s while the job runs; it lapses only if the process is gone.
+  lockDuration: 30_000,
+  // A stalled job (its worker died) is delivered once more; the runner sees the release is no longer
+  // queued and does nothing, so nothing ever runs twice.
+  maxStalledCount: 1,
+  stalledInterval: 15_000,
+  // The database is the record: finished jobs would only grow Redis with the history.
+  defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
+  drain: { policy: 'finish-in-flight' },
+};
+
+/**
+ * The one description of a release's job, for every place that queues one: its id comes from the release
+ * (adding it twice is a no-op), it is due at runAt, and it leaves Redis once finished, since the database
+ * is the record and finished jobs would otherwise grow Redis with the history.
+ */
+export function releaseJob(releaseId: number, runAt: Date | null, now = Date.now()) {
+  return {
+    name: RELEASES_KIND.jobName,
+    data: { releaseId } satisfies ReleaseJobData,
+    opts: {
+      jobId: releaseJobId(releaseId),
+      delay: runAt ? Math.max(0, runAt.getTime() - now) : 0,
+      ...RELEASES_KIND.defaultJobOptions,
+    } satisfies JobsOptions,
+  };
+}
+
+export const PENDING_OUTCOMES_QUEUE = 'pending-outcomes';
+
+/**
+ * Writes back the final outcomes kept in Redis while the DB was away (apps/worker pending-outcomes.ts):
+ * one pass per interval across the cluster instead of one per worker. Every write is conditional and an
+ * entry leaves Redis only once written, so a pass cut short at shutdown is simply done by the next one.
+ */
+export const PENDING_OUTCOMES_KIND: JobKindDefinition<Record<string, never>> = {
+  name: 'pending-outcomes',
+  queueName: PENDING_OUTCOMES_QUEUE,
+  jobName: 'write-back',
+  concurrency: () => 1,
+  lockDuration: 30_000,
+  maxStalledCount: 1,
+  stalledInterval: 15_000,
+  defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
+  drain: { policy: 'abandon-safely', graceMs: 2_000 },
+  repeat: { schedulerId: 'pending-outcomes', everyMs: () => HOUSEKEEPING_INTERVAL_MS, data: {} },
+};
+
+/** Every kind the workers run, for the readers that report per kind (the API's /metrics). */
+export const JOB_KINDS: readonly JobKindDefinition<unknown>[] = [RELEASES_KIND, PENDING_OUTCOMES_KIND];
