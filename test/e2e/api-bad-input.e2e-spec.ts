@@ -46,6 +46,23 @@ const CASES: BadCase[] = [
   { name: 'both cursors', method: 'GET', path: '/api/v1/audit?before=5&after=2', status: 400, field: 'after' },
   { name: 'limit too large', method: 'GET', path: '/api/v1/releases?limit=501', status: 400, field: 'limit' },
   { name: 'unknown audit action filter', method: 'GET', path: '/api/v1/audit?action=release.delete', status: 400, field: 'action' },
+  // Issue 20, item 3: each was a 500 (or a release that ansible then refused).
+  { name: 'tags: null', body: { template: 'hello', tags: null }, status: 400, field: 'tags' },
+  { name: 'skipTags: null', body: { template: 'hello', skipTags: null }, status: 400, field: 'skipTags' },
+  { name: 'limit: null', body: { template: 'hello', limit: null }, status: 400, field: 'limit' },
+  ...['toString', '__proto__', 'constructor', 'hasOwnProperty'].flatMap((name): BadCase[] => [
+    { name: `template named ${name}`, body: { template: name }, status: 400, field: 'template' },
+    { name: `inventory named ${name}`, body: { template: 'hello', inventory: name }, status: 400, field: 'inventory' },
+  ]),
+  { name: 'lone surrogate in a var value', body: { template: 'hello', extraVars: { greeting: 'a\ud800' } }, status: 400, field: 'extraVars.greeting' },
+  { name: 'lone surrogate in a tag', body: { template: 'hello', tags: ['a\ud800'] }, status: 400, field: 'tags' },
+  { name: 'lone surrogate in limit', body: { template: 'hello', limit: 'a\ud800' }, status: 400, field: 'limit' },
+  ...['0x1', '1e3', '1.0', '+1'].flatMap((id): BadCase[] => [
+    { name: `release id ${id}`, method: 'GET', path: `/api/v1/releases/${id}`, status: 400, field: 'id' },
+    { name: `re-run of release id ${id}`, method: 'POST', path: `/api/v1/releases/${id}/rerun`, body: {}, status: 400, field: 'id' },
+    { name: `limit=${id}`, method: 'GET', path: `/api/v1/releases?limit=${encodeURIComponent(id)}`, status: 400, field: 'limit' },
+    { name: `before=${id}`, method: 'GET', path: `/api/v1/audit?before=${encodeURIComponent(id)}`, status: 400, field: 'before' },
+  ]),
 ];
 
 describe('bad input writes nothing', () => {

@@ -185,6 +185,42 @@ describe('HTTP hardening: attacks on tokens, sessions, headers, routing and time
     });
   });
 
+  describe('good requests never count towards a lockout (issue 20, item 2)', () => {
+    it('100 concurrent requests with one valid uncached token all succeed; afterwards another valid token works and 10 bad tokens still lock out', async () => {
+      const from = '127.0.0.40';
+      const [burstToken, otherToken] = [await createToken(admin, 'good-burst', 'viewer'), await createToken(admin, 'good-other', 'admin')];
+      const get = (token: string) => send(`${api.url}/api/v1/releases`, { headers: bearer(token), from });
+      const burst = await Promise.all(Array.from({ length: 100 }, () => get(burstToken)));
+      expect(tally(burst.map((r) => r.status))).toEqual({ 200: 100 });
+      // Neither the burst nor anything after it locked the address: another valid token, uncached, is served.
+      expect((await get(otherToken)).status).toBe(200);
+      // The good requests left no points behind: exactly AUTH_MAX_FAILURES bad tokens are answered 401 ...
+      for (let i = 0; i < Number(LIMITS.AUTH_MAX_FAILURES); i++) expect((await get(randomToken())).status).toBe(401);
+      // ... and the next one is locked out, as before.
+      expect((await get(randomToken())).status).toBe(429);
+      await waitFor('the lockout to end', async () => (await get(otherToken)).status === 200, {
+        timeoutMs: Number(LIMITS.AUTH_LOCKOUT_MS) + 5_000,
+        intervalMs: 250,
+      });
+    });
+
+    it('30 distinct valid uncached tokens at once from one address (more than its limit) all succeed', async () => {
+      const from = '127.0.0.41';
+      const tokens = await Promise.all(Array.from({ length: 30 }, (_, i) => createToken(admin, `good-distinct-${i}`, 'viewer')));
+      const responses = await Promise.all(tokens.map((token) => send(`${api.url}/api/v1/releases`, { headers: bearer(token), from })));
+      expect(tally(responses.map((r) => r.status))).toEqual({ 200: 30 });
+    });
+
+    it('after 5 bad tokens, 50 concurrent requests with one valid uncached token all succeed', async () => {
+      const from = '127.0.0.42';
+      const good = await createToken(admin, 'good-mixed', 'viewer');
+      const bad = await Promise.all(Array.from({ length: 5 }, () => send(`${api.url}/api/v1/releases`, { headers: bearer(randomToken()), from })));
+      expect(tally(bad.map((r) => r.status))).toEqual({ 401: 5 });
+      const goods = await Promise.all(Array.from({ length: 50 }, () => send(`${api.url}/api/v1/releases`, { headers: bearer(good), from })));
+      expect(tally(goods.map((r) => r.status))).toEqual({ 200: 50 });
+    });
+  });
+
   describe('revocation ends open event streams', () => {
     it('a revoked token closes its SSE stream within 10 s', async () => {
       const viewer = await createToken(admin, 'sse-revoked', 'viewer');

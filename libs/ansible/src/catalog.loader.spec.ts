@@ -54,6 +54,17 @@ function problemsOf(text: string): string[] {
 }
 
 describe('loadCatalog: valid catalogs', () => {
+  it('a template or inventory named after an Object.prototype member is not found (issue 20, item 3)', () => {
+    const catalog = loadCatalog(writeCatalog(VALID));
+    for (const name of ['toString', '__proto__', 'constructor', 'hasOwnProperty', 'valueOf']) {
+      expect(catalog.templates[name], name).toBeUndefined();
+      expect(catalog.inventories[name], name).toBeUndefined();
+      expect(catalog.inventoryNames[name], name).toBeUndefined();
+      expect(name in catalog.templates, name).toBe(false);
+      expect(name in catalog.inventories, name).toBe(false);
+    }
+  });
+
   it('resolves paths and applies defaults', () => {
     const file = writeCatalog(VALID);
     const catalog = loadCatalog(file);

@@ -38,12 +38,12 @@ export function loadCatalog(file: string, options: LoadCatalogOptions = {}): Cat
     if (!TOP_LEVEL_KEYS.has(key)) problems.push(`${key}: unknown key`);
   }
   const { project, git } = validateProject(doc.project, path.dirname(absFile), options.gitCacheDir, problems);
-  const inventoryCredentials: Record<string, RunCredentials> = {};
+  const inventoryCredentials: Record<string, RunCredentials> = byName();
   const inventories = validateInventories(doc.inventories, project, problems, inventoryCredentials);
   const inventoryNames = Object.keys(inventories);
   const inventoryHosts = readInventories(inventories, project, options.readInventory ?? readInventoryNames, problems);
 
-  const templates: Record<string, CatalogTemplate> = {};
+  const templates: Record<string, CatalogTemplate> = byName();
   if (doc.templates === undefined) problems.push('templates: required');
   else if (!isPlainObject(doc.templates)) problems.push('templates: must be a mapping of name to template');
   else {
@@ -72,7 +72,7 @@ function readInventories(
   read: InventoryReader,
   problems: string[],
 ): Record<string, InventoryNames> {
-  const result: Record<string, InventoryNames> = {};
+  const result: Record<string, InventoryNames> = byName();
   if (!project) return result;
   const readable = Object.entries(inventories).filter(([, inventoryPath]) => inventoryPath !== '');
   const names = readable.length > 0 ? read(readable.map(([, p]) => p), project.dir) : [];
@@ -168,7 +168,7 @@ function validateInventories(
   problems: string[],
   credentials: Record<string, RunCredentials>,
 ): Record<string, string> {
-  const result: Record<string, string> = {};
+  const result: Record<string, string> = byName();
   if (raw === undefined) {
     problems.push('inventories: required');
     return result;
@@ -209,4 +209,12 @@ function validateInventories(
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * A map from catalog names with no prototype: a template or inventory called `toString`, `__proto__` or
+ * `constructor` is simply not found by `map[name]` or `name in map`, in every caller (issue 20, item 3).
+ */
+function byName<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
 }

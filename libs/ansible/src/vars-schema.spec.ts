@@ -205,3 +205,24 @@ describe('toVarsJsonSchema (the GET /templates contract)', () => {
     expect(JSON.stringify(schema)).not.toContain('DEPLOY_DB_PASSWORD');
   });
 });
+
+describe('validateReleaseVars: lone surrogates are refused, naming the var (issue 20, item 3)', () => {
+  const LONE = 'a\ud800';
+  const open: VarsTemplate = { ...deployWeb, openVars: true, vars: { ...deployWeb.vars, tags: spec({ name: 'tags', type: 'list' }) } };
+  it.each([
+    ['a typed value', 'version', LONE],
+    ['a secret var', 'db_password', LONE],
+    ['a list item', 'tags', ['ok', LONE]],
+    ['an open var', 'extra', LONE],
+    ['a nested value', 'extra', { a: [{ b: LONE }] }],
+    ['a nested key', 'extra', { a: { [LONE]: 1 } }],
+  ])('%s', (_what, name, value) => {
+    const { problems } = validateReleaseVars(open, { version: '1.2.3', [name]: value });
+    expect(problems.map((p) => p.field)).toEqual([`extraVars.${name}`]);
+    expect(problems[0]?.message).toMatch(/lone surrogate/);
+  });
+
+  it('surrogate pairs (emoji) are whole characters and accepted', () => {
+    expect(validateReleaseVars(open, { version: '1.2.3', extra: { '😀': ['😀'] }, db_password: 'p😀' }).problems).toEqual([]);
+  });
+});

@@ -123,6 +123,38 @@ export function untypedValueProblem(value: unknown): string | null {
   return null;
 }
 
+/** In a `u` regex a surrogate pair is one code point, so only a lone surrogate matches. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/**
+ * A lone surrogate ("a\ud800") in any string or key of its value at any depth, cannot be
+ * written as UTF-8 to the DB or the extra-vars file (a 500, or ansible exiting 4 for a secret var): refused
+ * here for every var, typed, untyped and secret alike (issue 20, item 3); a name with one already fails the
+ * name rule. Iterative, like untypedValueProblem.
+ */
+function loneSurrogateProblem(value: unknown): string | null {
+  const problem = 'must not contain a lone surrogate (not a whole Unicode character)';
+  const stack: unknown[] = [value];
+  let seen = 0;
+  while (stack.length > 0 && seen++ < MAX_SURROGATE_SCAN) {
+    const current = stack.pop();
+    if (typeof current === 'string') {
+      if (LONE_SURROGATE.test(current)) return problem;
+    } else if (Array.isArray(current)) {
+      stack.push(...(current as unknown[]));
+    } else if (current !== null && typeof current === 'object') {
+      for (const [key, item] of Object.entries(current as Record<string, unknown>)) {
+        if (LONE_SURROGATE.test(key)) return problem;
+        stack.push(item);
+      }
+    }
+  }
+  return null;
+}
+
+/** Bounds the scan; a value this big fails untypedValueProblem's size check anyway. */
+const MAX_SURROGATE_SCAN = 100_000;
+
 export interface ReleaseVarsResult {
   /** The vars to store: declared vars given or defaulted (catalog order), then undeclared ones of an openVars template. */
   vars: Record<string, unknown>;
@@ -159,7 +191,7 @@ export function validateReleaseVars(template: VarsTemplate, input: unknown): Rel
       report(name, `unknown var (template ${template.name} declares ${declared.length > 0 ? declared.join(', ') : 'no vars'})`);
       continue;
     }
-    const problem = spec ? varValueProblem(spec, value) : untypedValueProblem(value);
+    const problem = loneSurrogateProblem(value) ?? (spec ? varValueProblem(spec, value) : untypedValueProblem(value));
     if (problem) report(name, problem);
     else given.set(name, value);
   }

@@ -1,7 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { decimalInt } from '../common/decimal-int.js';
 import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, type AuditAction, type AuditTargetType } from '@slipway/db';
 import { Roles } from '../auth/auth.decorators.js';
 import { AuditService } from './audit.service.js';
@@ -29,7 +30,7 @@ export class AuditQueryDto extends PageQuery {
 
   @ApiPropertyOptional()
   @IsOptional()
-  @Type(() => Number)
+  @Transform(({ value }) => decimalInt(value))
   @IsInt()
   @Min(1)
   targetId?: number;

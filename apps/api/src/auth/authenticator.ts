@@ -18,7 +18,8 @@ type Credential = { via: 'token'; token: string } | { via: 'session'; sessionId:
 /**
  * Turns a bearer token or a session cookie into a Principal, or answers 401. Lookups go through the
  * CredentialCache (so repeated credentials cost no DB read) and, unless the answer is a known good one, count
- * against the client address in AuthLockout (so guessing gets 429 long before it costs the DB anything).
+ * failed ones against the client address in AuthLockout (so guessing gets 429 long before it costs the DB
+ * anything, and good credentials never lock an address out).
  */
 @Injectable()
 export class Authenticator {
@@ -122,14 +123,12 @@ export class Authenticator {
     return { name: record.name, role: record.role, tokenId: record.tokenId, via: 'session' };
   }
 
-  /** A known good answer costs nothing; anything else is counted against `address` first. */
+  /** A known good answer costs nothing; a lookup that finds nothing counts against `address`. */
   private async lookUp(kind: AttemptKind, address: string, key: string, load: () => Promise<CredentialRecord | null>) {
     const known = this.cache.peek(key);
     if (known) return known;
-    await this.lockout.admit(kind, address);
-    const record = known === null ? null : await this.cache.fetch(key, load);
-    if (record) await this.lockout.succeeded(kind, address);
-    return record;
+    // Concurrent lookups of one key share one load (CredentialCache), each still counted if it fails.
+    return this.lockout.attempt(kind, address, () => (known === null ? Promise.resolve(null) : this.cache.fetch(key, load)));
   }
 
   private loadToken(token: string): Promise<CredentialRecord | null> {

@@ -1,7 +1,12 @@
-import { ParseIntPipe } from '@nestjs/common';
+import type { PipeTransform } from '@nestjs/common';
+import { decimalInt } from './decimal-int.js';
 import { badRequest } from './validation.js';
 
-/** `:id` route parameters: a whole number, or 400 naming the field. */
-export const idParam = new ParseIntPipe({
-  exceptionFactory: () => badRequest([{ field: 'id', message: 'id: must be a whole number' }]),
-});
+/** `:id` route parameters: a positive whole number in decimal digits, or 400 naming the field. */
+export const idParam: PipeTransform<string, number> = {
+  transform(value) {
+    const id = decimalInt(value);
+    if (!Number.isSafeInteger(id) || id < 1) throw badRequest([{ field: 'id', message: 'id: must be a whole number (decimal digits)' }]);
+    return id;
+  },
+};

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsEmpty, IsInt, IsOptional, Max, Min, ValidateBy } from 'class-validator';
+import { decimalInt } from './decimal-int.js';
 import type { KeysetQuery } from '@slipway/db';
 
 const REMOVED_PAGE = 'lists are paged with before=<nextBefore of the previous page> (page numbers were removed in issue 12: deep pages cost as much as the first)';
@@ -12,14 +13,14 @@ const REMOVED_PAGE = 'lists are paged with before=<nextBefore of the previous pa
 export class PageQuery implements KeysetQuery {
   @ApiPropertyOptional({ description: 'Entries older than this one (the `nextBefore` of the page before)' })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(({ value }) => decimalInt(value))
   @IsInt({ message: 'before: must be an entry id (a whole number)' })
   @Min(1, { message: 'before: must be an entry id (a whole number)' })
   before?: number;
 
   @ApiPropertyOptional({ description: 'Entries newer than this one (the `prevAfter` of the page after); not with `before`' })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(({ value }) => decimalInt(value))
   @IsInt({ message: 'after: must be an entry id (a whole number)' })
   @Min(1, { message: 'after: must be an entry id (a whole number)' })
   @ValidateBy({
@@ -33,7 +34,7 @@ export class PageQuery implements KeysetQuery {
 
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(({ value }) => decimalInt(value))
   @IsInt({ message: 'limit: must be a whole number from 1 to 500' })
   @Min(1, { message: 'limit: must be a whole number from 1 to 500' })
   @Max(500, { message: 'limit: must be a whole number from 1 to 500' })

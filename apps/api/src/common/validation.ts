@@ -1,6 +1,7 @@
-import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { type ClassConstructor, plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { decimalInt } from './decimal-int.js';
 
 export interface FieldError {
   field: string;
@@ -35,7 +36,19 @@ const VALIDATOR_OPTIONS = {
   validationError: { target: false, value: false },
 } as const;
 
-export const validationPipe = new ValidationPipe({
+/**
+ * The global pipe turns a `number` route or query parameter into a number with `+value` before any
+ * parameter pipe sees it, so "0x1" and "1e3" arrived at idParam as 1 and 1000 (issue 20, item 3): it reads
+ * them with decimalInt instead (NaN for anything but decimal digits, which idParam then refuses).
+ */
+class DecimalValidationPipe extends ValidationPipe {
+  protected override transformPrimitive(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.metatype === Number && typeof value === 'string') return decimalInt(value);
+    return super.transformPrimitive(value, metadata);
+  }
+}
+
+export const validationPipe = new DecimalValidationPipe({
   ...VALIDATOR_OPTIONS,
   transform: true,
   transformOptions: { enableImplicitConversion: false },

@@ -6,24 +6,26 @@ import {
   IsBoolean,
   IsISO8601,
   IsNotEmpty,
-  IsOptional,
   IsString,
   MaxLength,
 } from 'class-validator';
 import { MAX_GIT_REF_LENGTH, MAX_TAG_LENGTH } from '@slipway/ansible';
+import { IsOmittable, IsWellFormedText } from '../common/field-rules.js';
 
 export class CreateReleaseDto {
   @ApiProperty({ example: 'hello', description: 'Template name from the catalog' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(128)
+  @IsWellFormedText()
   template: string;
 
   @ApiPropertyOptional({ example: 'local', description: "Inventory name; defaults to the template's first" })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @IsNotEmpty()
   @MaxLength(128)
+  @IsWellFormedText()
   inventory?: string;
 
   /**
@@ -46,29 +48,32 @@ export class CreateReleaseDto {
     example: 'web1',
     description: "ansible --limit: hosts and groups of the inventory, separated by ',' (or ':' or blanks), each optionally prefixed by '!' or '&'",
   })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(1024)
+  @IsWellFormedText()
   limit?: string;
 
   @ApiPropertyOptional({ type: [String], description: 'ansible --tags' })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(100)
   @IsString({ each: true })
   @MaxLength(MAX_TAG_LENGTH, { each: true })
+  @IsWellFormedText({ each: true })
   tags?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'ansible --skip-tags' })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(100)
   @IsString({ each: true })
   @MaxLength(MAX_TAG_LENGTH, { each: true })
+  @IsWellFormedText({ each: true })
   skipTags?: string[];
 
   @ApiPropertyOptional({ description: 'ansible --check --diff' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   checkMode?: boolean;
 
@@ -76,13 +81,14 @@ export class CreateReleaseDto {
     example: 'release/2.4',
     description: "Git projects, templates with refOverride only: the branch, tag or commit to run instead of the catalog's ref",
   })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(MAX_GIT_REF_LENGTH)
+  @IsWellFormedText()
   ref?: string;
 
   @ApiPropertyOptional({ example: '2030-01-01T00:00:00Z', description: 'Start no earlier than this time' })
-  @IsOptional()
+  @IsOmittable()
   @IsISO8601({ strict: true })
   runAt?: string;
 }
@@ -90,13 +96,14 @@ export class CreateReleaseDto {
 /** `POST /api/v1/releases/:id/rerun` body: the original's commit unless one of these asks for another. */
 export class RerunReleaseDto {
   @ApiPropertyOptional({ example: 'main', description: 'Run this branch, tag or commit instead (templates with refOverride only)' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(MAX_GIT_REF_LENGTH)
+  @IsWellFormedText()
   ref?: string;
 
   @ApiPropertyOptional({ description: "Run the newest commit of the original's ref instead of the original's commit" })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   latest?: boolean;
 }

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { decimalInt } from '../common/decimal-int.js';
 import { RELEASE_STATUSES, type ReleaseStatus } from '@slipway/db';
 import type { ReleaseListQuery } from '@slipway/releases';
 import { PageQuery } from '../common/page.query.js';
@@ -51,7 +52,7 @@ export class ListReleasesQuery extends PageQuery {
 export class LogQuery {
   @ApiPropertyOptional({ description: 'Only lines with a sequence number above this' })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(({ value }) => decimalInt(value))
   @IsInt()
   @Min(0)
   after: number = 0;

@@ -8,7 +8,6 @@ import {
   HttpCode,
   NotFoundException,
   Param,
-  ParseIntPipe,
   Post,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -23,6 +22,7 @@ import { DuplicateTokenNameError, TokenStore } from './token.store.js';
 import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
 import { ApiErrors, ApiGuardedErrors } from '../openapi/api-responses.js';
 import { CreatedTokenBody, TokenBody } from '../openapi/schemas.js';
+import { idParam } from '../common/id-param.pipe.js';
 
 const TOKEN_PREFIX = 'slw_';
 
@@ -84,7 +84,7 @@ export class TokensController {
   @ApiOperation({ summary: 'Revoke a token: it and the sessions made from it stop working at once' })
   @ApiOkResponse({ type: TokenBody, description: 'The token, now revoked' })
   @ApiErrors(400, 404, { 409: 'Already revoked' })
-  async revoke(@Param('id', ParseIntPipe) id: number, @CurrentPrincipal() principal: Principal) {
+  async revoke(@Param('id', idParam) id: number, @CurrentPrincipal() principal: Principal) {
     const existing = await this.tokens.findById(id);
     if (!existing) throw new NotFoundException(`id: token ${id} not found`);
     if (!(await this.tokens.revoke(id, principal.name))) throw new ConflictException(`id: token ${id} is already revoked`);

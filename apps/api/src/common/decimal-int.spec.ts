@@ -1,0 +1,41 @@
+import { BadRequestException } from '@nestjs/common';
+import { describe, expect, it } from 'vitest';
+import { idParam } from './id-param.pipe.js';
+import { PageQuery } from './page.query.js';
+import { checkDto } from './validation.js';
+
+const LOOSE = ['0x1', '1e3', ' 1', '1 ', '1.0', '+1', '-1', '0', '', '01', '0b1', '0o1', 'Infinity', '1_000', '١', '9'.repeat(16)];
+
+function idError(raw: string): string | undefined {
+  try {
+    idParam.transform(raw, { type: 'param' });
+    return undefined;
+  } catch (error) {
+    expect(error).toBeInstanceOf(BadRequestException);
+    return JSON.stringify((error as BadRequestException).getResponse());
+  }
+}
+
+describe('ids and numeric query params are read in decimal digits only (issue 20, item 3)', () => {
+  it.each(LOOSE)(':id %j is a 400 naming id', (raw) => {
+    expect(idError(raw)).toMatch(/"field":"id"/);
+  });
+
+  it('a decimal :id is read', () => {
+    expect(idParam.transform('1', { type: 'param' })).toBe(1);
+    expect(idParam.transform('123456789', { type: 'param' })).toBe(123456789);
+  });
+
+  it.each(['limit', 'before', 'after'])('?%s= in any loose form is a 400 naming it', (field) => {
+    for (const raw of LOOSE.filter((r) => r !== '0')) {
+      const { errors } = checkDto(PageQuery, { [field]: raw });
+      expect(errors.map((e) => e.field), `${field}=${JSON.stringify(raw)}`).toContain(field);
+    }
+  });
+
+  it('decimal paging params are read as numbers', () => {
+    const { value, errors } = checkDto(PageQuery, { limit: '20', before: '1000' });
+    expect(errors).toEqual([]);
+    expect(value).toMatchObject({ limit: 20, before: 1000 });
+  });
+});
