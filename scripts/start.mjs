@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: build if the sources are newer than the bundles, then run the API and one worker in the
-// foreground. Ctrl-C, SIGTERM or SIGHUP (the terminal closed) goes to both; the worker drains its releases
-// before exiting, and this script exits only after both have.
+// foreground. Ctrl-C, SIGTERM or SIGHUP (the terminal closed) goes to the worker first, which drains its
+// releases; the API stays up meanwhile (a `--wait` or the dashboard watching a release sees it end) and is
+// stopped once the worker has exited. This script exits only after both have.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -81,13 +82,24 @@ const children = [api, worker];
 let exitCode = 0;
 let running = children.length;
 let stopping = false;
+const alive = (child) => child.exitCode === null && child.signalCode === null;
 for (const child of children) {
   child.on('exit', (code) => {
     if (code) exitCode = code;
     running--;
-    // One side died on its own (e.g. a bad setting): stop the other too.
-    if (!stopping && running > 0) stop('SIGTERM');
     if (running === 0) process.exit(exitCode);
+    // The worker is done (drained, or died): nothing is left for the API to report on, so it goes too.
+    if (child === worker) {
+      stopping = true;
+      if (alive(api)) api.kill('SIGTERM');
+      return;
+    }
+    // The API died on its own (e.g. a bad setting): the worker drains and exits too, without a line
+    // that looks like someone pressed Ctrl-C (the API's own line above says why).
+    if (!stopping) {
+      stopping = true;
+      if (alive(worker)) worker.kill('SIGTERM');
+    }
   });
 }
 
@@ -97,11 +109,13 @@ function stop(signal) {
   // since a second signal tells the worker to stop draining. A later Ctrl-C is a real second one.
   if (Date.now() - lastSignalAt < 1_000) return;
   lastSignalAt = Date.now();
-  if (!stopping) say(`${signal}: stopping (the worker finishes its releases first; a second Ctrl-C stops them)`);
+  if (!stopping) say(`${signal}: stopping (the worker finishes its releases first, the API stays up until then; a second Ctrl-C stops them)`);
   stopping = true;
-  // API and worker drain on SIGTERM and SIGINT; SIGHUP's default would kill them mid-release.
+  // The worker drains on SIGTERM and SIGINT and goes straight to its deadline on a second one; SIGHUP's
+  // default would kill it mid-release. The API is stopped when the worker has exited (see above).
   const forwarded = signal === 'SIGHUP' ? 'SIGTERM' : signal;
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(forwarded);
+  if (alive(worker)) worker.kill(forwarded);
+  else if (alive(api)) api.kill('SIGTERM');
 }
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => stop(signal));
 

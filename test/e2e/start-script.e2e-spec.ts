@@ -1,23 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.js';
 import { processesWithEnv } from '../support/supervisord.js';
-import { REPO_ROOT, type TestEnv, createTestEnv, freePort, queryDb } from '../support/test-env.js';
+import { StartScript } from '../support/start-script.js';
+import { type TestEnv, createTestEnv, freePort, queryDb } from '../support/test-env.js';
 import { waitFor } from '../support/wait-for.js';
-
-/** `npm start` (scripts/start.mjs) as a terminal runs it: output kept, its own process group. */
-class StartScript {
-  output = '';
-  readonly child: ChildProcess;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  constructor(env: Record<string, string | undefined>) {
-    this.child = spawn(process.execPath, [resolve(REPO_ROOT, 'scripts/start.mjs')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    this.child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    this.exited = new Promise((done) => this.child.on('exit', (code, signal) => done({ code, signal })));
-  }
-}
 
 describe('npm start (scripts/start.mjs)', () => {
   let env: TestEnv;

@@ -38,7 +38,15 @@ export async function followRelease(http: SlipwayHttp, releaseId: number, option
   let lastSeq = options.after ?? 0;
   let failingSince: number | null = null;
   let attempt = 0;
+  // One line per outage, not one per attempt: an API restarting (or kept down for minutes) would
+  // otherwise bury the log under identical lines. Cleared once the stream is back.
+  let outageNoted = false;
   const budget = options.reconnectBudgetMs ?? DEFAULT_RECONNECT_BUDGET_MS;
+  const noteOutage = (why: string) => {
+    if (outageNoted) return;
+    outageNoted = true;
+    note(`release ${releaseId}: ${why}; reconnecting and waiting up to ${Math.round(budget / 1000)} s for Slipway to come back (the release goes on meanwhile)`);
+  };
   for (;;) {
     try {
       const final = await streamOnce(http, releaseId, lastSeq, {
@@ -48,12 +56,15 @@ export async function followRelease(http: SlipwayHttp, releaseId: number, option
         },
         onStatus: options.onStatus,
         onConnected: () => {
+          if (outageNoted) note(`release ${releaseId}: reconnected, resuming after line ${lastSeq}`);
+          outageNoted = false;
           failingSince = null;
           attempt = 0;
         },
       });
       if (final) return final;
-      note(`release ${releaseId}: event stream closed, reconnecting after line ${lastSeq}`);
+      failingSince ??= Date.now();
+      noteOutage('event stream closed');
     } catch (error) {
       if (error instanceof CliError) throw error;
       if (error instanceof Fatal) throw new CliError(error.message);
@@ -61,7 +72,7 @@ export async function followRelease(http: SlipwayHttp, releaseId: number, option
       if (Date.now() - failingSince > budget) {
         throw new CliError(`lost the event stream of release ${releaseId} for over ${Math.round(budget / 1000)} s: ${(error as Error).message}`);
       }
-      note(`release ${releaseId}: ${(error as Error).message}; reconnecting`);
+      noteOutage((error as Error).message);
     }
     attempt++;
     await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempt, 5))));
