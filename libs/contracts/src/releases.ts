@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { isoTime, keysetPage, text } from './common.js';
+import { named } from './registry.js';
+import { RELEASE_STATUSES } from './enums.js';
+import { MAX_GIT_REF_LENGTH, MAX_LIMIT_LENGTH, MAX_NAME_LENGTH, MAX_TAG_LENGTH, MAX_TAGS } from './limits.js';
+
+/** Per-host PLAY RECAP counts: exactly what the recap parser produces. */
+export const hostRecap = named(
+  'HostRecap',
+  z.strictObject({
+    ok: z.number().int(),
+    changed: z.number().int(),
+    unreachable: z.number().int(),
+    failed: z.number().int(),
+    skipped: z.number().int(),
+    rescued: z.number().int(),
+    ignored: z.number().int(),
+  }),
+);
+export type HostRecapCounts = z.infer<typeof hostRecap>;
+
+/** What ran (libs/releases what-ran.ts fills it from what the worker recorded). */
+export const releaseWhatRan = z.object({
+  argv: z
+    .array(z.string())
+    .nullable()
+    .meta({
+      example: ['ansible-playbook', '-i', '/srv/playbooks/inventories/prod.ini', '-e', '@/tmp/slipway-runs/12/extra-vars.yml', '--tags=********', '/srv/playbooks/deploy.yml'],
+      description: 'ansible-playbook argv as the worker ran it, executable first; every secret value replaced by ********. Null until ansible-playbook started',
+    }),
+  ansibleVersion: z.string().nullable().meta({ example: '2.14.18', description: "ansible-core's version (ansible-playbook --version) on the worker that ran it" }),
+  catalogDigest: z.string().nullable().meta({
+    example: 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    description: 'sha256 of the canonical JSON of the catalog entry (template, inventory, project) when the release was created; secret defaults excluded',
+  }),
+});
+export type ReleaseWhatRan = z.infer<typeof releaseWhatRan>;
+
+/** What revision a release runs (git projects; all null for a local directory). */
+export const releaseCommit = z.object({
+  commitSha: z.string().nullable().meta({ example: '3f9c1e0d4b5a69788796a5b4c3d2e1f0a9b8c7d6', description: 'Full commit id it runs (git projects)' }),
+  ref: z.string().nullable().meta({ example: 'main', description: 'The branch, tag or commit name the commit was resolved from' }),
+  commitUrl: z.string().nullable().meta({ description: "Link to the commit, from the catalog's project.commitUrl" }),
+});
+export type ReleaseCommitView = z.infer<typeof releaseCommit>;
+
+/** A release as every route answers it (apps/api release.view.ts builds it). */
+export const releaseBody = named(
+  'ReleaseBody',
+  z.strictObject({
+    id: z.number().int().meta({ example: 12 }),
+    template: z.string().meta({ example: 'hello' }),
+    inventory: z.string().meta({ example: 'local' }),
+    extraVars: z.record(z.string(), z.unknown()).meta({ description: 'Secret vars are shown as ********' }),
+    secretVars: z.array(z.string()).meta({ description: 'Names of its secret vars, recorded when it was created (masked in every view of it)' }),
+    limit: z.string().nullable(),
+    tags: z.array(z.string()).nullable(),
+    skipTags: z.array(z.string()).nullable(),
+    checkMode: z.boolean(),
+    lockKey: z.string().meta({ example: 'hello:local' }),
+    status: z.enum(RELEASE_STATUSES),
+    exitCode: z.number().int().nullable().meta({ description: "ansible-playbook's exit code" }),
+    reason: z.string().nullable().meta({ description: 'Why it failed, was cancelled or interrupted' }),
+    waitingReason: z.string().nullable().meta({ description: 'Why a queued release has not started (e.g. a lock)' }),
+    workerId: z.string().nullable(),
+    requestedBy: z.string().meta({ description: 'Name of the token that created it' }),
+    rerunOf: z.number().int().nullable(),
+    cancelRequestedBy: z.string().nullable(),
+    logLines: z.number().int().meta({ description: 'Lines stored so far' }),
+    recap: z.record(z.string(), hostRecap).nullable().meta({ description: 'PLAY RECAP per host' }),
+    createdAt: isoTime,
+    runAt: isoTime.nullable(),
+    startedAt: isoTime.nullable(),
+    finishedAt: isoTime.nullable(),
+    durationMs: z.number().int().nullable(),
+    ...releaseWhatRan.shape,
+    ...releaseCommit.shape,
+  }),
+);
+export type Release = z.infer<typeof releaseBody>;
+
+export const releasePage = named('ReleasePage', keysetPage(releaseBody));
+export type ReleasePage = z.infer<typeof releasePage>;
+
+const tagList = (description: string) =>
+  z
+    .array(text().max(MAX_TAG_LENGTH, { message: `at most ${MAX_TAG_LENGTH} characters` }), { message: 'must be an array of strings' })
+    .max(MAX_TAGS, { message: `at most ${MAX_TAGS} tags` })
+    .optional()
+    .meta({ description });
+
+/**
+ * The ISO 8601 forms the API has always taken for a time (a date, or a date and time with optional
+ * seconds, fraction and offset); whether it is a real instant is checked when it is read.
+ */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+const gitRef = () => text().max(MAX_GIT_REF_LENGTH, { message: `at most ${MAX_GIT_REF_LENGTH} characters` });
+
+/**
+ * `POST /api/v1/releases` body. `extraVars` is only shaped here: the template's declared vars decide the
+ * rest (libs/ansible validateReleaseVars), on the object exactly as parsed (own `__proto__` included).
+ */
+export const createReleaseRequest = named(
+  'CreateReleaseRequest',
+  z.strictObject({
+    template: text()
+      .min(1, { message: 'must not be empty' })
+      .max(MAX_NAME_LENGTH, { message: `at most ${MAX_NAME_LENGTH} characters` })
+      .meta({ example: 'hello', description: 'Template name from the catalog' }),
+    inventory: text()
+      .min(1, { message: 'must not be empty' })
+      .max(MAX_NAME_LENGTH, { message: `at most ${MAX_NAME_LENGTH} characters` })
+      .optional()
+      .meta({ example: 'local', description: "Inventory name; defaults to the template's first" }),
+    extraVars: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({
+        example: { greeting: 'hello' },
+        description:
+          "Values for the template's declared vars (its `vars` JSON Schema); defaults fill the rest. Undeclared names only if the " +
+          "template has openVars; ansible_* and ansible's special variables never.",
+      }),
+    limit: text()
+      .max(MAX_LIMIT_LENGTH, { message: `at most ${MAX_LIMIT_LENGTH} characters` })
+      .optional()
+      .meta({
+        example: 'web1',
+        description: "ansible --limit: hosts and groups of the inventory, separated by ',' (or ':' or blanks), each optionally prefixed by '!' or '&'",
+      }),
+    tags: tagList('ansible --tags'),
+    skipTags: tagList('ansible --skip-tags'),
+    checkMode: z.boolean().optional().meta({ description: 'ansible --check --diff' }),
+    ref: gitRef()
+      .optional()
+      .meta({ example: 'release/2.4', description: "Git projects, templates with refOverride only: the branch, tag or commit to run instead of the catalog's ref" }),
+    runAt: z
+      .string()
+      .regex(ISO_8601, { message: 'must be an ISO 8601 time, e.g. 2030-01-01T00:00:00Z' })
+      .optional()
+      .meta({ example: '2030-01-01T00:00:00Z', description: 'Start no earlier than this time' }),
+  }),
+);
+export type CreateReleaseRequest = z.infer<typeof createReleaseRequest>;
+
+/** `POST /api/v1/releases/:id/rerun` body: the original's commit unless one of these asks for another. */
+export const rerunReleaseRequest = named(
+  'RerunReleaseRequest',
+  z.strictObject({
+    ref: gitRef().optional().meta({ example: 'main', description: 'Run this branch, tag or commit instead (templates with refOverride only)' }),
+    latest: z.boolean().optional().meta({ description: "Run the newest commit of the original's ref instead of the original's commit" }),
+  }),
+);
+export type RerunReleaseRequest = z.infer<typeof rerunReleaseRequest>;
