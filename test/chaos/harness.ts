@@ -27,10 +27,15 @@ export const CHAOS_WORKER_ENV = {
   DRAIN_TIMEOUT_MS: '6000',
   DB_RETRY_BUDGET_MS: '30000',
   DB_CONNECT_TIMEOUT_MS: '2000',
+  // Housekeeping reaps and re-queues every second, and a queued release without a job is re-queued after
+  // 3 s rather than 30 s, so the run settles in seconds after its last op.
+  HOUSEKEEPING_INTERVAL_MS: '1000',
+  LOST_JOB_GRACE_MS: '3000',
 };
 
-/** apps/worker/src/housekeeping.ts ticks every 5 s (not configurable). */
-const HOUSEKEEPING_INTERVAL_MS = 5_000;
+const HOUSEKEEPING_INTERVAL_MS = Number(CHAOS_WORKER_ENV.HOUSEKEEPING_INTERVAL_MS);
+/** The longest a queued release may lack its job before a housekeeping tick queues it again. */
+export const LOST_JOB_BOUND_MS = Number(CHAOS_WORKER_ENV.LOST_JOB_GRACE_MS) + HOUSEKEEPING_INTERVAL_MS;
 /**
  * How long a release may stay `running` after its owner died: its registry key expires (TTL), it must be
  * missing a whole TTL more, a housekeeping tick must come, and its processes get CANCEL_GRACE_MS to die,

@@ -5,7 +5,7 @@ import { PrivateMariaDb, PrivateRedis } from '../support/private-servers.js';
 import { randomSeed } from '../support/seeded-random.js';
 import { REPO_ROOT } from '../support/test-env.js';
 import { mainsByRun, readGuardRecords, readLogs, readReleases, readSpawns, resolveSightings } from './collect.js';
-import { ChaosRun, OWNERLESS_BOUND_MS } from './harness.js';
+import { ChaosRun, LOST_JOB_BOUND_MS, OWNERLESS_BOUND_MS } from './harness.js';
 import {
   INVARIANTS,
   type Violation,
@@ -37,10 +37,10 @@ const seeds = process.env.CHAOS_SEED
 const DURATION_MS = Number(process.env.CHAOS_DURATION_MS ?? 45_000);
 /**
  * After the last op, the system settles while releases keep starting, finishing or logging: it gives up
- * after SETTLE_QUIET_MS without any (more than a lost job's re-queue, 30 s, plus a reap), and after
- * SETTLE_CAP_MS in any case.
+ * after SETTLE_QUIET_MS without any (more than a lost job's re-queue plus an ownerless release's reap, and
+ * 10 s for a loaded machine), and after SETTLE_CAP_MS in any case.
  */
-const SETTLE_QUIET_MS = 45_000;
+const SETTLE_QUIET_MS = LOST_JOB_BOUND_MS + OWNERLESS_BOUND_MS + 10_000;
 const SETTLE_CAP_MS = 150_000;
 /** A process may outlive its release's final status this long (the status write races the exit). */
 const STRAY_GRACE_MS = 3_000;

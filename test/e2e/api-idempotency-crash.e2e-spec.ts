@@ -54,8 +54,9 @@ describe('idempotent launch survives an API killed mid-request', () => {
     expect(retry.status, retry.text).toBe(200);
     expect(retry.body.id).toBe(releaseId);
 
-    // The release never got its job; a worker's housekeeping queues it again (after its 30 s grace).
-    worker = await startWorker(env.env);
+    // The release never got its job; a worker's housekeeping queues it again once it is LOST_JOB_GRACE_MS
+    // old (30 s by default; short here, since the test is about the re-queue, not its grace).
+    worker = await startWorker({ ...env.env, LOST_JOB_GRACE_MS: '2000', HOUSEKEEPING_INTERVAL_MS: '500' });
     const done = await client.waitForRelease(releaseId, ['succeeded', 'failed', 'cancelled', 'interrupted'], 120_000);
     expect(done.status).toBe('succeeded');
     expect(await client.log(releaseId)).toContain('after the crash');

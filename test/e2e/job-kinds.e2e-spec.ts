@@ -1,11 +1,14 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOUSEKEEPING_INTERVAL_MS, PENDING_OUTCOMES_QUEUE, type WorkerRegistryEntry } from '@slipway/queue';
+import { PENDING_OUTCOMES_QUEUE, type WorkerRegistryEntry } from '@slipway/queue';
 import { ApiClient } from '../support/api-client.js';
 import { parsePrometheusText, sampleValue } from '../support/prometheus-text.js';
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
 import { type TestEnv, createTestEnv, queryDb } from '../support/test-env.js';
+
+/** Shorter than the 5 s default, so the kind's scheduler is seen to follow the setting and the test waits less. */
+const HOUSEKEEPING_INTERVAL_MS = 1_000;
 import { waitFor } from '../support/wait-for.js';
 
 const FINAL = ['succeeded', 'failed', 'cancelled', 'interrupted'];
@@ -59,7 +62,7 @@ describe('job kinds on the worker', () => {
     const key = `${env.queuePrefix}:pending-outcomes`;
     await redis.hset(key, String(created.id), JSON.stringify(kept));
 
-    worker = await startWorker(env.env);
+    worker = await startWorker({ ...env.env, HOUSEKEEPING_INTERVAL_MS: String(HOUSEKEEPING_INTERVAL_MS) });
     const readyAt = Date.now();
     // Every worker upserts the one scheduler at start.
     const schedulers = await waitFor('the job scheduler to exist', async () => {

@@ -2,15 +2,13 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
-import { HOUSEKEEPING_INTERVAL_MS, RELEASES_QUEUE, type ReleaseJobData, releaseJob, releaseJobId, slipwayKeys } from '@slipway/queue';
+import { RELEASES_QUEUE, type ReleaseJobData, releaseJob, releaseJobId, slipwayKeys } from '@slipway/queue';
 import { ReleaseStore } from '@slipway/releases';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseRunner } from './release-runner.js';
 import { Retention } from './retention.js';
 import { RunDirectories } from './run-directory.js';
 
-/** A queued release whose job vanished is re-queued only after this long (its add may be in progress). */
-const LOST_JOB_GRACE_MS = 30_000;
 /** Beyond the fenced worker's SIGKILL (lease end + CANCEL_GRACE_MS): its supervisor's poll and the kill itself. */
 const FENCE_MARGIN_MS = 2_000;
 
@@ -47,7 +45,7 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
   async onApplicationBootstrap(): Promise<void> {
     // Before the first tick: what a crashed predecessor on this host left running dies now.
     const swept = await this.runDirs.sweepLeftovers();
-    this.timer = setInterval(() => void this.tick(), HOUSEKEEPING_INTERVAL_MS);
+    this.timer = setInterval(() => void this.tick(), this.config.housekeepingIntervalMs);
     this.timer.unref();
     void this.interruptSwept(swept).finally(() => void this.tick());
   }
@@ -149,7 +147,8 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** A queued release must always have its job; re-add one that was lost (same job id, so never twice). */
   private async requeueLostJobs(): Promise<void> {
-    const queued = await this.store.listQueuedBefore(new Date(Date.now() - LOST_JOB_GRACE_MS));
+    // Younger than LOST_JOB_GRACE_MS, a release's job may still be on its way (the API adds it after the row).
+    const queued = await this.store.listQueuedBefore(new Date(Date.now() - this.config.lostJobGraceMs));
     for (const { id, runAt } of queued) {
       const job = await this.queue.getJob(releaseJobId(id));
       if (job) continue;

@@ -80,6 +80,11 @@ export const environmentSchema = z.object({
   CANCEL_GRACE_MS: int(0, 3_600_000).default(20_000),
   WORKER_HEARTBEAT_MS: int(100, 60_000).default(5_000),
   WORKER_TTL_MS: int(500, 120_000).default(15_000),
+  // Worker housekeeping (apps/worker/src/housekeeping.ts): how often it reaps lost workers, re-queues lost
+  // jobs and starts retention; and how old a queued release without a job must be before it is re-queued
+  // (younger, its add may still be in progress).
+  HOUSEKEEPING_INTERVAL_MS: int(100, 600_000).default(5_000),
+  LOST_JOB_GRACE_MS: int(1_000, 3_600_000).default(30_000),
   // DB pool: idle connections are reaped well before any sane wait_timeout (ARCHITECTURE.md, "DB resilience").
   DB_POOL_SIZE: int(2, 500).default(10),
   DB_MAX_IDLE: int(0, 499).default(2),

@@ -122,6 +122,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SSE_CLIENT_BUFFER_BYTES: '1000' })).toThrow('SSE_CLIENT_BUFFER_BYTES must be at least 65536');
   });
 
+  it('ticks housekeeping every 5 s and re-queues a lost job after 30 s by default; both settable within bounds', () => {
+    expect(loadConfig({})).toMatchObject({ housekeepingIntervalMs: 5_000, lostJobGraceMs: 30_000 });
+    expect(loadConfig({ HOUSEKEEPING_INTERVAL_MS: '250', LOST_JOB_GRACE_MS: '2000' })).toMatchObject({
+      housekeepingIntervalMs: 250,
+      lostJobGraceMs: 2_000,
+    });
+    expect(() => loadConfig({ HOUSEKEEPING_INTERVAL_MS: '50' })).toThrow(/^invalid environment: HOUSEKEEPING_INTERVAL_MS must be at least 100$/);
+    expect(() => loadConfig({ HOUSEKEEPING_INTERVAL_MS: '5s' })).toThrow(/^invalid environment: HOUSEKEEPING_INTERVAL_MS must be a whole number$/);
+    // Below a second, a release whose job the API is still adding could be queued twice over.
+    expect(() => loadConfig({ LOST_JOB_GRACE_MS: '999' })).toThrow(/^invalid environment: LOST_JOB_GRACE_MS must be at least 1000$/);
+    expect(() => loadConfig({ LOST_JOB_GRACE_MS: '-1' })).toThrow(/^invalid environment: LOST_JOB_GRACE_MS must be a whole number$/);
+  });
+
   it('accepts a heartbeat of exactly a third of the TTL', () => {
     expect(loadConfig({ WORKER_HEARTBEAT_MS: '5000', WORKER_TTL_MS: '15000' }).workerHeartbeatMs).toBe(5000);
   });

@@ -82,6 +82,10 @@ export interface SlipwayConfig {
   cancelGraceMs: number;
   workerHeartbeatMs: number;
   workerTtlMs: number;
+  /** How often the worker's housekeeping ticks (reaping, re-queueing lost jobs, starting retention). */
+  housekeepingIntervalMs: number;
+  /** A queued release whose job vanished is re-queued only once it is this old (its add may be in progress). */
+  lostJobGraceMs: number;
   /** Root of the per-run private directories (extra vars, TMPDIR, credentials); swept at start. */
   runDir: string;
   /** This host's git mirrors and catalog checkouts (git projects only). */
@@ -210,6 +214,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     cancelGraceMs: e.CANCEL_GRACE_MS,
     workerHeartbeatMs: e.WORKER_HEARTBEAT_MS,
     workerTtlMs: e.WORKER_TTL_MS,
+    housekeepingIntervalMs: e.HOUSEKEEPING_INTERVAL_MS,
+    lostJobGraceMs: e.LOST_JOB_GRACE_MS,
     // Per user, not per worker id: the default id changes with every restart, and the next incarnation
     // must find what the previous one left behind.
     runDir,

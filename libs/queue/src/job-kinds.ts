@@ -2,9 +2,6 @@ import type { JobsOptions } from 'bullmq';
 import type { JobKindDefinition } from './job-kind.js';
 import { RELEASES_QUEUE, type ReleaseJobData, releaseJobId } from './queue.constants.js';
 
-/** Each worker's housekeeping tick (apps/worker housekeeping.ts), and the pending-outcomes kind's interval. */
-export const HOUSEKEEPING_INTERVAL_MS = 5_000;
-
 /** One job per release (see releaseJob); a release runs for minutes, so the drain lets it finish. */
 export const RELEASES_KIND: JobKindDefinition<ReleaseJobData> = {
   name: 'releases',
@@ -56,7 +53,7 @@ export const PENDING_OUTCOMES_KIND: JobKindDefinition<Record<string, never>> = {
   stalledInterval: 15_000,
   defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
   drain: { policy: 'abandon-safely', graceMs: 2_000 },
-  repeat: { schedulerId: 'pending-outcomes', everyMs: () => HOUSEKEEPING_INTERVAL_MS, data: {} },
+  repeat: { schedulerId: 'pending-outcomes', everyMs: (config) => config.housekeepingIntervalMs, data: {} },
 };
 
 /** Every kind the workers run, for the readers that report per kind (the API's /metrics). */
