@@ -64,6 +64,17 @@ describe('varValueProblem: each type and rule at its edge', () => {
     const problem = varValueProblem(spec({ name: 'pw', type: 'string', pattern: '[a-z]+', secret: true }), 'Hunter2!');
     expect(problem).not.toContain('Hunter2');
   });
+
+  it("never names a secret var's pattern or enum either: they can narrow down, or be, the secret", () => {
+    const secret = (rules: Partial<VarSpec>) => spec({ name: 'pw', secret: true, ...rules });
+    const pattern = varValueProblem(secret({ type: 'string', pattern: 'tok-4242[a-z]' }), 'other');
+    expect(pattern).toBe('must match the pattern the catalog sets (pattern; not shown for a secret var)');
+    const choice = varValueProblem(secret({ type: 'string', enum: ['tok-one', 'tok-two'] }), 'other');
+    expect(choice).toBe('must be one of the values the catalog sets (enum; not shown for a secret var)');
+    const item = varValueProblem(secret({ type: 'list', items: { maxLength: 20, pattern: 'tok-4242[a-z]' } }), ['x']);
+    expect(item).toBe('item 0 must match the pattern the catalog sets (items.pattern; not shown for a secret var)');
+    expect(varValueProblem(secret({ type: 'integer', enum: [4242] }), 1)).not.toContain('4242');
+  });
 });
 
 describe('untypedValueProblem: any JSON, bounded', () => {
@@ -182,6 +193,9 @@ describe('toVarsJsonSchema (the GET /templates contract)', () => {
         ratio: spec({ name: 'ratio', type: 'number', min: 0.5 }),
         token: spec({ name: 'token', type: 'string', secret: true, default: 'literal-secret', maxLength: 64 }),
         legacy: spec({ name: 'legacy', default: { any: 'json' } }),
+        // A pattern or enum of a secret can narrow it down to a guess, or be its value: neither is shown.
+        pin: spec({ name: 'pin', type: 'string', secret: true, default: '4242x', pattern: '4242[a-z]', enum: ['4242x', '4242y'] }),
+        keys: spec({ name: 'keys', type: 'list', secret: true, items: { maxLength: 9, pattern: '4242[a-z]' } }),
       },
     });
     expect(schema).toEqual({
@@ -197,12 +211,15 @@ describe('toVarsJsonSchema (the GET /templates contract)', () => {
         ratio: { type: 'number', minimum: 0.5 },
         token: { type: 'string', maxLength: 64, writeOnly: true, 'x-secret': true },
         legacy: { default: { any: 'json' } },
+        pin: { type: 'string', writeOnly: true, 'x-secret': true },
+        keys: { type: 'array', items: { type: 'string', maxLength: 9 }, writeOnly: true, 'x-secret': true },
       },
       required: ['version'],
       additionalProperties: false,
     });
     expect(JSON.stringify(schema)).not.toContain('literal-secret');
     expect(JSON.stringify(schema)).not.toContain('DEPLOY_DB_PASSWORD');
+    expect(JSON.stringify(schema)).not.toContain('4242');
   });
 });
 

@@ -55,7 +55,7 @@ export function varValueProblem(spec: VarSpec, value: unknown): string | null {
       return numberProblem(spec, value);
     case 'string':
       if (typeof value !== 'string') return 'must be a string (type string)';
-      return stringProblem(spec, value);
+      return stringProblem(spec, value, spec.secret);
     case 'list':
       return listProblem(spec, value);
   }
@@ -64,24 +64,29 @@ export function varValueProblem(spec: VarSpec, value: unknown): string | null {
 function numberProblem(spec: VarSpec, value: number): string | null {
   if (spec.min !== undefined && value < spec.min) return `must be at least ${spec.min} (min)`;
   if (spec.max !== undefined && value > spec.max) return `must be at most ${spec.max} (max)`;
-  return enumProblem(spec, value);
+  return enumProblem(spec, value, spec.secret);
 }
+
+/** What a message says in place of a secret var's pattern or enum, which can narrow it down or be its value. */
+const HIDDEN = 'not shown for a secret var';
 
 function stringProblem(
   rules: { minLength?: number; maxLength?: number; pattern?: string; enum?: Array<string | number> },
   value: string,
+  secret: boolean,
 ): string | null {
   // Length first: the pattern only ever sees bounded input.
   if (rules.maxLength !== undefined && value.length > rules.maxLength) return `must be at most ${rules.maxLength} characters (maxLength)`;
   if (rules.minLength !== undefined && value.length < rules.minLength) return `must be at least ${rules.minLength} characters (minLength)`;
   if (rules.pattern !== undefined && !compilePattern(rules.pattern).test(value)) {
-    return `must match ${anchoredPattern(rules.pattern)} (pattern)`;
+    return secret ? `must match the pattern the catalog sets (pattern; ${HIDDEN})` : `must match ${anchoredPattern(rules.pattern)} (pattern)`;
   }
-  return rules.enum ? enumProblem({ enum: rules.enum }, value) : null;
+  return rules.enum ? enumProblem({ enum: rules.enum }, value, secret) : null;
 }
 
-function enumProblem(spec: Pick<VarSpec, 'enum'>, value: string | number): string | null {
+function enumProblem(spec: Pick<VarSpec, 'enum'>, value: string | number, secret: boolean): string | null {
   if (spec.enum === undefined || spec.enum.includes(value)) return null;
+  if (secret) return `must be one of the values the catalog sets (enum; ${HIDDEN})`;
   return `must be one of ${spec.enum.map((v) => JSON.stringify(v)).join(', ')} (enum)`;
 }
 
@@ -91,8 +96,8 @@ function listProblem(spec: VarSpec, value: unknown): string | null {
   if (spec.minItems !== undefined && value.length < spec.minItems) return `must have at least ${spec.minItems} items (minItems)`;
   for (const [i, item] of value.entries()) {
     if (typeof item !== 'string') return `item ${i} must be a string (type list)`;
-    const problem = stringProblem(spec.items ?? {}, item);
-    if (problem) return `item ${i} ${problem.replace(/\((\w+)\)$/, '(items.$1)')}`;
+    const problem = stringProblem(spec.items ?? {}, item, spec.secret);
+    if (problem) return `item ${i} ${problem.replace(/\((\w+)(;[^)]*)?\)$/, '(items.$1$2)')}`;
   }
   return null;
 }
@@ -227,18 +232,19 @@ function varJsonSchema(spec: VarSpec): VarJsonSchema {
   if (spec.type !== undefined) schema.type = spec.type === 'list' ? 'array' : spec.type;
   if (spec.description !== undefined) schema.description = spec.description;
   if (!spec.secret && 'default' in spec) schema.default = spec.default;
-  if (spec.enum !== undefined) schema.enum = spec.enum;
+  // A secret's pattern or enum is never published: it can narrow the secret down to a guess, or be it.
+  if (spec.enum !== undefined && !spec.secret) schema.enum = spec.enum;
   if (spec.min !== undefined) schema.minimum = spec.min;
   if (spec.max !== undefined) schema.maximum = spec.max;
   if (spec.minLength !== undefined) schema.minLength = spec.minLength;
   if (spec.maxLength !== undefined) schema.maxLength = spec.maxLength;
-  if (spec.pattern !== undefined) schema.pattern = anchoredPattern(spec.pattern);
+  if (spec.pattern !== undefined && !spec.secret) schema.pattern = anchoredPattern(spec.pattern);
   if (spec.items !== undefined) {
     schema.items = {
       type: 'string',
       ...(spec.items.minLength !== undefined ? { minLength: spec.items.minLength } : {}),
       maxLength: spec.items.maxLength,
-      ...(spec.items.pattern !== undefined ? { pattern: anchoredPattern(spec.items.pattern) } : {}),
+      ...(spec.items.pattern !== undefined && !spec.secret ? { pattern: anchoredPattern(spec.items.pattern) } : {}),
     };
   }
   if (spec.minItems !== undefined) schema.minItems = spec.minItems;
