@@ -54,7 +54,7 @@ async function cli(args: string[], env: Record<string, string>) {
   return run.stdout;
 }
 
-describe('what ran: argv (secrets masked), ansible-core version, catalog digest', () => {
+describe('what ran: argv (no secret on it), ansible-core version, catalog digest', () => {
   let env: TestEnv;
   let api: RunningApi;
   let worker: ServiceProcess;
@@ -107,7 +107,7 @@ describe('what ran: argv (secrets masked), ansible-core version, catalog digest'
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('the API shows the argv as run with secrets masked, and the version ansible-playbook --version gives', async () => {
+  it('the API shows the argv as run, no secret var on it, and the version ansible-playbook --version gives', async () => {
     const response = await bot.request<ReleaseJson>('GET', `/api/v1/releases/${released.id}`);
     // The tag's value is in `tags` as the user gave it (not a secret field), so it is looked for in the argv only.
     expectNowhere(response.text, 'the API response', [VAR_SECRET, VAULT_PASSWORD]);
@@ -121,29 +121,46 @@ describe('what ran: argv (secrets masked), ansible-core version, catalog digest'
 
     const listed = await bot.request('GET', '/api/v1/releases');
     expectNowhere(listed.text, 'the release list', [VAR_SECRET, VAULT_PASSWORD]);
-    expectNowhere(JSON.stringify(argv), 'the argv');
+    expectNowhere(JSON.stringify(argv), 'the argv', [VAR_SECRET, VAULT_PASSWORD]);
   });
 
-  it('a secret var value the user also gave as a tag is masked in the argv, as the API shows it and as stored', async () => {
+  it('the argv is recorded as run: a tag is there as the user gave it, even one equal to a secret var value', async () => {
     const shown = await bot.getRelease(released.id);
     const argv = shown.argv as string[];
-    expect(argv).toContain('--tags=********,deploy');
+    // The user typed this tag: showing it tells them nothing, masking it would tell them it is a secret.
+    expect(argv).toContain(`--tags=${TAG_SECRET},deploy`);
     expect(argv).toContain('--limit=localhost');
-    expectNowhere(JSON.stringify(argv), 'the argv');
+    expectNowhere(JSON.stringify(argv), 'the argv', [VAR_SECRET, VAULT_PASSWORD]);
     const [row] = await queryDb<{ argv: unknown; ansible_version: string }>(env.databaseUrl, 'SELECT argv, ansible_version FROM releases WHERE id = ?', [released.id]);
     expect(row.argv).toEqual(argv);
     expect(row.ansible_version).toBe(ansibleVersion);
-    expectNowhere(JSON.stringify(row), 'the stored argv');
+    expectNowhere(JSON.stringify(row), 'the stored argv', [VAR_SECRET, VAULT_PASSWORD]);
+  });
+
+  it("no guessing oracle: a tag equal to the catalog's default secret is recorded as verbatim as a wrong guess", async () => {
+    const guesses = ['catalog-default-token', 'catalog-default-tokem'];
+    const argvs: string[][] = [];
+    for (const guess of guesses) {
+      const guessed = await bot.createRelease({ template: 'secret-echo', extraVars: { db_password: 'x-guess' }, tags: ['guess1', guess] });
+      const done = await bot.waitForRelease(guessed.id, ['succeeded', 'failed'], 300_000);
+      expect(done.status, await bot.log(guessed.id)).toBe('succeeded');
+      argvs.push(done.argv as string[]);
+    }
+    expect(argvs[0]).toContain('--tags=guess1,catalog-default-token');
+    expect(argvs[1]).toContain('--tags=guess1,catalog-default-tokem');
+    // Apart from the tags and the run's own directory, the two argvs are the same.
+    const shape = (argv: string[]) => argv.filter((a) => !a.startsWith('--tags=')).map((a) => a.replace(/release-\d+-[^/]+/g, 'RUN'));
+    expect(shape(argvs[0])).toEqual(shape(argvs[1]));
   });
 
   it('slipway release show prints the what-ran section; --json carries the fields; no secret in either', async () => {
     const text = await cli(['release', 'show', String(released.id)], cliEnv());
     expect(text).toContain('what ran');
-    expect(text).toMatch(/Command\s+ansible-playbook --vault-password-file=\S+ -i \S+local\.ini -e @\S+extra-vars\.yml --limit=localhost '--tags=\*{8},deploy' \S+secret-echo\.yml\n/);
+    expect(text).toMatch(/Command\s+ansible-playbook --vault-password-file=\S+ -i \S+local\.ini -e @\S+extra-vars\.yml --limit=localhost '--tags=wr tag'\\''[0-9a-f]{12},deploy' \S+secret-echo\.yml\n/);
     expect(text).toMatch(new RegExp(`ansible-core\\s+${ansibleVersion.replace(/\./g, '\\.')}\\n`));
     expect(text).toMatch(/Catalog digest\s+sha256:[0-9a-f]{64}/);
-    // The text view shows no tags, so nothing of it may hold any of the values.
-    expectNowhere(text, 'slipway release show');
+    // The command line shows the user's own tag as given; nothing else of the values.
+    expectNowhere(text, 'slipway release show', [VAR_SECRET, VAULT_PASSWORD]);
     const json = await cli(['--json', 'release', 'show', String(released.id)], cliEnv());
     const parsed = JSON.parse(json) as ReleaseJson;
     expect(parsed.argv).toEqual((await bot.getRelease(released.id)).argv);

@@ -25,7 +25,6 @@ import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseLogSink } from './release-log-sink.js';
 import { type StopRequest, decideOutcome } from './release-outcome.js';
 import { prepareRunProject } from './project-checkout.js';
-import { recordedArgv } from './recorded-argv.js';
 import { type RunDirectory, RunDirectories } from './run-directory.js';
 import { RunSpawner } from './run-spawner.js';
 import { resolveRunVars } from './run-vars.js';
@@ -259,7 +258,10 @@ export class ReleaseRunner {
       });
       entry.process = child;
       // Beside the run, never before it: the version may take a Python start-up the first time.
-      recording = this.recordRun(release.id, recordedArgv([this.config.ansiblePlaybookBin, ...runArgv], masker), env);
+      // Recorded as run, never masked: secrets reach ansible only through the private extra-vars and
+      // credential files, so the argv holds what the user typed; masking a tag equal to a secret would
+      // confirm a guess of it (issue 20 item 4).
+      recording = this.recordRun(release.id, [this.config.ansiblePlaybookBin, ...runArgv], env);
       // The pid lets ops (and the cancel tests) check that a stopped release left no ansible process behind.
       this.logger.log({
         releaseId: release.id,
