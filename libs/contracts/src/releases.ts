@@ -25,8 +25,8 @@ export const releaseWhatRan = z.object({
     .array(z.string())
     .nullable()
     .meta({
-      example: ['ansible-playbook', '-i', '/srv/playbooks/inventories/prod.ini', '-e', '@/tmp/slipway-runs/12/extra-vars.yml', '--tags=********', '/srv/playbooks/deploy.yml'],
-      description: 'ansible-playbook argv as the worker ran it, executable first; every secret value replaced by ********. Null until ansible-playbook started',
+      example: ['ansible-playbook', '-i', '/srv/playbooks/inventories/prod.ini', '-e', '@/tmp/slipway-runs/12/extra-vars.yml', '--tags=deploy', '/srv/playbooks/deploy.yml'],
+      description: 'ansible-playbook argv as the worker ran it, executable first; extra vars and credentials travel in files, so it holds their paths, never their values. Null until ansible-playbook started',
     }),
   ansibleVersion: z.string().nullable().meta({ example: '2.14.18', description: "ansible-core's version (ansible-playbook --version) on the worker that ran it" }),
   catalogDigest: z.string().nullable().meta({

@@ -64,8 +64,8 @@ export class ReleaseBody {
   @ApiProperty({
     type: [String],
     nullable: true,
-    example: ['ansible-playbook', '-i', '/srv/playbooks/inventories/prod.ini', '-e', '@/tmp/slipway-runs/12/extra-vars.yml', '--tags=********', '/srv/playbooks/deploy.yml'],
-    description: 'ansible-playbook argv as the worker ran it, executable first; every secret value replaced by ********. Null until ansible-playbook started',
+    example: ['ansible-playbook', '-i', '/srv/playbooks/inventories/prod.ini', '-e', '@/tmp/slipway-runs/12/extra-vars.yml', '--tags=deploy', '/srv/playbooks/deploy.yml'],
+    description: 'ansible-playbook argv as the worker ran it, executable first; extra vars and credentials travel in files, so it holds their paths, never their values. Null until ansible-playbook started',
   })
   argv!: string[] | null;
   @ApiProperty({ type: String, nullable: true, example: '2.14.18', description: "ansible-core's version (ansible-playbook --version) on the worker that ran it" })
