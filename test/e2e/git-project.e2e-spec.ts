@@ -48,6 +48,7 @@ function catalogFor(url: string): Record<string, unknown> {
     templates: {
       version: { playbook: 'version.yml', timeout: 900, vars: {} },
       'version-any': { playbook: 'version.yml', timeout: 900, vars: {}, refOverride: true },
+      'secret-any': { playbook: 'version.yml', timeout: 900, vars: { token: { type: 'string', secret: true } }, refOverride: true },
       'sandbox-a': sandbox('a'),
       'sandbox-b': sandbox('b'),
     },
@@ -209,6 +210,35 @@ describe('playbooks from git, pinned per release', () => {
     expect(rerunOther.body).toMatchObject({ commitSha: repo.revParse('main'), ref: 'main' });
     await succeeded(rerunOther.body);
   }, 900_000);
+
+  it("a rerun on another ref does not hand the original's secret values to that ref's playbook: refused naming them unless given again", async () => {
+    repo.git(repo.work, 'checkout', '--quiet', '-b', 'evil');
+    const evilSha = repo.commit('evil version', { 'ansible/version.yml': versionPlaybook('evil') });
+    repo.push('evil');
+    repo.git(repo.work, 'checkout', '--quiet', 'main');
+    const admin = new ApiClient(api.url, env.bootstrapToken);
+    const original = await admin.createRelease({ template: 'secret-any', extraVars: { token: 'admins-secret-token' }, runAt: new Date(Date.now() + 3_600_000).toISOString() });
+    expect(original.ref).toBe('main');
+    const newestId = async () => (await bot.request<{ items: { id: number }[] }>('GET', '/api/v1/releases?limit=1')).body.items[0]?.id;
+    const before = await newestId();
+    for (const who of [bot, admin]) {
+      // Another person or the same one: another ref never gets the stored value.
+      const refused = await who.request<{ errors: { field: string; message: string }[] }>('POST', `/api/v1/releases/${original.id}/rerun`, { ref: 'evil' });
+      expect(refused.status, refused.text).toBe(400);
+      expect(refused.body.errors).toEqual([{ field: 'extraVars.token', message: expect.stringContaining('give it again') }]);
+      expect(refused.text).not.toContain('admins-secret-token');
+    }
+    expect(await newestId()).toBe(before);
+
+    // The same person on the same ref keeps the stored value; another ref works once the value is given again.
+    const same = await admin.request<ReleaseJson>('POST', `/api/v1/releases/${original.id}/rerun`);
+    expect(same.status, same.text).toBe(201);
+    expect(same.body).toMatchObject({ ref: 'main', secretVars: ['token'], extraVars: { token: '********' } });
+    const given = await bot.request<ReleaseJson>('POST', `/api/v1/releases/${original.id}/rerun`, { ref: 'evil', extraVars: { token: 'bots-own-token' } });
+    expect(given.status, given.text).toBe(201);
+    expect(given.body).toMatchObject({ ref: 'evil', commitSha: evilSha, requestedBy: 'git-bot', extraVars: { token: '********' } });
+    for (const id of [original.id, same.body.id, given.body.id]) await admin.request('POST', `/api/v1/releases/${id}/cancel`);
+  }, 600_000);
 
   it('two releases of the project at once run in two private checkouts that are gone afterwards', async () => {
     const [a, b] = await Promise.all([bot.createRelease({ template: 'sandbox-a' }), bot.createRelease({ template: 'sandbox-b' })]);

@@ -144,6 +144,34 @@ describe('secret vars: masked everywhere, stored only encrypted', () => {
     expect(a.secret_values).not.toBe(b.secret_values); // encrypted again, with a fresh IV
   });
 
+  it("a rerun by someone else never receives the original requester's secret: refused naming it, unless given again", async () => {
+    const adminsRelease = await admin.createRelease({ template: 'secret-echo', extraVars: { db_password: DB_PASSWORD } });
+    const before = await releaseIds(env.databaseUrl);
+    const refused = await bot.request<{ errors: { field: string; message: string }[] }>('POST', `/api/v1/releases/${adminsRelease.id}/rerun`);
+    expect(refused.status, refused.text).toBe(400);
+    // Only the value the admin gave; the catalog's default (api_token) is the catalog's, not the admin's.
+    expect(refused.body.errors).toEqual([{ field: 'extraVars.db_password', message: expect.stringContaining('give it again') }]);
+    expectNoSecret(refused.text, 'the refusal');
+    expect(await releaseIds(env.databaseUrl)).toEqual(before);
+
+    // Given again, the rerun runs with the deployer's own value.
+    const own = `deployer-own-${randomBytes(6).toString('hex')}`;
+    const rerun = await bot.request<ReleaseJson>('POST', `/api/v1/releases/${adminsRelease.id}/rerun`, { extraVars: { db_password: own } });
+    expect(rerun.status, rerun.text).toBe(201);
+    expect(rerun.body).toMatchObject({ rerunOf: adminsRelease.id, requestedBy: 'secret-bot' });
+    const done = await bot.waitForRelease(rerun.body.id, ['succeeded', 'failed'], 120_000);
+    const log = await bot.log(rerun.body.id);
+    expect(done.status, log).toBe('succeeded');
+    expect(log).toContain(`sha1 db_password=${sha1(own)} api_token=${sha1(CATALOG_DEFAULT_TOKEN)}`);
+    expect(log).not.toContain(sha1(DB_PASSWORD));
+
+    // Only secret vars may be given again; anything else in a rerun body is a 400 naming it.
+    const other = await bot.request<{ errors: { field: string }[] }>('POST', `/api/v1/releases/${adminsRelease.id}/rerun`, { extraVars: { pause_seconds: 2 } });
+    expect(other.status, other.text).toBe(400);
+    expect(other.body.errors.map((e) => e.field)).toContain('extraVars.pause_seconds');
+    await admin.waitForRelease(adminsRelease.id, ['succeeded', 'failed'], 120_000);
+  });
+
   it('a failed insert does not log the secret (nor its SQL parameters)', async () => {
     // A trigger makes the INSERT itself fail, as a full disk or a too-long value would.
     await queryDb(env.databaseUrl, `CREATE TRIGGER refuse_releases BEFORE INSERT ON releases FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'forced by the test'`);

@@ -106,4 +106,16 @@ export class RerunReleaseDto {
   @IsOmittable()
   @IsBoolean()
   latest?: boolean;
+
+  @ApiPropertyOptional({
+    example: { db_password: '...' },
+    description:
+      "Secret vars given again. A rerun by someone other than the original's requester, or on another ref, does not reuse the " +
+      'stored secret values: it is refused (400 naming them) unless they are given here. Only secret vars.',
+    type: 'object',
+    additionalProperties: true,
+  })
+  // Whitelisted only; ReleasesService checks the names and the catalog's rules check the values.
+  @Allow()
+  extraVars?: Record<string, unknown>;
 }

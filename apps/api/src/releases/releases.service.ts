@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import {
   ConflictException,
   Inject,
@@ -251,15 +252,19 @@ export class ReleasesService implements OnModuleInit {
     const { value: choice, errors } = checkDto(RerunReleaseDto, raw);
     if (isPlainObject(body)) for (const key of Object.keys(body).filter((k) => PROTOTYPE_KEYS.has(k))) errors.push({ field: key, message: `${key}: unknown field` });
     if (choice.ref !== undefined && choice.latest) errors.push({ field: 'latest', message: 'latest: give either ref or latest, not both' });
+    if (choice.extraVars !== undefined && !isPlainObject(choice.extraVars)) errors.push({ field: 'extraVars', message: 'extraVars: must be an object of secret var name to value' });
     if (errors.length > 0) throw badRequest(errors);
     const original = await this.get(id);
-    let extraVars: Record<string, unknown>;
+    const catalog = this.catalogs.current;
+    const template = catalog.templates[original.template];
+    let opened: ReturnType<typeof openSecretVars>;
     try {
-      extraVars = openSecretVars(original, this.config.secretKeys).vars;
+      opened = openSecretVars(original, this.config.secretKeys);
     } catch (error) {
       if (!(error instanceof SecretCipherError)) throw error;
       throw new ConflictException(`id: the secret vars of release ${id} cannot be read (${error.message}); start a new release giving them again`);
     }
+    const extraVars = this.rerunVars(original, opened, template, by, choice);
     const input: CreateReleaseDto = {
       template: original.template,
       inventory: original.inventory,
@@ -269,8 +274,6 @@ export class ReleasesService implements OnModuleInit {
       ...(original.skipTags !== null ? { skipTags: original.skipTags } : {}),
       checkMode: original.checkMode,
     };
-    const catalog = this.catalogs.current;
-    const template = catalog.templates[original.template];
     if (choice.ref !== undefined) return this.create({ ...input, ref: choice.ref }, by, { rerunOf: original.id });
     // Latest of the original's ref: an override ref again if the template still allows one, else the catalog's.
     const overridden = original.gitRef !== null && template?.refOverride && original.gitRef !== catalog.git?.loadedRef;
@@ -278,6 +281,41 @@ export class ReleasesService implements OnModuleInit {
       return this.create(overridden ? { ...input, ref: original.gitRef! } : input, by, { rerunOf: original.id });
     }
     return this.create(input, by, { rerunOf: original.id, pinned: { commitSha: original.commitSha, ref: original.gitRef ?? original.commitSha } });
+  }
+
+  /**
+   * The vars a rerun starts with. The original's secret values were given by its requester for its ref:
+   * a rerun by someone else, or on another ref (another playbook), does not get them. Each such value
+   * must be given again in the rerun body (a 400 names the missing ones); a value equal to the
+   * template's own default is the catalog's, not the requester's, and comes back as the default.
+   */
+  private rerunVars(
+    original: ReleaseEntity,
+    opened: { vars: Record<string, unknown>; secrets: Record<string, unknown> },
+    template: CatalogTemplate | undefined,
+    by: string,
+    choice: RerunReleaseDto,
+  ): Record<string, unknown> {
+    const givenAgain = (choice.extraVars ?? {});
+    const secretNames = new Set([...(template?.secretVars ?? []), ...(original.secretVars ?? [])]);
+    const errors: FieldError[] = Object.keys(givenAgain)
+      .filter((name) => !secretNames.has(name))
+      .map((name) => ({ field: `extraVars.${name}`, message: `extraVars.${name}: a rerun takes only secret vars again (${name} is not a secret var of ${original.template})` }));
+    const otherRef = choice.ref !== undefined && choice.ref !== original.gitRef;
+    const otherRequester = by !== original.requestedBy;
+    const vars = { ...opened.vars };
+    if (otherRef || otherRequester) {
+      const why = otherRequester ? `by someone other than its requester (${original.requestedBy})` : `on another ref than ${original.gitRef ?? "the catalog's"}`;
+      for (const [name, value] of Object.entries(opened.secrets)) {
+        delete vars[name];
+        const isDefault = template !== undefined && Object.hasOwn(template.extraVars, name) && isDeepStrictEqual(template.extraVars[name], value);
+        if (!isDefault && !Object.hasOwn(givenAgain, name)) {
+          errors.push({ field: `extraVars.${name}`, message: `extraVars.${name}: a rerun ${why} does not reuse release ${original.id}'s secret value; give it again in the rerun body's extraVars` });
+        }
+      }
+    }
+    if (errors.length > 0) throw badRequest(errors);
+    return Object.fromEntries([...Object.entries(vars), ...Object.entries(givenAgain)]);
   }
 
   /** Secret values are stored encrypted or not at all: without SLIPWAY_SECRET_KEY such a release is refused. */
