@@ -1,6 +1,5 @@
 import type { SlipwayConfig } from '@slipway/config';
 import { describe, expect, it, vi } from 'vitest';
-import type { ReleaseRunner } from './release-runner.js';
 import { ShutdownCoordinator } from './shutdown-coordinator.js';
 import type { WorkerRegistry } from './worker-registry.js';
 
@@ -29,7 +28,7 @@ function coordinator(inFlight: number[], drainTimeoutMs: number) {
   const states: string[] = [];
   const registry = { setState: async (state: string) => void states.push(state) };
   const config = { drainTimeoutMs, workerId: 'host:1' } as SlipwayConfig;
-  const shutdown = new ShutdownCoordinator(runner as unknown as ReleaseRunner, registry as unknown as WorkerRegistry, config);
+  const shutdown = new ShutdownCoordinator(runner, registry as unknown as WorkerRegistry, config);
   const fetcher = { close: vi.fn(async () => undefined) };
   shutdown.attachFetcher(fetcher);
   return { shutdown, runner, stops, states, fetcher };
@@ -93,7 +92,7 @@ describe('ShutdownCoordinator', () => {
     const { runner, stops } = fakeRunner([]);
     const config = { drainTimeoutMs: 60_000, workerId: 'host:1' } as SlipwayConfig;
     const registry = { setState: async () => undefined };
-    const shutdown = new ShutdownCoordinator(runner as unknown as ReleaseRunner, registry as unknown as WorkerRegistry, config);
+    const shutdown = new ShutdownCoordinator(runner, registry as unknown as WorkerRegistry, config);
     shutdown.beginDrain('SIGTERM');
     const fetcher = { close: vi.fn(async () => undefined) };
     shutdown.attachFetcher(fetcher);
