@@ -12,7 +12,8 @@ export default defineConfig({
   build: {
     outDir: '../../dist/dashboard',
     emptyOutDir: true,
-    sourcemap: true,
+    // Written beside the bundles but never referenced from them, and never served (dashboard-files.middleware).
+    sourcemap: 'hidden',
   },
   server: {
     // `npx vite --config apps/dashboard/vite.config.ts` during development: the API runs on :3000.

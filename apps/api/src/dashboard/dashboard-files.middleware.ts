@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
+import compression from 'compression';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 
 /**
@@ -21,6 +22,15 @@ function isApiPath(path: string): boolean {
   return API_PATHS.test(decoded.replace(/\/{2,}/g, '/'));
 }
 
+/** Decoded first: `x.js%2Emap` names the same file to express.static as `x.js.map`. */
+function isSourceMap(path: string): boolean {
+  try {
+    return /\.map$/i.test(decodeURIComponent(path));
+  } catch {
+    return /\.map$/i.test(path);
+  }
+}
+
 /** Vite puts every hashed bundle under /assets/; their names change with their content. */
 const HASHED_ASSETS = /^\/assets\//;
 
@@ -35,6 +45,9 @@ export class DashboardFilesMiddleware implements NestMiddleware {
   private readonly dir: string;
   private readonly indexFile: string;
   private readonly files: RequestHandler;
+  // Only the dashboard's own files pass through here (API paths, the SSE log stream included, leave
+  // before it), so nothing streamed is ever buffered by the compressor.
+  private readonly compress: RequestHandler = compression();
 
   constructor(@Inject(SLIPWAY_CONFIG) config: SlipwayConfig) {
     this.dir = resolve(process.cwd(), config.dashboardDir ?? 'dist/dashboard');
@@ -54,7 +67,9 @@ export class DashboardFilesMiddleware implements NestMiddleware {
 
   use(req: Request, res: Response, next: NextFunction): void {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || isApiPath(req.path)) return next();
-    this.files(req, res, () => this.sendIndex(req, res, next));
+    // The build keeps its source maps for whoever debugs the build (vite `sourcemap: 'hidden'`), never the public.
+    if (isSourceMap(req.path)) return next();
+    this.compress(req, res, () => this.files(req, res, () => this.sendIndex(req, res, next)));
   }
 
   private sendIndex(req: Request, res: Response, next: NextFunction): void {
