@@ -13,22 +13,21 @@ const API_PATHS = /^\/(api|health|metrics)(\/|$)/i;
 
 /** Also `//api/...` and `/%61pi/...`: spellings the router does not match, but that are no dashboard page either. */
 function isApiPath(path: string): boolean {
-  let decoded = path;
+  return API_PATHS.test(decoded(path).replace(/\/{2,}/g, '/'));
+}
+
+/** The path as express.static will read it; invalid percent-encoding is tested as it is. */
+function decoded(path: string): string {
   try {
-    decoded = decodeURIComponent(path);
+    return decodeURIComponent(path);
   } catch {
-    // not valid percent-encoding: test it as it is
+    return path;
   }
-  return API_PATHS.test(decoded.replace(/\/{2,}/g, '/'));
 }
 
 /** Decoded first: `x.js%2Emap` names the same file to express.static as `x.js.map`. */
 function isSourceMap(path: string): boolean {
-  try {
-    return /\.map$/i.test(decodeURIComponent(path));
-  } catch {
-    return /\.map$/i.test(path);
-  }
+  return /\.map$/i.test(decoded(path));
 }
 
 /** Vite puts every hashed bundle under /assets/; their names change with their content. */
