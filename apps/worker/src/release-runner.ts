@@ -7,6 +7,7 @@ import {
   type CatalogTemplate,
   CredentialError,
   RecapParser,
+  SecretLineStream,
   SecretMasker,
   buildAnsibleArgv,
   prepareCredentials,
@@ -228,7 +229,12 @@ export class ReleaseRunner {
         return failed(`${error.message} (worker ${this.config.workerId})`);
       }
       // Every line is masked before the sink sees it: the DB, Redis, SSE and downloads only get "********".
-      const masker = new SecretMasker([...runVars.secretValues, ...credentials.values]);
+      // A value the yaml result format folds over lines is masked on all of them: the stream holds back a
+      // long line that ends with the start of a secret until the next one (flushed once ansible exits).
+      const masked = new SecretLineStream(new SecretMasker([...runVars.secretValues, ...credentials.values]), (line) => {
+        sink.push(line);
+        recap.push(line);
+      });
       for (const note of runVars.notes) sink.push(note);
       const argv = buildAnsibleArgv({
         inventoryPath: project.inventoryPath,
@@ -250,9 +256,7 @@ export class ReleaseRunner {
         leaseFile: this.lease.file,
         runDir: runDir.path,
         onLine: (raw) => {
-          const line = masker.mask(raw);
-          sink.push(line);
-          recap.push(line);
+          masked.push(raw);
           return sink.roomForMore();
         },
       });
@@ -278,6 +282,7 @@ export class ReleaseRunner {
         template.timeoutSeconds * 1000,
       );
       const exit = await child.exited;
+      masked.flush();
       // The supervisor saw the lease lapse before the worker did (its event loop stalled past the TTL, and
       // a late heartbeat renewed the lease before its own timer fired): the run was fenced all the same.
       if (!entry.stop && runDir.wasFenced()) entry.stop = { kind: 'interrupt', reason: this.lease.fencedReason() };
