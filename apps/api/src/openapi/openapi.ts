@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { SESSION_COOKIE } from '../auth/session-cookie.js';
+import { openApiComponents } from '@slipway/contracts';
 import { ErrorBody, ValidationErrorBody } from './schemas.js';
 
 /**
@@ -28,7 +29,13 @@ export function setupOpenApi(app: INestApplication): void {
     })
     .addCookieAuth(SESSION_COOKIE, { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE }, 'session')
     .build();
-  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, config, { extraModels: [ErrorBody, ValidationErrorBody] }), {
+  const document = () => {
+    const generated = SwaggerModule.createDocument(app, config, { extraModels: [ErrorBody, ValidationErrorBody] });
+    // The contract's schemas, generated from the zod schemas the API validates with; routes $ref them by name.
+    generated.components = { ...generated.components, schemas: { ...generated.components?.schemas, ...openApiComponents() } };
+    return generated;
+  };
+  SwaggerModule.setup('api/docs', app, document, {
     jsonDocumentUrl: 'api/docs-json',
   });
 }

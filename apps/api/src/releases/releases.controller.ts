@@ -8,9 +8,10 @@ import { CurrentPrincipal, Roles } from '../auth/auth.decorators.js';
 import type { Principal } from '../auth/principal.js';
 import { idParam } from '../common/id-param.pipe.js';
 import { Streaming } from '../common/request-timeout.interceptor.js';
-import { CreateReleaseDto, RerunReleaseDto } from './create-release.dto.js';
+import { type ListReleasesQuery, componentRef, listReleasesQuery } from '@slipway/contracts';
+import { contract } from '../common/contract-validation.js';
 import { IdempotentLaunch, checkIdempotencyKey, launchRequestIdentity } from './idempotent-launch.js';
-import { ListReleasesQuery, LogTextQuery } from './list-releases.query.js';
+import { LogTextQuery } from './list-releases.query.js';
 import { writeOrClose } from './response-writes.js';
 import { toReleaseView } from './release.view.js';
 import { ReleasesService } from './releases.service.js';
@@ -49,7 +50,7 @@ export class ReleasesController {
     required: false,
     description: 'Same key and body within 24 h → the first release again (200); same key, other body → 409',
   })
-  @ApiBody({ type: CreateReleaseDto })
+  @ApiBody({ schema: componentRef('CreateReleaseRequest') })
   @ApiResponse({ status: 201, description: 'Created (queued)', type: ReleaseBody })
   @ApiResponse({ status: 200, description: 'Replayed: the release created earlier with this Idempotency-Key', type: ReleaseBody })
   @ApiErrors({ 400: 'Every bad field at once: `errors: [{ field, message }]` (e.g. extraVars.canary, limit, tags[0])' }, 413, { 409: 'This Idempotency-Key was used with another body' })
@@ -96,8 +97,8 @@ export class ReleasesController {
   @ApiOperation({ summary: 'Releases, newest first; page on with ?before=<nextBefore>' })
   @ApiOkResponse({ type: ReleasePage })
   @ApiErrors(400)
-  async list(@Query() query: ListReleasesQuery) {
-    const page = await this.store.list(query.toStoreQuery());
+  async list(@Query(contract(listReleasesQuery)) query: ListReleasesQuery) {
+    const page = await this.store.list(query);
     return { ...page, items: page.items.map((r) => toReleaseView(r, this.catalog)) };
   }
 
@@ -157,7 +158,7 @@ export class ReleasesController {
   @ApiOperation({
     summary: "A new release with the same parameters, linked to the original (rerunOf); the original's commit unless the body names another ref or latest",
   })
-  @ApiBody({ type: RerunReleaseDto, required: false })
+  @ApiBody({ schema: componentRef('RerunReleaseRequest'), required: false })
   @ApiCreatedResponse({ type: ReleaseBody })
   @ApiErrors(400, 404)
   async rerun(@Param('id', idParam) id: number, @Body() body: unknown, @CurrentPrincipal() principal: Principal) {
