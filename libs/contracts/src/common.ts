@@ -19,46 +19,6 @@ export const plainObject = (message: string) =>
     .custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), { message })
     .meta({ type: 'object', additionalProperties: true });
 
-/** A whole number in a query string, in plain decimal digits only ("0x1", "1e3", " 1", "01" are refused). */
-const DECIMAL = /^(0|[1-9]\d{0,14})$/;
-export const queryInt = (message: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z
-    .string()
-    .regex(DECIMAL, { message })
-    .transform(Number)
-    .pipe(z.number().min(min, { message }).max(max, { message }));
-
-/** A query parameter that was removed: refused by name with what to send instead. */
-const removedParam = (message: string) => z.never({ message }).optional().meta({ deprecated: true, description: message });
-
-export const MAX_PAGE_LIMIT = 500;
-export const DEFAULT_PAGE_LIMIT = 50;
-const REMOVED_PAGE = 'lists are paged with before=<nextBefore of the previous page> (page numbers were removed in issue 12: deep pages cost as much as the first)';
-const ENTRY_ID = 'must be an entry id (a whole number)';
-
-/**
- * `?before=&after=&limit=` of every newest-first list (keyset pagination, libs/db keyset.ts). The old
- * `page`/`pageSize` are refused by name, so a script still sending them learns what to send instead.
- */
-export const keysetQueryFields = {
-  before: queryInt(ENTRY_ID, 1).optional().meta({ description: 'Entries older than this one (the `nextBefore` of the page before)' }),
-  after: queryInt(ENTRY_ID, 1).optional().meta({ description: 'Entries newer than this one (the `prevAfter` of the page after); not with `before`' }),
-  limit: queryInt(`must be a whole number from 1 to ${MAX_PAGE_LIMIT}`, 1, MAX_PAGE_LIMIT)
-    .default(DEFAULT_PAGE_LIMIT)
-    .meta({ description: `At most ${MAX_PAGE_LIMIT}` }),
-  page: removedParam(REMOVED_PAGE),
-  pageSize: removedParam('renamed limit'),
-};
-
-/** The one rule across the page fields: a page is either older or newer than an entry. */
-export function keysetQuery<Shape extends z.ZodRawShape>(shape: Shape) {
-  return z.strictObject({ ...keysetQueryFields, ...shape }).superRefine((query, context) => {
-    // TypeScript cannot see through the spread of a generic shape that these two are still there.
-    const { before, after } = query as { before?: number; after?: number };
-    if (before !== undefined && after !== undefined) context.addIssue({ code: 'custom', path: ['after'], message: 'give before or after, not both' });
-  });
-}
-
 /** An ISO 8601 time in a query, e.g. `2026-12-01T00:00:00Z`: the forms the API has always taken, read as the instant it names. */
 export const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 export const queryTime = (example: string) =>

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ISO_8601, isoTime, keysetPage, keysetQuery, plainObject, queryTime, text } from './common.js';
+import { ISO_8601, isoTime, keysetPage, plainObject, queryTime, text } from './common.js';
+import { NOT_BOTH_CURSORS, notBothCursors, pageQueryFields } from './page-query.js';
 import { named } from './registry.js';
 import { RELEASE_STATUSES } from './enums.js';
 import { MAX_GIT_REF_LENGTH, MAX_LIMIT_LENGTH, MAX_NAME_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, MAX_TOKEN_NAME_LENGTH } from './limits.js';
@@ -158,12 +159,15 @@ export type RerunReleaseRequest = z.infer<typeof rerunReleaseRequest>;
 /** `GET /api/v1/releases` query: filters, then the page. */
 export const listReleasesQuery = named(
   'ListReleasesQuery',
-  keysetQuery({
+  z
+    .strictObject({
+    ...pageQueryFields,
     status: z.enum(RELEASE_STATUSES).optional(),
     template: z.string().max(MAX_NAME_LENGTH, { message: `at most ${MAX_NAME_LENGTH} characters` }).optional(),
     requestedBy: z.string().max(MAX_TOKEN_NAME_LENGTH, { message: `at most ${MAX_TOKEN_NAME_LENGTH} characters` }).optional().meta({ description: 'Token name that created the release (exact)' }),
     createdFrom: queryTime('2026-12-01T00:00:00Z').optional().meta({ example: '2026-12-01T00:00:00Z', description: 'Created at or after this time (ISO 8601)' }),
     createdTo: queryTime('2026-12-02T00:00:00Z').optional().meta({ example: '2026-12-02T00:00:00Z', description: 'Created before this time (ISO 8601, exclusive)' }),
-  }),
+  })
+    .refine(notBothCursors, NOT_BOTH_CURSORS),
 );
 export type ListReleasesQuery = z.infer<typeof listReleasesQuery>;

@@ -27,6 +27,8 @@ function fieldOf(path: readonly PropertyKey[]): { field: string; where: string }
   return { field, where };
 }
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** Every issue of a failed parse as the 400's `errors`: each names its field first, as users write it. */
 export function fieldErrors(issues: readonly z.core.$ZodIssue[]): FieldError[] {
   return issues.flatMap((issue): FieldError[] => {
@@ -39,8 +41,8 @@ export function fieldErrors(issues: readonly z.core.$ZodIssue[]): FieldError[] {
     }
     const { field, where } = fieldOf(issue.path);
     const named = where === '' ? 'body' : where;
-    // Some contract messages already start with their field (e.g. a removed query parameter's).
-    const message = issue.message.startsWith(`${named}:`) ? issue.message : `${named}: ${issue.message}`;
+    // Some contract messages already start with their field (e.g. a query parameter's, "before: must be ...").
+    const message = new RegExp(`^${escapeRegExp(named)}[: ]`).test(issue.message) ? issue.message : `${named}: ${issue.message}`;
     return [{ field: field === '' ? 'body' : field, message }];
   });
 }

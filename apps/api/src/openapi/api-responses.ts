@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiExtraModels, ApiResponse } from '@nestjs/swagger';
-import { ErrorBody, HostRecap, ValidationErrorBody } from './schemas.js';
+import { ApiResponse } from '@nestjs/swagger';
+import { componentRef } from '@slipway/contracts';
 
 /** What each error status means anywhere in the API; the body is always ErrorBody (HttpErrorsFilter). */
 const ERROR_MEANING: Record<ErrorStatus, string> = {
@@ -23,8 +23,7 @@ export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 503;
 export function ApiErrors(...errors: (ErrorStatus | Partial<Record<ErrorStatus, string>>)[]): MethodDecorator & ClassDecorator {
   const entries = errors.flatMap((e) => (typeof e === 'number' ? [[e, ERROR_MEANING[e]] as const] : Object.entries(e).map(([s, d]) => [Number(s) as ErrorStatus, d] as const)));
   return applyDecorators(
-    ApiExtraModels(ErrorBody, ValidationErrorBody, HostRecap),
-    ...entries.map(([status, description]) => ApiResponse({ status, description, type: status === 400 ? ValidationErrorBody : ErrorBody })),
+    ...entries.map(([status, description]) => ApiResponse({ status, description, schema: componentRef(status === 400 ? 'ValidationErrorBody' : 'ErrorBody') })),
   );
 }
 

@@ -17,7 +17,6 @@ import { toReleaseView } from './release.view.js';
 import { ReleasesService } from './releases.service.js';
 import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
 import { ApiErrors, ApiGuardedErrors, ApiTextResponse } from '../openapi/api-responses.js';
-import { ReleaseBody, ReleasePage } from '../openapi/schemas.js';
 
 /** The log is read and sent in pages, so a million-line log streams in bounded memory. */
 const LOG_PAGE_LINES = 20_000;
@@ -51,8 +50,8 @@ export class ReleasesController {
     description: 'Same key and body within 24 h → the first release again (200); same key, other body → 409',
   })
   @ApiBody({ schema: componentRef('CreateReleaseRequest') })
-  @ApiResponse({ status: 201, description: 'Created (queued)', type: ReleaseBody })
-  @ApiResponse({ status: 200, description: 'Replayed: the release created earlier with this Idempotency-Key', type: ReleaseBody })
+  @ApiResponse({ status: 201, description: 'Created (queued)', schema: componentRef('ReleaseBody') })
+  @ApiResponse({ status: 200, description: 'Replayed: the release created earlier with this Idempotency-Key', schema: componentRef('ReleaseBody') })
   @ApiErrors({ 400: 'Every bad field at once: `errors: [{ field, message }]` (e.g. extraVars.canary, limit, tags[0])' }, 413, { 409: 'This Idempotency-Key was used with another body' })
   async create(
     // Not typed as the DTO: the global pipe would validate it first and answer before the catalog's
@@ -95,7 +94,7 @@ export class ReleasesController {
   @Get()
   @Roles('viewer')
   @ApiOperation({ summary: 'Releases, newest first; page on with ?before=<nextBefore>' })
-  @ApiOkResponse({ type: ReleasePage })
+  @ApiOkResponse({ schema: componentRef('ReleasePage') })
   @ApiErrors(400)
   async list(@Query(contract(listReleasesQuery)) query: ListReleasesQuery) {
     const page = await this.store.list(query);
@@ -105,7 +104,7 @@ export class ReleasesController {
   @Get(':id')
   @Roles('viewer')
   @ApiOperation({ summary: 'One release' })
-  @ApiOkResponse({ type: ReleaseBody })
+  @ApiOkResponse({ schema: componentRef('ReleaseBody') })
   @ApiErrors(400, 404)
   async get(@Param('id', idParam) id: number) {
     return toReleaseView(await this.releases.get(id), this.catalog);
@@ -134,8 +133,8 @@ export class ReleasesController {
   @Post(':id/cancel')
   @Roles('deployer')
   @ApiOperation({ summary: 'Cancel: a queued release at once (200), a running one by stopping ansible (202)' })
-  @ApiResponse({ status: 200, description: 'Was queued; now cancelled', type: ReleaseBody })
-  @ApiResponse({ status: 202, description: 'Running; the worker is stopping it and will mark it cancelled', type: ReleaseBody })
+  @ApiResponse({ status: 200, description: 'Was queued; now cancelled', schema: componentRef('ReleaseBody') })
+  @ApiResponse({ status: 202, description: 'Running; the worker is stopping it and will mark it cancelled', schema: componentRef('ReleaseBody') })
   @ApiErrors(400, 404, { 409: 'Already finished' })
   async cancel(
     @Param('id', idParam) id: number,
@@ -159,7 +158,7 @@ export class ReleasesController {
     summary: "A new release with the same parameters, linked to the original (rerunOf); the original's commit unless the body names another ref or latest",
   })
   @ApiBody({ schema: componentRef('RerunReleaseRequest'), required: false })
-  @ApiCreatedResponse({ type: ReleaseBody })
+  @ApiCreatedResponse({ schema: componentRef('ReleaseBody') })
   @ApiErrors(400, 404)
   async rerun(@Param('id', idParam) id: number, @Body() body: unknown, @CurrentPrincipal() principal: Principal) {
     const release = await this.releases.rerun(id, principal.name, body);
