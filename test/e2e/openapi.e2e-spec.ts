@@ -127,7 +127,10 @@ describe('OpenAPI', () => {
       for (const key of Object.keys(body)) expect(documented[key], `${route} ${status}: ${key} is not documented`).toBeDefined();
     }
     const templates = (await admin.request('GET', '/api/v1/templates')).body as Record<string, unknown>[];
-    const templateSchema = properties(schemaOf('GET /api/v1/templates', '200').items!);
+    // The list is a named component (TemplateList) whose items are the template's schema.
+    const listSchema = schemaOf('GET /api/v1/templates', '200');
+    const resolvedList = listSchema.$ref ? doc.components.schemas[listSchema.$ref.replace('#/components/schemas/', '')] : listSchema;
+    const templateSchema = properties(resolvedList.items!);
     for (const key of Object.keys(templates[0])) expect(templateSchema.properties[key], `template field ${key} is not documented`).toBeDefined();
   });
 });
