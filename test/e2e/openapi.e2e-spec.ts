@@ -74,6 +74,12 @@ describe('OpenAPI', () => {
     expect(missing).toEqual([]);
   });
 
+  it('documents the list queries parameter by parameter, from their contract components', () => {
+    const queryOf = (path: string) => (doc.paths[path].get.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
+    expect(queryOf('/api/v1/releases')).toEqual(expect.arrayContaining(['before', 'after', 'limit', 'status', 'template', 'requestedBy', 'createdFrom', 'createdTo']));
+    expect(queryOf('/api/v1/audit')).toEqual(expect.arrayContaining(['before', 'limit', 'actor', 'action', 'targetType', 'targetId']));
+  });
+
   it('every route documents its errors with the one error body', () => {
     const problems: string[] = [];
     for (const { route, path, method, op } of operations()) {

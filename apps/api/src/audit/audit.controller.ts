@@ -6,7 +6,7 @@ import { contract } from '../common/contract-validation.js';
 import { Roles } from '../auth/auth.decorators.js';
 import { AuditService } from './audit.service.js';
 import { ApiOkResponse } from '@nestjs/swagger';
-import { ApiErrors, ApiGuardedErrors } from '../openapi/api-responses.js';
+import { ApiErrors, ApiGuardedErrors, ApiQueryOf } from '../openapi/api-responses.js';
 
 @ApiTags('audit')
 @ApiBearerAuth()
@@ -19,6 +19,7 @@ export class AuditController {
   @Get()
   @Roles('viewer')
   @ApiOperation({ summary: 'The audit trail, newest first: create, cancel, re-run, token create/revoke, catalog reload; page on with ?before=<nextBefore>' })
+  @ApiQueryOf('AuditQuery')
   @ApiOkResponse({ schema: componentRef('AuditPage') })
   @ApiErrors(400)
   async list(@Query(contract(auditQuery)) query: AuditQuery) {

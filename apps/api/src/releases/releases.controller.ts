@@ -16,7 +16,7 @@ import { writeOrClose } from './response-writes.js';
 import { toReleaseView } from './release.view.js';
 import { ReleasesService } from './releases.service.js';
 import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
-import { ApiErrors, ApiGuardedErrors, ApiTextResponse } from '../openapi/api-responses.js';
+import { ApiErrors, ApiGuardedErrors, ApiQueryOf, ApiTextResponse } from '../openapi/api-responses.js';
 
 /** The log is read and sent in pages, so a million-line log streams in bounded memory. */
 const LOG_PAGE_LINES = 20_000;
@@ -94,6 +94,7 @@ export class ReleasesController {
   @Get()
   @Roles('viewer')
   @ApiOperation({ summary: 'Releases, newest first; page on with ?before=<nextBefore>' })
+  @ApiQueryOf('ListReleasesQuery')
   @ApiOkResponse({ schema: componentRef('ReleasePage') })
   @ApiErrors(400)
   async list(@Query(contract(listReleasesQuery)) query: ListReleasesQuery) {
