@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** At most 15 digits: every such number is a safe integer, and no id or count here comes near it. */
-const DECIMAL = /^(0|[1-9]\d{0,14})$/;
+export const DECIMAL = /^(0|[1-9]\d{0,14})$/;
 
 /**
  * A whole number in a query string (always a string there), written in plain decimal digits only:

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ISO_8601, isoTime, keysetPage, plainObject, queryTime, text } from './common.js';
-import { NOT_BOTH_CURSORS, notBothCursors, pageQueryFields } from './page-query.js';
+import { DECIMAL, NOT_BOTH_CURSORS, notBothCursors, pageQueryFields } from './page-query.js';
 import { named } from './registry.js';
 import { RELEASE_STATUSES } from './enums.js';
 import { MAX_GIT_REF_LENGTH, MAX_LIMIT_LENGTH, MAX_NAME_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, MAX_TOKEN_NAME_LENGTH } from './limits.js';
@@ -171,3 +171,32 @@ export const listReleasesQuery = named(
     .refine(notBothCursors, NOT_BOTH_CURSORS),
 );
 export type ListReleasesQuery = z.infer<typeof listReleasesQuery>;
+
+const LOG_LINE = 'after: must be a log line number (a whole number)';
+/** `?after=` of a log read: only lines with a sequence number above this one (0, the default: all). */
+const logQueryFields = {
+  after: z
+    .string({ message: LOG_LINE })
+    .regex(DECIMAL, { message: LOG_LINE })
+    .transform(Number)
+    .optional()
+    .transform((after) => after ?? 0)
+    .meta({ description: 'Only lines with a sequence number above this' }),
+};
+
+/** `GET /api/v1/releases/:id/events` query (the Last-Event-ID header wins over it). */
+export const logEventsQuery = named('LogEventsQuery', z.strictObject(logQueryFields));
+export type LogEventsQuery = z.infer<typeof logEventsQuery>;
+
+export const LOG_FORMATS = ['raw', 'plain'] as const;
+
+/** `GET /api/v1/releases/:id/log` query: the stored log as text, or as a file. */
+export const logTextQuery = named(
+  'LogTextQuery',
+  z.strictObject({
+    ...logQueryFields,
+    download: z.enum(['0', '1']).optional().meta({ description: '1 to get the log as a file (Content-Disposition: attachment)' }),
+    format: z.enum(LOG_FORMATS).default('raw').meta({ description: 'raw (default): as ansible printed it; plain: ANSI colour and cursor escapes removed' }),
+  }),
+);
+export type LogTextQuery = z.infer<typeof logTextQuery>;

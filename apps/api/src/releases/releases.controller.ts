@@ -8,10 +8,9 @@ import { CurrentPrincipal, Roles } from '../auth/auth.decorators.js';
 import type { Principal } from '../auth/principal.js';
 import { idParam } from '../common/id-param.pipe.js';
 import { Streaming } from '../common/request-timeout.interceptor.js';
-import { type ListReleasesQuery, componentRef, listReleasesQuery } from '@slipway/contracts';
+import { type ListReleasesQuery, type LogTextQuery, componentRef, listReleasesQuery, logTextQuery } from '@slipway/contracts';
 import { contract } from '../common/contract-validation.js';
 import { IdempotentLaunch, checkIdempotencyKey, launchRequestIdentity } from './idempotent-launch.js';
-import { LogTextQuery } from './list-releases.query.js';
 import { writeOrClose } from './response-writes.js';
 import { toReleaseView } from './release.view.js';
 import { ReleasesService } from './releases.service.js';
@@ -117,9 +116,10 @@ export class ReleasesController {
   @ApiOperation({
     summary: 'The whole log as text; ?after=<seq> for the lines after one already read; ?download=1 as a file; ?format=plain without ANSI escapes',
   })
+  @ApiQueryOf('LogTextQuery')
   @ApiTextResponse(200, 'text/plain', 'The log lines, one per line')
   @ApiErrors(400, 404)
-  async log(@Param('id', idParam) id: number, @Query() query: LogTextQuery, @Res() res: Response): Promise<void> {
+  async log(@Param('id', idParam) id: number, @Query(contract(logTextQuery)) query: LogTextQuery, @Res() res: Response): Promise<void> {
     const release = await this.releases.get(id);
     res.status(200).type('text/plain; charset=utf-8');
     if (query.download === '1') res.attachment(`release-${release.id}.log`);
