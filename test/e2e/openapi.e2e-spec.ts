@@ -74,6 +74,12 @@ describe('OpenAPI', () => {
     expect(missing).toEqual([]);
   });
 
+  it('documents the list queries parameter by parameter, from their contract components', () => {
+    const queryOf = (path: string) => (doc.paths[path].get.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
+    expect(queryOf('/api/v1/releases')).toEqual(expect.arrayContaining(['before', 'after', 'limit', 'status', 'template', 'requestedBy', 'createdFrom', 'createdTo']));
+    expect(queryOf('/api/v1/audit')).toEqual(expect.arrayContaining(['before', 'limit', 'actor', 'action', 'targetType', 'targetId']));
+  });
+
   it('every route documents its errors with the one error body', () => {
     const problems: string[] = [];
     for (const { route, path, method, op } of operations()) {
@@ -127,7 +133,10 @@ describe('OpenAPI', () => {
       for (const key of Object.keys(body)) expect(documented[key], `${route} ${status}: ${key} is not documented`).toBeDefined();
     }
     const templates = (await admin.request('GET', '/api/v1/templates')).body as Record<string, unknown>[];
-    const templateSchema = properties(schemaOf('GET /api/v1/templates', '200').items!);
+    // The list is a named component (TemplateList) whose items are the template's schema.
+    const listSchema = schemaOf('GET /api/v1/templates', '200');
+    const resolvedList = listSchema.$ref ? doc.components.schemas[listSchema.$ref.replace('#/components/schemas/', '')] : listSchema;
+    const templateSchema = properties(resolvedList.items!);
     for (const key of Object.keys(templates[0])) expect(templateSchema.properties[key], `template field ${key} is not documented`).toBeDefined();
   });
 });

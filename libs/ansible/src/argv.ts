@@ -1,7 +1,8 @@
 import { splitLimit } from './host-limit.js';
 
-/** One tag may be this long; `--tags=` joins them, and Linux refuses one argument over 128 KiB (E2BIG). */
-export const MAX_TAG_LENGTH = 256;
+// One tag's length is the API's contract (libs/contracts limits.ts, which says why); the argv rules apply it.
+import { MAX_TAG_LENGTH } from '@slipway/contracts';
+export { MAX_TAG_LENGTH };
 /** All of a release's tags and skip-tags together, so the whole argv stays far below the kernel's limits. */
 export const MAX_TAGS_TOTAL_CHARS = 16_384;
 

@@ -1,5 +1,6 @@
-/** A ref may be this long (git itself has no limit; a branch name this long is a typo or an attack). */
-export const MAX_GIT_REF_LENGTH = 255;
+// A ref's length is the API's contract (libs/contracts limits.ts, which says why); the git rules apply it.
+import { MAX_GIT_REF_LENGTH } from '@slipway/contracts';
+export { MAX_GIT_REF_LENGTH };
 
 /** A full commit id: 40 hex digits (SHA-1) or 64 (SHA-256 repositories). */
 export const FULL_COMMIT_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;

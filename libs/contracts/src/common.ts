@@ -13,6 +13,21 @@ const LONE_SURROGATE = /\p{Cs}/u;
  */
 export const text = () => z.string().refine((value) => !LONE_SURROGATE.test(value), { message: 'must be valid Unicode text (it holds a lone surrogate)' });
 
+/** A JSON object (not an array or null), kept as the very object parsed: an own `__proto__` key stays for the rules that refuse it by name. */
+export const plainObject = (message: string) =>
+  z
+    .custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), { message })
+    .meta({ type: 'object', additionalProperties: true });
+
+/** An ISO 8601 time in a query, e.g. `2026-12-01T00:00:00Z`: the forms the API has always taken, read as the instant it names. */
+export const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+export const queryTime = (example: string) =>
+  z
+    .string()
+    .regex(ISO_8601, { message: `must be an ISO 8601 time, e.g. ${example}` })
+    .refine((value) => !Number.isNaN(new Date(value).getTime()), { message: `must be an ISO 8601 time, e.g. ${example}` })
+    .transform((value) => new Date(value));
+
 /** One bad field of a 400 (or one catalog problem of a refused reload). */
 export const fieldError = named(
   'FieldError',

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createReleaseRequest, openApiComponents } from './index.js';
+import { createReleaseRequest, openApiComponents, releaseBody, releasePage } from './index.js';
 
-// The lib is not yet what the API validates with (issue 19 item 3 is in progress): these pin what it
-// already promises, so the schemas cannot silently drift before they are wired in.
 describe('contracts', () => {
   it('generates OpenAPI components for every registered schema, requests as input', () => {
     const components = openApiComponents();
@@ -23,5 +21,34 @@ describe('contracts', () => {
 
   it('accepts a minimal create request', () => {
     expect(createReleaseRequest.safeParse({ template: 'deploy-web', inventory: 'staging' }).success).toBe(true);
+  });
+
+  // test/e2e/contract-responses.e2e-spec.ts parses real answers with these schemas: this shows that a
+  // drifting answer (a field the contract does not declare, or a wrong type) is what makes it fail.
+  const RELEASE = {
+    id: 12, template: 'hello', inventory: 'local', extraVars: { greeting: 'hi' }, secretVars: [], limit: null, tags: null, skipTags: null,
+    checkMode: false, lockKey: 'hello:local', status: 'succeeded', exitCode: 0, reason: null, waitingReason: null, workerId: 'host:1',
+    requestedBy: 'bootstrap', rerunOf: null, cancelRequestedBy: null, logLines: 3,
+    recap: { localhost: { ok: 1, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 } },
+    createdAt: '2026-12-07T08:00:00.000Z', runAt: null, startedAt: '2026-12-07T08:00:01.000Z', finishedAt: '2026-12-07T08:00:02.000Z', durationMs: 1000,
+    argv: ['ansible-playbook'], ansibleVersion: '2.14.18', catalogDigest: 'sha256:00', commitSha: null, ref: null, commitUrl: null,
+  };
+
+  it('accepts a release answer as the API sends it', () => {
+    expect(releaseBody.safeParse(RELEASE).error?.issues ?? []).toEqual([]);
+    expect(releasePage.safeParse({ items: [RELEASE], more: false, nextBefore: null, prevAfter: null }).success).toBe(true);
+  });
+
+  it.each([
+    ['an undeclared field', { ...RELEASE, secretValues: { token: 'x' } }, []],
+    ['an undeclared field in a nested recap', { ...RELEASE, recap: { localhost: { ...RELEASE.recap.localhost, skippedHosts: 0 } } }, ['recap', 'localhost']],
+    ['a wrong type', { ...RELEASE, exitCode: '0' }, ['exitCode']],
+    ['a status outside the list', { ...RELEASE, status: 'done' }, ['status']],
+    ['a time that is not ISO', { ...RELEASE, createdAt: 'Mon Dec 07 2026' }, ['createdAt']],
+    ['a missing field', Object.fromEntries(Object.entries(RELEASE).filter(([key]) => key !== 'durationMs')), ['durationMs']],
+  ])('refuses a release answer with %s', (_case, body, path) => {
+    const result = releaseBody.safeParse(body);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((issue) => issue.path)).toContainEqual(path);
   });
 });

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { isoTime, keysetPage, text } from './common.js';
+import { ISO_8601, isoTime, keysetPage, plainObject, queryTime, text } from './common.js';
+import { DECIMAL, NOT_BOTH_CURSORS, notBothCursors, pageQueryFields } from './page-query.js';
 import { named } from './registry.js';
 import { RELEASE_STATUSES } from './enums.js';
-import { MAX_GIT_REF_LENGTH, MAX_LIMIT_LENGTH, MAX_NAME_LENGTH, MAX_TAG_LENGTH, MAX_TAGS } from './limits.js';
+import { MAX_GIT_REF_LENGTH, MAX_LIMIT_LENGTH, MAX_NAME_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, MAX_TOKEN_NAME_LENGTH } from './limits.js';
 
 /** Per-host PLAY RECAP counts: exactly what the recap parser produces. */
 export const hostRecap = named(
@@ -89,12 +90,6 @@ const tagList = (description: string) =>
     .optional()
     .meta({ description });
 
-/**
- * The ISO 8601 forms the API has always taken for a time (a date, or a date and time with optional
- * seconds, fraction and offset); whether it is a real instant is checked when it is read.
- */
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
-
 const gitRef = () => text().max(MAX_GIT_REF_LENGTH, { message: `at most ${MAX_GIT_REF_LENGTH} characters` });
 
 /**
@@ -113,8 +108,7 @@ export const createReleaseRequest = named(
       .max(MAX_NAME_LENGTH, { message: `at most ${MAX_NAME_LENGTH} characters` })
       .optional()
       .meta({ example: 'local', description: "Inventory name; defaults to the template's first" }),
-    extraVars: z
-      .record(z.string(), z.unknown())
+    extraVars: plainObject('must be an object of var name to value')
       .optional()
       .meta({
         example: { greeting: 'hello' },
@@ -150,6 +144,59 @@ export const rerunReleaseRequest = named(
   z.strictObject({
     ref: gitRef().optional().meta({ example: 'main', description: 'Run this branch, tag or commit instead (templates with refOverride only)' }),
     latest: z.boolean().optional().meta({ description: "Run the newest commit of the original's ref instead of the original's commit" }),
+    extraVars: plainObject('must be an object of secret var name to value')
+      .optional()
+      .meta({
+        example: { db_password: '...' },
+        description:
+          "Secret vars given again. A rerun by someone other than the original's requester, or on another ref, does not reuse the " +
+          'stored secret values: it is refused (400 naming them) unless they are given here. Only secret vars.',
+      }),
   }),
 );
 export type RerunReleaseRequest = z.infer<typeof rerunReleaseRequest>;
+
+/** `GET /api/v1/releases` query: filters, then the page. */
+export const listReleasesQuery = named(
+  'ListReleasesQuery',
+  z
+    .strictObject({
+    ...pageQueryFields,
+    status: z.enum(RELEASE_STATUSES).optional(),
+    template: z.string().max(MAX_NAME_LENGTH, { message: `at most ${MAX_NAME_LENGTH} characters` }).optional(),
+    requestedBy: z.string().max(MAX_TOKEN_NAME_LENGTH, { message: `at most ${MAX_TOKEN_NAME_LENGTH} characters` }).optional().meta({ description: 'Token name that created the release (exact)' }),
+    createdFrom: queryTime('2026-12-01T00:00:00Z').optional().meta({ example: '2026-12-01T00:00:00Z', description: 'Created at or after this time (ISO 8601)' }),
+    createdTo: queryTime('2026-12-02T00:00:00Z').optional().meta({ example: '2026-12-02T00:00:00Z', description: 'Created before this time (ISO 8601, exclusive)' }),
+  })
+    .refine(notBothCursors, NOT_BOTH_CURSORS),
+);
+export type ListReleasesQuery = z.infer<typeof listReleasesQuery>;
+
+const LOG_LINE = 'after: must be a log line number (a whole number)';
+/** `?after=` of a log read: only lines with a sequence number above this one (0, the default: all). */
+const logQueryFields = {
+  after: z
+    .string({ message: LOG_LINE })
+    .regex(DECIMAL, { message: LOG_LINE })
+    .transform(Number)
+    .optional()
+    .transform((after) => after ?? 0)
+    .meta({ description: 'Only lines with a sequence number above this' }),
+};
+
+/** `GET /api/v1/releases/:id/events` query (the Last-Event-ID header wins over it). */
+export const logEventsQuery = named('LogEventsQuery', z.strictObject(logQueryFields));
+export type LogEventsQuery = z.infer<typeof logEventsQuery>;
+
+export const LOG_FORMATS = ['raw', 'plain'] as const;
+
+/** `GET /api/v1/releases/:id/log` query: the stored log as text, or as a file. */
+export const logTextQuery = named(
+  'LogTextQuery',
+  z.strictObject({
+    ...logQueryFields,
+    download: z.enum(['0', '1']).optional().meta({ description: '1 to get the log as a file (Content-Disposition: attachment)' }),
+    format: z.enum(LOG_FORMATS).default('raw').meta({ description: 'raw (default): as ansible printed it; plain: ANSI colour and cursor escapes removed' }),
+  }),
+);
+export type LogTextQuery = z.infer<typeof logTextQuery>;

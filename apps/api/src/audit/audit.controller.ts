@@ -1,40 +1,12 @@
+import { componentRef } from '@slipway/contracts';
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
-import { decimalInt } from '../common/decimal-int.js';
-import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, type AuditAction, type AuditTargetType } from '@slipway/db';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type AuditQuery, auditQuery } from '@slipway/contracts';
+import { contract } from '../common/contract-validation.js';
 import { Roles } from '../auth/auth.decorators.js';
 import { AuditService } from './audit.service.js';
-import { PageQuery } from '../common/page.query.js';
 import { ApiOkResponse } from '@nestjs/swagger';
-import { ApiErrors, ApiGuardedErrors } from '../openapi/api-responses.js';
-import { AuditPage } from '../openapi/schemas.js';
-
-export class AuditQueryDto extends PageQuery {
-  @ApiPropertyOptional({ description: 'Token name that did it' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  actor?: string;
-
-  @ApiPropertyOptional({ enum: AUDIT_ACTIONS })
-  @IsOptional()
-  @IsIn(AUDIT_ACTIONS)
-  action?: AuditAction;
-
-  @ApiPropertyOptional({ enum: AUDIT_TARGET_TYPES })
-  @IsOptional()
-  @IsIn(AUDIT_TARGET_TYPES)
-  targetType?: AuditTargetType;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Transform(({ value }) => decimalInt(value))
-  @IsInt()
-  @Min(1)
-  targetId?: number;
-}
+import { ApiErrors, ApiGuardedErrors, ApiQueryOf } from '../openapi/api-responses.js';
 
 @ApiTags('audit')
 @ApiBearerAuth()
@@ -47,9 +19,10 @@ export class AuditController {
   @Get()
   @Roles('viewer')
   @ApiOperation({ summary: 'The audit trail, newest first: create, cancel, re-run, token create/revoke, catalog reload; page on with ?before=<nextBefore>' })
-  @ApiOkResponse({ type: AuditPage })
+  @ApiQueryOf('AuditQuery')
+  @ApiOkResponse({ schema: componentRef('AuditPage') })
   @ApiErrors(400)
-  async list(@Query() query: AuditQueryDto) {
+  async list(@Query(contract(auditQuery)) query: AuditQuery) {
     return this.audit.list(query);
   }
 }

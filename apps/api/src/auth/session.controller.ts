@@ -1,6 +1,6 @@
+import { componentRef } from '@slipway/contracts';
 import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
-import { ApiCookieAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { ApiBody, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, Public, Roles } from './auth.decorators.js';
 import { Authenticator } from './authenticator.js';
@@ -12,15 +12,8 @@ import { clearSessionCookie, readSessionCookie, setSessionCookie } from './sessi
 import { SessionStore } from './session.store.js';
 import { ApiNoContentResponse, ApiOkResponse } from '@nestjs/swagger';
 import { ApiErrors } from '../openapi/api-responses.js';
-import { PrincipalBody } from '../openapi/schemas.js';
-
-export class SignInDto {
-  @ApiProperty({ description: 'An API token; it is exchanged for an HttpOnly session cookie and never stored by the browser' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(512)
-  token: string;
-}
+import { type SignInRequest, signInRequest } from '@slipway/contracts';
+import { contract } from '../common/contract-validation.js';
 
 /** The dashboard's sign-in: a token in, an HttpOnly `slipway_session` cookie out. */
 @ApiTags('session')
@@ -35,9 +28,10 @@ export class SessionController {
   @Public()
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in with a token; sets the slipway_session cookie (429 with Retry-After after repeated failures)' })
-  @ApiOkResponse({ type: PrincipalBody, description: 'Signed in; Set-Cookie: slipway_session' })
+  @ApiOkResponse({ schema: componentRef('PrincipalBody'), description: 'Signed in; Set-Cookie: slipway_session' })
   @ApiErrors(400, { 401: 'token: invalid or revoked token' }, 429, 503)
-  async signIn(@Body() body: SignInDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+  @ApiBody({ schema: componentRef('SignInRequest') })
+  async signIn(@Body(contract(signInRequest)) body: SignInRequest, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
     const principal = await this.authenticator.fromToken(body.token, clientAddress(request), 'signIn').catch((error: unknown) => {
       setRetryAfter(response, error);
       throw error;
@@ -58,7 +52,7 @@ export class SessionController {
   @Roles('viewer')
   @ApiCookieAuth('session')
   @ApiOperation({ summary: 'Who is signed in (401 if nobody)' })
-  @ApiOkResponse({ type: PrincipalBody })
+  @ApiOkResponse({ schema: componentRef('PrincipalBody') })
   @ApiErrors(401, 403, 503)
   whoAmI(@CurrentPrincipal() principal: Principal) {
     return { name: principal.name, role: principal.role };

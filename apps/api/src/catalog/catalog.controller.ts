@@ -1,3 +1,4 @@
+import { componentRef } from '@slipway/contracts';
 import { Controller, HttpCode, Post, UnprocessableEntityException } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { CatalogReloadApplied } from '@slipway/ansible';
@@ -5,7 +6,6 @@ import { CurrentPrincipal, Roles } from '../auth/auth.decorators.js';
 import type { Principal } from '../auth/principal.js';
 import { RequestBudget } from '../common/request-timeout.interceptor.js';
 import { ApiGuardedErrors } from '../openapi/api-responses.js';
-import { CatalogReloadAppliedBody, CatalogReloadRefusedBody } from '../openapi/schemas.js';
 import { CatalogReloadService } from './catalog-reload.service.js';
 
 /** Covers three batches of ansible-inventory reads at their 30 s timeout. */
@@ -30,8 +30,8 @@ export class CatalogController {
       'Same as SIGHUP to the API. Each worker then re-reads its own copy of the file (and keeps its old catalog, logging every problem, if that copy is invalid). ' +
       'Releases already running keep what they started with; queued ones start with the catalog in force when they start (a queued release whose template or inventory is gone fails, saying so).',
   })
-  @ApiOkResponse({ type: CatalogReloadAppliedBody, description: 'The new catalog is in force' })
-  @ApiResponse({ status: 422, type: CatalogReloadRefusedBody, description: 'The file has problems (each one listed); nothing changed' })
+  @ApiOkResponse({ schema: componentRef('CatalogReloadAppliedBody'), description: 'The new catalog is in force' })
+  @ApiResponse({ status: 422, schema: componentRef('CatalogReloadRefusedBody'), description: 'The file has problems (each one listed); nothing changed' })
   async reload(@CurrentPrincipal() principal: Principal): Promise<CatalogReloadApplied> {
     const result = await this.reloads.reload(principal.name, 'POST /api/v1/catalog/reload');
     if (result.result === 'refused') throw new UnprocessableEntityException(result);

@@ -1,12 +1,6 @@
 import { type ArgumentMetadata, BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
-import { type ClassConstructor, plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
+import type { FieldError } from '@slipway/contracts';
 import { decimalInt } from './decimal-int.js';
-
-export interface FieldError {
-  field: string;
-  message: string;
-}
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
@@ -54,13 +48,3 @@ export const validationPipe = new DecimalValidationPipe({
   transformOptions: { enableImplicitConversion: false },
   exceptionFactory: (errors) => badRequest(flatten(errors)),
 });
-
-/**
- * The global pipe's checks as a function that returns the problems instead of throwing, for a handler
- * that adds its own checks and answers every problem in one 400 (e.g. `POST /releases`: the DTO's
- * fields and the catalog's rules for the template's vars).
- */
-export function checkDto<T extends object>(cls: ClassConstructor<T>, plain: Record<string, unknown>): { value: T; errors: FieldError[] } {
-  const value = plainToInstance(cls, plain, { enableImplicitConversion: false });
-  return { value, errors: flatten(validateSync(value, VALIDATOR_OPTIONS)) };
-}

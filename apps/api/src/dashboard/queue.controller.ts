@@ -1,10 +1,10 @@
+import { componentRef } from '@slipway/contracts';
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/auth.decorators.js';
 import { QueueSummaryReader } from './queue-summary.reader.js';
 import { ApiOkResponse } from '@nestjs/swagger';
 import { ApiGuardedErrors } from '../openapi/api-responses.js';
-import { QueueSummaryBody } from '../openapi/schemas.js';
 
 @ApiTags('queue')
 @ApiBearerAuth()
@@ -15,7 +15,7 @@ export class QueueController {
   constructor(private readonly reader: QueueSummaryReader) {}
 
   @Get()
-  @ApiOkResponse({ type: QueueSummaryBody })
+  @ApiOkResponse({ schema: componentRef('QueueSummaryBody') })
   @Roles('viewer')
   @ApiOperation({ summary: 'Queue counts (waiting, running, scheduled) and the releases waiting on a lock' })
   summary() {

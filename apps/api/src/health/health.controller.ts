@@ -1,9 +1,9 @@
+import { componentRef } from '@slipway/contracts';
 import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { ApiRedis } from '../redis/api-redis.js';
 import { ApiOkResponse, ApiResponse } from '@nestjs/swagger';
-import { LiveBody, ReadyBody } from '../openapi/schemas.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -26,7 +26,7 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @ApiOkResponse({ type: LiveBody, description: 'The process answers' })
+  @ApiOkResponse({ schema: componentRef('LiveBody'), description: 'The process answers' })
   live() {
     return { status: 'ok' };
   }
@@ -34,8 +34,8 @@ export class HealthController {
   /** Ready when the DB and Redis both answer; says which one is down otherwise. */
   @Get('ready')
   @HttpCode(200)
-  @ApiOkResponse({ type: ReadyBody, description: 'The DB and Redis answer' })
-  @ApiResponse({ status: 503, type: ReadyBody, description: 'The DB or Redis does not answer: the body says which' })
+  @ApiOkResponse({ schema: componentRef('ReadyBody'), description: 'The DB and Redis answer' })
+  @ApiResponse({ status: 503, schema: componentRef('ReadyBody'), description: 'The DB or Redis does not answer: the body says which' })
   async ready() {
     const [database, redis] = await Promise.all([
       this.check(() => this.dataSource.query('SELECT 1')),

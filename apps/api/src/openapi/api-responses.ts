@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiExtraModels, ApiResponse } from '@nestjs/swagger';
-import { ErrorBody, HostRecap, ValidationErrorBody } from './schemas.js';
+import { ApiQuery, ApiResponse } from '@nestjs/swagger';
+import { componentRef, openApiComponents } from '@slipway/contracts';
 
 /** What each error status means anywhere in the API; the body is always ErrorBody (HttpErrorsFilter). */
 const ERROR_MEANING: Record<ErrorStatus, string> = {
@@ -23,8 +23,7 @@ export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 503;
 export function ApiErrors(...errors: (ErrorStatus | Partial<Record<ErrorStatus, string>>)[]): MethodDecorator & ClassDecorator {
   const entries = errors.flatMap((e) => (typeof e === 'number' ? [[e, ERROR_MEANING[e]] as const] : Object.entries(e).map(([s, d]) => [Number(s) as ErrorStatus, d] as const)));
   return applyDecorators(
-    ApiExtraModels(ErrorBody, ValidationErrorBody, HostRecap),
-    ...entries.map(([status, description]) => ApiResponse({ status, description, type: status === 400 ? ValidationErrorBody : ErrorBody })),
+    ...entries.map(([status, description]) => ApiResponse({ status, description, schema: componentRef(status === 400 ? 'ValidationErrorBody' : 'ErrorBody') })),
   );
 }
 
@@ -34,4 +33,23 @@ export const ApiGuardedErrors = () => ApiErrors(401, 403, 503);
 /** A 2xx answer that is not JSON (a log, an event stream, metrics). */
 export function ApiTextResponse(status: number, mediaType: string, description: string): MethodDecorator & ClassDecorator {
   return ApiResponse({ status, description, content: { [mediaType]: { schema: { type: 'string' } } } });
+}
+
+/** One property of a generated component, as ApiQuery takes its schema (the type is not exported from the entry point). */
+type QuerySchema = NonNullable<Extract<Parameters<typeof ApiQuery>[0], { schema?: unknown }>['schema']> & { description?: string };
+let components: ReturnType<typeof openApiComponents> | undefined;
+
+/**
+ * Documents a query's parameters from its contract component (e.g. `ListReleasesQuery`): a query parsed by
+ * the contract pipe has no class for the generator to read, and OpenAPI lists query parameters one by one.
+ */
+export function ApiQueryOf(componentId: string): MethodDecorator {
+  components ??= openApiComponents();
+  const query = components[componentId] as { properties?: Record<string, QuerySchema>; required?: string[] } | undefined;
+  if (!query?.properties) throw new Error(`ApiQueryOf: no contract component ${componentId} with properties`);
+  return applyDecorators(
+    ...Object.entries(query.properties).map(([name, schema]) =>
+      ApiQuery({ name, required: query.required?.includes(name) ?? false, schema, ...(schema.description ? { description: schema.description } : {}) }),
+    ),
+  );
 }

@@ -1,10 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { SESSION_COOKIE } from '../auth/session-cookie.js';
-import { ErrorBody, ValidationErrorBody } from './schemas.js';
+import { openApiComponents } from '@slipway/contracts';
 
 /**
- * OpenAPI generated from the controllers and DTOs: UI at /api/docs, JSON at /api/docs-json. Served by
+ * OpenAPI generated from the controllers (routes) and libs/contracts (every schema, by name): UI at /api/docs, JSON at /api/docs-json. Served by
  * Swagger's own Express routes, outside the auth guard: the description is public, the API is not.
  */
 export function setupOpenApi(app: INestApplication): void {
@@ -28,7 +28,13 @@ export function setupOpenApi(app: INestApplication): void {
     })
     .addCookieAuth(SESSION_COOKIE, { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE }, 'session')
     .build();
-  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, config, { extraModels: [ErrorBody, ValidationErrorBody] }), {
+  const document = () => {
+    const generated = SwaggerModule.createDocument(app, config);
+    // The contract's schemas, generated from the zod schemas the API validates with; routes $ref them by name.
+    generated.components = { ...generated.components, schemas: { ...generated.components?.schemas, ...openApiComponents() } };
+    return generated;
+  };
+  SwaggerModule.setup('api/docs', app, document, {
     jsonDocumentUrl: 'api/docs-json',
   });
 }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { checkDto } from '../common/validation.js';
-import { CreateReleaseDto, RerunReleaseDto } from './create-release.dto.js';
+import { createReleaseRequest, rerunReleaseRequest } from '@slipway/contracts';
+import { checkContract } from '../common/contract-validation.js';
 
 const LONE = 'a\ud800';
 
 describe('POST /releases body: null and lone surrogates are a 400 naming the field (issue 20, item 3)', () => {
   it.each(['inventory', 'limit', 'tags', 'skipTags', 'checkMode', 'ref', 'runAt'])('%s: null', (field) => {
-    const { errors } = checkDto(CreateReleaseDto, { template: 'hello', [field]: null });
+    const { errors } = checkContract(createReleaseRequest, { template: 'hello', [field]: null });
     expect(errors.map((e) => e.field)).toContain(field);
     expect(errors.find((e) => e.field === field)?.message).toMatch(new RegExp(`\\b${field}\\b`));
   });
@@ -19,22 +19,22 @@ describe('POST /releases body: null and lone surrogates are a 400 naming the fie
     ['skipTags', [LONE]],
     ['ref', LONE],
   ])('%s: a lone surrogate', (field, value) => {
-    const { errors } = checkDto(CreateReleaseDto, { template: 'hello', [field]: value });
+    const { errors } = checkContract(createReleaseRequest, { template: 'hello', [field]: value });
     expect(errors.map((e) => e.field)).toContain(field);
     expect(errors.find((e) => e.field === field)?.message).toMatch(/lone surrogate/);
   });
 
   it('a surrogate pair (an emoji) is a whole character and accepted', () => {
-    expect(checkDto(CreateReleaseDto, { template: 'hello', limit: 'web😀', tags: ['😀'] }).errors).toEqual([]);
+    expect(checkContract(createReleaseRequest, { template: 'hello', limit: 'web😀', tags: ['😀'] }).errors).toEqual([]);
   });
 
   it('absent optional fields are still fine', () => {
-    expect(checkDto(CreateReleaseDto, { template: 'hello' }).errors).toEqual([]);
+    expect(checkContract(createReleaseRequest, { template: 'hello' }).errors).toEqual([]);
   });
 
   it('rerun: null fields are a 400 naming them', () => {
     for (const field of ['ref', 'latest']) {
-      expect(checkDto(RerunReleaseDto, { [field]: null }).errors.map((e) => e.field)).toContain(field);
+      expect(checkContract(rerunReleaseRequest, { [field]: null }).errors.map((e) => e.field)).toContain(field);
     }
   });
 });

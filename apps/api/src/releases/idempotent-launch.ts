@@ -3,7 +3,7 @@ import { type Catalog, mergeExtraVars } from '@slipway/ansible';
 import type { ReleaseEntity } from '@slipway/db';
 import { ReleaseStore } from '@slipway/releases';
 import { sha256Hex } from '../auth/secrets.js';
-import type { CreateReleaseDto } from './create-release.dto.js';
+import type { CreateReleaseRequest } from '@slipway/contracts';
 import { IdempotencyStore } from './idempotency.store.js';
 
 /** A key and body seen within this window get the first release back. */
@@ -46,7 +46,7 @@ export function canonicalJson(value: unknown): string {
  * default inventory spelled out are one request. An unknown template is taken as sent (the create
  * rejects it). A SHA-256 hex digest of the canonical JSON.
  */
-export function launchRequestIdentity(catalog: Catalog, body: CreateReleaseDto): string {
+export function launchRequestIdentity(catalog: Catalog, body: CreateReleaseRequest): string {
   const template = catalog.templates[body.template];
   if (!template) return sha256Hex(canonicalJson(body));
   const runAt = body.runAt === undefined ? null : new Date(body.runAt);

@@ -8,11 +8,12 @@ import { setRetryAfter } from '../auth/retry-later.js';
 import { PrincipalWatch } from '../auth/principal-watch.js';
 import { idParam } from '../common/id-param.pipe.js';
 import { badRequest } from '../common/validation.js';
-import { LogQuery } from './list-releases.query.js';
+import { type LogEventsQuery, logEventsQuery } from '@slipway/contracts';
+import { contract } from '../common/contract-validation.js';
 import { ReleaseEventStream } from './release-event-stream.js';
 import { ReleaseEventsHub } from './release-events.hub.js';
 import { StreamSlots } from './stream-slots.js';
-import { ApiErrors, ApiGuardedErrors, ApiTextResponse } from '../openapi/api-responses.js';
+import { ApiErrors, ApiGuardedErrors, ApiQueryOf, ApiTextResponse } from '../openapi/api-responses.js';
 
 @ApiTags('releases')
 @ApiBearerAuth()
@@ -29,6 +30,7 @@ export class ReleaseEventsController {
 
   @Get(':id/events')
   @Roles('viewer')
+  @ApiQueryOf('LogEventsQuery')
   @ApiTextResponse(200, 'text/event-stream', 'The event stream: log, status, then end; it closes after end')
   @ApiErrors(400, 404, 429)
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this log line (wins over ?after=)' })
@@ -37,7 +39,7 @@ export class ReleaseEventsController {
   })
   async events(
     @Param('id', idParam) id: number,
-    @Query() query: LogQuery,
+    @Query(contract(logEventsQuery)) query: LogEventsQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Req() request: Request,
     @Res() response: Response,

@@ -8,15 +8,14 @@ import { CurrentPrincipal, Roles } from '../auth/auth.decorators.js';
 import type { Principal } from '../auth/principal.js';
 import { idParam } from '../common/id-param.pipe.js';
 import { Streaming } from '../common/request-timeout.interceptor.js';
-import { CreateReleaseDto, RerunReleaseDto } from './create-release.dto.js';
+import { type ListReleasesQuery, type LogTextQuery, componentRef, listReleasesQuery, logTextQuery } from '@slipway/contracts';
+import { contract } from '../common/contract-validation.js';
 import { IdempotentLaunch, checkIdempotencyKey, launchRequestIdentity } from './idempotent-launch.js';
-import { ListReleasesQuery, LogTextQuery } from './list-releases.query.js';
 import { writeOrClose } from './response-writes.js';
 import { toReleaseView } from './release.view.js';
 import { ReleasesService } from './releases.service.js';
 import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
-import { ApiErrors, ApiGuardedErrors, ApiTextResponse } from '../openapi/api-responses.js';
-import { ReleaseBody, ReleasePage } from '../openapi/schemas.js';
+import { ApiErrors, ApiGuardedErrors, ApiQueryOf, ApiTextResponse } from '../openapi/api-responses.js';
 
 /** The log is read and sent in pages, so a million-line log streams in bounded memory. */
 const LOG_PAGE_LINES = 20_000;
@@ -49,9 +48,9 @@ export class ReleasesController {
     required: false,
     description: 'Same key and body within 24 h → the first release again (200); same key, other body → 409',
   })
-  @ApiBody({ type: CreateReleaseDto })
-  @ApiResponse({ status: 201, description: 'Created (queued)', type: ReleaseBody })
-  @ApiResponse({ status: 200, description: 'Replayed: the release created earlier with this Idempotency-Key', type: ReleaseBody })
+  @ApiBody({ schema: componentRef('CreateReleaseRequest') })
+  @ApiResponse({ status: 201, description: 'Created (queued)', schema: componentRef('ReleaseBody') })
+  @ApiResponse({ status: 200, description: 'Replayed: the release created earlier with this Idempotency-Key', schema: componentRef('ReleaseBody') })
   @ApiErrors({ 400: 'Every bad field at once: `errors: [{ field, message }]` (e.g. extraVars.canary, limit, tags[0])' }, 413, { 409: 'This Idempotency-Key was used with another body' })
   async create(
     // Not typed as the DTO: the global pipe would validate it first and answer before the catalog's
@@ -94,17 +93,18 @@ export class ReleasesController {
   @Get()
   @Roles('viewer')
   @ApiOperation({ summary: 'Releases, newest first; page on with ?before=<nextBefore>' })
-  @ApiOkResponse({ type: ReleasePage })
+  @ApiQueryOf('ListReleasesQuery')
+  @ApiOkResponse({ schema: componentRef('ReleasePage') })
   @ApiErrors(400)
-  async list(@Query() query: ListReleasesQuery) {
-    const page = await this.store.list(query.toStoreQuery());
+  async list(@Query(contract(listReleasesQuery)) query: ListReleasesQuery) {
+    const page = await this.store.list(query);
     return { ...page, items: page.items.map((r) => toReleaseView(r, this.catalog)) };
   }
 
   @Get(':id')
   @Roles('viewer')
   @ApiOperation({ summary: 'One release' })
-  @ApiOkResponse({ type: ReleaseBody })
+  @ApiOkResponse({ schema: componentRef('ReleaseBody') })
   @ApiErrors(400, 404)
   async get(@Param('id', idParam) id: number) {
     return toReleaseView(await this.releases.get(id), this.catalog);
@@ -116,9 +116,10 @@ export class ReleasesController {
   @ApiOperation({
     summary: 'The whole log as text; ?after=<seq> for the lines after one already read; ?download=1 as a file; ?format=plain without ANSI escapes',
   })
+  @ApiQueryOf('LogTextQuery')
   @ApiTextResponse(200, 'text/plain', 'The log lines, one per line')
   @ApiErrors(400, 404)
-  async log(@Param('id', idParam) id: number, @Query() query: LogTextQuery, @Res() res: Response): Promise<void> {
+  async log(@Param('id', idParam) id: number, @Query(contract(logTextQuery)) query: LogTextQuery, @Res() res: Response): Promise<void> {
     const release = await this.releases.get(id);
     res.status(200).type('text/plain; charset=utf-8');
     if (query.download === '1') res.attachment(`release-${release.id}.log`);
@@ -133,8 +134,8 @@ export class ReleasesController {
   @Post(':id/cancel')
   @Roles('deployer')
   @ApiOperation({ summary: 'Cancel: a queued release at once (200), a running one by stopping ansible (202)' })
-  @ApiResponse({ status: 200, description: 'Was queued; now cancelled', type: ReleaseBody })
-  @ApiResponse({ status: 202, description: 'Running; the worker is stopping it and will mark it cancelled', type: ReleaseBody })
+  @ApiResponse({ status: 200, description: 'Was queued; now cancelled', schema: componentRef('ReleaseBody') })
+  @ApiResponse({ status: 202, description: 'Running; the worker is stopping it and will mark it cancelled', schema: componentRef('ReleaseBody') })
   @ApiErrors(400, 404, { 409: 'Already finished' })
   async cancel(
     @Param('id', idParam) id: number,
@@ -157,8 +158,8 @@ export class ReleasesController {
   @ApiOperation({
     summary: "A new release with the same parameters, linked to the original (rerunOf); the original's commit unless the body names another ref or latest",
   })
-  @ApiBody({ type: RerunReleaseDto, required: false })
-  @ApiCreatedResponse({ type: ReleaseBody })
+  @ApiBody({ schema: componentRef('RerunReleaseRequest'), required: false })
+  @ApiCreatedResponse({ schema: componentRef('ReleaseBody') })
   @ApiErrors(400, 404)
   async rerun(@Param('id', idParam) id: number, @Body() body: unknown, @CurrentPrincipal() principal: Principal) {
     const release = await this.releases.rerun(id, principal.name, body);

@@ -12,7 +12,6 @@ import {
   type Catalog,
   CatalogHolder,
   type CatalogTemplate,
-  PROTOTYPE_KEYS,
   type PinnedCommit,
   catalogDigest,
   gitRefProblem,
@@ -36,8 +35,9 @@ import {
   sealSecretVars,
 } from '@slipway/releases';
 import { ApiRedis } from '../redis/api-redis.js';
-import { type FieldError, badRequest, checkDto } from '../common/validation.js';
-import { CreateReleaseDto, RerunReleaseDto } from './create-release.dto.js';
+import { type CreateReleaseRequest, type FieldError, type RerunReleaseRequest, createReleaseRequest, rerunReleaseRequest } from '@slipway/contracts';
+import { badRequest } from '../common/validation.js';
+import { checkContract } from '../common/contract-validation.js';
 import { ReleaseCommits } from './release-commits.js';
 import { ReleaseQueue } from './release-queue.js';
 
@@ -131,7 +131,7 @@ export class ReleasesService implements OnModuleInit {
   }
 
   /** The request as create() would store it (throws the same 400): what an Idempotency-Key is compared by. */
-  normalised(body: unknown): CreateReleaseDto {
+  normalised(body: unknown): CreateReleaseRequest {
     const { input, extraVars } = this.validate(body);
     return { ...input, extraVars };
   }
@@ -142,7 +142,7 @@ export class ReleasesService implements OnModuleInit {
    * names, type, bounds, pattern, enum, required). Returns the release's normalised vars (defaults applied).
    */
   private validate(body: unknown): {
-    input: CreateReleaseDto;
+    input: CreateReleaseRequest;
     /** The catalog the request was checked against. */
     catalog: Catalog;
     template: CatalogTemplate;
@@ -153,11 +153,7 @@ export class ReleasesService implements OnModuleInit {
     if (!isPlainObject(body)) throw badRequest([{ field: 'body', message: 'body: must be a JSON object' }]);
     // extraVars is checked by the catalog's rules below, on the object exactly as parsed (own "__proto__" included).
     const { extraVars: rawVars, ...fields } = body;
-    const { value: input, errors } = checkDto(CreateReleaseDto, fields);
-    // class-transformer would assign these (setting the DTO's prototype) instead of reporting them.
-    for (const key of Object.keys(fields).filter((k) => PROTOTYPE_KEYS.has(k))) {
-      errors.push({ field: key, message: `${key}: unknown field` });
-    }
+    const { value: input, errors } = checkContract(createReleaseRequest, fields);
     const failed = new Set(errors.map((e) => e.field.replace(/\..*$/, '')));
     // One catalog for the whole check, whatever a reload does meanwhile.
     const catalog = this.catalogs.current;
@@ -249,10 +245,8 @@ export class ReleasesService implements OnModuleInit {
   async rerun(id: number, by: string, body: unknown = {}): Promise<ReleaseEntity> {
     const raw = body ?? {};
     if (!isPlainObject(raw)) throw badRequest([{ field: 'body', message: 'body: must be a JSON object ({"ref": "..."} or {"latest": true}) or empty' }]);
-    const { value: choice, errors } = checkDto(RerunReleaseDto, raw);
-    if (isPlainObject(body)) for (const key of Object.keys(body).filter((k) => PROTOTYPE_KEYS.has(k))) errors.push({ field: key, message: `${key}: unknown field` });
+    const { value: choice, errors } = checkContract(rerunReleaseRequest, raw);
     if (choice.ref !== undefined && choice.latest) errors.push({ field: 'latest', message: 'latest: give either ref or latest, not both' });
-    if (choice.extraVars !== undefined && !isPlainObject(choice.extraVars)) errors.push({ field: 'extraVars', message: 'extraVars: must be an object of secret var name to value' });
     if (errors.length > 0) throw badRequest(errors);
     const original = await this.get(id);
     const catalog = this.catalogs.current;
@@ -265,7 +259,7 @@ export class ReleasesService implements OnModuleInit {
       throw new ConflictException(`id: the secret vars of release ${id} cannot be read (${error.message}); start a new release giving them again`);
     }
     const extraVars = this.rerunVars(original, opened, template, by, choice);
-    const input: CreateReleaseDto = {
+    const input: CreateReleaseRequest = {
       template: original.template,
       inventory: original.inventory,
       extraVars,
@@ -294,7 +288,7 @@ export class ReleasesService implements OnModuleInit {
     opened: { vars: Record<string, unknown>; secrets: Record<string, unknown> },
     template: CatalogTemplate | undefined,
     by: string,
-    choice: RerunReleaseDto,
+    choice: RerunReleaseRequest,
   ): Record<string, unknown> {
     const givenAgain = (choice.extraVars ?? {});
     const secretNames = new Set([...(template?.secretVars ?? []), ...(original.secretVars ?? [])]);

@@ -1,3 +1,4 @@
+import { componentRef } from '@slipway/contracts';
 import {
   BadRequestException,
   Body,
@@ -10,18 +11,18 @@ import {
   Param,
   Post,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { ApiTokenEntity } from '@slipway/db';
 import { AuditService } from '../audit/audit.service.js';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { BOOTSTRAP_NAME, type Principal } from '../auth/principal.js';
 import { newSecret, sha256Hex } from '../auth/secrets.js';
-import { CreateTokenDto } from './create-token.dto.js';
+import { type CreateTokenRequest, createTokenRequest } from '@slipway/contracts';
+import { contract } from '../common/contract-validation.js';
 import { DuplicateTokenNameError, TokenStore } from './token.store.js';
 import { ApiCreatedResponse, ApiOkResponse } from '@nestjs/swagger';
 import { ApiErrors, ApiGuardedErrors } from '../openapi/api-responses.js';
-import { CreatedTokenBody, TokenBody } from '../openapi/schemas.js';
 import { idParam } from '../common/id-param.pipe.js';
 
 const TOKEN_PREFIX = 'slw_';
@@ -55,9 +56,10 @@ export class TokensController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a token; the response is the only time its value is shown' })
-  @ApiCreatedResponse({ type: CreatedTokenBody })
+  @ApiCreatedResponse({ schema: componentRef('CreatedTokenBody') })
   @ApiErrors(400, { 409: 'A token with this name exists' })
-  async create(@Body() body: CreateTokenDto, @CurrentPrincipal() principal: Principal) {
+  @ApiBody({ schema: componentRef('CreateTokenRequest') })
+  async create(@Body(contract(createTokenRequest)) body: CreateTokenRequest, @CurrentPrincipal() principal: Principal) {
     if (body.name === BOOTSTRAP_NAME) {
       throw new BadRequestException(`name: "${BOOTSTRAP_NAME}" is reserved for SLIPWAY_BOOTSTRAP_TOKEN`);
     }
@@ -75,14 +77,14 @@ export class TokensController {
 
   @Get()
   @ApiOperation({ summary: 'All tokens, revoked ones included (never their values)' })
-  @ApiOkResponse({ type: [TokenBody] })
+  @ApiOkResponse({ schema: componentRef('TokenList') })
   async list() {
     return (await this.tokens.list()).map(toTokenView);
   }
 
   @Delete(':id')
   @ApiOperation({ summary: 'Revoke a token: it and the sessions made from it stop working at once' })
-  @ApiOkResponse({ type: TokenBody, description: 'The token, now revoked' })
+  @ApiOkResponse({ schema: componentRef('TokenBody'), description: 'The token, now revoked' })
   @ApiErrors(400, 404, { 409: 'Already revoked' })
   async revoke(@Param('id', idParam) id: number, @CurrentPrincipal() principal: Principal) {
     const existing = await this.tokens.findById(id);

@@ -1,3 +1,4 @@
+import { componentRef } from '@slipway/contracts';
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type WorkerRegistryEntry, readLiveWorkers } from '@slipway/queue';
@@ -5,7 +6,6 @@ import { Roles } from '../auth/auth.decorators.js';
 import { ApiRedis } from '../redis/api-redis.js';
 import { ApiOkResponse } from '@nestjs/swagger';
 import { ApiGuardedErrors } from '../openapi/api-responses.js';
-import { WorkerBody } from '../openapi/schemas.js';
 
 /**
  * The live workers, from the registry each worker keeps in Redis. A worker's key expires WORKER_TTL_MS
@@ -21,7 +21,7 @@ export class WorkersController {
   constructor(private readonly redis: ApiRedis) {}
 
   @Get()
-  @ApiOkResponse({ type: [WorkerBody] })
+  @ApiOkResponse({ schema: componentRef('WorkerList') })
   @ApiOperation({ summary: 'Live workers: id, host, pid, version, concurrency, state (active|draining), releases in flight' })
   async list(): Promise<WorkerRegistryEntry[]> {
     try {

@@ -1,7 +1,8 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export const ROLES = ['viewer', 'deployer', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+// The list is the API's contract (libs/contracts enums.ts); the column stores exactly those values.
+import { ROLES, type Role } from '@slipway/contracts';
+export { ROLES, type Role };
 
 /**
  * An API token. Only the SHA-256 of the token is stored: tokens are 256-bit random values, so a fast hash

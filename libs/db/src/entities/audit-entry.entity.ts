@@ -1,18 +1,8 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export const AUDIT_ACTIONS = [
-  'release.create',
-  'release.cancel',
-  'release.rerun',
-  'token.create',
-  'token.revoke',
-  'catalog.reload',
-] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
-
-/** What an entry is about; there is one catalog, recorded as target id 0. */
-export const AUDIT_TARGET_TYPES = ['release', 'token', 'catalog'] as const;
-export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
+// The lists are the API's contract (libs/contracts enums.ts); the columns store exactly those values.
+import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, type AuditAction, type AuditTargetType } from '@slipway/contracts';
+export { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, type AuditAction, type AuditTargetType };
 
 /** Who did what, when. `details` never holds tokens or extra var values (they may be secrets). */
 @Entity({ name: 'audit_entries' })

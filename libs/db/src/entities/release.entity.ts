@@ -4,8 +4,9 @@ import type { HostRecap } from '@slipway/ansible';
 /** Per-host PLAY RECAP counts as stored: exactly what the recap parser produces. */
 export type HostRecapCounts = HostRecap;
 
-export const RELEASE_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
-export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
+// The list is the API's contract (libs/contracts enums.ts); the column stores exactly those values.
+import { RELEASE_STATUSES, type ReleaseStatus } from '@slipway/contracts';
+export { RELEASE_STATUSES, type ReleaseStatus };
 
 @Entity({ name: 'releases' })
 export class ReleaseEntity {

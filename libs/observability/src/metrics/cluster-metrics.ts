@@ -4,7 +4,8 @@ import { Counter, Gauge, Histogram, type MetricObjectWithValues, type MetricType
 export const RELEASE_DURATION_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
 export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'interrupted'] as const;
-export const WORKER_STATES = ['active', 'draining'] as const;
+import { WORKER_STATES } from '@slipway/contracts';
+export { WORKER_STATES };
 /** BullMQ job states shown as slipway_queue_jobs{state}. */
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized'] as const;
 
