@@ -33,7 +33,9 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e',
-          include: ['test/**/*.e2e-spec.ts'],
+          // test/e2e and test/browser, plus *.e2e-spec.ts beside the code: one module against the real program
+          // it drives (ansible-playbook, git, the spawner), which the unit tier (fakes only) must not start.
+          include: ['test/**/*.e2e-spec.ts', 'libs/**/*.e2e-spec.ts', 'apps/**/*.e2e-spec.ts'],
           // Real MariaDB, Redis, ansible-playbook and child processes: slow by nature, and the machine has
           // two cores, so suites run one file at a time.
           fileParallelism: false,
