@@ -45,6 +45,12 @@ if (built < sources) {
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
+// Redis, MariaDB and ansible-playbook first, in a few seconds: without one of them this stops here with
+// one line saying which and how to get it (see preflight() in apps/worker/src/main.ts), before a token is
+// shown or anything is started that would then fail in its own way, twice.
+const preflight = spawnSync(process.execPath, [entries[1], 'preflight'], { cwd: root, stdio: 'inherit' });
+if (preflight.status !== 0) process.exit(preflight.status ?? 1);
+
 // Nest's ~110 start-up lines (modules initialised, every route mapped) would bury the token; warnings and
 // errors still show. `LOG_LEVEL=info npm start` shows everything.
 process.env.LOG_LEVEL ??= 'warn';
