@@ -72,4 +72,15 @@ describe('npm start for a newcomer', () => {
     const script = start({ PATH: nodeOnlyBin, PORT: String(await freePort()) });
     await expectFailsFastWithOneLine(script, 'ansible-playbook not found', 'apt-get install ansible-core');
   });
+
+  it('start-up warnings read as text, not JSON, on the way to "ready"', async () => {
+    // No SLIPWAY_SECRET_KEY: the example catalog's secret vars make the API warn.
+    const script = start({ PORT: String(await freePort()), SLIPWAY_SECRET_KEY: undefined });
+    await script.ready();
+    script.child.kill('SIGTERM');
+    await script.exited;
+    expect(script.output).toMatch(/^slipway-api: warning: SLIPWAY_SECRET_KEY is not set: /m);
+    // No raw pino line anywhere (a `{"level":40,…}` line is what a newcomer saw).
+    expect(script.output).not.toMatch(/^\{/m);
+  });
 });
