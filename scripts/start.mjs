@@ -45,11 +45,22 @@ if (built < sources) {
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
+// Redis, MariaDB and ansible-playbook first, in a few seconds: without one of them this stops here with
+// one line saying which and how to get it (see preflight() in apps/worker/src/main.ts), before a token is
+// shown or anything is started that would then fail in its own way, twice.
+const preflight = spawnSync(process.execPath, [entries[1], 'preflight'], { cwd: root, stdio: 'inherit' });
+if (preflight.status !== 0) process.exit(preflight.status ?? 1);
+
 // Nest's ~110 start-up lines (modules initialised, every route mapped) would bury the token; warnings and
 // errors still show. `LOG_LEVEL=info npm start` shows everything.
 process.env.LOG_LEVEL ??= 'warn';
-// The children write into a pipe (see safeWrite), so they would choose JSON; keep what a terminal gets.
+// The children write into a pipe (see safeWrite), so they would choose JSON: on a terminal they write
+// what a terminal gets; into a pipe or file (`npm start | tee`) they write JSON and this script renders
+// each line as text (renderLogLine), so a warning before "ready" reads as one. An explicit LOG_FORMAT is
+// passed through untouched.
+const renderJsonLines = !process.env.LOG_FORMAT && !process.stdout.isTTY;
 if (process.stdout.isTTY) process.env.LOG_FORMAT ??= 'pretty';
+else process.env.LOG_FORMAT ??= 'json';
 
 // Every /api/v1 route needs a token. For this local run, make an admin token unless one was given, and
 // show it (like a notebook server's login token), so the dashboard and curl work at once.
@@ -62,15 +73,58 @@ const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 if (madeToken) say(`admin token for this run: ${token}`);
 say('starting the API and one worker…');
 
+const LEVEL_NAMES = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warning', 50: 'error', 60: 'fatal' };
+
+/**
+ * One pino JSON line as a person reads it: "slipway-api: warning: SLIPWAY_SECRET_KEY is not set: …"
+ * (the release a line is about, and an error's message, kept). Anything that is not a pino line is
+ * passed on as it is.
+ */
+function renderLogLine(line) {
+  let entry;
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    return line;
+  }
+  if (typeof entry !== 'object' || entry === null || typeof entry.level !== 'number') return line;
+  const level = LEVEL_NAMES[entry.level] ?? `level ${entry.level}`;
+  let text = typeof entry.msg === 'string' ? entry.msg : '';
+  const errorMessage = entry.err?.message;
+  if (typeof errorMessage === 'string' && !text.includes(errorMessage)) text = text ? `${text}: ${errorMessage}` : errorMessage;
+  if (entry.releaseId !== undefined) text += ` (release ${entry.releaseId})`;
+  return `${entry.service ?? 'slipway'}: ${level === 'info' ? '' : `${level}: `}${text}`;
+}
+
+/** Passes a child's stdout on, rendering it line by line when it is JSON meant for a person. */
+function passOn(stream) {
+  if (!renderJsonLines) {
+    stream.on('data', (chunk) => safeWrite(process.stdout, chunk));
+    return;
+  }
+  let partial = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop();
+    if (lines.length > 0) safeWrite(process.stdout, lines.map((line) => `${renderLogLine(line)}\n`).join(''));
+  });
+  stream.on('end', () => {
+    if (partial) safeWrite(process.stdout, `${renderLogLine(partial)}\n`);
+  });
+}
+
 // Create the database and apply migrations before the worker connects to it.
-const migrate = spawnSync(process.execPath, [entries[0], 'migrate'], { cwd: root, stdio: 'inherit' });
+const migrate = spawnSync(process.execPath, [entries[0], 'migrate'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const migrateOutput = migrate.stdout.split('\n').filter(Boolean);
+safeWrite(process.stdout, migrateOutput.map((line) => `${renderJsonLines ? renderLogLine(line) : line}\n`).join(''));
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
 function start(args) {
   // Own process groups: Ctrl-C reaches only this script, which passes one signal to each child, so the
   // worker drains (a second Ctrl-C escalates) and ansible never sees the terminal's SIGINT.
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  child.stdout.on('data', (chunk) => safeWrite(process.stdout, chunk));
+  passOn(child.stdout);
   child.stderr.on('data', (chunk) => safeWrite(process.stderr, chunk));
   return child;
 }

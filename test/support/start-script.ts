@@ -6,12 +6,17 @@ import { waitFor } from './wait-for.js';
 /** `npm start` (scripts/start.mjs) as a terminal runs it: output kept, its own process group. */
 export class StartScript {
   output = '';
+  /** The script's stderr alone (also in `output`): a start-up failure must be one line there. */
+  stderr = '';
   readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   constructor(env: Record<string, string | undefined>) {
     this.child = spawn(process.execPath, [resolve(REPO_ROOT, 'scripts/start.mjs')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    this.child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.child.stderr!.on('data', (chunk: Buffer) => {
+      this.output += chunk.toString();
+      this.stderr += chunk.toString();
+    });
     this.exited = new Promise((done) => this.child.on('exit', (code, signal) => done({ code, signal })));
   }
 

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { CatalogError, loadCatalog } from '@slipway/ansible';
 import { ConfigError, loadConfig } from '@slipway/config';
+import { databaseProblem } from '@slipway/db';
 import { PinoNestLogger, ansiblePlaybookProblem, createPino, describeStartupError, fail, redisProblem, withoutStartupStackTraces } from '@slipway/observability';
 import { CatalogWatch } from './catalog-watch.js';
 import { RunDirectories } from './run-directory.js';
@@ -10,6 +11,36 @@ import { ShutdownCoordinator } from './shutdown-coordinator.js';
 import { WorkerModule } from './worker.module.js';
 
 const SERVICE = 'slipway-worker';
+
+/**
+ * `node dist/apps/worker/main.js preflight` (what `npm start` runs first): everything a worker needs that
+ * is not Slipway itself — ansible-playbook, Redis, MariaDB — checked in a few seconds, so a newcomer
+ * without one of them gets one line saying which and how to get it, instead of two processes starting,
+ * waiting and failing each in their own way. Silent and exit 0 when all is there.
+ */
+async function preflight(): Promise<void> {
+  const service = 'slipway';
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(service, error.message);
+    throw error;
+  }
+  const ansibleProblem = ansiblePlaybookProblem(config.ansiblePlaybookBin);
+  if (ansibleProblem) fail(service, ansibleProblem);
+  const redisDown = await redisProblem(config.redisUrl);
+  if (redisDown) fail(service, redisDown);
+  const databaseDown = await databaseProblem(config.database);
+  if (databaseDown) fail(service, databaseDown);
+  // Last: an invalid catalog lists its problems, and a missing ansible-inventory is one of them.
+  try {
+    loadCatalog(config.catalogPath, { gitCacheDir: config.gitCacheDir });
+  } catch (error) {
+    if (error instanceof CatalogError) fail(service, error.message);
+    throw error;
+  }
+}
 
 async function main(): Promise<void> {
   // SIGHUP reloads the catalog (Node's default would end the process): one during start-up is acted on once ready.
@@ -76,4 +107,11 @@ async function main(): Promise<void> {
   logger.log(`worker ${config.workerId} ready (concurrency ${config.workerConcurrency}, queue prefix ${config.queuePrefix})`, 'Main');
 }
 
-main().catch((error: unknown) => fail(SERVICE, describeStartupError(error)));
+if (process.argv[2] === 'preflight') {
+  preflight().then(
+    () => process.exit(0),
+    (error: unknown) => fail('slipway', describeStartupError(error)),
+  );
+} else {
+  main().catch((error: unknown) => fail(SERVICE, describeStartupError(error)));
+}

@@ -54,6 +54,31 @@ export async function ensureDatabase(db: DatabaseConfig): Promise<void> {
   }
 }
 
+/** How `npm start`'s preflight waits for the database server before it says it is missing. */
+const PREFLIGHT_CONNECT_TIMEOUT_MS = 3_000;
+
+/**
+ * One connection to the database server (no database selected: it may not exist yet), so that a server
+ * that is not there stops `npm start` with one line saying how to get one; null when it answered.
+ */
+export async function databaseProblem(db: DatabaseConfig, connectTimeoutMs = PREFLIGHT_CONNECT_TIMEOUT_MS): Promise<string | null> {
+  const serverUrl = new URL(db.url);
+  const where = `${serverUrl.hostname}:${serverUrl.port || '3306'}`;
+  serverUrl.pathname = '/';
+  try {
+    const connection = await createConnection({ uri: serverUrl.toString(), connectTimeout: connectTimeoutMs });
+    await connection.end();
+    return null;
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    if (['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNRESET'].includes(e.code ?? '')) {
+      return `MariaDB not reachable at ${where} (${e.code}) — is MariaDB running? Start it (apt-get install mariadb-server; service mariadb start) or set DATABASE_URL`;
+    }
+    // It answered but refused us (wrong user or password): the server's message never contains the password.
+    return `MariaDB at ${where} refused the connection (${e.message ?? e.code}) — check the user and password in DATABASE_URL`;
+  }
+}
+
 /** Creates the database if needed and applies pending migrations; used by `npm run db:migrate` and API start. */
 export async function migrate(db: DatabaseConfig): Promise<string[]> {
   await ensureDatabase(db);

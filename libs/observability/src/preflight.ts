@@ -44,7 +44,9 @@ export function checkExecutable(bin: string, pathEnv = process.env.PATH ?? ''): 
 export function ansiblePlaybookProblem(bin: string, pathEnv = process.env.PATH ?? ''): string | null {
   const found = checkExecutable(bin, pathEnv);
   if (found.ok) return null;
-  if (found.problem === 'not found') return `${bin} not found: install ansible-core (apt-get install ansible-core) or set ANSIBLE_PLAYBOOK_BIN`;
+  if (found.problem === 'not found') {
+    return `${bin} not found${bin.includes('/') ? '' : ' on PATH'}: install ansible-core (apt-get install ansible-core) or set ANSIBLE_PLAYBOOK_BIN`;
+  }
   if (found.problem === 'not a file') return `ANSIBLE_PLAYBOOK_BIN ${found.path} is not a file: point it at the ansible-playbook executable`;
   return `ANSIBLE_PLAYBOOK_BIN ${found.path} is not executable: chmod +x it, or point ANSIBLE_PLAYBOOK_BIN at ansible-playbook`;
 }
@@ -109,7 +111,7 @@ export async function redisProblem(redisUrl: string, waitMs = REDIS_STARTUP_WAIT
     if (Date.now() >= deadline) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  return `Redis not reachable at ${where} (${lastCode}) — is Redis running? Start it or set REDIS_URL`;
+  return `Redis not reachable at ${where} (${lastCode}) — is Redis running? Start it (apt-get install redis-server; redis-server --daemonize yes) or set REDIS_URL`;
 }
 
 /**
