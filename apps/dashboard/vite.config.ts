@@ -7,6 +7,11 @@ const root = decodeURIComponent(new URL('.', import.meta.url).pathname);
 export default defineConfig({
   root,
   plugins: [react()],
+  resolve: {
+    // Values only from the contract's import-free enums.ts: its index would bundle zod. Types come from
+    // '@slipway/contracts' as `import type`, erased before Vite resolves anything.
+    alias: { '@slipway/contracts/enums': `${root}../../libs/contracts/src/enums.ts` },
+  },
   // Served by the API at `/`; everything (fonts included) is bundled, nothing comes from a CDN.
   base: '/',
   build: {

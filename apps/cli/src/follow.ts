@@ -1,18 +1,11 @@
 import { type EventSourceMessage, createParser } from 'eventsource-parser';
+import type { Release } from '@slipway/contracts';
 import { CliError } from './exit-codes.js';
 import { type SlipwayHttp, apiMessage, describeFetchError } from './http.js';
 import { note } from './output.js';
 
 /** The status fields the API sends in `status` and `end` events. */
-export interface ReleaseStatusEvent {
-  id: number;
-  status: string;
-  waitingReason: string | null;
-  workerId: string | null;
-  exitCode: number | null;
-  reason: string | null;
-  cancelRequestedBy: string | null;
-}
+export type ReleaseStatusEvent = Pick<Release, 'id' | 'status' | 'waitingReason' | 'workerId' | 'exitCode' | 'reason' | 'cancelRequestedBy'>;
 
 export interface FollowOptions {
   /** Resume after this log line (0: from the start). */

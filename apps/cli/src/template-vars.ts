@@ -1,35 +1,15 @@
+// Types only (erased from the bundle, so zod is not in it): the API's contract.
+import type { Template, VarJsonSchema } from '@slipway/contracts';
 import { CliError } from './exit-codes.js';
 
 /** One declared var as `GET /api/v1/templates` describes it (a JSON Schema property). */
-export interface VarSchema {
-  type?: 'string' | 'integer' | 'number' | 'boolean' | 'array';
-  description?: string;
-  default?: unknown;
-  enum?: unknown[];
-  minimum?: number;
-  maximum?: number;
-  minLength?: number;
-  maxLength?: number;
-  pattern?: string;
-  items?: { type?: string; enum?: unknown[]; pattern?: string };
-  minItems?: number;
-  maxItems?: number;
-  writeOnly?: boolean;
-  'x-secret'?: boolean;
-}
+export type VarSchema = VarJsonSchema;
 
-export interface TemplateJson {
-  name: string;
-  description: string | null;
-  inventories: string[];
-  defaultInventory: string | null;
-  timeoutSeconds?: number;
-  /** Absent from APIs older than typed vars: then every -e value is a string. */
-  vars?: { type: 'object'; properties: Record<string, VarSchema>; required?: string[]; additionalProperties?: boolean };
-  openVars?: boolean;
-  extraVars?: Record<string, unknown>;
-  [key: string]: unknown;
-}
+/**
+ * A template as `GET /api/v1/templates` answers it. Only the fields every API version sent are required:
+ * an API from before typed vars sends no `vars` (then every -e value is a string) and no `openVars`.
+ */
+export type TemplateJson = Pick<Template, 'name' | 'description' | 'inventories' | 'defaultInventory'> & Partial<Template>;
 
 /**
  * A `-e key=value` value as the declared type wants it. Only the shape is converted here; range, pattern,

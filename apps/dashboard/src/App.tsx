@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
-import { type Session, canDeploy } from './api/types';
+import type { Session } from '@slipway/contracts';
+import { canDeploy } from './api/types';
 import { Layout } from './components/Layout';
 import { useLocation } from './lib/router';
 import { AuditPage } from './pages/AuditPage';

@@ -1,6 +1,6 @@
 import { type ReactNode, createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { ApiError, api, setUnauthorizedHandler } from './api/client';
-import type { Session } from './api/types';
+import type { Session } from '@slipway/contracts';
 
 interface SessionState {
   /** undefined while the first GET /session is in flight; null when signed out. */

@@ -1,18 +1,10 @@
 import { type Command, Option } from 'commander';
+import type { AuditEntry } from '@slipway/contracts';
 import type { SlipwayHttp } from '../http.js';
 import { printJson } from '../output.js';
 import { formatTable, localTime, pageSummary } from '../table.js';
 import { type GlobalOptions, type ListPage, wholeNumber } from './command-context.js';
 
-interface AuditJson {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  targetType: string;
-  targetId: number;
-  details: Record<string, unknown>;
-}
 
 type Context = { http: () => SlipwayHttp; globals: () => GlobalOptions };
 
@@ -34,7 +26,7 @@ export function registerAuditCommands(program: Command, ctx: Context): void {
       if (options.action !== undefined) query.set('action', options.action);
       if (options.targetType !== undefined) query.set('targetType', options.targetType);
       if (options.targetId !== undefined) query.set('targetId', options.targetId);
-      const { body } = await ctx.http().request<ListPage<AuditJson>>('GET', `/api/v1/audit?${query}`);
+      const { body } = await ctx.http().request<ListPage<AuditEntry>>('GET', `/api/v1/audit?${query}`);
       if (ctx.globals().json) return printJson(body);
       const rows = body.items.map((e) => [localTime(e.at), e.actor, e.action, `${e.targetType} ${e.targetId}`, summarise(e.details)]);
       process.stdout.write(`${formatTable(['at', 'actor', 'action', 'target', 'details'], rows)}\n`);

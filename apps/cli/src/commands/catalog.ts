@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-// The file itself, not @slipway/ansible: its index pulls in Nest and the catalog loader, which the CLI bundle does without.
-import type { CatalogReloadApplied, CatalogReloadRefused } from '../../../../libs/ansible/src/catalog-reload.contract.js';
+// Types only (erased from the bundle): the API's contract.
+import type { CatalogReloadApplied, CatalogReloadRefused } from '@slipway/contracts';
 import { EXIT } from '../exit-codes.js';
 import type { SlipwayHttp } from '../http.js';
 

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import type { Page } from '@slipway/contracts';
 import type { SlipwayHttp } from '../http.js';
 
 /** What every command group shares: the program's own options and the API client, made on first use. */
@@ -13,12 +14,7 @@ export interface CommandContext {
 }
 
 /** A newest-first list page (keyset pagination): `nextBefore` is the `--before` of the next older page. */
-export interface ListPage<T> {
-  items: T[];
-  more: boolean;
-  nextBefore: number | null;
-  prevAfter: number | null;
-}
+export type ListPage<T> = Page<T>;
 
 export function wholeNumber(value: string): string {
   if (!/^\d{1,10}$/.test(value)) throw new InvalidArgumentError('must be a whole number');

@@ -9,28 +9,14 @@ import { duration, formatTable, localTime, pageSummary } from '../table.js';
 import { coerceVar } from '../template-vars.js';
 // The file itself, not @slipway/releases: its index pulls in Nest and TypeORM, which the CLI bundle does without.
 import { FINAL_STATUSES } from '../../../../libs/releases/src/release-state.js';
-import { type ReleaseWhatRan, WHAT_RAN_ROWS, whatRanText } from '../../../../libs/releases/src/what-ran.js';
+import { WHAT_RAN_ROWS, whatRanText } from '../../../../libs/releases/src/what-ran.js';
 import { type CommandContext, type ListPage, wholeNumber } from './command-context.js';
 import { fetchTemplates } from './template.js';
-// Type only (erased from the bundle): the contract type the API's release view is built with.
-import type { ReleaseCommitView } from '../../../../libs/ansible/src/vars-schema.types.js';
+// Types only (erased from the bundle, so zod is not in it): the API's contract.
+import type { Release, ReleaseCommitView, ReleaseWhatRan } from '@slipway/contracts';
 
-interface ReleaseJson extends Partial<ReleaseWhatRan>, Partial<ReleaseCommitView> {
-  id: number;
-  template: string;
-  inventory: string;
-  status: string;
-  exitCode: number | null;
-  reason: string | null;
-  waitingReason: string | null;
-  requestedBy: string;
-  rerunOf: number | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  workerId: string | null;
-  [key: string]: unknown;
-}
+/** A release as the API answers it; what ran and its commit are absent from APIs older than those fields. */
+type ReleaseJson = Omit<Release, keyof ReleaseWhatRan | keyof ReleaseCommitView> & Partial<ReleaseWhatRan & ReleaseCommitView>;
 
 /** The revision rows of `release show` (git projects; none for a local-directory project or an older API). */
 function commitRows(release: Partial<ReleaseCommitView>): [string, unknown][] {

@@ -1,18 +1,10 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { ApiToken, CreatedToken } from '@slipway/contracts';
 import type { SlipwayHttp } from '../http.js';
 import { note, printJson } from '../output.js';
 import { formatTable, localTime } from '../table.js';
 import type { GlobalOptions } from './command-context.js';
 
-interface TokenJson {
-  id: number;
-  name: string;
-  role: string;
-  createdAt: string;
-  createdBy: string;
-  revokedAt: string | null;
-  token?: string;
-}
 
 type Context = { http: () => SlipwayHttp; globals: () => GlobalOptions };
 
@@ -25,7 +17,7 @@ export function registerTokenCommands(program: Command, ctx: Context): void {
     .requiredOption('--name <name>', 'who uses it (recorded as requestedBy and in the audit trail)')
     .addOption(new Option('--role <role>', 'what it may do').choices(['viewer', 'deployer', 'admin']).makeOptionMandatory())
     .action(async (options: { name: string; role: string }) => {
-      const { body } = await ctx.http().request<TokenJson>('POST', '/api/v1/tokens', { name: options.name, role: options.role });
+      const { body } = await ctx.http().request<CreatedToken>('POST', '/api/v1/tokens', { name: options.name, role: options.role });
       if (ctx.globals().json) return printJson(body);
       // stdout holds the token alone, so `TOKEN=$(slipway token create …)` works.
       process.stdout.write(`${body.token}\n`);
@@ -36,7 +28,7 @@ export function registerTokenCommands(program: Command, ctx: Context): void {
     .command('list')
     .description('all tokens (never their values)')
     .action(async () => {
-      const { body } = await ctx.http().request<TokenJson[]>('GET', '/api/v1/tokens');
+      const { body } = await ctx.http().request<ApiToken[]>('GET', '/api/v1/tokens');
       if (ctx.globals().json) return printJson(body);
       const rows = body.map((t) => [String(t.id), t.name, t.role, t.revokedAt ? `revoked ${localTime(t.revokedAt)}` : 'active', t.createdBy, localTime(t.createdAt)]);
       process.stdout.write(`${formatTable(['id', 'name', 'role', 'status', 'created by', 'created'], rows)}\n`);
@@ -50,7 +42,7 @@ export function registerTokenCommands(program: Command, ctx: Context): void {
       return Number(value);
     })
     .action(async (id: number) => {
-      const { body } = await ctx.http().request<TokenJson>('DELETE', `/api/v1/tokens/${id}`);
+      const { body } = await ctx.http().request<ApiToken>('DELETE', `/api/v1/tokens/${id}`);
       if (ctx.globals().json) return printJson(body);
       process.stdout.write(`token ${body.id} "${body.name}" revoked\n`);
     });

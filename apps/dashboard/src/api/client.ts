@@ -1,4 +1,4 @@
-import type { FieldError } from './types';
+import type { FieldError } from '@slipway/contracts';
 
 /** An answer other than 2xx: the API's message, and its per-field errors when it named fields. */
 export class ApiError extends Error {

@@ -1,4 +1,4 @@
-import type { Release } from '../api/types';
+import type { Release } from '@slipway/contracts';
 
 /** The revision a release of a git project runs: its commit (linked when the catalog has a commitUrl) and ref. */
 export function CommitRows({ release }: { release: Release }) {

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
-import { type Session, canDeploy } from '../api/types';
+import type { Session } from '@slipway/contracts';
+import { canDeploy } from '../api/types';
 import { Link, useLocation } from '../lib/router';
 import { useSession } from '../session';
 import { WorkerBanner } from './WorkerBanner';

@@ -1,4 +1,4 @@
-import type { Page } from '../api/types';
+import type { Page } from '@slipway/contracts';
 
 /**
  * "Newest · ← Newer · Older →" under a newest-first list, from the page's own cursors (keyset

@@ -1,4 +1,4 @@
-import type { ReleaseStatus } from '../api/types';
+import type { ReleaseStatus } from '@slipway/contracts';
 
 /** Status as text plus colour plus a shape, so it reads without colour vision too. */
 const SYMBOL: Record<ReleaseStatus, string> = {

@@ -1,5 +1,5 @@
 import { api } from '../api/client';
-import type { Worker } from '../api/types';
+import type { Worker } from '@slipway/contracts';
 import { Link } from '../lib/router';
 import { usePolling } from '../lib/use-polling';
 

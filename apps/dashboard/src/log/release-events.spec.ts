@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Release } from '../api/types';
+import type { Release } from '@slipway/contracts';
 import { ansiSegments, stripAnsi } from './ansi';
 import { applyStatus, parseLogEvent, parseStatusEvent } from './release-events';
 

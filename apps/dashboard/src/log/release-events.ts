@@ -1,4 +1,4 @@
-import type { Release } from '../api/types';
+import type { Release } from '@slipway/contracts';
 
 /** A run of consecutive log lines, numbered from `firstSeq`. */
 export interface LogBatch {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api } from '../api/client';
-import { type Release, isFinished } from '../api/types';
+import type { Release } from '@slipway/contracts';
+import { isFinished } from '../api/types';
 import { LogBuffer } from './log-buffer';
 import { type LogBatch, applyStatus, parseLogEvent, parseStatusEvent } from './release-events';
 

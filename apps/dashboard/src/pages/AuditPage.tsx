@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 import { api } from '../api/client';
-import { AUDIT_ACTIONS, type AuditEntry, type AuditTargetType, type Page } from '../api/types';
+import type { AuditEntry, AuditTargetType, Page } from '@slipway/contracts';
+import { AUDIT_ACTIONS } from '@slipway/contracts/enums';
 import { Pager } from '../components/Pager';
 import { Time } from '../components/Time';
 import { Link, listCursor, setListCursor, setListParam, useLocation } from '../lib/router';

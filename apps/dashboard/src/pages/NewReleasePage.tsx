@@ -1,6 +1,6 @@
 import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { ApiError, api } from '../api/client';
-import type { Release, Template } from '../api/types';
+import type { Release, Template } from '@slipway/contracts';
 import { VarField } from './VarField';
 import { navigate } from '../lib/router';
 import { usePolling } from '../lib/use-polling';

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { Role } from '../api/types';
+import type { Role } from '@slipway/contracts';
 import { Link } from '../lib/router';
 
 /** A page the signed-in role may not use: says why, and where to go instead (never a silent redirect). */

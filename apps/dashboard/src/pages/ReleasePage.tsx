@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { api } from '../api/client';
-import { type Release, canDeploy, isFinished } from '../api/types';
+import type { Release } from '@slipway/contracts';
+import { canDeploy, isFinished } from '../api/types';
 import { CommitRows } from '../components/CommitRows';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { StatusBadge } from '../components/StatusBadge';

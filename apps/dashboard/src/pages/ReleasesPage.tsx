@@ -1,6 +1,8 @@
 import { useEffect, useId, useState } from 'react';
 import { api } from '../api/client';
-import { type Page, RELEASE_STATUSES, type Release, type Template, canDeploy } from '../api/types';
+import type { Page, Release, Template } from '@slipway/contracts';
+import { RELEASE_STATUSES } from '@slipway/contracts/enums';
+import { canDeploy } from '../api/types';
 import { Pager } from '../components/Pager';
 import { StatusBadge } from '../components/StatusBadge';
 import { Time } from '../components/Time';

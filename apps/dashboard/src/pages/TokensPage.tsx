@@ -1,6 +1,7 @@
 import { type FormEvent, useId, useState } from 'react';
 import { ApiError, api } from '../api/client';
-import { type ApiToken, ROLES, type Role } from '../api/types';
+import type { ApiToken, Role } from '@slipway/contracts';
+import { ROLES } from '@slipway/contracts/enums';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { Time } from '../components/Time';
 import { usePolling } from '../lib/use-polling';

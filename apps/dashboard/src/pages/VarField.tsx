@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { VarSchema } from '../api/types';
+import type { VarJsonSchema } from '@slipway/contracts';
 import { type VarControl, type VarInput, controlOf, listItems } from './typed-vars';
 
 /** One declared var as the input that fits its type. */
@@ -12,7 +12,7 @@ export function VarField({
   onChange,
 }: {
   name: string;
-  schema: VarSchema;
+  schema: VarJsonSchema;
   required: boolean;
   input: VarInput;
   errors?: string[];
@@ -110,7 +110,7 @@ function RequiredMark() {
 }
 
 /** The rules of a var in words, so nobody has to fail once to learn them. */
-function constraintsOf(schema: VarSchema, control: VarControl): string {
+function constraintsOf(schema: VarJsonSchema, control: VarControl): string {
   const parts: string[] = [];
   if (control === 'list') parts.push('One item a line.');
   if (control === 'password') parts.push('Secret: never shown again, masked in logs.');

@@ -1,4 +1,5 @@
-import { WHAT_RAN_ROWS, type ReleaseWhatRan, whatRanText } from '../../../../libs/releases/src/what-ran.js';
+import type { ReleaseWhatRan } from '@slipway/contracts';
+import { WHAT_RAN_ROWS, whatRanText } from '../../../../libs/releases/src/what-ran.js';
 
 /** What the release ran (the command with secrets masked, ansible-core, catalog digest), one row per WHAT_RAN_ROWS entry. */
 export function WhatRan({ release }: { release: ReleaseWhatRan }) {

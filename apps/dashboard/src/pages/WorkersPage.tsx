@@ -1,5 +1,5 @@
 import { api } from '../api/client';
-import type { QueueSummary, Worker } from '../api/types';
+import type { QueueSummary, Worker } from '@slipway/contracts';
 import { formatAge, formatCount, formatDateTime, formatUtc } from '../lib/format';
 import { Link } from '../lib/router';
 import { useNow } from '../lib/use-now';

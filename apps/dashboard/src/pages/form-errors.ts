@@ -1,4 +1,4 @@
-import type { FieldError } from '../api/types';
+import type { FieldError } from '@slipway/contracts';
 
 /** The New release form's own fields, in the order they appear (for "focus the first error"). */
 export type FieldName = 'template' | 'inventory' | 'extraVars' | 'limit' | 'runAt' | 'tags' | 'skipTags' | 'checkMode';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { VarsSchema } from '../api/types';
+import type { TemplateVarsJsonSchema } from '@slipway/contracts';
 import { controlOf, initialInputs, readVar, readVars } from './typed-vars';
 
-const vars: VarsSchema = {
+const vars: TemplateVarsJsonSchema = {
   type: 'object',
   properties: {
     version: { type: 'string', pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+$', description: 'Release to deploy' },
@@ -38,7 +38,7 @@ describe('typed vars', () => {
   });
 
   it('keeps an untyped var (a legacy default) in its JSON type', () => {
-    const untyped: VarsSchema = { type: 'object', properties: { seconds: { default: 30 }, tags: { default: { a: [1] } }, note: {} }, required: [], additionalProperties: false };
+    const untyped: TemplateVarsJsonSchema = { type: 'object', properties: { seconds: { default: 30 }, tags: { default: { a: [1] } }, note: {} }, required: [], additionalProperties: false };
     expect(controlOf(untyped.properties.seconds)).toBe('untyped');
     expect(initialInputs(untyped)).toEqual({ seconds: '30', tags: '{"a":[1]}', note: '' });
     expect(readVars(untyped, { seconds: '45', tags: '{"a":[2]}', note: 'hello' })).toEqual({ values: { seconds: 45, tags: { a: [2] }, note: 'hello' }, errors: {} });

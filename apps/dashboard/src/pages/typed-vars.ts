@@ -3,7 +3,7 @@
  * holds, the checks the browser makes before sending (the server makes them again), and the typed values
  * sent as extraVars.
  */
-import type { VarSchema, VarsSchema } from '../api/types';
+import type { VarJsonSchema, TemplateVarsJsonSchema } from '@slipway/contracts';
 import { parseRowValue } from './extra-vars';
 
 /** What an input holds: text for text, number, select and list (one item a line) inputs; a checkbox's state. */
@@ -12,7 +12,7 @@ export type VarInput = string | boolean;
 /** `untyped`: a text input whose value keeps its JSON type (numbers, true/false, objects), like the free rows. */
 export type VarControl = 'select' | 'number' | 'checkbox' | 'password' | 'list' | 'text' | 'untyped';
 
-export function controlOf(schema: VarSchema): VarControl {
+export function controlOf(schema: VarJsonSchema): VarControl {
   if (schema['x-secret'] || schema.writeOnly) return 'password';
   if (schema.enum && schema.enum.length > 0) return 'select';
   if (schema.type === 'boolean') return 'checkbox';
@@ -23,11 +23,11 @@ export function controlOf(schema: VarSchema): VarControl {
 }
 
 /** The inputs' first state: the defaults (a secret's is never sent to the browser, so it starts empty). */
-export function initialInputs(vars: VarsSchema): Record<string, VarInput> {
+export function initialInputs(vars: TemplateVarsJsonSchema): Record<string, VarInput> {
   return Object.fromEntries(Object.entries(vars.properties).map(([name, schema]) => [name, inputOf(schema, schema.default)]));
 }
 
-function inputOf(schema: VarSchema, value: unknown): VarInput {
+function inputOf(schema: VarJsonSchema, value: unknown): VarInput {
   if (schema.type === 'boolean') return value === true;
   if (value === undefined || value === null) return '';
   if (schema.type === 'array' && Array.isArray(value)) return value.map(String).join('\n');
@@ -62,7 +62,7 @@ function checkText(label: string, schema: { pattern?: string; minLength?: number
  * One var's typed value, or why it cannot be sent. `undefined` means "not sent": the catalog's default
  * (or a secret's catalog value) applies.
  */
-export function readVar(name: string, schema: VarSchema, input: VarInput, required: boolean): { value: unknown } | { error: string } {
+export function readVar(name: string, schema: VarJsonSchema, input: VarInput, required: boolean): { value: unknown } | { error: string } {
   if (schema.type === 'boolean') return { value: input === true };
   const text = typeof input === 'string' ? input : '';
   const secret = controlOf(schema) === 'password';
@@ -96,7 +96,7 @@ export function readVar(name: string, schema: VarSchema, input: VarInput, requir
 }
 
 /** All declared vars: the values to send, and the problems by var name (empty when there are none). */
-export function readVars(vars: VarsSchema, inputs: Record<string, VarInput>): { values: Record<string, unknown>; errors: Record<string, string> } {
+export function readVars(vars: TemplateVarsJsonSchema, inputs: Record<string, VarInput>): { values: Record<string, unknown>; errors: Record<string, string> } {
   const values: Record<string, unknown> = {};
   const errors: Record<string, string> = {};
   for (const [name, schema] of Object.entries(vars.properties)) {
