@@ -4,6 +4,7 @@ import { type ApiToken, ROLES, type Role } from '../api/types';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { Time } from '../components/Time';
 import { usePolling } from '../lib/use-polling';
+import { ScrollRegion } from '../components/ScrollRegion';
 
 /** The value of a token just created: held in this page's memory only, until the next one or a reload. */
 interface CreatedToken {
@@ -132,7 +133,7 @@ export function TokensPage() {
         </div>
       )}
 
-      <div className="table-wrap">
+      <ScrollRegion className="table-wrap" label="API tokens table">
         <table>
           <caption className="visually-hidden">API tokens</caption>
           <thead>
@@ -197,7 +198,7 @@ export function TokensPage() {
             Could not load the tokens: {tokens.error.message}
           </p>
         )}
-      </div>
+      </ScrollRegion>
     </section>
   );
 }
