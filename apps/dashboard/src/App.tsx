@@ -19,8 +19,8 @@ export function App() {
   const { pathname } = useLocation();
 
   useEffect(() => {
-    document.title = titleFor(pathname);
-  }, [pathname]);
+    document.title = session === null ? 'Sign in · Slipway' : titleFor(pathname);
+  }, [pathname, session]);
 
   if (session === undefined) {
     return (
@@ -69,5 +69,6 @@ function titleFor(pathname: string): string {
   if (pathname === '/workers') return 'Workers · Slipway';
   if (pathname === '/audit') return 'Audit · Slipway';
   if (pathname === '/tokens') return 'Tokens · Slipway';
-  return 'Releases · Slipway';
+  if (pathname === '/' || pathname === '/releases') return 'Releases · Slipway';
+  return 'Not found · Slipway';
 }

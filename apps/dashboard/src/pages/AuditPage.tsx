@@ -6,6 +6,7 @@ import { Pager } from '../components/Pager';
 import { Time } from '../components/Time';
 import { Link, listCursor, setListCursor, setListParam, useLocation } from '../lib/router';
 import { usePolling } from '../lib/use-polling';
+import { ScrollRegion } from '../components/ScrollRegion';
 
 const PAGE_SIZE = 20;
 const REFRESH_MS = 5_000;
@@ -116,7 +117,7 @@ export function AuditPage() {
         </p>
       </div>
 
-      <div className="table-wrap">
+      <ScrollRegion className="table-wrap" label="Audit trail table">
         <table>
           <caption className="visually-hidden">Audit trail, newest first</caption>
           <thead>
@@ -161,7 +162,7 @@ export function AuditPage() {
             Could not load the audit trail: {entries.error.message}
           </p>
         )}
-      </div>
+      </ScrollRegion>
       {data && <Pager page={data} paged={Object.keys(cursor).length > 0} onPage={(to) => setListCursor('/audit', search, to)} />}
     </section>
   );

@@ -12,6 +12,7 @@ import { LogViewer } from '../log/LogViewer';
 import { useReleaseLive } from '../log/use-release-live';
 import { useSession } from '../session';
 import { WhatRan } from './WhatRan';
+import { ScrollRegion } from '../components/ScrollRegion';
 
 export function ReleasePage({ id }: { id: number }) {
   const { session } = useSession();
@@ -149,7 +150,9 @@ function Parameters({ release }: { release: Release }) {
           </>
         )}
         <dt>Extra vars</dt>
-        <dd>{extraVars ? <pre className="code">{extraVars}</pre> : <span className="muted">none</span>}</dd>
+        <dd>{extraVars ? <ScrollRegion className="code-scroll" label="Extra vars">
+            <pre className="code">{extraVars}</pre>
+          </ScrollRegion> : <span className="muted">none</span>}</dd>
       </dl>
     </section>
   );
@@ -220,7 +223,7 @@ function Recap({ release }: { release: Release }) {
   return (
     <section className="card" aria-labelledby="recap-title">
       <h2 id="recap-title">PLAY RECAP</h2>
-      <div className="table-wrap">
+      <ScrollRegion className="table-wrap" label="PLAY RECAP table">
         <table className="recap">
           <thead>
             <tr>
@@ -245,7 +248,7 @@ function Recap({ release }: { release: Release }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
     </section>
   );
 }

@@ -11,6 +11,7 @@ import { Link, listCursor, setListCursor, setListParam, useLocation } from '../l
 import { useNow } from '../lib/use-now';
 import { usePolling } from '../lib/use-polling';
 import { useSession } from '../session';
+import { ScrollRegion } from '../components/ScrollRegion';
 
 const PAGE_SIZE = 25;
 /** The table refreshes itself: new releases and status changes show up without a reload. */
@@ -115,7 +116,7 @@ export function ReleasesPage() {
         </p>
       </div>
 
-      <div className="table-wrap">
+      <ScrollRegion className="table-wrap" label="Releases table">
         <table className="releases-table">
           <caption className="visually-hidden">Releases, newest first</caption>
           <thead>
@@ -170,7 +171,7 @@ export function ReleasesPage() {
             Could not load releases: {releases.error.message}
           </p>
         )}
-      </div>
+      </ScrollRegion>
 
       {data && <Pager page={data} paged={Object.keys(cursor).length > 0} onPage={(to) => setListCursor('/', search, to)} />}
     </section>

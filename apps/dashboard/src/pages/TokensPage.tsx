@@ -5,6 +5,7 @@ import { ROLES } from '@slipway/contracts/enums';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { Time } from '../components/Time';
 import { usePolling } from '../lib/use-polling';
+import { ScrollRegion } from '../components/ScrollRegion';
 
 /** The value of a token just created: held in this page's memory only, until the next one or a reload. */
 interface CreatedToken {
@@ -133,7 +134,7 @@ export function TokensPage() {
         </div>
       )}
 
-      <div className="table-wrap">
+      <ScrollRegion className="table-wrap" label="API tokens table">
         <table>
           <caption className="visually-hidden">API tokens</caption>
           <thead>
@@ -198,7 +199,7 @@ export function TokensPage() {
             Could not load the tokens: {tokens.error.message}
           </p>
         )}
-      </div>
+      </ScrollRegion>
     </section>
   );
 }

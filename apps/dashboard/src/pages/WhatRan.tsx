@@ -1,5 +1,6 @@
 import type { ReleaseWhatRan } from '@slipway/contracts';
 import { WHAT_RAN_ROWS, whatRanText } from '../../../../libs/releases/src/what-ran.js';
+import { ScrollRegion } from '../components/ScrollRegion';
 
 /** What the release ran (the command with secrets masked, ansible-core, catalog digest), one row per WHAT_RAN_ROWS entry. */
 export function WhatRan({ release }: { release: ReleaseWhatRan }) {
@@ -16,7 +17,9 @@ export function WhatRan({ release }: { release: ReleaseWhatRan }) {
                 {text === null ? (
                   <span className="muted">{row.key === 'argv' ? 'not started yet' : 'not recorded'}</span>
                 ) : row.format === 'command' ? (
-                  <pre className="code command">{text}</pre>
+                  <ScrollRegion className="code-scroll" label={row.label}>
+                    <pre className="code command">{text}</pre>
+                  </ScrollRegion>
                 ) : (
                   <code>{text}</code>
                 )}

@@ -4,6 +4,7 @@ import { formatAge, formatCount, formatDateTime, formatUtc } from '../lib/format
 import { Link } from '../lib/router';
 import { useNow } from '../lib/use-now';
 import { usePolling } from '../lib/use-polling';
+import { ScrollRegion } from '../components/ScrollRegion';
 
 /** Short enough to watch a worker go from active to draining to gone during a restart. */
 const REFRESH_MS = 1_000;
@@ -94,7 +95,7 @@ export function WorkersPage() {
       <h2 className="section-title">Waiting on a lock</h2>
       {queue.data && queue.data.lockWaits.length === 0 && <p className="empty">No release is waiting on a lock.</p>}
       {queue.data && queue.data.lockWaits.length > 0 && (
-        <div className="table-wrap">
+        <ScrollRegion className="table-wrap" label="Workers table">
           <table>
             <thead>
               <tr>
@@ -125,7 +126,7 @@ export function WorkersPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       )}
     </section>
   );

@@ -1,0 +1,110 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '../support/api-client.js';
+import { type TestBrowser, launchBrowser, signInWithToken } from '../support/browser.js';
+import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
+import { type TestEnv, createTestEnv } from '../support/test-env.js';
+
+/** What axe.run answers, reduced to the fields this test reports. */
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[]; failureSummary?: string }[];
+}
+
+/**
+ * Issue 20 item 8: every dashboard page passes axe-core's WCAG 2 A/AA rules with no serious or critical
+ * finding, in the light theme, the dark theme and at 320 px wide, and is titled after what it shows.
+ */
+describe('dashboard accessibility in a browser', () => {
+  let env: TestEnv;
+  let api: RunningApi;
+  let worker: ServiceProcess | undefined;
+  let browser: TestBrowser;
+  let page: Page;
+  let axeSource: string;
+  let releaseId: number;
+
+  beforeAll(async () => {
+    // The dashboard's CSP refuses page.addScriptTag, so axe's source is evaluated through the DevTools protocol.
+    axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+    env = await createTestEnv('dash_a11y');
+    api = await startApi(env.env);
+    worker = await startWorker(env.env);
+    const admin = new ApiClient(api.url, env.bootstrapToken);
+    const release = await admin.createRelease({ template: 'hello' });
+    await admin.waitForRelease(release.id, ['succeeded'], 60_000);
+    releaseId = release.id;
+    browser = await launchBrowser();
+    page = await browser.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all([worker?.stop(), api?.stop()]);
+    await env?.cleanup();
+  });
+
+  async function seriousViolations(): Promise<string[]> {
+    const loaded = await page.evaluate(() => 'axe' in window);
+    if (!loaded) await page.evaluate(axeSource);
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe;
+      const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] }, resultTypes: ['violations'] });
+      return result.violations;
+    });
+    return violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}) ${n.target.join(' ')}: ${n.failureSummary ?? v.help}`));
+  }
+
+  /** Each page, the heading it shows once loaded, and its title. */
+  const pages = () => [
+    { path: '/', heading: 'Releases', title: 'Releases · Slipway' },
+    { path: `/releases/${releaseId}`, heading: new RegExp(`^#${releaseId} hello`), title: `Release #${releaseId} · Slipway` },
+    { path: '/releases/new', heading: 'New release', title: 'New release · Slipway' },
+    { path: '/workers', heading: 'Workers', title: 'Workers · Slipway' },
+    { path: '/audit', heading: 'Audit', title: 'Audit · Slipway' },
+    { path: '/tokens', heading: 'Tokens', title: 'Tokens · Slipway' },
+    { path: '/no-such-page', heading: /not found/i, title: 'Not found · Slipway' },
+  ];
+
+  const themes = [
+    { name: 'light', colorScheme: 'light', width: 1280 },
+    { name: 'dark', colorScheme: 'dark', width: 1280 },
+    { name: '320 px', colorScheme: 'light', width: 320 },
+  ] as const;
+
+  for (const theme of themes) {
+    it(`has no serious axe finding on any page (${theme.name})`, async () => {
+      await page.emulateMedia({ colorScheme: theme.colorScheme });
+      await page.setViewportSize({ width: theme.width, height: 860 });
+      const findings: string[] = [];
+
+      await page.context().clearCookies();
+      await page.goto(`${api.url}/`);
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      const signInTitle = await page.title();
+      if (signInTitle !== 'Sign in · Slipway') findings.push(`sign-in: titled "${signInTitle}"`);
+      findings.push(...(await seriousViolations()).map((f) => `sign-in: ${f}`));
+
+      await signInWithToken(page, api.url, env.bootstrapToken);
+      for (const { path, heading, title } of pages()) {
+        await page.goto(`${api.url}${path}`);
+        await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+        await page.waitForLoadState('networkidle');
+        const shownTitle = await page.title();
+        if (shownTitle !== title) findings.push(`${path}: titled "${shownTitle}", not "${title}"`);
+        findings.push(...(await seriousViolations()).map((f) => `${path}: ${f}`));
+        if (theme.width === 320) {
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+          if (overflow > 0) findings.push(`${path}: the page overflows 320 px by ${overflow} px`);
+        }
+      }
+      expect(findings).toEqual([]);
+    });
+  }
+});
