@@ -5,7 +5,7 @@ import { catalogHolderProvider } from '@slipway/ansible';
 import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
 import { redisOptions } from '@slipway/queue';
-import { ReleaseStore } from '@slipway/releases';
+import { IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseJobQueue, ReleaseLauncher, ReleaseStore } from '@slipway/releases';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CatalogController } from './catalog/catalog.controller.js';
@@ -18,13 +18,10 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { ReleasesQueueModule } from './queue/releases-queue.module.js';
 import { ApiRedisModule } from './redis/api-redis.module.js';
 import { HttpDrain } from './shutdown/http-drain.js';
-import { IdempotencyStore } from './releases/idempotency.store.js';
-import { IdempotentLaunch } from './releases/idempotent-launch.js';
 import { ReleaseEventsController } from './releases/release-events.controller.js';
 import { ReleaseEventsHub } from './releases/release-events.hub.js';
 import { ReleaseQueue } from './releases/release-queue.js';
 import { ReleasesController } from './releases/releases.controller.js';
-import { ReleaseCommits } from './releases/release-commits.js';
 import { ReleasesService } from './releases/releases.service.js';
 import { StreamSlots } from './releases/stream-slots.js';
 import { TemplatesController } from './releases/templates.controller.js';
@@ -58,10 +55,13 @@ export class ApiModule {
         CatalogReloadService,
         ReleaseStore,
         ReleaseQueue,
+        // The launcher adds jobs through the API's one BullMQ queue.
+        { provide: ReleaseJobQueue, useExisting: ReleaseQueue },
         ReleaseCommits,
-        ReleasesService,
         IdempotencyStore,
         IdempotentLaunch,
+        ReleaseLauncher,
+        ReleasesService,
         ReleaseEventsHub,
         StreamSlots,
         HttpDrain,

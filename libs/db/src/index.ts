@@ -11,3 +11,4 @@ export * from './db.module.js';
 export * from './loggable-error.js';
 export * from './release-counters.js';
 export * from './keyset.js';
+export * from './audit-writer.js';

@@ -1,13 +1,14 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, type OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { RELEASES_QUEUE, type ReleaseJobData, releaseJob, releaseJobId, watchBullMqConnections } from '@slipway/queue';
+import type { ReleaseJobQueue } from '@slipway/releases';
 
 const ENQUEUE_TIMEOUT_MS = 2_000;
 
 /** The API's only use of BullMQ: add a release's job (job id derived from the release, so never twice). */
 @Injectable()
-export class ReleaseQueue implements OnModuleInit {
+export class ReleaseQueue implements OnModuleInit, ReleaseJobQueue {
   constructor(@InjectQueue(RELEASES_QUEUE) private readonly queue: Queue<ReleaseJobData>) {}
 
   /** Outages of the queue's Redis connection: one line when lost (with the code), one when back. */
@@ -15,6 +16,7 @@ export class ReleaseQueue implements OnModuleInit {
     watchBullMqConnections(this.queue, 'releases-queue');
   }
 
+  /** Rejects with the reason (the launcher answers it as unavailable) when the job was not added. */
   async enqueue(releaseId: number, runAt: Date | null): Promise<void> {
     const job = releaseJob(releaseId, runAt);
     const add = this.queue.add(job.name, job.data, job.opts);
@@ -26,7 +28,7 @@ export class ReleaseQueue implements OnModuleInit {
       await Promise.race([add, timeout]);
     } catch (error) {
       add.catch(() => undefined);
-      throw new ServiceUnavailableException(`queue unavailable (Redis: ${(error as Error).message}); nothing was created`);
+      throw error instanceof Error ? error : new Error(String(error));
     } finally {
       clearTimeout(timer);
     }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } fro
 import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CatalogHolder, stripAnsi } from '@slipway/ansible';
-import { ReleaseStore } from '@slipway/releases';
+import { ReleaseLauncher, ReleaseStore } from '@slipway/releases';
 import { AuditService } from '../audit/audit.service.js';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators.js';
 import type { Principal } from '../auth/principal.js';
@@ -10,7 +10,8 @@ import { idParam } from '../common/id-param.pipe.js';
 import { Streaming } from '../common/request-timeout.interceptor.js';
 import { type ListReleasesQuery, type LogTextQuery, componentRef, listReleasesQuery, logTextQuery } from '@slipway/contracts';
 import { contract } from '../common/contract-validation.js';
-import { IdempotentLaunch, checkIdempotencyKey, launchRequestIdentity } from './idempotent-launch.js';
+import { createRequestShape, rerunChoiceShape, tokenActor } from './launch-shape.js';
+import { refusalException } from './refusal-status.js';
 import { writeOrClose } from './response-writes.js';
 import { toReleaseView } from './release.view.js';
 import { ReleasesService } from './releases.service.js';
@@ -29,7 +30,7 @@ export class ReleasesController {
   constructor(
     private readonly releases: ReleasesService,
     private readonly store: ReleaseStore,
-    private readonly idempotency: IdempotentLaunch,
+    private readonly launcher: ReleaseLauncher,
     private readonly audit: AuditService,
     private readonly catalogs: CatalogHolder,
   ) {}
@@ -54,35 +55,16 @@ export class ReleasesController {
   @ApiErrors({ 400: 'Every bad field at once: `errors: [{ field, message }]` (e.g. extraVars.canary, limit, tags[0])' }, 413, { 409: 'This Idempotency-Key was used with another body' })
   async create(
     // Not typed as the DTO: the global pipe would validate it first and answer before the catalog's
-    // checks run. ReleasesService.create validates the DTO and the vars together and answers once.
+    // checks run. createRequestShape checks the shape, the launcher the catalog's rules; one answer.
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) response: Response,
   ) {
-    // The audit entry is written in the release's own transaction (and removed with it if its job cannot be queued).
-    const create = (idempotencyKeyId?: number) => {
-      const entry = this.audit.inTransaction(principal.name, 'release.create');
-      return this.releases.create(body, principal.name, {
-        idempotencyKeyId,
-        alongside: {
-          write: (em, release) =>
-            entry.write(em, { type: 'release', id: release.id }, {
-              template: release.template,
-              inventory: release.inventory,
-              extraVars: toReleaseView(release, this.catalog).extraVars,
-              runAt: release.runAt,
-              ...(release.commitSha ? { commitSha: release.commitSha, ref: release.gitRef } : {}),
-              ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
-            }),
-          undo: (em) => entry.remove(em),
-        },
-      });
-    };
-    if (idempotencyKey === undefined) return toReleaseView(await create(), this.catalog);
-    checkIdempotencyKey(idempotencyKey);
-    const identity = launchRequestIdentity(this.catalog, this.releases.normalised(body));
-    const { release, replayed } = await this.idempotency.launch(principal.name, idempotencyKey, identity, create);
+    const { request, shapeErrors } = createRequestShape(body, idempotencyKey);
+    const result = await this.launcher.launch(request, tokenActor(principal), { shapeErrors, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });
+    if (!result.ok) throw refusalException(result.refusal);
+    const { release, replayed } = result;
     if (replayed) {
       response.status(200);
       response.setHeader('Idempotent-Replayed', 'true');
@@ -162,13 +144,10 @@ export class ReleasesController {
   @ApiCreatedResponse({ schema: componentRef('ReleaseBody') })
   @ApiErrors(400, 404)
   async rerun(@Param('id', idParam) id: number, @Body() body: unknown, @CurrentPrincipal() principal: Principal) {
-    const release = await this.releases.rerun(id, principal.name, body);
-    await this.audit.record(principal.name, 'release.rerun', { type: 'release', id: release.id }, {
-      rerunOf: id,
-      template: release.template,
-      inventory: release.inventory,
-      ...(release.commitSha ? { commitSha: release.commitSha, ref: release.gitRef } : {}),
-    });
+    // Its audit entry (release.rerun) is written by the launcher, in the release's own transaction.
+    const result = await this.launcher.rerun(id, tokenActor(principal), rerunChoiceShape(body));
+    if (!result.ok) throw refusalException(result.refusal);
+    const { release } = result;
     return toReleaseView(release, this.catalog);
   }
 }
