@@ -15,6 +15,7 @@ import {
   validateReleaseVars,
 } from '@slipway/ansible';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
+import type { CreateReleaseRequest, RerunReleaseRequest } from '@slipway/contracts';
 import { type AuditAction, AuditWriter, type ReleaseEntity } from '@slipway/db';
 import { ReleaseStore } from '../release-store.js';
 import { SecretCipherError } from '../secret-cipher.js';
@@ -25,20 +26,8 @@ import { type LaunchFieldError, type LaunchRefusal, type LaunchResult, invalid, 
 import { ReleaseCommits } from './release-commits.js';
 import { ReleaseJobQueue } from './release-job-queue.js';
 
-/** What a caller asks to launch: the fields of `POST /releases`, with extraVars as given (checked here). */
-export interface LaunchRequest {
-  template: string;
-  inventory?: string;
-  extraVars?: Record<string, unknown>;
-  limit?: string;
-  tags?: string[];
-  skipTags?: string[];
-  checkMode?: boolean;
-  /** Another git ref than the catalog's (the template must set refOverride). */
-  ref?: string;
-  /** ISO 8601; absent: as soon as a worker is free. */
-  runAt?: string;
-}
+/** What a caller asks to launch: the fields of `POST /releases` (one contract), with extraVars as given (checked here). */
+export type LaunchRequest = CreateReleaseRequest;
 
 /** A request whose extraVars have not been looked at yet: they are checked by the catalog's rules, as parsed. */
 export type UncheckedLaunchRequest = Omit<LaunchRequest, 'extraVars'> & { extraVars?: unknown };
@@ -53,15 +42,8 @@ export interface LaunchOptions {
   idempotencyKey?: string;
 }
 
-/** What a rerun asks for beyond the original's parameters. */
-export interface RerunChoice {
-  /** Run this ref instead of the original's commit (the template must allow it). */
-  ref?: string;
-  /** Run the newest commit of the original's ref. */
-  latest?: boolean;
-  /** Secret values given again (see rerunVars). */
-  extraVars?: Record<string, unknown>;
-}
+/** What a rerun asks for beyond the original's parameters: another ref, the latest commit, secret values given again (see rerunVars). */
+export type RerunChoice = RerunReleaseRequest;
 
 interface Checked {
   request: LaunchRequest;

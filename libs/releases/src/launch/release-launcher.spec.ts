@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import type { Catalog, CatalogHolder, CatalogTemplate } from '@slipway/ansible';
+import type { SlipwayConfig } from '@slipway/config';
+import type { AuditWriter, ReleaseEntity } from '@slipway/db';
+import type { ReleaseStore } from '../release-store.js';
+import type { IdempotentLaunch } from './idempotent-launch.js';
+import type { ReleaseCommits } from './release-commits.js';
+import type { ReleaseJobQueue } from './release-job-queue.js';
+import { ReleaseLauncher } from './release-launcher.js';
+
+const hello = {
+  name: 'hello',
+  inventories: ['local'],
+  vars: {},
+  openVars: true,
+  extraVars: {},
+  secretVars: [],
+  limit: { maxHosts: null },
+  lock: '{template}:{inventory}',
+} as unknown as CatalogTemplate;
+const catalog = { templates: { hello }, inventories: { local: '/srv/inventories/local.ini' }, inventoryNames: { local: ['localhost'] }, git: null } as unknown as Catalog;
+
+/** Fakes of the launcher's ports: the store keeps rows in memory, the audit keeps entries, the queue can fail. */
+function launcherWith(queueFails = false) {
+  const rows: ReleaseEntity[] = [];
+  const audit: { actor: string; action: string; details: Record<string, unknown> }[] = [];
+  const store = {
+    create: async (input: Partial<ReleaseEntity>, _key: number | undefined, alongside?: (em: never, r: ReleaseEntity) => Promise<void>) => {
+      const row = { ...input, id: rows.length + 1 } as ReleaseEntity;
+      rows.push(row);
+      await alongside?.(null as never, row);
+      return row;
+    },
+    deleteQueued: async (id: number) => {
+      rows.splice(rows.findIndex((r) => r.id === id), 1);
+    },
+  } as unknown as ReleaseStore;
+  const writer = {
+    inTransaction: (actor: string, action: string) => ({
+      write: async (_sql: unknown, _target: unknown, details: Record<string, unknown> = {}) => {
+        audit.push({ actor, action, details });
+      },
+      remove: async () => undefined,
+    }),
+  } as unknown as AuditWriter;
+  const queue: ReleaseJobQueue = { enqueue: () => (queueFails ? Promise.reject(new Error('connection refused')) : Promise.resolve()) };
+  const commits = { pin: async () => ({ ok: true, pinned: null }) } as unknown as ReleaseCommits;
+  const config = { secretKeys: { current: null, previous: [] } } as unknown as SlipwayConfig;
+  const launcher = new ReleaseLauncher(store, queue, { current: catalog } as CatalogHolder, commits, {} as IdempotentLaunch, writer, config);
+  return { launcher, rows, audit };
+}
+
+describe('ReleaseLauncher with a caller that is not HTTP', () => {
+  it('launches for a schedule: requestedBy is its label, the audit entry names its kind and label', async () => {
+    const { launcher, rows, audit } = launcherWith();
+    const result = await launcher.launch({ template: 'hello', extraVars: { who: 'x' } }, { kind: 'schedule', id: 7 });
+    expect(result.ok).toBe(true);
+    expect(rows[0]).toMatchObject({ template: 'hello', inventory: 'local', requestedBy: 'schedule 7' });
+    expect(audit).toEqual([expect.objectContaining({ actor: 'schedule 7', action: 'release.create', details: expect.objectContaining({ actor: { kind: 'schedule', label: 'schedule 7' } }) })]);
+  });
+
+  it('gives a schedule the same rules as a token: an unknown template and a reserved var name are typed refusals', async () => {
+    const { launcher, rows } = launcherWith();
+    const unknown = await launcher.launch({ template: 'nope' }, { kind: 'schedule', id: 7 });
+    expect(unknown).toMatchObject({ ok: false, refusal: { kind: 'unknown-template', template: 'nope' } });
+    const reserved = await launcher.launch({ template: 'hello', extraVars: { ansible_become: true } }, { kind: 'schedule', id: 7 });
+    expect(reserved).toMatchObject({ ok: false, refusal: { kind: 'invalid', errors: [expect.objectContaining({ field: 'extraVars.ansible_become' })] } });
+    expect(rows).toEqual([]);
+  });
+
+  it('a queue that cannot take the job: unavailable, and no row is left', async () => {
+    const { launcher, rows } = launcherWith(true);
+    const result = await launcher.launch({ template: 'hello' }, { kind: 'approval', releaseId: 3 });
+    expect(result).toMatchObject({ ok: false, refusal: { kind: 'unavailable' } });
+    expect(rows).toEqual([]);
+  });
+});
