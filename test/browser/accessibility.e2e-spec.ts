@@ -6,6 +6,7 @@ import { ApiClient } from '../support/api-client.js';
 import { type TestBrowser, launchBrowser, signInWithToken } from '../support/browser.js';
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
 import { type TestEnv, createTestEnv } from '../support/test-env.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** What axe.run answers, reduced to the fields this test reports. */
 interface AxeViolation {
@@ -27,6 +28,7 @@ describe('dashboard accessibility in a browser', () => {
   let page: Page;
   let axeSource: string;
   let releaseId: number;
+  let admin: ApiClient;
 
   beforeAll(async () => {
     // The dashboard's CSP refuses page.addScriptTag, so axe's source is evaluated through the DevTools protocol.
@@ -34,7 +36,7 @@ describe('dashboard accessibility in a browser', () => {
     env = await createTestEnv('dash_a11y');
     api = await startApi(env.env);
     worker = await startWorker(env.env);
-    const admin = new ApiClient(api.url, env.bootstrapToken);
+    admin = new ApiClient(api.url, env.bootstrapToken);
     const release = await admin.createRelease({ template: 'hello' });
     await admin.waitForRelease(release.id, ['succeeded'], 60_000);
     releaseId = release.id;
@@ -107,4 +109,48 @@ describe('dashboard accessibility in a browser', () => {
       expect(findings).toEqual([]);
     });
   }
+
+  /** The text of the h1 that has focus, or null when focus is elsewhere (e.g. dropped to <body>). */
+  const focusedHeading = () => page.evaluate(() => (document.activeElement?.tagName === 'H1' ? (document.activeElement.textContent ?? '') : null));
+
+  it('moves focus to the new view\'s heading after signing in, starting a release and cancelling one', async () => {
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await page.context().clearCookies();
+    await page.goto(`${api.url}/`);
+    await page.getByLabel('API token').fill(env.bootstrapToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await waitFor('focus on the Releases heading after signing in', async () => (await focusedHeading()) === 'Releases');
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New release' }).click();
+    await waitFor('focus on the New release heading', async () => (await focusedHeading()) === 'New release');
+    await page.getByLabel('Template').selectOption('hello');
+    await page.getByRole('button', { name: 'Start release' }).click();
+    await page.waitForURL(/\/releases\/\d+$/);
+    const started = Number(new URL(page.url()).pathname.split('/').pop());
+    await waitFor('focus on the started release\'s heading', async () => (await focusedHeading())?.startsWith(`#${started} hello`) === true);
+
+    // Scheduled an hour ahead, so it is still queued when cancelled.
+    const queued = await admin.createRelease({ template: 'hello', runAt: new Date(Date.now() + 3_600_000).toISOString() });
+    await page.goto(`${api.url}/releases/${queued.id}`);
+    await page.getByRole('button', { name: 'Cancel release' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel release' }).click();
+    await waitFor('the release to show as cancelled', async () => (await admin.getRelease(queued.id)).status === 'cancelled');
+    await waitFor('focus on the heading after cancelling', async () => (await focusedHeading())?.startsWith(`#${queued.id} hello`) === true);
+  });
+
+  it('at 320 px every link of the main navigation is visible, none scrolled out of view', async () => {
+    await page.setViewportSize({ width: 320, height: 860 });
+    await page.context().clearCookies();
+    await signInWithToken(page, api.url, env.bootstrapToken);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    const scroll = await nav.evaluate((el) => el.scrollWidth - el.clientWidth);
+    expect(scroll, 'the nav scrolls sideways').toBeLessThanOrEqual(0);
+    const boxes = await nav.getByRole('link').evaluateAll((links) => links.map((l) => ({ text: l.textContent, ...l.getBoundingClientRect().toJSON() })));
+    expect(boxes.length).toBeGreaterThan(2);
+    for (const box of boxes) {
+      expect(box.left, `${box.text} starts inside the screen`).toBeGreaterThanOrEqual(0);
+      expect(box.right, `${box.text} ends inside the screen`).toBeLessThanOrEqual(320);
+    }
+  });
 });

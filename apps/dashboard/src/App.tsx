@@ -1,7 +1,8 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import type { Session } from '@slipway/contracts';
 import { canDeploy } from './api/types';
 import { Layout } from './components/Layout';
+import { focusMainHeading } from './lib/focus-heading';
 import { useLocation } from './lib/router';
 import { AuditPage } from './pages/AuditPage';
 import { NewReleasePage } from './pages/NewReleasePage';
@@ -20,6 +21,17 @@ export function App() {
 
   useEffect(() => {
     document.title = session === null ? 'Sign in · Slipway' : titleFor(pathname);
+  }, [pathname, session]);
+
+  // Focus to the new page's heading after a navigation or signing in; not on the first load, where the
+  // browser starts at the top anyway.
+  const shown = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    if (session === undefined) return;
+    const view = session === null ? '(signed out)' : pathname;
+    const previous = shown.current;
+    shown.current = view;
+    if (session !== null && previous !== undefined && previous !== view) focusMainHeading();
   }, [pathname, session]);
 
   if (session === undefined) {

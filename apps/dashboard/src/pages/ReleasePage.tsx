@@ -6,6 +6,7 @@ import { CommitRows } from '../components/CommitRows';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatAge, formatDateTime, formatDuration, formatUtc } from '../lib/format';
+import { focusMainHeading } from '../lib/focus-heading';
 import { Link, navigate } from '../lib/router';
 import { useNow } from '../lib/use-now';
 import { LogViewer } from '../log/LogViewer';
@@ -37,6 +38,8 @@ export function ReleasePage({ id }: { id: number }) {
   async function cancel(): Promise<void> {
     const updated = await api<Release>('POST', `/api/v1/releases/${id}/cancel`);
     live.replaceRelease(updated);
+    // The cancel button is gone now: give focus to the heading (the status beside it is announced).
+    focusMainHeading();
   }
 
   async function rerun(): Promise<void> {
