@@ -62,6 +62,11 @@ const renderJsonLines = !process.env.LOG_FORMAT && !process.stdout.isTTY;
 if (process.stdout.isTTY) process.env.LOG_FORMAT ??= 'pretty';
 else process.env.LOG_FORMAT ??= 'json';
 
+// The bundled example's deploy-web takes its secret db_password from the worker's DEPLOY_DB_PASSWORD (to
+// show a secret with an environment default). On the example catalog, a local run gives it an obviously
+// fake value, so trying the example does not start with "DEPLOY_DB_PASSWORD is not set" in its log.
+if (!process.env.SLIPWAY_CATALOG && process.env.DEPLOY_DB_PASSWORD === undefined) process.env.DEPLOY_DB_PASSWORD = 'example-only-not-a-secret';
+
 // Every /api/v1 route needs a token. For this local run, make an admin token unless one was given, and
 // show it (like a notebook server's login token), so the dashboard and curl work at once.
 const madeToken = !process.env.SLIPWAY_BOOTSTRAP_TOKEN;

@@ -86,14 +86,14 @@ describe('New release form in a browser', () => {
     expect(await ratio.getAttribute('step')).toBe('any');
     expect(await ratio.inputValue()).toBe('0.5');
 
-    const strategy = page.getByLabel('strategy');
-    expect(await strategy.evaluate((el) => el.tagName)).toBe('SELECT');
-    expect(await strategy.locator('option').allTextContents()).toEqual(['rolling', 'blue-green']);
-    expect(await strategy.inputValue()).toBe('rolling');
+    const rollout = page.getByLabel('rollout');
+    expect(await rollout.evaluate((el) => el.tagName)).toBe('SELECT');
+    expect(await rollout.locator('option').allTextContents()).toEqual(['rolling', 'blue-green']);
+    expect(await rollout.inputValue()).toBe('rolling');
 
-    const notify = page.getByLabel('notify');
-    expect(await notify.getAttribute('type')).toBe('checkbox');
-    expect(await notify.isChecked()).toBe(true);
+    const announce = page.getByLabel('announce');
+    expect(await announce.getAttribute('type')).toBe('checkbox');
+    expect(await announce.isChecked()).toBe(true);
 
     const regions = page.getByLabel('regions');
     expect(await regions.evaluate((el) => el.tagName)).toBe('TEXTAREA');
@@ -161,8 +161,8 @@ describe('New release form in a browser', () => {
     await page.getByLabel('Start time').fill('');
     await page.getByLabel('Limit').fill('');
     await page.getByLabel('canary').fill('20');
-    await page.getByLabel('strategy').selectOption('blue-green');
-    await page.getByLabel('notify').uncheck();
+    await page.getByLabel('rollout').selectOption('blue-green');
+    await page.getByLabel('announce').uncheck();
     await page.getByLabel('regions').fill('eu-west\nus-east\nap-south\n');
     await page.getByLabel('db_password').fill(secret);
     await page.getByRole('button', { name: 'Start release' }).click();
@@ -174,8 +174,8 @@ describe('New release form in a browser', () => {
       version: '1.2.3',
       canary: 20,
       ratio: 0.25,
-      strategy: 'blue-green',
-      notify: false,
+      rollout: 'blue-green',
+      announce: false,
       regions: ['eu-west', 'us-east', 'ap-south'],
       db_password: '********',
     });

@@ -14,9 +14,9 @@ describe('-e values take the declared type', () => {
   });
 
   it('booleans', () => {
-    for (const yes of ['true', 'TRUE', 'yes', 'on', '1']) expect(coerceVar('notify', yes, { type: 'boolean' })).toBe(true);
-    for (const no of ['false', 'no', 'off', '0']) expect(coerceVar('notify', no, { type: 'boolean' })).toBe(false);
-    expect(coerceVar('notify', 'maybe', { type: 'boolean' })).toBe('maybe');
+    for (const yes of ['true', 'TRUE', 'yes', 'on', '1']) expect(coerceVar('announce', yes, { type: 'boolean' })).toBe(true);
+    for (const no of ['false', 'no', 'off', '0']) expect(coerceVar('announce', no, { type: 'boolean' })).toBe(false);
+    expect(coerceVar('announce', 'maybe', { type: 'boolean' })).toBe('maybe');
   });
 
   it('lists as a,b or JSON', () => {

@@ -146,7 +146,7 @@ templates:
     const web = catalog.templates['deploy-web'];
     expect(web.inventories).toEqual(['staging', 'prod']);
     expect(web.secretVars).toEqual(['db_password']);
-    expect(web.extraVars).toEqual({ canary: 10, strategy: 'rolling', notify: true, hosts_per_batch: 5 });
+    expect(web.extraVars).toEqual({ canary: 10, rollout: 'rolling', announce: true, hosts_per_batch: 5 });
     expect(web.vars.db_password).toEqual({
       name: 'db_password', type: 'string', required: false, secret: true, maxLength: 4096, defaultFromEnv: 'DEPLOY_DB_PASSWORD',
       description: expect.any(String),
@@ -375,8 +375,8 @@ describe('loadCatalog: typed vars', () => {
       writeCatalog(
         withVars(`      version:  { type: string, required: true, pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+$', description: Release to deploy }
       canary:   { type: integer, default: 10, min: 0, max: 100 }
-      strategy: { type: string, enum: [rolling, blue-green], default: rolling }
-      notify:   { type: boolean, default: true }
+      rollout: { type: string, enum: [rolling, blue-green], default: rolling }
+      announce: { type: boolean, default: true }
       hosts_per_batch: { type: integer, default: 5, min: 1 }
       db_password: { type: string, secret: true, default: { env: DEPLOY_DB_PASSWORD } }
       tags_to_run: { type: list, items: { pattern: '[a-z]+', maxLength: 20 }, minItems: 1, maxItems: 3, default: [web] }
@@ -387,7 +387,7 @@ describe('loadCatalog: typed vars', () => {
     const hello = catalog.templates.hello;
     expect(hello.openVars).toBe(false);
     expect(hello.secretVars).toEqual(['db_password']);
-    expect(hello.extraVars).toEqual({ canary: 10, strategy: 'rolling', notify: true, hosts_per_batch: 5, tags_to_run: ['web'], ratio: 1 });
+    expect(hello.extraVars).toEqual({ canary: 10, rollout: 'rolling', announce: true, hosts_per_batch: 5, tags_to_run: ['web'], ratio: 1 });
     expect(hello.vars.version).toEqual({
       name: 'version', type: 'string', required: true, secret: false, description: 'Release to deploy',
       pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+$', maxLength: 4096,

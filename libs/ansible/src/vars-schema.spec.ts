@@ -12,8 +12,8 @@ const deployWeb: VarsTemplate = {
   vars: {
     version: spec({ name: 'version', type: 'string', required: true, pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+$', maxLength: 4096, description: 'Release to deploy' }),
     canary: spec({ name: 'canary', type: 'integer', default: 10, min: 0, max: 100 }),
-    strategy: spec({ name: 'strategy', type: 'string', enum: ['rolling', 'blue-green'], default: 'rolling', maxLength: 4096 }),
-    notify: spec({ name: 'notify', type: 'boolean', default: true }),
+    rollout: spec({ name: 'rollout', type: 'string', enum: ['rolling', 'blue-green'], default: 'rolling', maxLength: 4096 }),
+    announce: spec({ name: 'announce', type: 'boolean', default: true }),
     hosts_per_batch: spec({ name: 'hosts_per_batch', type: 'integer', default: 5, min: 1 }),
     db_password: spec({ name: 'db_password', type: 'string', secret: true, defaultFromEnv: 'DEPLOY_DB_PASSWORD', maxLength: 4096 }),
   },
@@ -103,7 +103,7 @@ describe('untypedValueProblem: any JSON, bounded', () => {
 describe('validateReleaseVars', () => {
   it('applies defaults and keeps the catalog order; leaves env-defaulted secrets to the worker', () => {
     expect(validateReleaseVars(deployWeb, { canary: 50, version: '1.2.3' })).toEqual({
-      vars: { version: '1.2.3', canary: 50, strategy: 'rolling', notify: true, hosts_per_batch: 5 },
+      vars: { version: '1.2.3', canary: 50, rollout: 'rolling', announce: true, hosts_per_batch: 5 },
       problems: [],
     });
   });
@@ -121,8 +121,8 @@ describe('validateReleaseVars', () => {
     const { problems } = validateReleaseVars(deployWeb, {
       version: 'latest',
       canary: 101,
-      strategy: 'yolo',
-      notify: 'yes',
+      rollout: 'yolo',
+      announce: 'yes',
       hosts_per_batch: 0,
       surprise: 1,
       ansible_python_interpreter: '/bin/sh',
@@ -130,10 +130,10 @@ describe('validateReleaseVars', () => {
     expect(problems.map((p) => p.message)).toEqual([
       'extraVars.version: must match ^(?:^[0-9]+\\.[0-9]+\\.[0-9]+$)$ (pattern)',
       'extraVars.canary: must be at most 100 (max)',
-      'extraVars.strategy: must be one of "rolling", "blue-green" (enum)',
-      'extraVars.notify: must be true or false (type boolean)',
+      'extraVars.rollout: must be one of "rolling", "blue-green" (enum)',
+      'extraVars.announce: must be true or false (type boolean)',
       'extraVars.hosts_per_batch: must be at least 1 (min)',
-      'extraVars.surprise: unknown var (template deploy-web declares version, canary, strategy, notify, hosts_per_batch, db_password)',
+      'extraVars.surprise: unknown var (template deploy-web declares version, canary, rollout, announce, hosts_per_batch, db_password)',
       'extraVars.ansible_python_interpreter: reserved name (ansible_* vars choose the interpreter, shell, connection and become)',
     ]);
   });
@@ -170,7 +170,7 @@ describe('validateReleaseVars', () => {
 });
 
 describe('reservedNameProblem', () => {
-  it.each(['greeting', 'version', 'notify', 'strategy', '_private', 'v2'])('accepts %s', (name) => {
+  it.each(['greeting', 'version', 'announce', 'rollout', '_private', 'v2'])('accepts %s', (name) => {
     expect(reservedNameProblem(name)).toBeNull();
   });
   it.each([
@@ -203,8 +203,8 @@ describe('toVarsJsonSchema (the GET /templates contract)', () => {
       properties: {
         version: { type: 'string', description: 'Release to deploy', maxLength: 4096, pattern: '^(?:^[0-9]+\\.[0-9]+\\.[0-9]+$)$' },
         canary: { type: 'integer', default: 10, minimum: 0, maximum: 100 },
-        strategy: { type: 'string', default: 'rolling', enum: ['rolling', 'blue-green'], maxLength: 4096 },
-        notify: { type: 'boolean', default: true },
+        rollout: { type: 'string', default: 'rolling', enum: ['rolling', 'blue-green'], maxLength: 4096 },
+        announce: { type: 'boolean', default: true },
         hosts_per_batch: { type: 'integer', default: 5, minimum: 1 },
         db_password: { type: 'string', maxLength: 4096, writeOnly: true, 'x-secret': true },
         hosts: { type: 'array', items: { type: 'string', maxLength: 20, pattern: '^(?:[a-z]+)$' }, minItems: 1, maxItems: 3 },

@@ -54,7 +54,7 @@ function commaList(value: string): string[] {
 }
 
 /**
- * `-e` values as the template declares them (`canary=25` → 25, `notify=false` → false, a list as
+ * `-e` values as the template declares them (`canary=25` → 25, `announce=false` → false, a list as
  * `a,b` or JSON). Without pairs nothing is fetched; an API without typed vars leaves them strings.
  */
 async function typedPairs(http: SlipwayHttp, template: string, pairs: [string, string][]): Promise<[string, unknown][]> {

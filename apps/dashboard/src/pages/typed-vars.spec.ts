@@ -8,8 +8,8 @@ const vars: TemplateVarsJsonSchema = {
     version: { type: 'string', pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+$', description: 'Release to deploy' },
     canary: { type: 'integer', default: 10, minimum: 0, maximum: 100 },
     ratio: { type: 'number', default: 0.5, minimum: 0, maximum: 1 },
-    strategy: { type: 'string', enum: ['rolling', 'blue-green'], default: 'rolling' },
-    notify: { type: 'boolean', default: true },
+    rollout: { type: 'string', enum: ['rolling', 'blue-green'], default: 'rolling' },
+    announce: { type: 'boolean', default: true },
     regions: { type: 'array', items: { type: 'string', pattern: '^[a-z-]+$' }, default: ['eu-west'], maxItems: 2 },
     db_password: { type: 'string', writeOnly: true, 'x-secret': true },
   },
@@ -20,17 +20,17 @@ const vars: TemplateVarsJsonSchema = {
 describe('typed vars', () => {
   it('picks the control for each type', () => {
     const controls = Object.fromEntries(Object.entries(vars.properties).map(([n, s]) => [n, controlOf(s)]));
-    expect(controls).toEqual({ version: 'text', canary: 'number', ratio: 'number', strategy: 'select', notify: 'checkbox', regions: 'list', db_password: 'password' });
+    expect(controls).toEqual({ version: 'text', canary: 'number', ratio: 'number', rollout: 'select', announce: 'checkbox', regions: 'list', db_password: 'password' });
   });
 
   it('starts from the defaults, a secret empty', () => {
-    expect(initialInputs(vars)).toEqual({ version: '', canary: '10', ratio: '0.5', strategy: 'rolling', notify: true, regions: 'eu-west', db_password: '' });
+    expect(initialInputs(vars)).toEqual({ version: '', canary: '10', ratio: '0.5', rollout: 'rolling', announce: true, regions: 'eu-west', db_password: '' });
   });
 
   it('sends typed values and leaves out what is empty and optional (the catalog default applies)', () => {
-    const inputs = { ...initialInputs(vars), version: ' 1.2.3 ', canary: '20', ratio: '', regions: 'eu-west\n\n us-east \n', notify: false };
+    const inputs = { ...initialInputs(vars), version: ' 1.2.3 ', canary: '20', ratio: '', regions: 'eu-west\n\n us-east \n', announce: false };
     expect(readVars(vars, inputs)).toEqual({
-      values: { version: '1.2.3', canary: 20, strategy: 'rolling', notify: false, regions: ['eu-west', 'us-east'] },
+      values: { version: '1.2.3', canary: 20, rollout: 'rolling', announce: false, regions: ['eu-west', 'us-east'] },
       errors: {},
     });
     // A secret is sent exactly as typed, spaces included.
@@ -55,7 +55,7 @@ describe('typed vars', () => {
     expect(readVar('ratio', vars.properties.ratio, '0.75', false)).toEqual({ value: 0.75 });
     expect(readVar('version', vars.properties.version, '1.2', true)).toEqual({ error: expect.stringMatching(/^version must match the pattern/) });
     expect(readVar('version', vars.properties.version, '  ', true)).toEqual({ error: 'version is required' });
-    expect(readVar('strategy', vars.properties.strategy, 'canary', false)).toEqual({ error: 'strategy must be one of rolling, blue-green' });
+    expect(readVar('rollout', vars.properties.rollout, 'canary', false)).toEqual({ error: 'rollout must be one of rolling, blue-green' });
     expect(readVar('regions', vars.properties.regions, 'a\nb\nc', false)).toEqual({ error: 'regions takes at most 2 items' });
     expect(readVar('regions', vars.properties.regions, 'eu-west\nEU_1', false)).toEqual({ error: expect.stringMatching(/^regions, item 2, must match/) });
   });
