@@ -31,7 +31,9 @@ export function distribution(values: number[]): Distribution {
 
 export function round(value: number, digits = 1): number {
   const factor = 10 ** digits;
-  return Math.round(value * factor) / factor;
+  const rounded = Math.round(value * factor) / factor;
+  // A small negative value rounds to -0, which JSON writes as 0: a figure must read back as it was printed.
+  return rounded === 0 ? 0 : rounded;
 }
 
 /** Wall-clock time in ms with sub-ms precision, comparable across processes on one machine. */
