@@ -1,15 +1,8 @@
+import type { HostRecapCounts } from '@slipway/contracts';
 import { stripAnsi } from './ansi.js';
 
-/** Per-host counters from ansible's PLAY RECAP. */
-export interface HostRecap {
-  ok: number;
-  changed: number;
-  unreachable: number;
-  failed: number;
-  skipped: number;
-  rescued: number;
-  ignored: number;
-}
+/** Per-host counters from ansible's PLAY RECAP: the API contract's HostRecap, declared once there. */
+export type HostRecap = HostRecapCounts;
 
 const RECAP_HEADER = /^PLAY RECAP \**\s*$/;
 // "web-1.example.com          : ok=2    changed=1    unreachable=0 ..." (hosts longer than the column are not padded).
