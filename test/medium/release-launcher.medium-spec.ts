@@ -1,26 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Catalog, CatalogHolder, CatalogTemplate } from '@slipway/ansible';
+import type { CatalogHolder } from '@slipway/ansible';
 import type { SlipwayConfig } from '@slipway/config';
 import { AuditWriter } from '@slipway/db';
 import { IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseLauncher, ReleaseStore } from '@slipway/releases';
 import { type MediumDb, createMediumDb } from './support/medium-db.js';
+import { helloCatalog } from '../support/launcher-catalog.js';
 
 /*
  * The launcher as a caller that is not HTTP uses it (a scheduler tick, an approval): real rows in MariaDB,
  * the audit entry in the release's own transaction, idempotency by the caller's key. Only the job queue
  * (Redis) is a recording port: what is checked here is what the database holds.
  */
-const hello = {
-  name: 'hello',
-  inventories: ['local'],
-  vars: {},
-  openVars: true,
-  extraVars: {},
-  secretVars: [],
-  limit: { maxHosts: null },
-  lock: '{template}:{inventory}',
-} as unknown as CatalogTemplate;
-const catalog = { templates: { hello }, inventories: { local: '/srv/inventories/local.ini' }, inventoryNames: { local: ['localhost'] }, git: null } as unknown as Catalog;
+const catalog = helloCatalog;
 const config = { secretKeys: { current: null, previous: [] }, git: null } as unknown as SlipwayConfig;
 
 let db: MediumDb;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Catalog, CatalogHolder, CatalogTemplate } from '@slipway/ansible';
+import type { CatalogHolder } from '@slipway/ansible';
 import type { SlipwayConfig } from '@slipway/config';
 import type { AuditWriter, ReleaseEntity } from '@slipway/db';
 import type { ReleaseStore } from '../release-store.js';
@@ -7,18 +7,9 @@ import type { IdempotentLaunch } from './idempotent-launch.js';
 import type { ReleaseCommits } from './release-commits.js';
 import type { ReleaseJobQueue } from './release-job-queue.js';
 import { ReleaseLauncher } from './release-launcher.js';
+import { helloCatalog } from '../../../../test/support/launcher-catalog.js';
 
-const hello = {
-  name: 'hello',
-  inventories: ['local'],
-  vars: {},
-  openVars: true,
-  extraVars: {},
-  secretVars: [],
-  limit: { maxHosts: null },
-  lock: '{template}:{inventory}',
-} as unknown as CatalogTemplate;
-const catalog = { templates: { hello }, inventories: { local: '/srv/inventories/local.ini' }, inventoryNames: { local: ['localhost'] }, git: null } as unknown as Catalog;
+const catalog = helloCatalog;
 
 /** Fakes of the launcher's ports: the store keeps rows in memory, the audit keeps entries, the queue can fail. */
 function launcherWith(queueFails = false) {
