@@ -12,7 +12,7 @@ export * from './extra-vars-file.js';
 export * from './ansi.js';
 export * from './recap.js';
 export * from './catalog.provider.js';
-export * from './catalog-reload.contract.js';
+export * from './problem-field.js';
 export * from './secret-masker.js';
 export * from './credentials.js';
 export * from './secret-vars.js';

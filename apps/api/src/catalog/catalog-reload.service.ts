@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CatalogHolder, type CatalogReloadApplied, type CatalogReloadRefused, describeReload, problemField } from '@slipway/ansible';
+import { CatalogHolder, describeReload, problemField } from '@slipway/ansible';
+import type { CatalogReloadApplied, CatalogReloadRefused } from '@slipway/contracts';
 import type { CatalogReloadNotice } from '@slipway/queue';
 import { AuditService } from '../audit/audit.service.js';
 import { ApiRedis } from '../redis/api-redis.js';
