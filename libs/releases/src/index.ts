@@ -15,3 +15,6 @@ export * from './launch/release-commits.js';
 export * from './launch/idempotency-store.js';
 export * from './launch/idempotent-launch.js';
 export * from './launch/release-launcher.js';
+export * from './schedules/cron-ticks.js';
+export * from './freezes/freeze-window.js';
+export * from './freezes/freeze-store.js';
