@@ -13,3 +13,4 @@ export * from './catalog.js';
 export * from './health.js';
 export * from './session.js';
 export * from './freezes.js';
+export * from './schedules.js';

@@ -18,3 +18,5 @@ export * from './launch/release-launcher.js';
 export * from './schedules/cron-ticks.js';
 export * from './freezes/freeze-window.js';
 export * from './freezes/freeze-store.js';
+export * from './schedules/schedule-store.js';
+export * from './schedules/schedule-ticker.js';

@@ -117,6 +117,21 @@ export class ReleaseLauncher implements OnModuleInit {
   }
 
   /**
+   * The launcher's rules without launching (a schedule when it is saved, and after a catalog reload):
+   * every bad field, as launch() would answer them, or none.
+   */
+  problems(request: UncheckedLaunchRequest): LaunchFieldError[] {
+    const checked = this.check(request, []);
+    if (checked.ok) return [];
+    return 'errors' in checked.refusal ? checked.refusal.errors : [{ field: 'template', message: checked.refusal.message }];
+  }
+
+  /** The current catalog's secret var names of a template (a schedule may not store their values in clear). */
+  secretVarsOf(template: string): readonly string[] {
+    return this.catalogs.current.templates[template]?.secretVars ?? [];
+  }
+
+  /**
    * A new release with the original's parameters (not its schedule), linked to it by rerunOf. Its secret
    * values are the original's, decrypted here and sealed again (fresh IV, current key), unless the rule
    * of rerunVars asks for them again. It runs the original's commit, unless `choice` asks for `ref`
