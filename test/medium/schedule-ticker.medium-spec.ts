@@ -3,7 +3,7 @@ import type { CatalogHolder } from '@slipway/ansible';
 import type { SlipwayConfig } from '@slipway/config';
 import { AuditWriter } from '@slipway/db';
 import {
-  FreezeStore, IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseLauncher, ReleaseStore, ScheduleStore, ScheduleTicker, tickIdempotencyKey,
+  FreezeStore, IdempotencyStore, ScheduleCatalogCheck, IdempotentLaunch, ReleaseCommits, ReleaseLauncher, ReleaseStore, ScheduleStore, ScheduleTicker, tickIdempotencyKey,
 } from '@slipway/releases';
 import { type MediumDb, createMediumDb } from './support/medium-db.js';
 import { helloCatalog } from '../support/launcher-catalog.js';
@@ -120,5 +120,15 @@ describe('ScheduleTicker (medium: real MariaDB)', () => {
     const paused = await schedules.findById(s.id);
     expect(paused).toMatchObject({ state: 'paused', pausedReason: expect.stringContaining('unknown template "hello"') });
     expect(await releasesOf(s.id)).toHaveLength(0);
+  });
+
+  it('a catalog reload whose schema no longer takes the vars pauses the schedule at once, with the reason', async () => {
+    const s = await newSchedule(new Date(), { extraVars: { who: 'nightly' } });
+    const { launcher } = ticker();
+    const strict = { ...helloCatalog.templates.hello, openVars: false, vars: {} };
+    holder.current = { ...helloCatalog, templates: { hello: strict } } as unknown as typeof helloCatalog;
+    const paused = await new ScheduleCatalogCheck(schedules, launcher).pauseInvalid('catalog reload (test)');
+    expect(paused).toContain(s.id);
+    expect(await schedules.findById(s.id)).toMatchObject({ state: 'paused', pausedReason: expect.stringMatching(/^paused by catalog reload \(test\): extraVars\.who/) });
   });
 });

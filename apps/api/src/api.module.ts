@@ -5,7 +5,7 @@ import { catalogHolderProvider } from '@slipway/ansible';
 import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
 import { redisOptions } from '@slipway/queue';
-import { FreezeStore, IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseJobQueue, ReleaseLauncher, ReleaseStore } from '@slipway/releases';
+import { FreezeStore, ScheduleCatalogCheck, ScheduleStore, IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseJobQueue, ReleaseLauncher, ReleaseStore } from '@slipway/releases';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CatalogController } from './catalog/catalog.controller.js';
@@ -63,6 +63,8 @@ export class ApiModule {
         IdempotencyStore,
         IdempotentLaunch,
         FreezeStore,
+        ScheduleStore,
+        ScheduleCatalogCheck,
         ReleaseLauncher,
         ReleasesService,
         ReleaseEventsHub,

@@ -20,3 +20,4 @@ export * from './freezes/freeze-window.js';
 export * from './freezes/freeze-store.js';
 export * from './schedules/schedule-store.js';
 export * from './schedules/schedule-ticker.js';
+export * from './schedules/schedule-catalog-check.js';

@@ -131,6 +131,11 @@ export class ReleaseLauncher implements OnModuleInit {
     return this.catalogs.current.templates[template]?.secretVars ?? [];
   }
 
+  /** The inventory a request without one gets: the template's first. */
+  defaultInventoryOf(template: string): string {
+    return this.catalogs.current.templates[template]?.inventories[0] ?? '';
+  }
+
   /**
    * A new release with the original's parameters (not its schedule), linked to it by rerunOf. Its secret
    * values are the original's, decrypted here and sealed again (fresh IV, current key), unless the rule
