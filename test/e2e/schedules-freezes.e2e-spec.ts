@@ -4,6 +4,7 @@ import { ApiClient } from '../support/api-client.js';
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
 import { type TestEnv, createTestEnv, queryDb } from '../support/test-env.js';
 import { createToken } from '../support/tokens.js';
+import { startCli } from '../support/cli-runner.js';
 import { waitFor } from '../support/wait-for.js';
 
 /** Short, so several ticks pass within the test; a tick is due at most this late. */
@@ -17,7 +18,7 @@ const SCHEDULE_POLL_MS = '300';
  */
 describe('schedules and freeze windows (2 APIs, 2 workers)', () => {
   let env: TestEnv;
-  let apis: RunningApi[] = [];
+  const apis: RunningApi[] = [];
   let workers: ServiceProcess[] = [];
   let admin: ApiClient;
   let other: ApiClient;
@@ -144,5 +145,32 @@ describe('schedules and freeze windows (2 APIs, 2 workers)', () => {
     expect((await admin.request('DELETE', `/api/v1/freezes/${window.body.id}`)).status).toBe(200);
     const audit = await queryDb<{ action: string }>(env.databaseUrl, "SELECT action FROM audit_entries WHERE target_type = 'freeze-window' ORDER BY id");
     expect(audit.map((a) => a.action)).toEqual(['freeze.create', 'freeze.delete']);
+  });
+
+  it('the CLI: schedule create|list|show|preview|pause|resume|delete and freeze create|list|delete', { timeout: 90_000 }, async () => {
+    const cli = async (...args: string[]) => startCli(args, { SLIPWAY_URL: apis[1].url, SLIPWAY_TOKEN: env.bootstrapToken }).done;
+    const preview = await cli('schedule', 'preview', '--cron', '30 2 * * *', '--tz', 'America/New_York', '-n', '2');
+    expect(preview.code).toBe(0);
+    expect(preview.stdout.trim().split('\n')).toHaveLength(2);
+    const created = await cli('--json', 'schedule', 'create', '--name', 'cli-nightly', '--template', 'hello', '--cron', '30 2 * * *', '--tz', 'Europe/Berlin', '-e', 'greeting=night', '--paused');
+    expect(created.code).toBe(0);
+    const { id } = scheduleBody.parse(JSON.parse(created.stdout));
+    expect((await cli('schedule', 'list')).stdout).toContain('cli-nightly');
+    expect((await cli('schedule', 'show', String(id))).stdout).toMatch(/state\s+paused \(created paused by bootstrap\)/);
+    expect((await cli('schedule', 'resume', String(id))).code).toBe(0);
+    expect((await cli('schedule', 'pause', String(id), '--reason', 'holiday')).stdout).toContain('paused');
+    expect((await cli('schedule', 'delete', String(id))).code).toBe(0);
+    const bad = await cli('schedule', 'create', '--name', 'x', '--template', 'hello', '--cron', '0 3 * * *', '--tz', 'Nowhere/City');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('timeZone');
+
+    const window = await cli('--json', 'freeze', 'create', '--name', 'cli-fridays', '--cron', '0 16 * * 5', '--duration', '960', '--tz', 'Europe/Berlin', '--templates', 'deploy-sim');
+    expect(window.code).toBe(0);
+    const windowId = (JSON.parse(window.stdout) as { id: number }).id;
+    expect((await cli('freeze', 'list')).stdout).toContain('cli-fridays');
+    const reversed = await cli('freeze', 'create', '--name', 'backwards', '--from', '2030-01-02T00:00:00Z', '--to', '2030-01-01T00:00:00Z');
+    expect(reversed.code).not.toBe(0);
+    expect(reversed.stderr).toContain('endsAt');
+    expect((await cli('freeze', 'delete', String(windowId))).code).toBe(0);
   });
 });

@@ -114,7 +114,7 @@ describe('ScheduleTicker (medium: real MariaDB)', () => {
 
   it('a catalog reload that drops the template: the tick is invalid and the schedule paused with the reason', async () => {
     const s = await newSchedule(new Date('2026-12-07T14:59:30Z'));
-    holder.current = { ...helloCatalog, templates: {} } as typeof helloCatalog;
+    holder.current = { ...helloCatalog, templates: {} };
     await ticker().ticker.pass(new Date('2026-12-07T15:00:05Z'));
     expect(await ticksOf(s.id)).toMatchObject([{ outcome: 'invalid', detail: expect.stringContaining('unknown template "hello"') }]);
     const paused = await schedules.findById(s.id);
@@ -126,7 +126,7 @@ describe('ScheduleTicker (medium: real MariaDB)', () => {
     const s = await newSchedule(new Date(), { extraVars: { who: 'nightly' } });
     const { launcher } = ticker();
     const strict = { ...helloCatalog.templates.hello, openVars: false, vars: {} };
-    holder.current = { ...helloCatalog, templates: { hello: strict } } as unknown as typeof helloCatalog;
+    holder.current = { ...helloCatalog, templates: { hello: strict } };
     const paused = await new ScheduleCatalogCheck(schedules, launcher).pauseInvalid('catalog reload (test)');
     expect(paused).toContain(s.id);
     expect(await schedules.findById(s.id)).toMatchObject({ state: 'paused', pausedReason: expect.stringMatching(/^paused by catalog reload \(test\): extraVars\.who/) });
