@@ -5,7 +5,7 @@ import { catalogHolderProvider } from '@slipway/ansible';
 import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
 import { redisOptions } from '@slipway/queue';
-import { IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseJobQueue, ReleaseLauncher, ReleaseStore } from '@slipway/releases';
+import { FreezeStore, ScheduleCatalogCheck, ScheduleStore, IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseJobQueue, ReleaseLauncher, ReleaseStore } from '@slipway/releases';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CatalogController } from './catalog/catalog.controller.js';
@@ -13,6 +13,8 @@ import { CatalogReloadService } from './catalog/catalog-reload.service.js';
 import { HttpErrorsFilter } from './common/http-errors.filter.js';
 import { RequestTimeoutInterceptor } from './common/request-timeout.interceptor.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
+import { FreezesController } from './freezes/freezes.controller.js';
+import { SchedulesController } from './schedules/schedules.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ReleasesQueueModule } from './queue/releases-queue.module.js';
@@ -49,7 +51,7 @@ export class ApiModule {
         AuditModule,
         TokensModule,
       ],
-      controllers: [ReleasesController, ReleaseEventsController, TemplatesController, CatalogController, HealthController, WorkersController],
+      controllers: [FreezesController, SchedulesController, ReleasesController, ReleaseEventsController, TemplatesController, CatalogController, HealthController, WorkersController],
       providers: [
         catalogHolderProvider,
         CatalogReloadService,
@@ -60,6 +62,9 @@ export class ApiModule {
         ReleaseCommits,
         IdempotencyStore,
         IdempotentLaunch,
+        FreezeStore,
+        ScheduleStore,
+        ScheduleCatalogCheck,
         ReleaseLauncher,
         ReleasesService,
         ReleaseEventsHub,

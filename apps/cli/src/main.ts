@@ -7,6 +7,8 @@ import { registerAuditCommands } from './commands/audit.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerTemplateCommands } from './commands/template.js';
 import { registerTokenCommands } from './commands/token.js';
+import { registerScheduleCommands } from './commands/schedule.js';
+import { registerFreezeCommands } from './commands/freeze.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { SlipwayHttp } from './http.js';
 
@@ -36,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
   registerTemplateCommands(program, ctx);
   registerAuditCommands(program, ctx);
   registerCatalogCommands(program, ctx);
+  registerScheduleCommands(program, ctx);
+  registerFreezeCommands(program, ctx);
   for (const command of program.commands) command.exitOverride();
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
 

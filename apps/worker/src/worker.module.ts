@@ -2,8 +2,13 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
-import { PENDING_OUTCOMES_KIND, RELEASES_KIND, redisOptions } from '@slipway/queue';
-import { ReleaseStore, RetentionStore } from '@slipway/releases';
+import { PENDING_OUTCOMES_KIND, RELEASES_KIND, SCHEDULES_KIND, redisOptions } from '@slipway/queue';
+import {
+  FreezeStore, IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseJobQueue, ReleaseLauncher, ReleaseStore, RetentionStore, ScheduleStore, ScheduleTicker,
+} from '@slipway/releases';
+import { AuditWriter } from '@slipway/db';
+import { SchedulesProcessor } from './schedules.processor.js';
+import { WorkerReleaseQueue } from './worker-release-queue.js';
 import { AnsibleVersionCache } from './ansible-version.js';
 import { CancelListener } from './cancel-listener.js';
 import { CatalogWatch } from './catalog-watch.js';
@@ -27,7 +32,8 @@ import { WorkerRegistry } from './worker-registry.js';
  * Every job kind this worker runs: its definition (libs/queue) and its handler. A new kind is one line
  * here; the framework (./jobs) creates its BullMQ worker, drains it and reports it.
  */
-const JOB_KINDS: readonly JobKindEntry[] = [jobKind(RELEASES_KIND, ReleasesProcessor), jobKind(PENDING_OUTCOMES_KIND, PendingOutcomesProcessor)];
+const JOB_KINDS: readonly JobKindEntry[] = [jobKind(RELEASES_KIND, ReleasesProcessor), jobKind(PENDING_OUTCOMES_KIND, PendingOutcomesProcessor),
+  jobKind(SCHEDULES_KIND, SchedulesProcessor)];
 
 @Module({})
 export class WorkerModule {
@@ -62,6 +68,17 @@ export class WorkerModule {
         RetentionStore,
         Retention,
         Housekeeping,
+        // A schedule's tick launches on the worker, through the one launcher (never over HTTP to the API).
+        WorkerReleaseQueue,
+        { provide: ReleaseJobQueue, useExisting: WorkerReleaseQueue },
+        ReleaseCommits,
+        IdempotencyStore,
+        IdempotentLaunch,
+        AuditWriter,
+        FreezeStore,
+        ReleaseLauncher,
+        ScheduleStore,
+        ScheduleTicker,
         ...jobKinds.providers,
         WorkerMetricsServer,
       ],

@@ -85,6 +85,8 @@ export const environmentSchema = z.object({
   // (younger, its add may still be in progress).
   HOUSEKEEPING_INTERVAL_MS: int(100, 600_000).default(5_000),
   LOST_JOB_GRACE_MS: int(1_000, 3_600_000).default(30_000),
+  // How often one worker (whichever takes the pass) looks for due schedule ticks: a tick starts at most this late.
+  SCHEDULE_POLL_MS: int(100, 60_000).default(5_000),
   // DB pool: idle connections are reaped well before any sane wait_timeout (ARCHITECTURE.md, "DB resilience").
   DB_POOL_SIZE: int(2, 500).default(10),
   DB_MAX_IDLE: int(0, 499).default(2),

@@ -84,6 +84,8 @@ export interface SlipwayConfig {
   workerTtlMs: number;
   /** How often the worker's housekeeping ticks (reaping, re-queueing lost jobs, starting retention). */
   housekeepingIntervalMs: number;
+  /** How often the schedules ticker runs (one pass per interval across the workers). */
+  schedulePollMs: number;
   /** A queued release whose job vanished is re-queued only once it is this old (its add may be in progress). */
   lostJobGraceMs: number;
   /** Root of the per-run private directories (extra vars, TMPDIR, credentials); swept at start. */
@@ -215,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     workerHeartbeatMs: e.WORKER_HEARTBEAT_MS,
     workerTtlMs: e.WORKER_TTL_MS,
     housekeepingIntervalMs: e.HOUSEKEEPING_INTERVAL_MS,
+    schedulePollMs: e.SCHEDULE_POLL_MS,
     lostJobGraceMs: e.LOST_JOB_GRACE_MS,
     // Per user, not per worker id: the default id changes with every restart, and the next incarnation
     // must find what the previous one left behind.

@@ -12,3 +12,5 @@ export * from './templates.js';
 export * from './catalog.js';
 export * from './health.js';
 export * from './session.js';
+export * from './freezes.js';
+export * from './schedules.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ISO_8601, isoTime, keysetPage, plainObject, queryTime, text } from './common.js';
 import { DECIMAL, NOT_BOTH_CURSORS, notBothCursors, pageQueryFields } from './page-query.js';
 import { named } from './registry.js';
+import { MAX_OVERRIDE_REASON_LENGTH, MIN_OVERRIDE_REASON_LENGTH, freezeOverride } from './freezes.js';
 import { RELEASE_STATUSES } from './enums.js';
 import { MAX_GIT_REF_LENGTH, MAX_LIMIT_LENGTH, MAX_NAME_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, MAX_TOKEN_NAME_LENGTH } from './limits.js';
 
@@ -74,6 +75,7 @@ export const releaseBody = named(
     startedAt: isoTime.nullable(),
     finishedAt: isoTime.nullable(),
     durationMs: z.number().int().nullable(),
+    freezeOverride: freezeOverride.nullable().meta({ description: 'The freeze window an admin overrode to launch it, and why (null: none)' }),
     ...releaseWhatRan.shape,
     ...releaseCommit.shape,
   }),
@@ -134,6 +136,12 @@ export const createReleaseRequest = named(
       .regex(ISO_8601, { message: 'must be an ISO 8601 time, e.g. 2030-01-01T00:00:00Z' })
       .optional()
       .meta({ example: '2030-01-01T00:00:00Z', description: 'Start no earlier than this time' }),
+      overrideFreeze: text()
+      .trim()
+      .min(MIN_OVERRIDE_REASON_LENGTH, { message: `a written reason of at least ${MIN_OVERRIDE_REASON_LENGTH} characters` })
+      .max(MAX_OVERRIDE_REASON_LENGTH, { message: `at most ${MAX_OVERRIDE_REASON_LENGTH} characters` })
+      .optional()
+      .meta({ example: 'hotfix for INC-4211, approved by the CAB', description: 'Admins only: launch despite a freeze window in force, for this written reason (audited, shown on the release)' }),
   }),
 );
 export type CreateReleaseRequest = z.infer<typeof createReleaseRequest>;

@@ -8,6 +8,7 @@ import {
   keysetPage,
   ReleaseEntity,
   type ReleaseStatus,
+  type FreezeOverrideRecord,
   UnitOfWork,
 } from '@slipway/db';
 import { blocks, isStartable, lockOrder } from './lock-order.js';
@@ -34,6 +35,8 @@ export interface NewRelease {
   /** Git projects: the pinned commit and the ref it was resolved from (absent or null otherwise). */
   commitSha?: string | null;
   gitRef?: string | null;
+  /** The freeze window overridden to launch it (an admin's written reason), if any. */
+  freezeOverride?: FreezeOverrideRecord | null;
 }
 
 /** What the worker records once it has started ansible-playbook (see what-ran.ts). */
@@ -427,6 +430,7 @@ async function insertRelease(em: EntityManager, input: NewRelease, requestId: st
     catalogDigest: input.catalogDigest,
     commitSha: input.commitSha ?? null,
     gitRef: input.gitRef ?? null,
+    freezeOverride: input.freezeOverride ?? null,
     startId: null,
   });
   const json = (value: unknown) => (value === null ? null : JSON.stringify(value));

@@ -36,6 +36,7 @@ export function toReleaseView(release: ReleaseEntity, catalog: Catalog) {
     startedAt: release.startedAt,
     finishedAt: release.finishedAt,
     durationMs: release.startedAt && end ? end.getTime() - release.startedAt.getTime() : null,
+    freezeOverride: release.freezeOverride ?? null,
     ...whatRan(release),
     ...commitView(release, catalog),
   };

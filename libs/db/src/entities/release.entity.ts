@@ -8,6 +8,14 @@ export type HostRecapCounts = HostRecap;
 import { RELEASE_STATUSES, type ReleaseStatus } from '@slipway/contracts';
 export { RELEASE_STATUSES, type ReleaseStatus };
 
+/** What releases.freeze_override holds (contract: FreezeOverride in libs/contracts freezes.ts). */
+export interface FreezeOverrideRecord {
+  windowId: number;
+  window: string;
+  reason: string;
+  by: string;
+}
+
 @Entity({ name: 'releases' })
 export class ReleaseEntity {
   @PrimaryGeneratedColumn({ type: 'int', unsigned: true })
@@ -116,6 +124,10 @@ export class ReleaseEntity {
   /** Git projects: the branch, tag or commit name `commitSha` was resolved from. */
   @Column({ name: 'git_ref', type: 'varchar', length: 255, nullable: true })
   gitRef: string | null;
+
+  /** The freeze window an admin overrode to launch it, with the written reason (null: no freeze was overridden). */
+  @Column({ name: 'freeze_override', type: 'json', nullable: true })
+  freezeOverride: FreezeOverrideRecord | null;
 
   /** The tryStart call that started it: a retry of that call after a lost reply recognises its own start. */
   @Column({ name: 'start_id', type: 'char', length: 36, nullable: true })
