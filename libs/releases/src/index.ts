@@ -15,3 +15,5 @@ export * from './launch/release-commits.js';
 export * from './launch/idempotency-store.js';
 export * from './launch/idempotent-launch.js';
 export * from './launch/release-launcher.js';
+export * from './webhooks/webhook-secret.js';
+export * from './webhooks/webhook-outbox.js';
