@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
-import { PENDING_OUTCOMES_KIND, RELEASES_KIND, redisOptions } from '@slipway/queue';
+import { PENDING_OUTCOMES_KIND, RELEASES_KIND, WEBHOOK_DELIVERY_KIND, redisOptions } from '@slipway/queue';
 import { ReleaseStore, RetentionStore } from '@slipway/releases';
 import { AnsibleVersionCache } from './ansible-version.js';
 import { CancelListener } from './cancel-listener.js';
@@ -22,12 +22,19 @@ import { RunSpawner } from './run-spawner.js';
 import { ShutdownCoordinator } from './shutdown-coordinator.js';
 import { WorkerMetricsServer } from './worker-metrics.server.js';
 import { WorkerRegistry } from './worker-registry.js';
+import { WebhookDeliveryProcessor } from './webhooks/webhook-delivery.processor.js';
+import { WebhookDeliveryStore } from './webhooks/webhook-delivery.store.js';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 
 /**
  * Every job kind this worker runs: its definition (libs/queue) and its handler. A new kind is one line
  * here; the framework (./jobs) creates its BullMQ worker, drains it and reports it.
  */
-const JOB_KINDS: readonly JobKindEntry[] = [jobKind(RELEASES_KIND, ReleasesProcessor), jobKind(PENDING_OUTCOMES_KIND, PendingOutcomesProcessor)];
+const JOB_KINDS: readonly JobKindEntry[] = [
+  jobKind(RELEASES_KIND, ReleasesProcessor),
+  jobKind(PENDING_OUTCOMES_KIND, PendingOutcomesProcessor),
+  jobKind(WEBHOOK_DELIVERY_KIND, WebhookDeliveryProcessor),
+];
 
 @Module({})
 export class WorkerModule {
@@ -62,6 +69,8 @@ export class WorkerModule {
         RetentionStore,
         Retention,
         Housekeeping,
+        WebhookDeliveryStore,
+        WebhookDispatcher,
         ...jobKinds.providers,
         WorkerMetricsServer,
       ],
