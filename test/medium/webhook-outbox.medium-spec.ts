@@ -51,7 +51,7 @@ async function addEndpoint(fields: { events?: string[]; templates?: string[] | n
      VALUES ('http://127.0.0.1:9/hook', ?, ?, ?, 'slipway:v1:sealed', ?, NOW(3), 'medium') RETURNING id`,
     [JSON.stringify(events), fields.templates ? JSON.stringify(fields.templates) : null, fields.inventories ? JSON.stringify(fields.inventories) : null, fields.enabled === false ? 0 : 1],
   );
-  return Number(rows[0]!.id);
+  return Number(rows[0].id);
 }
 
 async function deliveries(): Promise<{ endpoint: number; type: string; release: number; payload: Record<string, unknown>; messageId: string }[]> {
@@ -102,7 +102,7 @@ describe('webhook outbox: a delivery is written in the transaction of the status
     ]);
     expect(found.every((d) => d.endpoint === endpoint)).toBe(true);
     expect(new Set(found.map((d) => d.messageId)).size).toBe(found.length);
-    expect(found[2]!.payload).toMatchObject({
+    expect(found[2].payload).toMatchObject({
       type: 'release.succeeded',
       data: {
         release: { id: release.id, template: 'hello', inventory: 'local', status: 'succeeded', commit: 'a'.repeat(40), gitRef: 'main', actor: 'medium-test', exitCode: 0 },

@@ -14,7 +14,7 @@ function fakeDns(answers: Record<string, string[]>) {
 
 function lookup(guard: AddressGuard, hostname: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    guard.lookup(hostname, {}, (error, address) => (error ? reject(error) : resolve(String(address))));
+    guard.lookup(hostname, {}, (error, address) => (error ? reject(error) : resolve(typeof address === 'string' ? address : JSON.stringify(address))));
   });
 }
 
