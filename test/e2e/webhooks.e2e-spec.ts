@@ -2,7 +2,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CreatedWebhook, WebhookDelivery } from '@slipway/contracts';
+import { type CreatedWebhook, type WebhookDelivery, createdWebhookBody, webhookBody, webhookDeliveryList, webhookList } from '@slipway/contracts';
 import { ApiClient } from '../support/api-client.js';
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
 import { type TestEnv, createTestEnv, queryDb } from '../support/test-env.js';
@@ -116,6 +116,7 @@ describe('webhooks (issue 23)', () => {
       ...body,
     });
     expect(status, text).toBe(201);
+    createdWebhookBody.parse(created); // strict: an undeclared field (a sealed secret) fails
     receiver.secrets.set(path, created.secret);
     return created;
   }
@@ -123,7 +124,7 @@ describe('webhooks (issue 23)', () => {
   async function deliveries(id: number): Promise<WebhookDelivery[]> {
     const { status, body } = await client.request<WebhookDelivery[]>('GET', `/api/v1/webhooks/${id}/deliveries`);
     expect(status).toBe(200);
-    return body;
+    return webhookDeliveryList.parse(body);
   }
 
   /** A release that only waits (due in an hour): a "queued" event without running ansible. */
@@ -148,8 +149,11 @@ describe('webhooks (issue 23)', () => {
     });
     const stored = JSON.stringify(await queryDb(env.databaseUrl, 'SELECT * FROM webhook_endpoints'));
     expect(stored).not.toContain(endpoint.secret.slice('whsec_'.length));
-    const listed = await client.request('GET', `/api/v1/webhooks/${endpoint.id}`);
-    expect(listed.text).not.toContain(endpoint.secret);
+    const one = await client.request('GET', `/api/v1/webhooks/${endpoint.id}`);
+    webhookBody.parse(one.body);
+    const all = await client.request('GET', '/api/v1/webhooks');
+    webhookList.parse(all.body);
+    expect(one.text + all.text).not.toContain(endpoint.secret);
   });
 
   it('during a rotation both secrets sign, so a receiver with either one verifies', { timeout: 60_000 }, async () => {
