@@ -28,6 +28,7 @@ import { ReleasesService } from './releases/releases.service.js';
 import { StreamSlots } from './releases/stream-slots.js';
 import { TemplatesController } from './releases/templates.controller.js';
 import { TokensModule } from './tokens/tokens.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { WorkersController } from './workers/workers.controller.js';
 
 @Module({})
@@ -50,6 +51,7 @@ export class ApiModule {
         AuthModule,
         AuditModule,
         TokensModule,
+        WebhooksModule,
       ],
       controllers: [FreezesController, SchedulesController, ReleasesController, ReleaseEventsController, TemplatesController, CatalogController, HealthController, WorkersController],
       providers: [

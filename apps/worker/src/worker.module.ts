@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
-import { PENDING_OUTCOMES_KIND, RELEASES_KIND, SCHEDULES_KIND, redisOptions } from '@slipway/queue';
+import { PENDING_OUTCOMES_KIND, RELEASES_KIND, SCHEDULES_KIND, WEBHOOK_DELIVERY_KIND, redisOptions } from '@slipway/queue';
 import {
   FreezeStore, IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseJobQueue, ReleaseLauncher, ReleaseStore, RetentionStore, ScheduleStore, ScheduleTicker,
 } from '@slipway/releases';
@@ -27,13 +27,20 @@ import { RunSpawner } from './run-spawner.js';
 import { ShutdownCoordinator } from './shutdown-coordinator.js';
 import { WorkerMetricsServer } from './worker-metrics.server.js';
 import { WorkerRegistry } from './worker-registry.js';
+import { WebhookDeliveryProcessor } from './webhooks/webhook-delivery.processor.js';
+import { WebhookDeliveryStore } from './webhooks/webhook-delivery.store.js';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 
 /**
  * Every job kind this worker runs: its definition (libs/queue) and its handler. A new kind is one line
  * here; the framework (./jobs) creates its BullMQ worker, drains it and reports it.
  */
-const JOB_KINDS: readonly JobKindEntry[] = [jobKind(RELEASES_KIND, ReleasesProcessor), jobKind(PENDING_OUTCOMES_KIND, PendingOutcomesProcessor),
-  jobKind(SCHEDULES_KIND, SchedulesProcessor)];
+const JOB_KINDS: readonly JobKindEntry[] = [
+  jobKind(RELEASES_KIND, ReleasesProcessor),
+  jobKind(PENDING_OUTCOMES_KIND, PendingOutcomesProcessor),
+  jobKind(SCHEDULES_KIND, SchedulesProcessor),
+  jobKind(WEBHOOK_DELIVERY_KIND, WebhookDeliveryProcessor),
+];
 
 @Module({})
 export class WorkerModule {
@@ -79,6 +86,8 @@ export class WorkerModule {
         ReleaseLauncher,
         ScheduleStore,
         ScheduleTicker,
+        WebhookDeliveryStore,
+        WebhookDispatcher,
         ...jobKinds.providers,
         WorkerMetricsServer,
       ],

@@ -62,8 +62,22 @@ export interface EventStreamsConfig {
   clientBufferBytes: number;
 }
 
+/** Webhook delivery (README "Webhooks"): see the WEBHOOK_* settings. */
+export interface WebhooksConfig {
+  /** Base of the links in payloads. */
+  publicUrl: string;
+  /** IPs or CIDRs a webhook may connect to even though they are not public addresses. */
+  allowedAddresses: string[];
+  timeoutMs: number;
+  retryBaseMs: number;
+  maxAttempts: number;
+  pollMs: number;
+  concurrency: number;
+}
+
 export interface SlipwayConfig {
   http: HttpConfig;
+  webhooks: WebhooksConfig;
   retention: RetentionConfig;
   eventStreams: EventStreamsConfig;
   authLimits: AuthLimitsConfig;
@@ -172,6 +186,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     );
   }
   return {
+    webhooks: {
+      publicUrl: (e.SLIPWAY_PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
+      allowedAddresses: e.WEBHOOK_ALLOWED_ADDRESSES ? e.WEBHOOK_ALLOWED_ADDRESSES.split(',').map((a) => a.trim()) : [],
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      pollMs: e.WEBHOOK_POLL_MS,
+      concurrency: e.WEBHOOK_CONCURRENCY,
+    },
     retention: {
       releaseDays: e.RETENTION_RELEASE_DAYS,
       logDays: e.RETENTION_LOG_DAYS,

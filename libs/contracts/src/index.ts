@@ -14,3 +14,4 @@ export * from './health.js';
 export * from './session.js';
 export * from './freezes.js';
 export * from './schedules.js';
+export * from './webhooks.js';

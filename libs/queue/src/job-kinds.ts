@@ -79,5 +79,26 @@ export const SCHEDULES_KIND: JobKindDefinition<Record<string, never>> = {
   repeat: { schedulerId: 'schedules-ticker', everyMs: (config) => config.schedulePollMs, data: {} },
 };
 
+export const WEBHOOK_DELIVERY_QUEUE = 'webhook-delivery';
+
+/**
+ * Sends the outbox's due webhook deliveries (apps/worker webhooks/): one pass per WEBHOOK_POLL_MS across
+ * the cluster, WEBHOOK_CONCURRENCY passes side by side per worker (a pass claims its deliveries, so passes
+ * never send one twice while its claim runs). The database is the record: a pass cut short at shutdown or
+ * by kill -9 leaves its claimed deliveries due again once their lease lapses.
+ */
+export const WEBHOOK_DELIVERY_KIND: JobKindDefinition<Record<string, never>> = {
+  name: 'webhook-delivery',
+  queueName: WEBHOOK_DELIVERY_QUEUE,
+  jobName: 'deliver',
+  concurrency: (config) => config.webhooks.concurrency,
+  lockDuration: 30_000,
+  maxStalledCount: 1,
+  stalledInterval: 15_000,
+  defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
+  drain: { policy: 'abandon-safely', graceMs: 2_000 },
+  repeat: { schedulerId: 'webhook-delivery', everyMs: (config) => config.webhooks.pollMs, data: {} },
+};
+
 /** Every kind the workers run, for the readers that report per kind (the API's /metrics). */
-export const JOB_KINDS: readonly JobKindDefinition<unknown>[] = [RELEASES_KIND, PENDING_OUTCOMES_KIND, SCHEDULES_KIND];
+export const JOB_KINDS: readonly JobKindDefinition<unknown>[] = [RELEASES_KIND, PENDING_OUTCOMES_KIND, SCHEDULES_KIND, WEBHOOK_DELIVERY_KIND];

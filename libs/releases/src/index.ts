@@ -21,3 +21,5 @@ export * from './freezes/freeze-store.js';
 export * from './schedules/schedule-store.js';
 export * from './schedules/schedule-ticker.js';
 export * from './schedules/schedule-catalog-check.js';
+export * from './webhooks/webhook-secret.js';
+export * from './webhooks/webhook-outbox.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import type { WebhookEventType } from '@slipway/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
   type HostRecapCounts,
@@ -13,6 +14,7 @@ import {
 } from '@slipway/db';
 import { blocks, isStartable, lockOrder } from './lock-order.js';
 import { releaseCounters } from './release-counters.js';
+import { finalEventType, writeReleaseEvent } from './webhooks/webhook-outbox.js';
 
 export interface NewRelease {
   template: string;
@@ -97,6 +99,7 @@ export class ReleaseStore {
         if (!release) {
           release = await insertRelease(em, input, requestId);
           await releaseCounters.created(em, release.template);
+          await writeReleaseEvent(em, release.id, 'release.queued');
           if (alongside) await alongside(em, release);
         }
         if (idempotencyKeyId !== undefined) {
@@ -112,13 +115,12 @@ export class ReleaseStore {
    * removes, in the same transaction, what create() wrote alongside it.
    */
   async deleteQueued(id: number, alongside?: (em: EntityManager) => Promise<void>): Promise<void> {
-    if (!alongside) {
-      await this.uow.run('delete unqueued release', (ds) => ds.getRepository(ReleaseEntity).delete({ id, status: 'queued' }));
-      return;
-    }
     await this.uow.run('delete unqueued release', (ds) =>
       ds.transaction(async (em: EntityManager) => {
-        if (affectedRows(await em.query(`DELETE FROM releases WHERE id = ? AND status = 'queued'`, [id])) === 1) await alongside(em);
+        if (affectedRows(await em.query(`DELETE FROM releases WHERE id = ? AND status = 'queued'`, [id])) !== 1) return;
+        // Its "queued" event reported a release that never was: unsent, it is not sent.
+        await em.query(`DELETE FROM webhook_deliveries WHERE release_id = ? AND event_type = 'release.queued' AND state = 'pending' AND attempts = 0`, [id]);
+        if (alongside) await alongside(em);
       }),
     );
   }
@@ -187,7 +189,9 @@ export class ReleaseStore {
             WHERE id = ? AND status = 'queued'`,
           [workerId, startId, now, release.id],
         );
-        return affectedRows(result) === 1;
+        if (affectedRows(result) !== 1) return false;
+        await writeReleaseEvent(em, release.id, 'release.started');
+        return true;
       }),
     );
   }
@@ -283,6 +287,7 @@ export class ReleaseStore {
       finalTransition(
         ds,
         id,
+        finalEventType(outcome.status),
         `UPDATE releases SET status = ?, exit_code = ?, reason = ?, recap = ?, finished_at = ?, waiting_reason = NULL
           WHERE id = ? AND status = 'running' AND worker_id = ?`,
         [
@@ -319,6 +324,7 @@ export class ReleaseStore {
       finalTransition(
         ds,
         id,
+        'release.cancelled',
         `UPDATE releases SET status = 'cancelled', cancel_requested_by = ?, reason = ?, finished_at = ?, waiting_reason = NULL
           WHERE id = ? AND status = 'queued'`,
         [by, `cancelled by ${by} before it started`, new Date(), id],
@@ -340,6 +346,7 @@ export class ReleaseStore {
       finalTransition(
         ds,
         id,
+        'release.interrupted',
         `UPDATE releases SET status = 'interrupted', reason = ?, finished_at = ?, waiting_reason = NULL
           WHERE id = ? AND status = 'running' AND worker_id = ?`,
         [reason, new Date(), id, workerId],
@@ -389,9 +396,6 @@ export class ReleaseStore {
 }
 
 /**
- * A conditional UPDATE to a final status and, only if it applied, the count of it: one transaction, so
- * the figures of /metrics never miss a finished release nor count one twice (a retry finds it final).
- */
 /**
  * One INSERT with every column given, and the entity built from what was inserted: what
  * `repository.save()` stored and returned, without its metadata walk and its re-read of the default
@@ -466,10 +470,16 @@ async function insertRelease(em: EntityManager, input: NewRelease, requestId: st
   return release;
 }
 
-function finalTransition(ds: DataSource, id: number, update: string, params: unknown[]): Promise<boolean> {
+/**
+ * A conditional UPDATE to a final status and, only if it applied, the count of it and its webhook
+ * deliveries (the outbox): one transaction, so the figures of /metrics never miss a finished release nor
+ * count one twice (a retry finds it final), and no event is sent for a change that did not commit.
+ */
+function finalTransition(ds: DataSource, id: number, event: WebhookEventType, update: string, params: unknown[]): Promise<boolean> {
   return ds.transaction(async (em: EntityManager) => {
     if (affectedRows(await em.query(update, params)) !== 1) return false;
     await releaseCounters.finished(em, id);
+    await writeReleaseEvent(em, id, event);
     return true;
   });
 }
