@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type AnsibleEvent, MAX_EVENT_STRING_CHARS, boundAnsibleEvent, maskAnsibleEvent, parseAnsibleEvent } from './ansible-events.js';
+import { type AnsibleEvent, type HostResultEvent, MAX_EVENT_STRING_CHARS, boundAnsibleEvent, maskAnsibleEvent, parseAnsibleEvent } from './ansible-events.js';
 import { SecretMasker } from './secret-masker.js';
 
 const SECRET = 's3cr3t-Value';
 const masker = new SecretMasker([SECRET]);
 
-function hostResult(overrides: Partial<Extract<AnsibleEvent, { type: 'host_result' }>>): AnsibleEvent {
+function hostResult(overrides: Partial<HostResultEvent>): HostResultEvent {
   return {
     v: 1, seq: 7, t: 1, type: 'host_result', taskId: 't1', task: 'echo', host: 'web1', status: 'changed', changed: true,
     durationMs: 3, delegateTo: null, noLog: false, result: {}, diff: null, ...overrides,
@@ -58,6 +58,6 @@ describe('maskAnsibleEvent (attacks: the secret everywhere an event holds text)'
   it('cuts long strings only after masking, saying so', () => {
     const long = 'a'.repeat(MAX_EVENT_STRING_CHARS + 10);
     const bounded = boundAnsibleEvent(hostResult({ result: { stdout: long } }));
-    expect((bounded as { result: { stdout: string } }).result.stdout).toBe(`${'a'.repeat(MAX_EVENT_STRING_CHARS)} [truncated]`);
+    expect(bounded.result?.stdout).toBe(`${'a'.repeat(MAX_EVENT_STRING_CHARS)} [truncated]`);
   });
 });

@@ -1,3 +1,4 @@
+import { HOST_RESULT_STATUSES, type HostRecapCounts, type HostResultStatus } from '@slipway/contracts';
 import type { SecretMasker } from './secret-masker.js';
 
 /**
@@ -7,24 +8,31 @@ import type { SecretMasker } from './secret-masker.js';
  */
 export const EVENT_FORMAT_VERSION = 1;
 
-export const HOST_RESULT_STATUSES = ['ok', 'changed', 'failed', 'skipped', 'unreachable', 'ignored', 'rescued'] as const;
-export type HostResultStatus = (typeof HOST_RESULT_STATUSES)[number];
-
-export interface HostCounts {
-  ok: number;
-  changed: number;
-  failed: number;
-  skipped: number;
-  unreachable: number;
-  rescued: number;
-  ignored: number;
-}
 
 interface EventBase {
   v: number;
   seq: number;
   t: number;
 }
+
+export type HostResultEvent = EventBase & {
+  type: 'host_result' | 'item_result';
+  taskId: string;
+  task: string;
+  host: string;
+  status: HostResultStatus;
+  changed: boolean;
+  durationMs: number | null;
+  delegateTo: string | null;
+  noLog: boolean;
+  /** Loop item results only: the item (its label), null under no_log. */
+  item?: unknown;
+  /** How many loop items the task's whole result covers. */
+  items?: number;
+  /** The module's result without the diff and ansible's own keys; null under no_log. */
+  result: Record<string, unknown> | null;
+  diff: unknown;
+};
 
 export type AnsibleEvent =
   | (EventBase & { type: 'playbook_start'; playbook: string })
@@ -38,27 +46,9 @@ export type AnsibleEvent =
       tags: string[];
       handler: boolean;
     })
-  | (EventBase & {
-      type: 'host_result' | 'item_result';
-      taskId: string;
-      task: string;
-      host: string;
-      status: HostResultStatus;
-      changed: boolean;
-      durationMs: number | null;
-      delegateTo: string | null;
-      noLog: boolean;
-      /** Loop item results only: the item (its label), null under no_log. */
-      item?: unknown;
-      /** How many loop items the task's whole result covers. */
-      items?: number;
-      /** The module's result without the diff and ansible's own keys; null under no_log. */
-      result: Record<string, unknown> | null;
-      diff: unknown;
-    })
-  | (EventBase & { type: 'stats'; hosts: Record<string, HostCounts>; notKept: number });
+  | HostResultEvent
+  | (EventBase & { type: 'stats'; hosts: Record<string, HostRecapCounts>; notKept: number });
 
-export type AnsibleEventType = AnsibleEvent['type'];
 const TYPES = new Set<string>(['playbook_start', 'play_start', 'task_start', 'host_result', 'item_result', 'stats']);
 const STATUSES = new Set<string>(HOST_RESULT_STATUSES);
 

@@ -15,3 +15,4 @@ export * from './launch/release-commits.js';
 export * from './launch/idempotency-store.js';
 export * from './launch/idempotent-launch.js';
 export * from './launch/release-launcher.js';
+export * from './release-event-store.js';
