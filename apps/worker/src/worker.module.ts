@@ -3,7 +3,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
 import { PENDING_OUTCOMES_KIND, RELEASES_KIND, redisOptions } from '@slipway/queue';
-import { ReleaseStore, RetentionStore } from '@slipway/releases';
+import { ReleaseEventStore, ReleaseStore, RetentionStore } from '@slipway/releases';
+import { ReleaseEventMetrics } from './events/release-event-metrics.js';
 import { AnsibleVersionCache } from './ansible-version.js';
 import { CancelListener } from './cancel-listener.js';
 import { CatalogWatch } from './catalog-watch.js';
@@ -47,6 +48,8 @@ export class WorkerModule {
       providers: [
         catalogHolderProvider,
         ReleaseStore,
+        ReleaseEventStore,
+        ReleaseEventMetrics,
         ReleaseEventsPublisher,
         PendingOutcomes,
         HeartbeatLease,
