@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoTime, keysetPage } from './common.js';
-import { DECIMAL, NOT_BOTH_CURSORS, notBothCursors, pageQueryFields } from './page-query.js';
+import { NOT_BOTH_CURSORS, notBothCursors, pageQueryFields } from './page-query.js';
 import { named } from './registry.js';
 import { MAX_NAME_LENGTH } from './limits.js';
 
@@ -117,9 +117,6 @@ export const listAnsibleEventsQuery = named(
     .refine(notBothCursors, NOT_BOTH_CURSORS),
 );
 export type ListAnsibleEventsQuery = z.infer<typeof listAnsibleEventsQuery>;
-
-const SEQ_MESSAGE = 'seq: must be an event sequence number (a whole number)';
-export const eventSeqParam = z.string({ message: SEQ_MESSAGE }).regex(DECIMAL, { message: SEQ_MESSAGE }).transform(Number).pipe(z.number().min(1, { message: SEQ_MESSAGE }));
 
 /** What the live stream (SSE) carries besides log lines: typed task and host-result events, masked, once stored. */
 export type ReleaseStreamTaskEvent = { type: 'task'; seq: number; taskId: string; task: string; action: string; path: string; handler: boolean };
