@@ -90,6 +90,7 @@ describe('ReleaseEventStore', () => {
       ['b', 'changed', null, null],
       ['c', 'unreachable', 'no route', 'task t1'],
     ]);
+    expect(summary?.hosts.map((h) => h.changedResults)).toEqual([0, 1, 0]);
     expect(summary?.hosts[0]?.counts).toEqual({ ok: 1, changed: 0, failed: 2, skipped: 0, unreachable: 0, ignored: 0, rescued: 0 });
     const tasks = await store.tasks(id);
     expect(tasks?.tasks.map((t) => [t.task, t.counts.ok, t.counts.changed, t.counts.failed, t.counts.skipped, t.counts.unreachable])).toEqual([

@@ -46,7 +46,8 @@ export const hostSummary = named(
   z.strictObject({
     host: z.string(),
     status: z.enum(HOST_STATUSES),
-    counts: statusCounts.meta({ description: 'Host results by status (ok means ok and unchanged)' }),
+    counts: statusCounts.meta({ description: 'Host results by status, one status each (ok means ok and unchanged)' }),
+    changedResults: z.number().int().meta({ description: "Results that reported a change whatever their status (an ignored failure may have changed): the recap's `changed`" }),
     firstFailure: firstFailure.nullable(),
   }),
 );

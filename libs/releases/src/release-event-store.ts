@@ -114,8 +114,8 @@ export class ReleaseEventStore {
     return this.uow.run('read host summary', async (ds) => {
       const events = await eventsState(ds.manager, releaseId);
       if (!events) return null;
-      const counts: { host: string; status: HostResultStatus; n: number | string }[] = await ds.query(
-        `SELECT host, status, COUNT(*) AS n FROM release_events
+      const counts: { host: string; status: HostResultStatus; n: number | string; changed: number | string }[] = await ds.query(
+        `SELECT host, status, COUNT(*) AS n, SUM(changed) AS changed FROM release_events
           WHERE release_id = ? AND type = 'host_result' GROUP BY host, status ORDER BY host`,
         [releaseId],
       );
@@ -128,10 +128,12 @@ export class ReleaseEventStore {
         [releaseId, releaseId],
       );
       const byHost = new Map<string, HostResultCounts>();
+      const changedResults = new Map<string, number>();
       for (const row of counts) {
         const host = byHost.get(row.host) ?? zeroCounts();
         host[row.status] = Number(row.n);
         byHost.set(row.host, host);
+        changedResults.set(row.host, (changedResults.get(row.host) ?? 0) + Number(row.changed));
       }
       const firstFailures = new Map(failures.map((row) => [row.host, row]));
       const hosts = [...byHost].map(([host, c]): HostSummary => {
@@ -140,6 +142,7 @@ export class ReleaseEventStore {
           host,
           status: hostStatus(c),
           counts: c,
+          changedResults: changedResults.get(host) ?? 0,
           firstFailure: failure
             ? {
                 seq: Number(failure.seq),
