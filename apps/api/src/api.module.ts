@@ -5,7 +5,9 @@ import { catalogHolderProvider } from '@slipway/ansible';
 import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
 import { redisOptions } from '@slipway/queue';
-import { FreezeStore, ScheduleCatalogCheck, ScheduleStore, IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseJobQueue, ReleaseLauncher, ReleaseStore } from '@slipway/releases';
+import {
+  FreezeStore, IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseEventStore, ReleaseJobQueue, ReleaseLauncher, ReleaseStore, ScheduleCatalogCheck, ScheduleStore,
+} from '@slipway/releases';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CatalogController } from './catalog/catalog.controller.js';
@@ -24,6 +26,7 @@ import { ReleaseEventsController } from './releases/release-events.controller.js
 import { ReleaseEventsHub } from './releases/release-events.hub.js';
 import { ReleaseQueue } from './releases/release-queue.js';
 import { ReleasesController } from './releases/releases.controller.js';
+import { ReleaseResultsController } from './releases/release-results.controller.js';
 import { ReleasesService } from './releases/releases.service.js';
 import { StreamSlots } from './releases/stream-slots.js';
 import { TemplatesController } from './releases/templates.controller.js';
@@ -53,11 +56,15 @@ export class ApiModule {
         TokensModule,
         WebhooksModule,
       ],
-      controllers: [FreezesController, SchedulesController, ReleasesController, ReleaseEventsController, TemplatesController, CatalogController, HealthController, WorkersController],
+      controllers: [
+        FreezesController, SchedulesController, ReleasesController, ReleaseResultsController, ReleaseEventsController, TemplatesController, CatalogController,
+        HealthController, WorkersController,
+      ],
       providers: [
         catalogHolderProvider,
         CatalogReloadService,
         ReleaseStore,
+        ReleaseEventStore,
         ReleaseQueue,
         // The launcher adds jobs through the API's one BullMQ queue.
         { provide: ReleaseJobQueue, useExisting: ReleaseQueue },

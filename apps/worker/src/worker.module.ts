@@ -4,9 +4,10 @@ import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
 import { PENDING_OUTCOMES_KIND, RELEASES_KIND, SCHEDULES_KIND, WEBHOOK_DELIVERY_KIND, redisOptions } from '@slipway/queue';
 import {
-  FreezeStore, IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseJobQueue, ReleaseLauncher, ReleaseStore, RetentionStore, ScheduleStore, ScheduleTicker,
+  FreezeStore, IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseEventStore, ReleaseJobQueue, ReleaseLauncher, ReleaseStore, RetentionStore, ScheduleStore, ScheduleTicker,
 } from '@slipway/releases';
 import { AuditWriter } from '@slipway/db';
+import { ReleaseEventMetrics } from './events/release-event-metrics.js';
 import { SchedulesProcessor } from './schedules.processor.js';
 import { WorkerReleaseQueue } from './worker-release-queue.js';
 import { AnsibleVersionCache } from './ansible-version.js';
@@ -60,6 +61,8 @@ export class WorkerModule {
       providers: [
         catalogHolderProvider,
         ReleaseStore,
+        ReleaseEventStore,
+        ReleaseEventMetrics,
         ReleaseEventsPublisher,
         PendingOutcomes,
         HeartbeatLease,

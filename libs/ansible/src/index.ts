@@ -24,3 +24,4 @@ export * from './git-project.types.js';
 export * from './git-project.js';
 export * from './git-repository.js';
 export * from './project-path.js';
+export * from './ansible-events.js';

@@ -15,3 +15,4 @@ export * from './session.js';
 export * from './freezes.js';
 export * from './schedules.js';
 export * from './webhooks.js';
+export * from './release-events.js';

@@ -3,6 +3,7 @@ import { ISO_8601, isoTime, keysetPage, plainObject, queryTime, text } from './c
 import { DECIMAL, NOT_BOTH_CURSORS, notBothCursors, pageQueryFields } from './page-query.js';
 import { named } from './registry.js';
 import { MAX_OVERRIDE_REASON_LENGTH, MIN_OVERRIDE_REASON_LENGTH, freezeOverride } from './freezes.js';
+import { releaseEventsState } from './release-events.js';
 import { RELEASE_STATUSES } from './enums.js';
 import { MAX_GIT_REF_LENGTH, MAX_LIMIT_LENGTH, MAX_NAME_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, MAX_TOKEN_NAME_LENGTH } from './limits.js';
 
@@ -70,6 +71,7 @@ export const releaseBody = named(
     cancelRequestedBy: z.string().nullable(),
     logLines: z.number().int().meta({ description: 'Lines stored so far' }),
     recap: z.record(z.string(), hostRecap).nullable().meta({ description: 'PLAY RECAP per host' }),
+    events: releaseEventsState.meta({ description: "ansible's events (issue 21): whether all are stored, from where they are missing, how many were not kept" }),
     createdAt: isoTime,
     runAt: isoTime.nullable(),
     startedAt: isoTime.nullable(),

@@ -23,3 +23,4 @@ export * from './schedules/schedule-ticker.js';
 export * from './schedules/schedule-catalog-check.js';
 export * from './webhooks/webhook-secret.js';
 export * from './webhooks/webhook-outbox.js';
+export * from './release-event-store.js';

@@ -83,6 +83,19 @@ export class ReleaseEntity {
   @Column({ name: 'log_lines', type: 'int', unsigned: true, default: 0 })
   logLines: number;
 
+  /** Issue 21: ansible's events stored (release_events), where they stop, whether whole, how many not kept. */
+  @Column({ name: 'events_stored', type: 'int', unsigned: true, default: 0 })
+  eventsStored: number;
+
+  @Column({ name: 'events_next_seq', type: 'int', unsigned: true, default: 1 })
+  eventsNextSeq: number;
+
+  @Column({ name: 'events_complete', type: 'boolean', default: false })
+  eventsComplete: boolean;
+
+  @Column({ name: 'events_not_kept', type: 'int', unsigned: true, default: 0 })
+  eventsNotKept: number;
+
   @Column({ type: 'json', nullable: true })
   recap: Record<string, HostRecapCounts> | null;
 
