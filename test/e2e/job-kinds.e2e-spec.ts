@@ -74,6 +74,7 @@ describe('job kinds on the worker', () => {
     expect(entry.kinds).toEqual({
       releases: { inFlight: 0, state: 'active' },
       'pending-outcomes': { inFlight: 0, state: 'active' },
+      'dns-render': { inFlight: 0, state: 'active' },
     });
 
     // The API's /metrics reports each kind: what the workers run of it and its queue's jobs.

@@ -13,6 +13,7 @@ import { CatalogReloadService } from './catalog/catalog-reload.service.js';
 import { HttpErrorsFilter } from './common/http-errors.filter.js';
 import { RequestTimeoutInterceptor } from './common/request-timeout.interceptor.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
+import { DnsModule } from './dns/dns.module.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ReleasesQueueModule } from './queue/releases-queue.module.js';
@@ -48,6 +49,7 @@ export class ApiModule {
         AuthModule,
         AuditModule,
         TokensModule,
+        DnsModule,
       ],
       controllers: [ReleasesController, ReleaseEventsController, TemplatesController, CatalogController, HealthController, WorkersController],
       providers: [

@@ -2,7 +2,9 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
-import { PENDING_OUTCOMES_KIND, RELEASES_KIND, redisOptions } from '@slipway/queue';
+import { DNS_RENDER_KIND, PENDING_OUTCOMES_KIND, RELEASES_KIND, redisOptions } from '@slipway/queue';
+import { ZoneRenderer } from '@slipway/dns';
+import { DnsRenderProcessor } from './dns-render.processor.js';
 import { ReleaseStore, RetentionStore } from '@slipway/releases';
 import { AnsibleVersionCache } from './ansible-version.js';
 import { CancelListener } from './cancel-listener.js';
@@ -27,7 +29,11 @@ import { WorkerRegistry } from './worker-registry.js';
  * Every job kind this worker runs: its definition (libs/queue) and its handler. A new kind is one line
  * here; the framework (./jobs) creates its BullMQ worker, drains it and reports it.
  */
-const JOB_KINDS: readonly JobKindEntry[] = [jobKind(RELEASES_KIND, ReleasesProcessor), jobKind(PENDING_OUTCOMES_KIND, PendingOutcomesProcessor)];
+const JOB_KINDS: readonly JobKindEntry[] = [
+  jobKind(RELEASES_KIND, ReleasesProcessor),
+  jobKind(PENDING_OUTCOMES_KIND, PendingOutcomesProcessor),
+  jobKind(DNS_RENDER_KIND, DnsRenderProcessor),
+];
 
 @Module({})
 export class WorkerModule {
@@ -62,6 +68,7 @@ export class WorkerModule {
         RetentionStore,
         Retention,
         Housekeeping,
+        ZoneRenderer,
         ...jobKinds.providers,
         WorkerMetricsServer,
       ],

@@ -12,3 +12,4 @@ export * from './templates.js';
 export * from './catalog.js';
 export * from './health.js';
 export * from './session.js';
+export * from './dns.js';

@@ -6,3 +6,5 @@ export * from './record-rules.js';
 export * from './serial.js';
 export * from './zone-file.js';
 export * from './zone-install.js';
+export * from './dns-store.js';
+export * from './zone-renderer.js';
