@@ -6,6 +6,7 @@ import { PrivateNamed } from '../support/private-named.js';
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
 import { type TestEnv, createTestEnv, queryDb } from '../support/test-env.js';
 import { createToken } from '../support/tokens.js';
+import { startCli } from '../support/cli-runner.js';
 import { waitFor } from '../support/wait-for.js';
 
 interface Zone {
@@ -195,6 +196,32 @@ describe('DNS records service', () => {
     expect(Number(renders) - Number(rendersBefore)).toBeGreaterThanOrEqual(1);
     expect(Number(renders) - Number(rendersBefore)).toBeLessThanOrEqual(2);
     for (const i of [0, 57, 99]) expect(await named.dig(`burst${i}.${ZONE}`, 'A')).toEqual([`198.51.100.${i + 1}`]);
+  });
+
+  it('the CLI adds, changes, lists and removes records with exit codes CI can trust', { timeout: 120_000 }, async () => {
+    const cliEnv = { SLIPWAY_URL: api.url, SLIPWAY_TOKEN: deployer.token! };
+    const cli = (...args: string[]) => startCli(args, cliEnv).done;
+    const added = await cli('dns', 'record', 'add', ZONE, 'cli', 'A', '192.0.2.50', '--ttl', '120', '--wait');
+    expect(added.code, added.stderr).toBe(0);
+    const id = Number(added.stdout.trim());
+    expect(await named.dig(`cli.${ZONE}`, 'A')).toEqual(['192.0.2.50']);
+    const listed = await cli('dns', 'record', 'list', ZONE);
+    expect(listed.stdout).toMatch(/cli\s+120\s+A\s+192\.0\.2\.50/);
+    expect((await cli('dns', 'zone', 'list')).stdout).toMatch(new RegExp(`${ZONE.replace('.', '\\.')}\\s+rendered`));
+
+    const refused = await cli('dns', 'record', 'add', ZONE, 'cli2', 'A', '300.1.1.1');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/value/);
+    const set = await cli('dns', 'record', 'set', ZONE, String(id), '--value', '192.0.2.51', '--wait');
+    expect(set.code, set.stderr).toBe(0);
+    expect(await named.dig(`cli.${ZONE}`, 'A')).toEqual(['192.0.2.51']);
+    const stale = await cli('dns', 'record', 'set', ZONE, String(id), '--value', '192.0.2.52', '--if-version', '1');
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/412/);
+    const removed = await cli('dns', 'record', 'rm', ZONE, String(id), '--wait');
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(await named.dig(`cli.${ZONE}`, 'A')).toEqual([]);
+    expect((await startCli(['dns', 'zone', 'list'], { SLIPWAY_URL: api.url }).done).code).toBe(3);
   });
 
   it('deleting a zone (admins only) removes its file', { timeout: 60_000 }, async () => {
