@@ -198,6 +198,19 @@ describe('DNS records service', () => {
     for (const i of [0, 57, 99]) expect(await named.dig(`burst${i}.${ZONE}`, 'A')).toEqual([`198.51.100.${i + 1}`]);
   });
 
+  it('export: the zone as a file named-checkzone accepts; history: its renders, newest first', { timeout: 30_000 }, async () => {
+    const z = await served();
+    const exported = await viewer.request('GET', `/api/v1/dns/zones/${ZONE}/file`);
+    expect(exported.status).toBe(200);
+    expect(exported.headers.get('content-type')).toMatch(/^text\/dns/);
+    expect(exported.text).toContain(`IN SOA ns1.example.net. hostmaster.example.test. ${z.serial} `);
+    expect(exported.text).toContain('burst57 3600 IN A 198.51.100.58');
+    const history = await viewer.request<{ renders: { serial: number; status: string; zoneVersion: number }[] }>('GET', `/api/v1/dns/zones/${ZONE}/renders`);
+    expect(history.body.renders[0]).toMatchObject({ serial: z.serial, status: 'rendered', zoneVersion: z.version });
+    const serials = history.body.renders.map((r) => r.serial);
+    expect(serials).toEqual([...serials].sort((a, b) => b - a));
+  });
+
   it('the CLI adds, changes, lists and removes records with exit codes CI can trust', { timeout: 120_000 }, async () => {
     const cliEnv = { SLIPWAY_URL: api.url, SLIPWAY_TOKEN: deployer.token! };
     const cli = (...args: string[]) => startCli(args, cliEnv).done;

@@ -74,3 +74,27 @@ export const updateDnsRecordRequest = named(
   z.strictObject({ name: recordFields.name.optional(), type: recordFields.type.optional(), ttl: recordFields.ttl.optional(), value: recordFields.value.optional() }),
 );
 export type UpdateDnsRecordRequest = z.infer<typeof updateDnsRecordRequest>;
+
+/** One render of a zone, newest first in the history. */
+export const dnsRenderBody = named(
+  'DnsRenderBody',
+  z.strictObject({
+    zoneVersion: z.number().int(),
+    serial: z.number().int().nullable().meta({ description: 'Null when the file was not installed (the checker refused it)' }),
+    status: z.enum(DNS_RENDER_STATUSES),
+    message: z.string().nullable(),
+    at: isoTime,
+    worker: z.string(),
+  }),
+);
+export type DnsRender = z.infer<typeof dnsRenderBody>;
+
+/** `GET /api/v1/dns/zones/:zone/renders`: the last renders, and who changed what since the last one installed. */
+export const dnsRenderHistoryBody = named(
+  'DnsRenderHistoryBody',
+  z.strictObject({
+    renders: z.array(dnsRenderBody),
+    changesSinceLastRender: z.array(z.strictObject({ at: isoTime, actor: z.string(), action: z.string(), details: z.record(z.string(), z.unknown()) })),
+  }),
+);
+export type DnsRenderHistory = z.infer<typeof dnsRenderHistoryBody>;

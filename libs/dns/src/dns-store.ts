@@ -91,6 +91,25 @@ export class DnsStore {
     return rows[0] ?? null;
   }
 
+  /** The zone's last renders (newest first) and the audited changes made since the last installed one. */
+  async history(zone: ZoneRow, limit = 50) {
+    return this.uow.run('read dns render history', async (ds) => {
+      const renders: { zoneVersion: string; serial: number | null; status: string; message: string | null; at: Date; worker: string }[] = await ds.query(
+        'SELECT zone_version AS zoneVersion, serial, status, message, at, worker FROM dns_renders WHERE zone_id = ? ORDER BY id DESC LIMIT ?',
+        [zone.id, limit],
+      );
+      const changes: { at: Date; actor: string; action: string; details: string | Record<string, unknown> }[] = await ds.query(
+        `SELECT at, actor, action, details FROM audit_entries
+          WHERE action LIKE 'dns.%' AND JSON_UNQUOTE(JSON_EXTRACT(details, '$.zone')) = ? AND at >= COALESCE(?, '1970-01-01') ORDER BY id`,
+        [zone.name, zone.renderedAt],
+      );
+      return {
+        renders: renders.map((r) => ({ ...r, zoneVersion: Number(r.zoneVersion) })),
+        changesSinceLastRender: changes.map((c) => ({ ...c, details: typeof c.details === 'string' ? (JSON.parse(c.details) as Record<string, unknown>) : c.details })),
+      };
+    });
+  }
+
   async createZone(input: ZoneInput, actor: string): Promise<DnsChange<ZoneRow>> {
     const checked = checkZone(input);
     if (!checked.ok) return invalid(checked.problems);

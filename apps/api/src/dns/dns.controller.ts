@@ -9,13 +9,13 @@ import {
   createDnsZoneRequest,
   updateDnsRecordRequest,
 } from '@slipway/contracts';
-import { DnsStore, type RecordRow, type ZoneRow } from '@slipway/dns';
+import { DnsStore, type RecordRow, type ZoneRow, nextSerial, renderZoneFile } from '@slipway/dns';
 import type { Response } from 'express';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators.js';
 import type { Principal } from '../auth/principal.js';
 import { contract } from '../common/contract-validation.js';
 import { idParam } from '../common/id-param.pipe.js';
-import { ApiErrors, ApiGuardedErrors } from '../openapi/api-responses.js';
+import { ApiErrors, ApiGuardedErrors, ApiTextResponse } from '../openapi/api-responses.js';
 import { DnsRenderQueue } from './dns-render-queue.js';
 import { dnsRefusalError, etagOf, ifMatchVersion } from './dns-refusal.js';
 
@@ -79,6 +79,29 @@ export class DnsController {
     if (!change.ok) throw dnsRefusalError(change.refusal);
     await this.renders.changed(change.zoneId, change.zoneVersion, change.value.name);
     return zoneView(change.value);
+  }
+
+  @Get(':zone/renders')
+  @Roles('viewer')
+  @ApiOperation({ summary: "The zone's last renders (serial, when, outcome) and who changed what since the last one" })
+  @ApiOkResponse({ schema: componentRef('DnsRenderHistoryBody') })
+  @ApiErrors(404)
+  async renderHistory(@Param('zone') name: string) {
+    return this.store.history(await this.zoneNamed(name));
+  }
+
+  @Get(':zone/file')
+  @Roles('viewer')
+  @ApiOperation({ summary: 'Export: the zone as a BIND master file, from what the database holds now' })
+  @ApiTextResponse(200, 'text/dns', 'The zone file (RFC 1035 master file format)')
+  @ApiErrors(404)
+  async file(@Param('zone') name: string, @Res() response: Response) {
+    const zone = await this.zoneNamed(name);
+    const records = await this.store.listRecords(zone.id);
+    // The served serial when the file is up to date; otherwise the one the next render will take.
+    const serial = zone.serial !== null && zone.renderedVersion === zone.version ? zone.serial : nextSerial(zone.serial, new Date());
+    response.status(200).type('text/dns; charset=utf-8').setHeader('content-disposition', `attachment; filename="${zone.name}.zone"`);
+    response.send(renderZoneFile(zone, records, serial));
   }
 
   @Get(':zone/records')
