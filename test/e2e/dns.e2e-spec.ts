@@ -211,6 +211,27 @@ describe('DNS records service', () => {
     expect(serials).toEqual([...serials].sort((a, b) => b - a));
   });
 
+  it('import: a zone file becomes the zone\'s records, all or nothing, and named serves it', { timeout: 60_000 }, async () => {
+    const path = `/api/v1/dns/zones/${ZONE}/import`;
+    const file = ['$ORIGIN example.test.', '$TTL 900', '@ IN SOA ns1.example.net. hostmaster 1 3600 600 1209600 300', 'imported IN A 192.0.2.80', 'mx IN MX 5 mail.example.net.', ''].join('\n');
+    const versionBefore = (await zone()).version;
+    const badLine = await deployer.request<{ errors: { field: string; message: string }[] }>('POST', path, { zoneFile: `${file}oops IN A 1.2.3\n` });
+    expect(badLine.status).toBe(400);
+    expect(badLine.body.errors[0]).toMatchObject({ field: 'zoneFile', message: expect.stringMatching(/line 6/) });
+    const badRecord = await deployer.request<{ errors: { message: string }[] }>('POST', path, { zoneFile: `${file}short 10 IN A 192.0.2.81\n` });
+    expect(badRecord.status).toBe(400);
+    expect(badRecord.body.errors[0].message).toMatch(/short 10 A 192\.0\.2\.81.*ttl/);
+    expect((await zone()).version).toBe(versionBefore);
+    expect((await viewer.request('POST', path, { zoneFile: file })).status).toBe(403);
+
+    const imported = await deployer.request<{ records: number; skipped: string[] }>('POST', path, { zoneFile: file });
+    expect(imported.status, imported.text).toBe(200);
+    expect(imported.body).toEqual({ records: 2, skipped: [] });
+    await served();
+    expect(await named.dig(`imported.${ZONE}`, 'A')).toEqual(['192.0.2.80']);
+    expect(await named.dig(`burst0.${ZONE}`, 'A')).toEqual([]);
+  });
+
   it('the CLI adds, changes, lists and removes records with exit codes CI can trust', { timeout: 120_000 }, async () => {
     const cliEnv = { SLIPWAY_URL: api.url, SLIPWAY_TOKEN: deployer.token! };
     const cli = (...args: string[]) => startCli(args, cliEnv).done;

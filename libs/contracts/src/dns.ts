@@ -98,3 +98,21 @@ export const dnsRenderHistoryBody = named(
   }),
 );
 export type DnsRenderHistory = z.infer<typeof dnsRenderHistoryBody>;
+
+/** `POST /api/v1/dns/zones/:zone/import` body (deployers): the zone's records become the file's. */
+export const importDnsZoneRequest = named(
+  'ImportDnsZoneRequest',
+  z.strictObject({
+    zoneFile: z.string({ message: 'zoneFile must be a string' }).min(1, 'zoneFile must not be empty').meta({ description: 'A BIND master file; its SOA is ignored (the service writes its own)' }),
+  }),
+);
+export type ImportDnsZoneRequest = z.infer<typeof importDnsZoneRequest>;
+
+export const importDnsZoneBody = named(
+  'ImportDnsZoneBody',
+  z.strictObject({
+    records: z.number().int().meta({ description: 'Records the zone now holds' }),
+    skipped: z.array(z.string()).meta({ description: 'Records of types the service does not manage, left out' }),
+  }),
+);
+export type ImportDnsZone = z.infer<typeof importDnsZoneBody>;

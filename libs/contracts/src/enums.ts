@@ -11,7 +11,7 @@ export type Role = (typeof ROLES)[number];
 
 export const AUDIT_ACTIONS = [
   'release.create', 'release.cancel', 'release.rerun', 'token.create', 'token.revoke', 'catalog.reload',
-  'dns.zone.create', 'dns.zone.delete', 'dns.record.create', 'dns.record.update', 'dns.record.delete',
+  'dns.zone.create', 'dns.zone.delete', 'dns.zone.import', 'dns.record.create', 'dns.record.update', 'dns.record.delete',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

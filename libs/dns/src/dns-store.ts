@@ -172,6 +172,43 @@ export class DnsStore {
     );
   }
 
+  /**
+   * Import: the zone's records become exactly `inputs` (a parsed zone file), checked one by one and
+   * against each other as if added in order, all in one transaction: a file with one bad record changes
+   * nothing. Each problem names the record as the file gave it.
+   */
+  async replaceRecords(zoneName: string, inputs: readonly (RecordInput & { text: string })[], actor: string): Promise<DnsChange<{ records: number }>> {
+    const entry = this.audit.inTransaction(actor, 'dns.zone.import');
+    return this.uow.run('import dns zone', (ds) =>
+      ds.transaction(async (sql) => {
+        const zone = await this.lockZone(sql, zoneName);
+        if (!zone) return notFound(`zone: ${zoneName} not found`);
+        const accepted: DnsRecordData[] = [];
+        const problems: FieldProblem[] = [];
+        for (const input of inputs) {
+          const checked = checkRecord(zone.name, input);
+          const issues = checked.ok ? checkAgainstZone(checked.record, accepted) : checked.problems;
+          if (checked.ok && issues.length === 0) accepted.push(checked.record);
+          else problems.push(...issues.slice(0, 1).map((p) => ({ field: 'zoneFile', message: `zoneFile: record "${input.text}": ${p.message}` })));
+          if (problems.length >= 20) break;
+        }
+        if (problems.length > 0) return invalid(problems);
+        const before: RecordRow[] = await sql.query(`SELECT ${RECORD_COLUMNS} FROM dns_records WHERE zone_id = ?`, [zone.id]);
+        await sql.query('DELETE FROM dns_records WHERE zone_id = ?', [zone.id]);
+        for (let i = 0; i < accepted.length; i += 500) {
+          const batch = accepted.slice(i, i + 500);
+          await sql.query(
+            `INSERT INTO dns_records (zone_id, name, type, ttl, value, value_hash, version, updated_at, updated_by) VALUES ${batch.map(() => '(?, ?, ?, ?, ?, ?, 1, NOW(3), ?)').join(', ')}`,
+            batch.flatMap((r) => [zone.id, r.name, r.type, r.ttl, r.value, valueHash(r.value), actor]),
+          );
+        }
+        const version = await this.bumpZone(sql, zone);
+        await entry.write(sql, { type: 'dns_zone', id: zone.id }, { zone: zone.name, before: before.map(recordData), after: accepted });
+        return { ok: true as const, value: { records: accepted.length }, zoneId: zone.id, zoneVersion: version };
+      }),
+    );
+  }
+
   /** Replaces a record whose version is still `ifMatch` (optimistic concurrency: nobody changed it since it was read). */
   async updateRecord(zoneName: string, id: number, ifMatch: number, input: RecordInput, actor: string): Promise<DnsChange<RecordRow>> {
     const entry = this.audit.inTransaction(actor, 'dns.record.update');

@@ -8,3 +8,4 @@ export * from './zone-file.js';
 export * from './zone-install.js';
 export * from './dns-store.js';
 export * from './zone-renderer.js';
+export * from './zone-import.js';

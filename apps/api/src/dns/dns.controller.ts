@@ -1,15 +1,19 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, NotFoundException, Param, Post, Put, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, NotFoundException, Param, Post, Put, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import {
   type CreateDnsRecordRequest,
   type CreateDnsZoneRequest,
+  type ImportDnsZoneRequest,
+  importDnsZoneRequest,
   type UpdateDnsRecordRequest,
   componentRef,
   createDnsRecordRequest,
   createDnsZoneRequest,
   updateDnsRecordRequest,
 } from '@slipway/contracts';
-import { DnsStore, type RecordRow, type ZoneRow, nextSerial, renderZoneFile } from '@slipway/dns';
+import { DnsStore, type RecordRow, type ZoneRow, nextSerial, parseZoneFile, renderZoneFile } from '@slipway/dns';
+import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
+import { badRequest } from '../common/validation.js';
 import type { Response } from 'express';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators.js';
 import type { Principal } from '../auth/principal.js';
@@ -36,6 +40,7 @@ export class DnsController {
   constructor(
     private readonly store: DnsStore,
     private readonly renders: DnsRenderQueue,
+    @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
   ) {}
 
   @Get()
@@ -102,6 +107,23 @@ export class DnsController {
     const serial = zone.serial !== null && zone.renderedVersion === zone.version ? zone.serial : nextSerial(zone.serial, new Date());
     response.status(200).type('text/dns; charset=utf-8').setHeader('content-disposition', `attachment; filename="${zone.name}.zone"`);
     response.send(renderZoneFile(zone, records, serial));
+  }
+
+  @Post(':zone/import')
+  @Roles('deployer')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Import a zone file (deployers): the zone's records become the file's, all or nothing" })
+  @ApiBody({ schema: componentRef('ImportDnsZoneRequest') })
+  @ApiOkResponse({ schema: componentRef('ImportDnsZoneBody') })
+  @ApiErrors(400, 404)
+  async importFile(@Param('zone') name: string, @Body(contract(importDnsZoneRequest)) body: ImportDnsZoneRequest, @CurrentPrincipal() principal: Principal) {
+    const zone = await this.zoneNamed(name);
+    const parsed = await parseZoneFile(this.config.dns.checkzoneBin, zone.name, zone.primaryNs, body.zoneFile);
+    if (!parsed.ok) throw badRequest([{ field: 'zoneFile', message: `zoneFile: ${parsed.message}` }]);
+    const change = await this.store.replaceRecords(zone.name, parsed.records, principal.name);
+    if (!change.ok) throw dnsRefusalError(change.refusal);
+    await this.renders.changed(change.zoneId, change.zoneVersion);
+    return { records: change.value.records, skipped: parsed.skipped };
   }
 
   @Get(':zone/records')
