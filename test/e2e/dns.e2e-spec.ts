@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApiClient } from '../support/api-client.js';
 import { PrivateNamed } from '../support/private-named.js';
@@ -256,6 +256,22 @@ describe('DNS records service', () => {
     expect(removed.code, removed.stderr).toBe(0);
     expect(await named.dig(`cli.${ZONE}`, 'A')).toEqual([]);
     expect((await startCli(['dns', 'zone', 'list'], { SLIPWAY_URL: api.url }).done).code).toBe(3);
+
+    // Export, then import the exported file: the zone holds the same records (round trip through BIND's parser).
+    const before = (await viewer.request<DnsRecord[]>('GET', `/api/v1/dns/zones/${ZONE}/records`)).body.map(({ name, type, ttl, value }) => ({ name, type, ttl, value }));
+    const exported = await cli('dns', 'zone', 'export', ZONE);
+    expect(exported.code, exported.stderr).toBe(0);
+    const file = join(named.dir, 'exported.zone');
+    await writeFile(file, exported.stdout);
+    const imported = await cli('dns', 'zone', 'import', ZONE, file, '--wait');
+    expect(imported.code, imported.stderr).toBe(0);
+    const after = (await viewer.request<DnsRecord[]>('GET', `/api/v1/dns/zones/${ZONE}/records`)).body.map(({ name, type, ttl, value }) => ({ name, type, ttl, value }));
+    const key = (r: { name: string; type: string; value: string }) => `${r.name} ${r.type} ${r.value}`;
+    expect(after.sort((a, b) => key(a).localeCompare(key(b)))).toEqual(before.sort((a, b) => key(a).localeCompare(key(b))));
+    await writeFile(file, 'www IN A 1.2.3\n');
+    const badFile = await cli('dns', 'zone', 'import', ZONE, file);
+    expect(badFile.code).toBe(1);
+    expect(badFile.stderr).toMatch(/line 1/);
   });
 
   it('deleting a zone (admins only) removes its file', { timeout: 60_000 }, async () => {

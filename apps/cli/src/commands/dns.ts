@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Argument, type Command, InvalidArgumentError, Option } from 'commander';
 import { DNS_RECORD_TYPES, type DnsRecord, type DnsZone } from '@slipway/contracts';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -50,6 +51,32 @@ export function registerDnsCommands(program: Command, ctx: CommandContext): void
       if (ctx.globals().json) return printJson(body);
       const rows = body.map((z) => [z.name, z.renderStatus, String(z.serial ?? '-'), `${z.renderedVersion ?? '-'}/${z.version}`, localTime(z.renderedAt), z.renderMessage ?? '']);
       process.stdout.write(`${formatTable(['zone', 'render', 'serial', 'served/version', 'rendered', 'message'], rows)}\n`);
+    });
+
+  zone
+    .command('export')
+    .argument('<zone>')
+    .description('the zone as a BIND master file on stdout, from what Slipway holds now')
+    .action(async (zoneName: string) => {
+      const { text } = await ctx.http().request<string>('GET', `${zonePath(zoneName)}/file`);
+      process.stdout.write(text);
+    });
+
+  zone
+    .command('import')
+    .argument('<zone>')
+    .argument('<file>', 'a BIND master file ("-" for stdin)')
+    .description("replace the zone's records with the file's, all or nothing (its SOA is ignored)")
+    .option('--wait', 'wait until named serves them')
+    .action(async (zoneName: string, file: string, options: { wait?: boolean }) => {
+      const zoneFile = file === '-' ? await readStdin() : await readFile(file, 'utf8').catch((error: Error) => {
+        throw new CliError(`cannot read ${file}: ${error.message}`);
+      });
+      const answer = await change<{ records: number; skipped: string[] }>(ctx.http(), 'POST', `${zonePath(zoneName)}/import`, { zoneFile });
+      if (options.wait) await waitServed(ctx.http(), zoneName);
+      if (ctx.globals().json) return printJson(answer);
+      process.stdout.write(`${zoneName}: ${answer.records} records imported\n`);
+      for (const line of answer.skipped) note(`skipped (type not managed): ${line}`);
     });
 
   const record = dns.command('record').description('DNS records of a zone');
@@ -123,4 +150,10 @@ export function registerDnsCommands(program: Command, ctx: CommandContext): void
       if (ctx.globals().json) return printJson(removed);
       process.stdout.write(`record ${removed.id} ${removed.name} ${removed.type} ${removed.value} deleted\n`);
     });
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
