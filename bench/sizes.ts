@@ -39,6 +39,7 @@ export function benchSizes() {
       rate: int('BENCH_VIEWERS_RATE', 20_000),
       seconds: int('BENCH_VIEWERS_SECONDS', 5),
     },
+    dnsRender: { records: int('BENCH_DNS_RECORDS', 10_000), rounds: int('BENCH_DNS_ROUNDS', 5) },
   };
 }
 
@@ -56,6 +57,7 @@ export const SMOKE_SIZES: BenchSizes = {
   retention: { releases: 30, chunks: 2, chunkBytes: 100, rate: 200, baselineSeconds: 1 },
   history: { releases: 3_000, samples: 2 },
   viewers: { clients: 3, rate: 500, seconds: 1 },
+  dnsRender: { records: 200, rounds: 1 },
 };
 
 export function selected(bench: string): boolean {

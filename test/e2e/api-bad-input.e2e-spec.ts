@@ -60,6 +60,33 @@ const CASES: BadCase[] = [
   { name: 'before=1e3', method: 'GET', path: '/api/v1/audit?before=1e3', status: 400, field: 'before' },
 ];
 
+/** Issue 24: the DNS routes' bad input (zone bad.test and its record 1 exist; see beforeAll). */
+const RECORDS = '/api/v1/dns/zones/bad.test/records';
+const DNS_CASES: BadCase[] = [
+  { name: 'dns: name outside the zone', path: RECORDS, body: { name: 'www.example.org.', type: 'A', value: '192.0.2.1' }, status: 400, field: 'name' },
+  { name: 'dns: label of 64 characters', path: RECORDS, body: { name: 'a'.repeat(64), type: 'A', value: '192.0.2.1' }, status: 400, field: 'name' },
+  { name: 'dns: unknown type', path: RECORDS, body: { name: 'a', type: 'SOA', value: 'x' }, status: 400, field: 'type' },
+  { name: 'dns: IPv4 octet past 255', path: RECORDS, body: { name: 'a', type: 'A', value: '192.0.2.256' }, status: 400, field: 'value' },
+  { name: 'dns: IPv6 in an A record', path: RECORDS, body: { name: 'a', type: 'A', value: '2001:db8::1' }, status: 400, field: 'value' },
+  { name: 'dns: TTL below the bound', path: RECORDS, body: { name: 'a', type: 'A', ttl: 29, value: '192.0.2.1' }, status: 400, field: 'ttl' },
+  { name: 'dns: TTL above the bound', path: RECORDS, body: { name: 'a', type: 'A', ttl: 604_801, value: '192.0.2.1' }, status: 400, field: 'ttl' },
+  { name: 'dns: TTL of the wrong type', path: RECORDS, body: { name: 'a', type: 'A', ttl: '300', value: '192.0.2.1' }, status: 400, field: 'ttl' },
+  { name: 'dns: MX priority past 65535', path: RECORDS, body: { name: 'a', type: 'MX', value: '65536 mail.example.net' }, status: 400, field: 'value' },
+  { name: 'dns: SRV port past 65535', path: RECORDS, body: { name: '_sip._tcp', type: 'SRV', value: '1 1 65536 sip.example.net' }, status: 400, field: 'value' },
+  { name: 'dns: CNAME at the apex', path: RECORDS, body: { name: '@', type: 'CNAME', value: 'web.example.net' }, status: 400, field: 'name' },
+  { name: 'dns: CNAME beside an A', path: RECORDS, body: { name: 'www', type: 'CNAME', value: 'web.example.net' }, status: 400, field: 'type' },
+  { name: 'dns: TXT over 4000 bytes', path: RECORDS, body: { name: 'a', type: 'TXT', value: 'x'.repeat(4001) }, status: 400, field: 'value' },
+  { name: 'dns: unknown field', path: RECORDS, body: { name: 'a', type: 'A', value: '192.0.2.1', priority: 1 }, status: 400, field: 'priority' },
+  { name: 'dns: viewer adds a record', path: RECORDS, body: { name: 'a', type: 'A', value: '192.0.2.1' }, status: 403, field: 'role', as: 'viewer' },
+  { name: 'dns: deployer creates a zone', path: '/api/v1/dns/zones', body: { name: 'new.test', primaryNs: 'ns1.example.net', hostmaster: 'h@new.test' }, status: 403, field: 'role' },
+  { name: 'dns: change without If-Match', method: 'PUT', path: `${RECORDS}/1`, body: { value: '192.0.2.9' }, status: 428, field: 'If-Match' },
+  { name: 'dns: change with a stale If-Match', method: 'PUT', path: `${RECORDS}/1`, body: { value: '192.0.2.9' }, headers: { 'if-match': '"7"' }, status: 412, field: 'If-Match' },
+  { name: 'dns: malformed If-Match', method: 'DELETE', path: `${RECORDS}/1`, headers: { 'if-match': 'yesterday' }, status: 400, field: 'If-Match' },
+  { name: 'dns: bad value in a change', method: 'PUT', path: `${RECORDS}/1`, body: { value: 'x' }, headers: { 'if-match': '"1"' }, status: 400, field: 'value' },
+  { name: 'dns: zone file BIND cannot load', path: '/api/v1/dns/zones/bad.test/import', body: { zoneFile: 'www IN A 1.2.3\n' }, status: 400, field: 'zoneFile' },
+  { name: 'dns: record of a zone that does not exist', path: '/api/v1/dns/zones/nowhere.test/records', body: { name: 'a', type: 'A', value: '192.0.2.1' }, status: 404, field: 'zone' },
+];
+
 describe('bad input writes nothing', () => {
   let env: TestEnv;
   let api: RunningApi;
@@ -72,6 +99,8 @@ describe('bad input writes nothing', () => {
     const admin = new ApiClient(api.url, env.bootstrapToken);
     deployer = new ApiClient(api.url, await createToken(admin, 'deployer', 'deployer'));
     viewer = new ApiClient(api.url, await createToken(admin, 'viewer', 'viewer'));
+    expect((await admin.request('POST', '/api/v1/dns/zones', { name: 'bad.test', primaryNs: 'ns1.example.net.', hostmaster: 'hostmaster@bad.test' })).status).toBe(201);
+    expect((await admin.request('POST', RECORDS, { name: 'www', type: 'A', value: '192.0.2.1' })).status).toBe(201);
   });
 
   afterAll(async () => {
@@ -81,20 +110,28 @@ describe('bad input writes nothing', () => {
 
   async function written(): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
-    for (const table of ['releases', 'idempotency_keys', 'audit_entries', 'api_tokens']) {
+    for (const table of ['releases', 'idempotency_keys', 'audit_entries', 'api_tokens', 'dns_zones', 'dns_records']) {
       const [row] = await queryDb<{ n: number }>(env.databaseUrl, `SELECT COUNT(*) AS n FROM ${table}`);
       counts[table] = Number(row?.n);
     }
+    // Every zone's version and a checksum of every record as stored: a change in place shows too.
+    const [dns] = await queryDb<{ versions: number; records: number | null }>(
+      env.databaseUrl,
+      "SELECT (SELECT COALESCE(SUM(version), 0) FROM dns_zones) AS versions, (SELECT CRC32(GROUP_CONCAT(CONCAT(id, ':', version, ':', ttl, ':', value) ORDER BY id)) FROM dns_records) AS records",
+    );
+    counts.dnsVersions = Number(dns?.versions);
+    counts.dnsRecords = Number(dns?.records ?? 0);
     const redis = new Redis(env.redisUrl);
     try {
       counts.jobs = (await redis.keys(`${env.queuePrefix}:releases:release-*`)).length;
+      counts.renderJobs = (await redis.keys(`${env.queuePrefix}:dns-render:zone-*`)).length;
     } finally {
       redis.disconnect();
     }
     return counts;
   }
 
-  for (const testCase of CASES) {
+  for (const testCase of [...CASES, ...DNS_CASES]) {
     it(`${testCase.name} → ${testCase.status} naming ${testCase.field}`, async () => {
       const before = await written();
       const client = testCase.as === 'viewer' ? viewer : deployer;

@@ -2,6 +2,10 @@ import {
   auditPage,
   catalogReloadAppliedBody,
   createdTokenBody,
+  dnsRecordBody,
+  dnsRecordList,
+  dnsZoneBody,
+  dnsZoneList,
   errorBody,
   liveBody,
   principalBody,
@@ -94,5 +98,21 @@ describe('every answer matches its contract schema', () => {
     await answer(queueSummaryBody, 'GET', '/api/v1/queue', 200);
     await answer(liveBody, 'GET', '/health/live', 200);
     await answer(readyBody, 'GET', '/health/ready', 200);
+  });
+
+  it('dns: zones and records, created, read, listed, changed and deleted', async () => {
+    await answer(dnsZoneBody, 'POST', '/api/v1/dns/zones', 201, { name: 'contract.test', primaryNs: 'ns1.example.net.', hostmaster: 'hostmaster@contract.test' });
+    await answer(dnsZoneList, 'GET', '/api/v1/dns/zones', 200);
+    const record = await answer(dnsRecordBody, 'POST', '/api/v1/dns/zones/contract.test/records', 201, { name: 'www', type: 'A', value: '192.0.2.1' });
+    await answer(dnsRecordBody, 'GET', `/api/v1/dns/zones/contract.test/records/${record.id}`, 200);
+    await answer(dnsRecordList, 'GET', '/api/v1/dns/zones/contract.test/records', 200);
+    const changed = await admin.request('PUT', `/api/v1/dns/zones/contract.test/records/${record.id}`, { ttl: 600 }, { 'if-match': '"1"' });
+    expect(dnsRecordBody.safeParse(changed.body).error?.issues ?? []).toEqual([]);
+    const stale = await admin.request('DELETE', `/api/v1/dns/zones/contract.test/records/${record.id}`, undefined, { 'if-match': '"1"' });
+    expect(stale.status).toBe(412);
+    expect(errorBody.safeParse(stale.body).error?.issues ?? []).toEqual([]);
+    await answer(validationErrorBody, 'POST', '/api/v1/dns/zones/contract.test/records', 400, { name: 'www', type: 'A', value: 'x' });
+    await answer(dnsZoneBody, 'GET', '/api/v1/dns/zones/contract.test', 200);
+    await answer(dnsZoneBody, 'DELETE', '/api/v1/dns/zones/contract.test', 200);
   });
 });

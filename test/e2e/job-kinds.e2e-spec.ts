@@ -76,6 +76,7 @@ describe('job kinds on the worker', () => {
       'pending-outcomes': { inFlight: 0, state: 'active' },
       schedules: { inFlight: 0, state: 'active' },
       'webhook-delivery': { inFlight: expect.any(Number) as number, state: 'active' },
+      'dns-render': { inFlight: 0, state: 'active' },
     });
 
     // The API's /metrics reports each kind: what the workers run of it and its queue's jobs.

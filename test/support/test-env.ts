@@ -72,8 +72,11 @@ export async function createTestEnv(
       LOG_LEVEL: 'info',
       SLIPWAY_BOOTSTRAP_TOKEN: bootstrapToken,
       SLIPWAY_SECRET_KEY: randomBytes(32).toString('base64'),
+      // Zone renders of a suite land in its own directory, never in the checkout (suites with a named set their own).
+      DNS_ZONES_DIR: `${runDir}-zones`,
     },
     async cleanup() {
+      await rm(`${runDir}-zones`, { recursive: true, force: true });
       await dropDatabase(server, database).catch(() => undefined);
       await deleteRedisPrefix(redisUrl, queuePrefix).catch(() => undefined);
       await rm(runDir, { recursive: true, force: true });

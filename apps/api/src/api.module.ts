@@ -17,6 +17,7 @@ import { RequestTimeoutInterceptor } from './common/request-timeout.interceptor.
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { FreezesController } from './freezes/freezes.controller.js';
 import { SchedulesController } from './schedules/schedules.controller.js';
+import { DnsModule } from './dns/dns.module.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ReleasesQueueModule } from './queue/releases-queue.module.js';
@@ -55,6 +56,7 @@ export class ApiModule {
         AuditModule,
         TokensModule,
         WebhooksModule,
+        DnsModule,
       ],
       controllers: [
         FreezesController, SchedulesController, ReleasesController, ReleaseResultsController, ReleaseEventsController, TemplatesController, CatalogController,

@@ -5,6 +5,7 @@ import type { GlobalOptions } from './commands/command-context.js';
 import { registerReleaseCommands } from './commands/release.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerCatalogCommands } from './commands/catalog.js';
+import { registerDnsCommands } from './commands/dns.js';
 import { registerTemplateCommands } from './commands/template.js';
 import { registerTokenCommands } from './commands/token.js';
 import { registerScheduleCommands } from './commands/schedule.js';
@@ -40,8 +41,10 @@ async function main(argv: string[]): Promise<number> {
   registerCatalogCommands(program, ctx);
   registerScheduleCommands(program, ctx);
   registerFreezeCommands(program, ctx);
+  registerDnsCommands(program, ctx);
   for (const command of program.commands) command.exitOverride();
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
+  for (const command of program.commands.flatMap((c) => c.commands).flatMap((c) => c.commands)) command.exitOverride();
 
   try {
     await program.parseAsync(argv);

@@ -5,6 +5,8 @@ import { Layout } from './components/Layout';
 import { focusMainHeading } from './lib/focus-heading';
 import { useLocation } from './lib/router';
 import { AuditPage } from './pages/AuditPage';
+import { DnsZonePage } from './pages/DnsZonePage';
+import { DnsZonesPage } from './pages/DnsZonesPage';
 import { NewReleasePage } from './pages/NewReleasePage';
 import { NotAllowed } from './pages/NotAllowed';
 import { NotFoundPage } from './pages/NotFoundPage';
@@ -62,6 +64,9 @@ function route(pathname: string, session: Session) {
   if (release) return <ReleasePage key={release[1]} id={Number(release[1])} />;
   if (pathname === '/workers') return <WorkersPage />;
   if (pathname === '/audit') return <AuditPage />;
+  if (pathname === '/dns') return <DnsZonesPage />;
+  const dnsZone = /^\/dns\/([a-z0-9.-]+)$/i.exec(pathname);
+  if (dnsZone) return <DnsZonePage key={dnsZone[1]} zone={dnsZone[1]} role={session.role} />;
   if (pathname === '/tokens') {
     return session.role === 'admin' ? (
       <TokensPage />
@@ -80,6 +85,8 @@ function titleFor(pathname: string): string {
   if (pathname === '/releases/new') return 'New release · Slipway';
   if (pathname === '/workers') return 'Workers · Slipway';
   if (pathname === '/audit') return 'Audit · Slipway';
+  if (pathname === '/dns') return 'DNS zones · Slipway';
+  if (pathname.startsWith('/dns/')) return `${pathname.slice(5)} · DNS · Slipway`;
   if (pathname === '/tokens') return 'Tokens · Slipway';
   if (pathname === '/' || pathname === '/releases') return 'Releases · Slipway';
   return 'Not found · Slipway';

@@ -2,7 +2,9 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
-import { PENDING_OUTCOMES_KIND, RELEASES_KIND, SCHEDULES_KIND, WEBHOOK_DELIVERY_KIND, redisOptions } from '@slipway/queue';
+import { DNS_RENDER_KIND, PENDING_OUTCOMES_KIND, RELEASES_KIND, SCHEDULES_KIND, WEBHOOK_DELIVERY_KIND, redisOptions } from '@slipway/queue';
+import { ZoneRenderer } from '@slipway/dns';
+import { DnsRenderProcessor } from './dns-render.processor.js';
 import {
   FreezeStore, IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseEventStore, ReleaseJobQueue, ReleaseLauncher, ReleaseStore, RetentionStore, ScheduleStore, ScheduleTicker,
 } from '@slipway/releases';
@@ -41,6 +43,7 @@ const JOB_KINDS: readonly JobKindEntry[] = [
   jobKind(PENDING_OUTCOMES_KIND, PendingOutcomesProcessor),
   jobKind(SCHEDULES_KIND, SchedulesProcessor),
   jobKind(WEBHOOK_DELIVERY_KIND, WebhookDeliveryProcessor),
+  jobKind(DNS_RENDER_KIND, DnsRenderProcessor),
 ];
 
 @Module({})
@@ -91,6 +94,7 @@ export class WorkerModule {
         ScheduleTicker,
         WebhookDeliveryStore,
         WebhookDispatcher,
+        ZoneRenderer,
         ...jobKinds.providers,
         WorkerMetricsServer,
       ],

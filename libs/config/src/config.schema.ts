@@ -167,6 +167,29 @@ export const environmentSchema = z.object({
   // How often the webhook-delivery kind looks for due deliveries, and how many passes one worker runs at once.
   WEBHOOK_POLL_MS: int(50, 600_000).default(500),
   WEBHOOK_CONCURRENCY: int(1, 64).default(2),
+  // The DNS records service (README "DNS"): where rendered zone files are installed (one <zone>.zone each,
+  // the directory named's config points at), the checker, the reload step as a JSON argv ("{zone}" is
+  // replaced; no shell), and how renders coalesce: a render waits DNS_RENDER_DELAY_MS after a change for
+  // more changes, but never lets a change wait more than DNS_RENDER_MAX_WAIT_MS.
+  DNS_ZONES_DIR: z.string().min(1, 'must not be empty').default('var/dns/zones'),
+  NAMED_CHECKZONE_BIN: z.string().min(1, 'must not be empty').default('named-checkzone'),
+  DNS_RELOAD_COMMAND: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return [];
+      try {
+        const argv: unknown = JSON.parse(value);
+        if (Array.isArray(argv) && argv.length > 0 && argv.every((a) => typeof a === 'string' && a.length > 0)) return argv as string[];
+      } catch {
+        // answered below
+      }
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of strings, e.g. ["rndc","reload","{zone}"] (run without a shell)' });
+      return z.NEVER;
+    }),
+  DNS_RENDER_CONCURRENCY: int(1, 64).default(2),
+  DNS_RENDER_DELAY_MS: int(0, 60_000).default(200),
+  DNS_RENDER_MAX_WAIT_MS: int(0, 600_000).default(2_000),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

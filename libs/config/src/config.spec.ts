@@ -20,6 +20,12 @@ describe('loadConfig', () => {
     expect(config.database.maxIdle).toBeLessThan(config.database.poolSize);
   });
 
+  it('reads the DNS reload step as an argv, with no shell', () => {
+    expect(loadConfig({}).dns.reloadArgv).toEqual([]);
+    expect(loadConfig({ DNS_RELOAD_COMMAND: '["rndc","reload","{zone}"]' }).dns.reloadArgv).toEqual(['rndc', 'reload', '{zone}']);
+    expect(loadConfig({ DNS_ZONES_DIR: 'zones' }).dns.zonesDir).toBe(resolve('zones'));
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '' }).port).toBe(3000);
   });
@@ -35,6 +41,9 @@ describe('loadConfig', () => {
     ['ANSIBLE_NICE', '20', 'ANSIBLE_NICE must be at most 19'],
     ['SLIPWAY_BOOTSTRAP_TOKEN', 'x'.repeat(31), 'SLIPWAY_BOOTSTRAP_TOKEN must be at least 32 characters'],
     ['TRUST_PROXY', 'true', 'TRUST_PROXY must be false, a hop count'],
+    ['DNS_RELOAD_COMMAND', 'rndc reload', 'DNS_RELOAD_COMMAND must be a JSON array of strings'],
+    ['DNS_RELOAD_COMMAND', '[]', 'DNS_RELOAD_COMMAND must be a JSON array of strings'],
+    ['DNS_RELOAD_COMMAND', '["rndc", 3]', 'DNS_RELOAD_COMMAND must be a JSON array of strings'],
     ['TRUST_PROXY', '0', 'TRUST_PROXY must be'],
     ['TRUST_PROXY', '11', 'TRUST_PROXY must be'],
     ['TRUST_PROXY', '10.0.0.0/33', 'TRUST_PROXY must be'],

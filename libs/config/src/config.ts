@@ -116,6 +116,18 @@ export interface SlipwayConfig {
   dashboardDir?: string;
   /** Keys for secret var values at rest; `current` encrypts, every key decrypts. */
   secretKeys: SecretKeys;
+  dns: DnsConfig;
+}
+
+export interface DnsConfig {
+  /** Absolute; each zone is installed there as <zone>.zone. */
+  zonesDir: string;
+  checkzoneBin: string;
+  /** Run after each install; empty: none. "{zone}" in an argument is the zone's name. */
+  reloadArgv: string[];
+  renderConcurrency: number;
+  renderDelayMs: number;
+  renderMaxWaitMs: number;
 }
 
 /** A 32-byte AES key that prints as "[redacted]" if a config object is ever logged. */
@@ -253,6 +265,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
     dashboardDir: e.SLIPWAY_DASHBOARD_DIR,
+    dns: {
+      zonesDir: resolve(e.DNS_ZONES_DIR),
+      checkzoneBin: e.NAMED_CHECKZONE_BIN,
+      reloadArgv: e.DNS_RELOAD_COMMAND,
+      renderConcurrency: e.DNS_RENDER_CONCURRENCY,
+      renderDelayMs: e.DNS_RENDER_DELAY_MS,
+      renderMaxWaitMs: e.DNS_RENDER_MAX_WAIT_MS,
+    },
     secretKeys: {
       ...(e.SLIPWAY_SECRET_KEY ? { current: new SecretKey(e.SLIPWAY_SECRET_KEY) } : {}),
       ...(e.SLIPWAY_SECRET_KEY_PREVIOUS ? { previous: new SecretKey(e.SLIPWAY_SECRET_KEY_PREVIOUS) } : {}),

@@ -13,12 +13,21 @@ export const AUDIT_ACTIONS = [
   'release.create', 'release.cancel', 'release.rerun', 'token.create', 'token.revoke', 'catalog.reload',
   'schedule.create', 'schedule.pause', 'schedule.resume', 'schedule.delete', 'freeze.create', 'freeze.delete',
   'webhook.create', 'webhook.rotate-secret', 'webhook.redeliver',
+  'dns.zone.create', 'dns.zone.delete', 'dns.zone.import', 'dns.record.create', 'dns.record.update', 'dns.record.delete',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** What an audit entry is about; there is one catalog, recorded as target id 0. */
-export const AUDIT_TARGET_TYPES = ['release', 'token', 'catalog', 'schedule', 'freeze-window', 'webhook'] as const;
+export const AUDIT_TARGET_TYPES = ['release', 'token', 'catalog', 'schedule', 'freeze-window', 'webhook', 'dns_zone', 'dns_record'] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
+
+/** DNS record types the service manages (libs/dns RECORD_TYPES is the same list). */
+export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'SRV', 'PTR', 'NS', 'CAA'] as const;
+export type DnsRecordType = (typeof DNS_RECORD_TYPES)[number];
+
+/** Where a zone's rendering stands: pending (never rendered yet), rendered, failed (the checker refused it), reload-failed (installed, the reload step failed). */
+export const DNS_RENDER_STATUSES = ['pending', 'rendered', 'failed', 'reload-failed'] as const;
+export type DnsRenderStatus = (typeof DNS_RENDER_STATUSES)[number];
 
 export const WORKER_STATES = ['active', 'draining'] as const;
 export type WorkerState = (typeof WORKER_STATES)[number];

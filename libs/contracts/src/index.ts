@@ -16,3 +16,4 @@ export * from './freezes.js';
 export * from './schedules.js';
 export * from './webhooks.js';
 export * from './release-events.js';
+export * from './dns.js';

@@ -100,5 +100,42 @@ export const WEBHOOK_DELIVERY_KIND: JobKindDefinition<Record<string, never>> = {
   repeat: { schedulerId: 'webhook-delivery', everyMs: (config) => config.webhooks.pollMs, data: {} },
 };
 
+export const DNS_RENDER_QUEUE = 'dns-render';
+
+/** A zone-render job: render zone `zoneId` as the DB holds it, once it is at least at `version`. */
+export interface DnsRenderJobData {
+  zoneId: number;
+  version: number;
+  /** Set when the zone was deleted: its file is removed instead. */
+  removedZone?: string;
+}
+
+/**
+ * Renders a DNS zone file after a change (libs/dns ZoneRenderer). One job per zone version (adding it twice
+ * is a no-op); a job whose version is no longer the zone's newest leaves the render to the newer one's
+ * job, so a burst of changes makes one or two renders. Renders take seconds: the drain lets them finish.
+ */
+export const DNS_RENDER_KIND: JobKindDefinition<DnsRenderJobData> = {
+  name: 'dns-render',
+  queueName: DNS_RENDER_QUEUE,
+  jobName: 'render-zone',
+  concurrency: (config) => config.dns.renderConcurrency,
+  lockDuration: 30_000,
+  maxStalledCount: 2,
+  stalledInterval: 15_000,
+  // A render that failed on the DB or Redis is tried again; a zone the checker refuses is not a failure.
+  defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 5, backoff: { type: 'exponential', delay: 1_000 } },
+  drain: { policy: 'finish-in-flight' },
+};
+
+/** The zone-render job of one committed change, delayed so a burst of changes coalesces. */
+export function dnsRenderJob(zoneId: number, version: number, delayMs: number, removedZone?: string) {
+  return {
+    name: DNS_RENDER_KIND.jobName,
+    data: (removedZone ? { zoneId, version, removedZone } : { zoneId, version }) satisfies DnsRenderJobData,
+    opts: { jobId: `zone-${zoneId}-v${version}`, delay: delayMs, ...DNS_RENDER_KIND.defaultJobOptions } satisfies JobsOptions,
+  };
+}
+
 /** Every kind the workers run, for the readers that report per kind (the API's /metrics). */
-export const JOB_KINDS: readonly JobKindDefinition<unknown>[] = [RELEASES_KIND, PENDING_OUTCOMES_KIND, SCHEDULES_KIND, WEBHOOK_DELIVERY_KIND];
+export const JOB_KINDS: readonly JobKindDefinition<unknown>[] = [RELEASES_KIND, PENDING_OUTCOMES_KIND, SCHEDULES_KIND, WEBHOOK_DELIVERY_KIND, DNS_RENDER_KIND];

@@ -32,6 +32,7 @@ export class JobKindQueues implements OnModuleInit {
 @Module({
   imports: [ReleasesQueueModule, BullModule.registerQueue(...OTHER_KIND_QUEUES)],
   providers: [JobKindQueues],
-  exports: [JobKindQueues],
+  // BullModule too: a producer of another kind (the DNS routes) injects its queue from here, the one handle.
+  exports: [JobKindQueues, BullModule],
 })
 export class JobKindQueuesModule {}

@@ -32,6 +32,9 @@ export function Layout({ session, children }: { session: Session; children: Reac
           <NavLink href="/workers" active={pathname === '/workers'}>
             Workers
           </NavLink>
+          <NavLink href="/dns" active={pathname === '/dns' || pathname.startsWith('/dns/')}>
+            DNS
+          </NavLink>
           <NavLink href="/audit" active={pathname === '/audit'}>
             Audit
           </NavLink>

@@ -10,6 +10,7 @@ import { HistoryScale1764430000000 } from './1764430000000-history-scale.js';
 import { SchedulesFreezes1764510000000 } from './1764510000000-schedules-freezes.js';
 import { Webhooks1764520000000 } from './1764520000000-webhooks.js';
 import { ReleaseEvents1764500000000 } from './1764500000000-release-events.js';
+import { Dns1764530000000 } from './1764530000000-dns.js';
 
 /** Every migration, oldest first. Listed explicitly so the bundled entry points need no file globbing. */
 export const MIGRATIONS = [InitialSchema1764200000000, AuthAuditIdempotency1764210500000, ReleaseSecrets1764300000000,
@@ -22,4 +23,5 @@ export const MIGRATIONS = [InitialSchema1764200000000, AuthAuditIdempotency17642
   SchedulesFreezes1764510000000,
   Webhooks1764520000000,
   ReleaseEvents1764500000000,
+  Dns1764530000000,
 ];
