@@ -131,6 +131,8 @@ describe('schedules and freeze windows (2 APIs, 2 workers)', () => {
     expect(overridden.status).toBe(201);
     const release = releaseBody.parse(overridden.body);
     expect(release.freezeOverride).toEqual({ windowId: window.body.id, window: 'incident-42', reason: 'hotfix for INC-42, approved by the CAB', by: 'bootstrap' });
+    // As stored: read back through the other API process.
+    expect(releaseBody.parse((await other.request('GET', `/api/v1/releases/${release.id}`)).body).freezeOverride).toEqual(release.freezeOverride);
     const [entry] = await queryDb<{ details: string | Record<string, unknown> }>(env.databaseUrl, "SELECT details FROM audit_entries WHERE action = 'release.create' AND target_id = ?", [release.id]);
     const details = typeof entry.details === 'string' ? JSON.parse(entry.details) : entry.details;
     expect(details.freezeOverride).toMatchObject({ window: 'incident-42', reason: 'hotfix for INC-42, approved by the CAB' });
