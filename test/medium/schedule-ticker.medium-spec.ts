@@ -132,3 +132,19 @@ describe('ScheduleTicker (medium: real MariaDB)', () => {
     expect(await schedules.findById(s.id)).toMatchObject({ state: 'paused', pausedReason: expect.stringMatching(/^paused by catalog reload \(test\): extraVars\.who/) });
   });
 });
+
+describe('a freeze override as stored (medium)', () => {
+  it('is read back with the release', async () => {
+    const freezes = new FreezeStore(db.uow);
+    const window = await freezes.create({ name: 'stored-override', startsAt: new Date(Date.now() - 60_000).toISOString(), endsAt: new Date(Date.now() + 600_000).toISOString() }, 'admin');
+    try {
+      const { launcher } = ticker();
+      const made = await launcher.launch({ template: 'hello', overrideFreeze: 'restore service after INC-7' }, { kind: 'token', name: 'root' });
+      if (!made.ok) throw new Error(made.refusal.message);
+      const read = await new ReleaseStore(db.uow).findById(made.release.id);
+      expect(read?.freezeOverride).toEqual({ windowId: window.id, window: 'stored-override', reason: 'restore service after INC-7', by: 'root' });
+    } finally {
+      await freezes.delete(window.id);
+    }
+  });
+});

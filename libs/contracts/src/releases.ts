@@ -94,6 +94,15 @@ const tagList = (description: string) =>
     .optional()
     .meta({ description });
 
+/** Admins only (the API checks the role): a written reason to launch despite a freeze window in force. */
+const overrideFreezeField = () =>
+  text()
+    .trim()
+    .min(MIN_OVERRIDE_REASON_LENGTH, { message: `a written reason of at least ${MIN_OVERRIDE_REASON_LENGTH} characters` })
+    .max(MAX_OVERRIDE_REASON_LENGTH, { message: `at most ${MAX_OVERRIDE_REASON_LENGTH} characters` })
+    .optional()
+    .meta({ example: 'hotfix for INC-4211, approved by the CAB', description: 'Admins only: launch despite a freeze window in force, for this written reason (audited, shown on the release)' });
+
 const gitRef = () => text().max(MAX_GIT_REF_LENGTH, { message: `at most ${MAX_GIT_REF_LENGTH} characters` });
 
 /**
@@ -138,12 +147,7 @@ export const createReleaseRequest = named(
       .regex(ISO_8601, { message: 'must be an ISO 8601 time, e.g. 2030-01-01T00:00:00Z' })
       .optional()
       .meta({ example: '2030-01-01T00:00:00Z', description: 'Start no earlier than this time' }),
-      overrideFreeze: text()
-      .trim()
-      .min(MIN_OVERRIDE_REASON_LENGTH, { message: `a written reason of at least ${MIN_OVERRIDE_REASON_LENGTH} characters` })
-      .max(MAX_OVERRIDE_REASON_LENGTH, { message: `at most ${MAX_OVERRIDE_REASON_LENGTH} characters` })
-      .optional()
-      .meta({ example: 'hotfix for INC-4211, approved by the CAB', description: 'Admins only: launch despite a freeze window in force, for this written reason (audited, shown on the release)' }),
+      overrideFreeze: overrideFreezeField(),
   }),
 );
 export type CreateReleaseRequest = z.infer<typeof createReleaseRequest>;
@@ -162,6 +166,7 @@ export const rerunReleaseRequest = named(
           "Secret vars given again. A rerun by someone other than the original's requester, or on another ref, does not reuse the " +
           'stored secret values: it is refused (400 naming them) unless they are given here. Only secret vars.',
       }),
+    overrideFreeze: overrideFreezeField(),
   }),
 );
 export type RerunReleaseRequest = z.infer<typeof rerunReleaseRequest>;

@@ -441,8 +441,8 @@ async function insertRelease(em: EntityManager, input: NewRelease, requestId: st
   const result: unknown = await em.query(
     `INSERT INTO releases (template, inventory, extra_vars, secret_vars, secret_values, host_limit, tags, skip_tags, check_mode,
                            lock_key, status, requested_by, rerun_of, log_lines, created_at, run_at, request_id, catalog_digest,
-                           commit_sha, git_ref)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                           commit_sha, git_ref, freeze_override)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       release.template,
       release.inventory,
@@ -464,6 +464,7 @@ async function insertRelease(em: EntityManager, input: NewRelease, requestId: st
       release.catalogDigest,
       release.commitSha,
       release.gitRef,
+      json(release.freezeOverride),
     ],
   );
   release.id = Number((result as { insertId: number }).insertId);

@@ -150,7 +150,11 @@ export class ReleasesController {
   @ApiErrors(400, 404)
   async rerun(@Param('id', idParam) id: number, @Body() body: unknown, @CurrentPrincipal() principal: Principal) {
     // Its audit entry (release.rerun) is written by the launcher, in the release's own transaction.
-    const result = await this.launcher.rerun(id, tokenActor(principal), rerunChoiceShape(body));
+    const choice = rerunChoiceShape(body);
+    if (choice.overrideFreeze !== undefined && !roleAllows(principal.role, 'admin')) {
+      throw new ForbiddenException('overrideFreeze: only an admin may launch during a freeze window');
+    }
+    const result = await this.launcher.rerun(id, tokenActor(principal), choice);
     if (!result.ok) throw refusalException(result.refusal);
     const { release } = result;
     return toReleaseView(release, this.catalog);

@@ -164,6 +164,7 @@ export class ReleaseLauncher implements OnModuleInit {
       ...(original.tags !== null ? { tags: original.tags } : {}),
       ...(original.skipTags !== null ? { skipTags: original.skipTags } : {}),
       checkMode: original.checkMode,
+      ...(choice.overrideFreeze !== undefined ? { overrideFreeze: choice.overrideFreeze } : {}),
     };
     const rerunOf = original.id;
     let parts: { request: LaunchRequest; pinned?: PinnedCommit };
