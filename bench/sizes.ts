@@ -39,6 +39,13 @@ export function benchSizes() {
       rate: int('BENCH_VIEWERS_RATE', 20_000),
       seconds: int('BENCH_VIEWERS_SECONDS', 5),
     },
+    webhooks: {
+      latencySamples: int('BENCH_WEBHOOKS_LATENCY_SAMPLES', 100),
+      rateDeliveries: int('BENCH_WEBHOOKS_RATE_DELIVERIES', 5_000),
+      outageDeliveries: int('BENCH_WEBHOOKS_OUTAGE_DELIVERIES', 1_000),
+      // The figure is 10 minutes (600); the default keeps a full run short.
+      outageSeconds: int('BENCH_WEBHOOKS_OUTAGE_SECONDS', 30),
+    },
   };
 }
 
@@ -56,6 +63,7 @@ export const SMOKE_SIZES: BenchSizes = {
   retention: { releases: 30, chunks: 2, chunkBytes: 100, rate: 200, baselineSeconds: 1 },
   history: { releases: 3_000, samples: 2 },
   viewers: { clients: 3, rate: 500, seconds: 1 },
+  webhooks: { latencySamples: 3, rateDeliveries: 50, outageDeliveries: 20, outageSeconds: 1 },
 };
 
 export function selected(bench: string): boolean {
