@@ -4,6 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CreatedWebhook, type WebhookDelivery, createdWebhookBody, webhookBody, webhookDeliveryList, webhookList } from '@slipway/contracts';
 import { ApiClient } from '../support/api-client.js';
+import { startCli } from '../support/cli-runner.js';
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
 import { type TestEnv, createTestEnv, queryDb } from '../support/test-env.js';
 import { waitFor } from '../support/wait-for.js';
@@ -258,6 +259,35 @@ describe('webhooks (issue 23)', () => {
     expect(got.length).toBeGreaterThanOrEqual(2);
     expect(new Set(got.map((r) => r.webhookId)).size).toBe(1);
     expect(got.every((r) => r.verified)).toBe(true);
+  });
+
+  it('the CLI registers an endpoint (secret alone on stdout), lists its deliveries and redelivers one', { timeout: 60_000 }, async () => {
+    const cli = async (...args: string[]) => startCli(args, { SLIPWAY_URL: api.url, SLIPWAY_TOKEN: env.bootstrapToken }).done;
+    const created = await cli('webhook', 'create', '--url', `http://127.0.0.1:${receiver.port}/cli`, '--event', 'release.queued');
+    expect(created.code, created.stderr).toBe(0);
+    const secret = created.stdout.trim();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/=]+$/);
+    receiver.secrets.set('/cli', secret);
+    const listed = await cli('--json', 'webhook', 'list');
+    const endpoint = webhookList.parse(JSON.parse(listed.stdout)).find((w) => w.url.endsWith('/cli'))!;
+    await scheduled();
+    await waitFor('delivered', () => receiver.on('/cli').length === 1);
+    const [delivery] = await waitFor('recorded as delivered', async () => {
+      const found = await deliveries(endpoint.id);
+      return found[0]?.state === 'delivered' ? found : undefined;
+    });
+    const table = await cli('webhook', 'deliveries', String(endpoint.id));
+    expect(table.stdout).toContain('delivered');
+    expect(table.stdout).toContain(delivery.webhookId);
+    const redelivered = await cli('webhook', 'redeliver', String(endpoint.id), String(delivery.id));
+    expect(redelivered.code, redelivered.stderr).toBe(0);
+    await waitFor('sent again', () => receiver.on('/cli').length === 2);
+    expect(receiver.on('/cli').map((r) => [r.webhookId, r.verified])).toEqual([
+      [delivery.webhookId, true],
+      [delivery.webhookId, true],
+    ]);
+    const audit = await cli('--json', 'audit', '--target-type', 'webhook', '--target-id', String(endpoint.id));
+    expect((JSON.parse(audit.stdout) as { items: { action: string }[] }).items.map((e) => e.action)).toEqual(['webhook.redeliver', 'webhook.create']);
   });
 
   it('bad input is a 400 naming the field, and nothing is created', async () => {

@@ -11,6 +11,8 @@ import { type SendResult, WebhookSender } from './webhook-sender.js';
 const BATCH = 50;
 /** A claim outlives the attempt's timeout by this much before another sender may take the delivery. */
 const LEASE_MARGIN_MS = 5_000;
+/** How long one pass goes on claiming batches of a backlog. */
+const PASS_BUDGET_MS = 5_000;
 
 /**
  * One pass of the webhook-delivery kind: claims the due deliveries, signs each (Standard Webhooks,
@@ -30,9 +32,17 @@ export class WebhookDispatcher implements OnModuleDestroy {
     this.sender = new WebhookSender(new AddressGuard(config.webhooks.allowedAddresses), config.webhooks.timeoutMs);
   }
 
+  /**
+   * Batch after batch while full ones come (a backlog goes at the receivers' pace, not one batch per
+   * WEBHOOK_POLL_MS), for at most PASS_BUDGET_MS: then the job ends and the next pass goes on.
+   */
   async pass(): Promise<void> {
-    const claimed = await this.store.claimDue(BATCH, this.config.webhooks.timeoutMs + LEASE_MARGIN_MS);
-    await Promise.all(claimed.map((delivery) => this.deliver(delivery)));
+    const until = Date.now() + PASS_BUDGET_MS;
+    for (;;) {
+      const claimed = await this.store.claimDue(BATCH, this.config.webhooks.timeoutMs + LEASE_MARGIN_MS);
+      await Promise.all(claimed.map((delivery) => this.deliver(delivery)));
+      if (claimed.length < BATCH || Date.now() >= until) return;
+    }
   }
 
   private async deliver(delivery: ClaimedDelivery): Promise<void> {
