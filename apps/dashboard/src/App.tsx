@@ -10,6 +10,7 @@ import { NotAllowed } from './pages/NotAllowed';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { ReleasePage } from './pages/ReleasePage';
 import { ReleasesPage } from './pages/ReleasesPage';
+import { FreezesPage, ScheduleDetailPage, SchedulesPage } from './pages/SchedulesPage';
 import { SignInPage } from './pages/SignInPage';
 import { TokensPage } from './pages/TokensPage';
 import { WorkersPage } from './pages/WorkersPage';
@@ -61,6 +62,10 @@ function route(pathname: string, session: Session) {
   const release = /^\/releases\/(\d+)$/.exec(pathname);
   if (release) return <ReleasePage key={release[1]} id={Number(release[1])} />;
   if (pathname === '/workers') return <WorkersPage />;
+  if (pathname === '/schedules') return <SchedulesPage />;
+  const schedule = /^\/schedules\/(\d+)$/.exec(pathname);
+  if (schedule) return <ScheduleDetailPage key={schedule[1]} id={Number(schedule[1])} />;
+  if (pathname === '/freezes') return <FreezesPage />;
   if (pathname === '/audit') return <AuditPage />;
   if (pathname === '/tokens') {
     return session.role === 'admin' ? (
@@ -81,6 +86,8 @@ function titleFor(pathname: string): string {
   if (pathname === '/workers') return 'Workers · Slipway';
   if (pathname === '/audit') return 'Audit · Slipway';
   if (pathname === '/tokens') return 'Tokens · Slipway';
+  if (pathname.startsWith('/schedules')) return 'Schedules · Slipway';
+  if (pathname === '/freezes') return 'Freeze windows · Slipway';
   if (pathname === '/' || pathname === '/releases') return 'Releases · Slipway';
   return 'Not found · Slipway';
 }
