@@ -6,8 +6,8 @@ import { type RunningApi, startApi } from '../support/processes.js';
 import { type TestEnv, createTestEnv } from '../support/test-env.js';
 import { createToken } from '../support/tokens.js';
 
-/** Issue 22 item 3: the dashboard's banner during a freeze and ahead of one, and an override on the release page. */
-describe('dashboard: freeze banner and override', () => {
+/** Issue 22: the dashboard's freeze banner (in force, next 24 h), an override on the release page, the schedules and freeze windows pages. */
+describe('dashboard: freeze banner, override, schedules and freeze windows pages', () => {
   let env: TestEnv;
   let api: RunningApi;
   let admin: ApiClient;
@@ -49,6 +49,27 @@ describe('dashboard: freeze banner and override', () => {
     await override.waitFor();
     expect(await override.textContent()).toBe('change-freeze, by bootstrap: urgent fix, approved by on-call lead');
     await screenshot(page, 'freeze-banner', { fullPage: true });
+    expect(browser.pageErrors).toEqual([]);
+  });
+
+  it('lists schedules and freeze windows; a schedule page shows its state and next runs', { timeout: 120_000 }, async () => {
+    const created = await admin.request<{ id: number }>('POST', '/api/v1/schedules', { name: 'nightly-hello', template: 'hello', cron: '30 2 * * *', timeZone: 'Europe/Berlin', paused: true });
+    expect(created.status).toBe(201);
+    // Still signed in as the viewer from the test before.
+    await page.goto(`${api.url}/schedules`);
+    const table = page.getByTestId('schedules-table');
+    await table.waitFor();
+    expect(await table.textContent()).toContain('nightly-hello');
+    await page.getByRole('link', { name: 'nightly-hello' }).click();
+    const state = page.getByTestId('schedule-state');
+    await state.waitFor();
+    expect(await state.textContent()).toBe('paused (created paused by bootstrap)');
+    await screenshot(page, 'schedule-detail', { fullPage: true });
+    await page.goto(`${api.url}/freezes`);
+    const freezes = page.getByTestId('freezes-table');
+    await freezes.waitFor();
+    expect(await freezes.textContent()).toContain('db-maintenance');
+    await screenshot(page, 'freezes', { fullPage: true });
     expect(browser.pageErrors).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import { NotAllowed } from './pages/NotAllowed';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { ReleasePage } from './pages/ReleasePage';
 import { ReleasesPage } from './pages/ReleasesPage';
+import { FreezesPage, ScheduleDetailPage, SchedulesPage } from './pages/SchedulesPage';
 import { SignInPage } from './pages/SignInPage';
 import { TokensPage } from './pages/TokensPage';
 import { WorkersPage } from './pages/WorkersPage';
@@ -63,6 +64,10 @@ function route(pathname: string, session: Session) {
   const release = /^\/releases\/(\d+)$/.exec(pathname);
   if (release) return <ReleasePage key={release[1]} id={Number(release[1])} />;
   if (pathname === '/workers') return <WorkersPage />;
+  if (pathname === '/schedules') return <SchedulesPage />;
+  const schedule = /^\/schedules\/(\d+)$/.exec(pathname);
+  if (schedule) return <ScheduleDetailPage key={schedule[1]} id={Number(schedule[1])} />;
+  if (pathname === '/freezes') return <FreezesPage />;
   if (pathname === '/audit') return <AuditPage />;
   if (pathname === '/dns') return <DnsZonesPage />;
   const dnsZone = /^\/dns\/([a-z0-9.-]+)$/i.exec(pathname);
@@ -88,6 +93,8 @@ function titleFor(pathname: string): string {
   if (pathname === '/dns') return 'DNS zones · Slipway';
   if (pathname.startsWith('/dns/')) return `${pathname.slice(5)} · DNS · Slipway`;
   if (pathname === '/tokens') return 'Tokens · Slipway';
+  if (pathname.startsWith('/schedules')) return 'Schedules · Slipway';
+  if (pathname === '/freezes') return 'Freeze windows · Slipway';
   if (pathname === '/' || pathname === '/releases') return 'Releases · Slipway';
   return 'Not found · Slipway';
 }

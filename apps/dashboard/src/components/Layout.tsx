@@ -33,6 +33,12 @@ export function Layout({ session, children }: { session: Session; children: Reac
           <NavLink href="/workers" active={pathname === '/workers'}>
             Workers
           </NavLink>
+          <NavLink href="/schedules" active={pathname.startsWith('/schedules')}>
+            Schedules
+          </NavLink>
+          <NavLink href="/freezes" active={pathname === '/freezes'}>
+            Freezes
+          </NavLink>
           <NavLink href="/dns" active={pathname === '/dns' || pathname.startsWith('/dns/')}>
             DNS
           </NavLink>
