@@ -12,6 +12,7 @@ import { ReleasePage } from './pages/ReleasePage';
 import { ReleasesPage } from './pages/ReleasesPage';
 import { SignInPage } from './pages/SignInPage';
 import { TokensPage } from './pages/TokensPage';
+import { WebhooksPage } from './pages/WebhooksPage';
 import { WorkersPage } from './pages/WorkersPage';
 import { useSession } from './session';
 
@@ -71,6 +72,15 @@ function route(pathname: string, session: Session) {
       </NotAllowed>
     );
   }
+  if (pathname === '/webhooks') {
+    return session.role === 'admin' ? (
+      <WebhooksPage />
+    ) : (
+      <NotAllowed title="Webhooks" role={session.role}>
+        Only admins manage webhooks; your token&apos;s role is <strong>{session.role}</strong>.
+      </NotAllowed>
+    );
+  }
   return <NotFoundPage />;
 }
 
@@ -81,6 +91,7 @@ function titleFor(pathname: string): string {
   if (pathname === '/workers') return 'Workers · Slipway';
   if (pathname === '/audit') return 'Audit · Slipway';
   if (pathname === '/tokens') return 'Tokens · Slipway';
+  if (pathname === '/webhooks') return 'Webhooks · Slipway';
   if (pathname === '/' || pathname === '/releases') return 'Releases · Slipway';
   return 'Not found · Slipway';
 }
