@@ -71,6 +71,7 @@ describe('dashboard accessibility in a browser', () => {
     { path: '/workers', heading: 'Workers', title: 'Workers · Slipway' },
     { path: '/audit', heading: 'Audit', title: 'Audit · Slipway' },
     { path: '/tokens', heading: 'Tokens', title: 'Tokens · Slipway' },
+    { path: '/webhooks', heading: 'Webhooks', title: 'Webhooks · Slipway' },
     { path: '/no-such-page', heading: /not found/i, title: 'Not found · Slipway' },
   ];
 

@@ -15,6 +15,7 @@ import { ReleasesPage } from './pages/ReleasesPage';
 import { FreezesPage, ScheduleDetailPage, SchedulesPage } from './pages/SchedulesPage';
 import { SignInPage } from './pages/SignInPage';
 import { TokensPage } from './pages/TokensPage';
+import { WebhooksPage } from './pages/WebhooksPage';
 import { WorkersPage } from './pages/WorkersPage';
 import { useSession } from './session';
 
@@ -81,6 +82,15 @@ function route(pathname: string, session: Session) {
       </NotAllowed>
     );
   }
+  if (pathname === '/webhooks') {
+    return session.role === 'admin' ? (
+      <WebhooksPage />
+    ) : (
+      <NotAllowed title="Webhooks" role={session.role}>
+        Only admins manage webhooks; your token&apos;s role is <strong>{session.role}</strong>.
+      </NotAllowed>
+    );
+  }
   return <NotFoundPage />;
 }
 
@@ -95,6 +105,7 @@ function titleFor(pathname: string): string {
   if (pathname === '/tokens') return 'Tokens · Slipway';
   if (pathname.startsWith('/schedules')) return 'Schedules · Slipway';
   if (pathname === '/freezes') return 'Freeze windows · Slipway';
+  if (pathname === '/webhooks') return 'Webhooks · Slipway';
   if (pathname === '/' || pathname === '/releases') return 'Releases · Slipway';
   return 'Not found · Slipway';
 }

@@ -50,6 +50,11 @@ export function Layout({ session, children }: { session: Session; children: Reac
               Tokens
             </NavLink>
           )}
+          {session.role === 'admin' && (
+            <NavLink href="/webhooks" active={pathname === '/webhooks'}>
+              Webhooks
+            </NavLink>
+          )}
         </nav>
         <div className="who">
           <span className="who-name" title={`Signed in as ${session.name}`}>
