@@ -5,6 +5,7 @@ import { DbModule } from '@slipway/db';
 import { DNS_RENDER_KIND, PENDING_OUTCOMES_KIND, RELEASES_KIND, redisOptions } from '@slipway/queue';
 import { ZoneRenderer } from '@slipway/dns';
 import { DnsRenderProcessor } from './dns-render.processor.js';
+import { DnsLostRenders } from './dns-lost-renders.js';
 import { ReleaseStore, RetentionStore } from '@slipway/releases';
 import { AnsibleVersionCache } from './ansible-version.js';
 import { CancelListener } from './cancel-listener.js';
@@ -69,6 +70,7 @@ export class WorkerModule {
         Retention,
         Housekeeping,
         ZoneRenderer,
+        DnsLostRenders,
         ...jobKinds.providers,
         WorkerMetricsServer,
       ],
