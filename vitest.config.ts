@@ -1,6 +1,30 @@
 import tsconfigPaths from 'vite-tsconfig-paths';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import SlowestFilesReporter from './test/support/slowest-files-reporter.js';
+
+const E2E_FILES = ['test/**/*.e2e-spec.ts', 'libs/**/*.e2e-spec.ts', 'apps/**/*.e2e-spec.ts'];
+
+/**
+ * E2E files that must have the machine to themselves, run one at a time after the others:
+ * - supervisord and `npm start` (a whole Slipway under its process manager, killed and restarted on cue),
+ * - figures and latency buckets that a second file's load would distort (bench-smoke, metrics),
+ * - private MariaDB and Redis servers stopped and started mid-write (resilience-*),
+ * - the kill -9 / process-tree and flood tests whose deadlines are about how fast Slipway reacts.
+ */
+const E2E_ONE_AT_A_TIME = [
+  'test/e2e/shutdown-deadline.e2e-spec.ts',
+  'test/e2e/shutdown-drain.e2e-spec.ts',
+  'test/e2e/shutdown-rolling.e2e-spec.ts',
+  'test/e2e/start-script.e2e-spec.ts',
+  'test/e2e/start-script-stop.e2e-spec.ts',
+  'test/e2e/start-script-newcomer.e2e-spec.ts',
+  'test/e2e/bench-smoke.e2e-spec.ts',
+  'test/e2e/metrics.e2e-spec.ts',
+  'test/e2e/resilience-db.e2e-spec.ts',
+  'test/e2e/resilience-redis.e2e-spec.ts',
+  'test/e2e/process-tree.e2e-spec.ts',
+  'test/e2e/process-fencing.e2e-spec.ts',
+];
 
 export default defineConfig({
   plugins: [tsconfigPaths()],
@@ -38,11 +62,24 @@ export default defineConfig({
           name: 'e2e',
           // test/e2e and test/browser, plus *.e2e-spec.ts beside the code: one module against the real program
           // it drives (ansible-playbook, git, the spawner), which the unit tier (fakes only) must not start.
-          include: ['test/**/*.e2e-spec.ts', 'libs/**/*.e2e-spec.ts', 'apps/**/*.e2e-spec.ts'],
-          // Real MariaDB, Redis, ansible-playbook and child processes: slow by nature, and the machine has
-          // two cores, so suites run one file at a time.
-          fileParallelism: false,
+          include: E2E_FILES,
+          exclude: [...configDefaults.exclude, ...E2E_ONE_AT_A_TIME],
+          // Each file has its own database, queue prefix, run directory and free ports (test/support/test-env.ts)
+          // and counts only its own processes, so two files run side by side: most of an e2e file's time is
+          // spent waiting on ansible, timers and child processes, not on the two cores.
+          maxWorkers: 2,
           sequence: { groupOrder: 2 },
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e-serial',
+          include: E2E_ONE_AT_A_TIME,
+          fileParallelism: false,
+          sequence: { groupOrder: 3 },
           testTimeout: 180_000,
           hookTimeout: 120_000,
         },
@@ -55,7 +92,7 @@ export default defineConfig({
           // Random kills and restarts of real processes (test/chaos/): one file at a time, like e2e; each
           // test sets its own timeout from the run's length.
           fileParallelism: false,
-          sequence: { groupOrder: 3 },
+          sequence: { groupOrder: 4 },
           testTimeout: 600_000,
           hookTimeout: 180_000,
         },

@@ -10,10 +10,11 @@ import { benchRetention } from './benches/retention.js';
 import { benchShutdown } from './benches/shutdown.js';
 import { benchThroughput } from './benches/throughput.js';
 import { benchViewers } from './benches/viewers.js';
+import { benchWebhooks } from './benches/webhooks.js';
 import { type BenchResult, publish } from './lib/report.js';
 import type { BenchSizes } from './sizes.js';
 
-export const BENCHES = ['launch', 'throughput', 'log-lag', 'big-log', 'footprint', 'shutdown', 'catalog-reload', 'retention', 'history', 'viewers', 'dns-render', 'dns-changes'] as const;
+export const BENCHES = ['launch', 'throughput', 'log-lag', 'big-log', 'footprint', 'shutdown', 'catalog-reload', 'retention', 'history', 'viewers', 'dns-render', 'webhooks', 'dns-changes'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 /** Runs one benchmark at the given sizes, prints its table and writes its JSON into `resultsDir`. */
@@ -31,6 +32,7 @@ export async function runBench(name: BenchName, sizes: BenchSizes, resultsDir?: 
     viewers: () => benchViewers(sizes.viewers),
     'dns-render': () => benchDnsRender(sizes.dnsRender),
     'dns-changes': () => benchDnsChanges(sizes.dnsChanges),
+    webhooks: () => benchWebhooks(sizes.webhooks),
   }[name]();
   return { result, table: publish(result, resultsDir) };
 }

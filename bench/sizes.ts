@@ -41,6 +41,13 @@ export function benchSizes() {
     },
     dnsRender: { records: int('BENCH_DNS_RECORDS', 10_000), rounds: int('BENCH_DNS_ROUNDS', 5) },
     dnsChanges: { changes: int('BENCH_DNS_CHANGES', 1_000), seconds: int('BENCH_DNS_CHANGES_SECONDS', 60) },
+    webhooks: {
+      latencySamples: int('BENCH_WEBHOOKS_LATENCY_SAMPLES', 100),
+      rateDeliveries: int('BENCH_WEBHOOKS_RATE_DELIVERIES', 5_000),
+      outageDeliveries: int('BENCH_WEBHOOKS_OUTAGE_DELIVERIES', 1_000),
+      // The figure is 10 minutes (600); the default keeps a full run short.
+      outageSeconds: int('BENCH_WEBHOOKS_OUTAGE_SECONDS', 30),
+    },
   };
 }
 
@@ -60,6 +67,7 @@ export const SMOKE_SIZES: BenchSizes = {
   viewers: { clients: 3, rate: 500, seconds: 1 },
   dnsRender: { records: 200, rounds: 1 },
   dnsChanges: { changes: 20, seconds: 1 },
+  webhooks: { latencySamples: 3, rateDeliveries: 50, outageDeliveries: 20, outageSeconds: 1 },
 };
 
 export function selected(bench: string): boolean {

@@ -22,8 +22,6 @@ const past = new Date(Date.now() - 3_600_000).toISOString();
 const CASES: BadCase[] = [
   { name: 'invalid JSON', body: '{"template": ', status: 400, field: 'body' },
   { name: 'template of the wrong type', body: { template: ['hello'] }, status: 400, field: 'template' },
-  { name: 'checkMode of the wrong type', body: { template: 'hello', checkMode: 1 }, status: 400, field: 'checkMode' },
-  { name: 'tags of the wrong type', body: { template: 'hello', tags: [1, 2] }, status: 400, field: 'tags' },
   { name: 'unknown field', body: { template: 'hello', become: true }, status: 400, field: 'become' },
   { name: 'oversize body', body: { template: 'hello', extraVars: { blob: 'x'.repeat(300 * 1024) } }, status: 413, field: 'body' },
   { name: 'unknown template', body: { template: 'deploy-everything' }, status: 400, field: 'template' },
@@ -48,21 +46,18 @@ const CASES: BadCase[] = [
   { name: 'unknown audit action filter', method: 'GET', path: '/api/v1/audit?action=release.delete', status: 400, field: 'action' },
   // Issue 20, item 3: each was a 500 (or a release that ansible then refused).
   { name: 'tags: null', body: { template: 'hello', tags: null }, status: 400, field: 'tags' },
-  { name: 'skipTags: null', body: { template: 'hello', skipTags: null }, status: 400, field: 'skipTags' },
-  { name: 'limit: null', body: { template: 'hello', limit: null }, status: 400, field: 'limit' },
   ...['toString', '__proto__', 'constructor', 'hasOwnProperty'].flatMap((name): BadCase[] => [
     { name: `template named ${name}`, body: { template: name }, status: 400, field: 'template' },
     { name: `inventory named ${name}`, body: { template: 'hello', inventory: name }, status: 400, field: 'inventory' },
   ]),
   { name: 'lone surrogate in a var value', body: { template: 'hello', extraVars: { greeting: 'a\ud800' } }, status: 400, field: 'extraVars.greeting' },
   { name: 'lone surrogate in a tag', body: { template: 'hello', tags: ['a\ud800'] }, status: 400, field: 'tags' },
-  { name: 'lone surrogate in limit', body: { template: 'hello', limit: 'a\ud800' }, status: 400, field: 'limit' },
-  ...['0x1', '1e3', '1.0', '+1'].flatMap((id): BadCase[] => [
-    { name: `release id ${id}`, method: 'GET', path: `/api/v1/releases/${id}`, status: 400, field: 'id' },
-    { name: `re-run of release id ${id}`, method: 'POST', path: `/api/v1/releases/${id}/rerun`, body: {}, status: 400, field: 'id' },
-    { name: `limit=${id}`, method: 'GET', path: `/api/v1/releases?limit=${encodeURIComponent(id)}`, status: 400, field: 'limit' },
-    { name: `before=${id}`, method: 'GET', path: `/api/v1/audit?before=${encodeURIComponent(id)}`, status: 400, field: 'before' },
-  ]),
+  // Every other spelling (1e3, 1.0, +1) and the other wrong types and nulls are checked in-process:
+  // apps/api/src/common/decimal-int.spec.ts and apps/api/src/releases/create-release.dto.spec.ts.
+  { name: 'release id 0x1', method: 'GET', path: '/api/v1/releases/0x1', status: 400, field: 'id' },
+  { name: 're-run of release id 1e3', method: 'POST', path: '/api/v1/releases/1e3/rerun', body: {}, status: 400, field: 'id' },
+  { name: 'limit=0x1', method: 'GET', path: '/api/v1/releases?limit=0x1', status: 400, field: 'limit' },
+  { name: 'before=1e3', method: 'GET', path: '/api/v1/audit?before=1e3', status: 400, field: 'before' },
 ];
 
 /** Issue 24: the DNS routes' bad input (zone bad.test and its record 1 exist; see beforeAll). */

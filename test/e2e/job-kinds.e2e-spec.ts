@@ -74,6 +74,8 @@ describe('job kinds on the worker', () => {
     expect(entry.kinds).toEqual({
       releases: { inFlight: 0, state: 'active' },
       'pending-outcomes': { inFlight: 0, state: 'active' },
+      schedules: { inFlight: 0, state: 'active' },
+      'webhook-delivery': { inFlight: expect.any(Number) as number, state: 'active' },
       'dns-render': { inFlight: 0, state: 'active' },
     });
 

@@ -5,7 +5,9 @@ import { catalogHolderProvider } from '@slipway/ansible';
 import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
 import { redisOptions } from '@slipway/queue';
-import { IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseJobQueue, ReleaseLauncher, ReleaseStore } from '@slipway/releases';
+import {
+  FreezeStore, IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseEventStore, ReleaseJobQueue, ReleaseLauncher, ReleaseStore, ScheduleCatalogCheck, ScheduleStore,
+} from '@slipway/releases';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CatalogController } from './catalog/catalog.controller.js';
@@ -13,6 +15,8 @@ import { CatalogReloadService } from './catalog/catalog-reload.service.js';
 import { HttpErrorsFilter } from './common/http-errors.filter.js';
 import { RequestTimeoutInterceptor } from './common/request-timeout.interceptor.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
+import { FreezesController } from './freezes/freezes.controller.js';
+import { SchedulesController } from './schedules/schedules.controller.js';
 import { DnsModule } from './dns/dns.module.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -23,10 +27,12 @@ import { ReleaseEventsController } from './releases/release-events.controller.js
 import { ReleaseEventsHub } from './releases/release-events.hub.js';
 import { ReleaseQueue } from './releases/release-queue.js';
 import { ReleasesController } from './releases/releases.controller.js';
+import { ReleaseResultsController } from './releases/release-results.controller.js';
 import { ReleasesService } from './releases/releases.service.js';
 import { StreamSlots } from './releases/stream-slots.js';
 import { TemplatesController } from './releases/templates.controller.js';
 import { TokensModule } from './tokens/tokens.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { WorkersController } from './workers/workers.controller.js';
 
 @Module({})
@@ -49,19 +55,27 @@ export class ApiModule {
         AuthModule,
         AuditModule,
         TokensModule,
+        WebhooksModule,
         DnsModule,
       ],
-      controllers: [ReleasesController, ReleaseEventsController, TemplatesController, CatalogController, HealthController, WorkersController],
+      controllers: [
+        FreezesController, SchedulesController, ReleasesController, ReleaseResultsController, ReleaseEventsController, TemplatesController, CatalogController,
+        HealthController, WorkersController,
+      ],
       providers: [
         catalogHolderProvider,
         CatalogReloadService,
         ReleaseStore,
+        ReleaseEventStore,
         ReleaseQueue,
         // The launcher adds jobs through the API's one BullMQ queue.
         { provide: ReleaseJobQueue, useExisting: ReleaseQueue },
         ReleaseCommits,
         IdempotencyStore,
         IdempotentLaunch,
+        FreezeStore,
+        ScheduleStore,
+        ScheduleCatalogCheck,
         ReleaseLauncher,
         ReleasesService,
         ReleaseEventsHub,

@@ -9,7 +9,6 @@ import { migrate } from '@slipway/db';
 import { PinoNestLogger, createHttpLogger, createPino, describeStartupError, fail, redisProblem, withoutStartupStackTraces } from '@slipway/observability';
 import { ApiModule } from './api.module.js';
 import { CatalogReloadService } from './catalog/catalog-reload.service.js';
-import { validationPipe } from './common/validation.js';
 import { applyServerTimeouts, createExpressInstance } from './http/http-server.js';
 import { JSON_BODY_LIMIT, refuseDeepJson } from './http/json-body.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -68,7 +67,6 @@ async function main(): Promise<void> {
   app.use(createHttpLogger(logger.pino));
   // express.json itself (what useBodyParser installs), because Nest's typing keeps `verify` for rawBody.
   app.use(express.json({ limit: JSON_BODY_LIMIT, verify: refuseDeepJson }));
-  app.useGlobalPipes(validationPipe);
   setupOpenApi(app);
   // Every signal Nest shuts down on except SIGHUP, which reloads the catalog.
   app.enableShutdownHooks(Object.values(ShutdownSignal).filter((signal) => signal !== ShutdownSignal.SIGHUP));

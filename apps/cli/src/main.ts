@@ -8,6 +8,9 @@ import { registerCatalogCommands } from './commands/catalog.js';
 import { registerDnsCommands } from './commands/dns.js';
 import { registerTemplateCommands } from './commands/template.js';
 import { registerTokenCommands } from './commands/token.js';
+import { registerScheduleCommands } from './commands/schedule.js';
+import { registerFreezeCommands } from './commands/freeze.js';
+import { registerWebhookCommands } from './commands/webhook.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { SlipwayHttp } from './http.js';
 
@@ -18,7 +21,7 @@ import { SlipwayHttp } from './http.js';
 async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.succeeded;
   const program = new Command('slipway')
-    .description('Slipway release orchestrator: start releases, follow their logs, cancel, re-run, read templates and the audit trail, manage tokens, reload the catalog.\nEnvironment: SLIPWAY_URL (default http://127.0.0.1:3000), SLIPWAY_TOKEN.')
+    .description('Slipway release orchestrator: start releases, follow their logs, cancel, re-run, read templates and the audit trail, manage tokens and webhooks, reload the catalog.\nEnvironment: SLIPWAY_URL (default http://127.0.0.1:3000), SLIPWAY_TOKEN.')
     .version(packageJson.version, '-V, --version', 'the version of this Slipway checkout')
     .option('--json', 'machine-readable output on stdout')
     .exitOverride()
@@ -37,7 +40,10 @@ async function main(argv: string[]): Promise<number> {
   registerTemplateCommands(program, ctx);
   registerAuditCommands(program, ctx);
   registerCatalogCommands(program, ctx);
+  registerScheduleCommands(program, ctx);
+  registerFreezeCommands(program, ctx);
   registerDnsCommands(program, ctx);
+  registerWebhookCommands(program, ctx);
   for (const command of program.commands) command.exitOverride();
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
   for (const command of program.commands.flatMap((c) => c.commands).flatMap((c) => c.commands)) command.exitOverride();

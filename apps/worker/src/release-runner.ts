@@ -16,8 +16,13 @@ import {
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
 import { RetryBudgetExhaustedError, type ReleaseEntity } from '@slipway/db';
 import { RELEASES_QUEUE, type ReleaseJobData, releaseJobId } from '@slipway/queue';
-import { type FinalOutcome, ReleaseStore, SecretCipherError } from '@slipway/releases';
+import { type FinalOutcome, ReleaseEventStore, ReleaseStore, SecretCipherError } from '@slipway/releases';
+import path from 'node:path';
 import { AnsibleProcess } from './ansible-process.js';
+import { EVENTS_FILE, eventCaptureEnvironment, findCallbackPlugins } from './events/event-capture.js';
+import { EventFileTail } from './events/event-file-tail.js';
+import { ReleaseEventSink } from './events/release-event-sink.js';
+import { ReleaseEventMetrics, streamEventsOf } from './events/release-event-metrics.js';
 import { AnsibleVersionCache } from './ansible-version.js';
 import { CatalogWatch } from './catalog-watch.js';
 import { HeartbeatLease } from './heartbeat-lease.js';
@@ -71,6 +76,8 @@ export class ReleaseRunner {
     private readonly lease: HeartbeatLease,
     private readonly ansibleVersions: AnsibleVersionCache,
     private readonly spawner: RunSpawner,
+    private readonly eventStore: ReleaseEventStore,
+    private readonly eventMetrics: ReleaseEventMetrics,
   ) {
     // Fencing: the runs' supervisors SIGINT their groups themselves when the lease ends; here the reason
     // is recorded and the SIGKILL after the grace is armed, in case a supervisor does not act.
@@ -206,6 +213,7 @@ export class ReleaseRunner {
     const runDir = await this.runDirs.create(release.id);
     let timeout: NodeJS.Timeout | undefined;
     let recording: Promise<void> | undefined;
+    let tail: EventFileTail | undefined;
     try {
       await this.lease.flush();
       // Git projects: the release's own commit, checked out in its private directory (fetched if missing).
@@ -231,7 +239,8 @@ export class ReleaseRunner {
       // Every line is masked before the sink sees it: the DB, Redis, SSE and downloads only get "********".
       // A value the yaml result format folds over lines is masked on all of them: the stream holds back a
       // long line that ends with the start of a secret until the next one (flushed once ansible exits).
-      const masked = new SecretLineStream(new SecretMasker([...runVars.secretValues, ...credentials.values]), (line) => {
+      const masker = new SecretMasker([...runVars.secretValues, ...credentials.values]);
+      const masked = new SecretLineStream(masker, (line) => {
         sink.push(line);
         recap.push(line);
       });
@@ -247,6 +256,12 @@ export class ReleaseRunner {
       });
       const runArgv = [...credentials.argv, ...argv];
       const env = this.ansibleEnvironment(runDir);
+      // ansible's own events (issue 21), on a channel of their own: the plugin's file in the run directory.
+      const events = this.eventSinkFor(release.id, masker);
+      if (events) {
+        Object.assign(env, eventCaptureEnvironment(env, events.pluginDir, path.join(runDir.path, EVENTS_FILE)));
+        tail = new EventFileTail(path.join(runDir.path, EVENTS_FILE), (line) => events.sink.push(line));
+      }
       const child = await AnsibleProcess.start(this.spawner, {
         bin: this.config.ansiblePlaybookBin,
         argv: runArgv,
@@ -283,6 +298,11 @@ export class ReleaseRunner {
       );
       const exit = await child.exited;
       masked.flush();
+      if (tail && events) {
+        await tail.finish();
+        await events.sink.drain();
+        if (!events.sink.complete) this.eventMetrics.incomplete();
+      }
       // The supervisor saw the lease lapse before the worker did (its event loop stalled past the TTL, and
       // a late heartbeat renewed the lease before its own timer fired): the run was fenced all the same.
       if (!entry.stop && runDir.wasFenced()) entry.stop = { kind: 'interrupt', reason: this.lease.fencedReason() };
@@ -296,8 +316,34 @@ export class ReleaseRunner {
       clearTimeout(timeout);
       // Written before the final status, so a finished release always shows what it ran.
       await recording;
+      await tail?.finish().catch(() => undefined);
       await runDir.remove();
     }
+  }
+
+  /** The release's event sink and the plugin's directory; null (no events, logged) if the plugin is missing. */
+  private eventSinkFor(releaseId: number, masker: SecretMasker): { sink: ReleaseEventSink; pluginDir: string } | null {
+    const pluginDir = findCallbackPlugins();
+    if (!pluginDir) {
+      this.logger.error({ releaseId, msg: `release ${releaseId}: apps/worker/callback_plugins is missing from the checkout; no ansible events are captured` });
+      return null;
+    }
+    const sink = new ReleaseEventSink(
+      releaseId,
+      masker,
+      {
+        store: (batch) => this.eventStore.append(releaseId, batch),
+        announce: (batch) => {
+          for (const event of streamEventsOf(batch)) this.events.publish(releaseId, event);
+        },
+        recordNotKept: async (total) => {
+          await this.eventStore.recordNotKept(releaseId, total);
+          this.eventMetrics.notKept(total);
+        },
+      },
+      (lags) => this.eventMetrics.stored(lags),
+    );
+    return { sink, pluginDir };
   }
 
   /** Stores the masked argv and ansible-core's version; a failure costs the record, never the release. */

@@ -1,3 +1,4 @@
+import { ReleaseEventMetrics } from './events/release-event-metrics.js';
 import { type Server, createServer } from 'node:http';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Gauge } from 'prom-client';
@@ -25,6 +26,7 @@ export class WorkerMetricsServer implements OnApplicationBootstrap, OnApplicatio
     private readonly events: ReleaseEventsPublisher,
     private readonly dataSource: DataSource,
     private readonly jobKinds: JobKindRegistry,
+    private readonly eventMetrics: ReleaseEventMetrics,
     @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
   ) {}
 
@@ -36,6 +38,7 @@ export class WorkerMetricsServer implements OnApplicationBootstrap, OnApplicatio
     // TypeORM types its mysql2 pool as `any`; only its events are used.
     metrics.watchDbPool((this.dataSource.driver as unknown as { pool?: EventedPool }).pool);
     metrics.watchRedis('events', this.events.connection);
+    this.eventMetrics.register(registry);
     ProcessMetrics.gauge(registry, 'slipway_worker_releases_in_flight', 'Releases this worker runs now', () => this.runner.inFlightIds.length);
     const jobKinds = this.jobKinds;
     new Gauge({

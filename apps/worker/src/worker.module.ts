@@ -2,11 +2,17 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
-import { DNS_RENDER_KIND, PENDING_OUTCOMES_KIND, RELEASES_KIND, redisOptions } from '@slipway/queue';
+import { DNS_RENDER_KIND, PENDING_OUTCOMES_KIND, RELEASES_KIND, SCHEDULES_KIND, WEBHOOK_DELIVERY_KIND, redisOptions } from '@slipway/queue';
 import { ZoneRenderer } from '@slipway/dns';
 import { DnsRenderProcessor } from './dns-render.processor.js';
+import {
+  FreezeStore, IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseEventStore, ReleaseJobQueue, ReleaseLauncher, ReleaseStore, RetentionStore, ScheduleStore, ScheduleTicker,
+} from '@slipway/releases';
+import { AuditWriter } from '@slipway/db';
+import { ReleaseEventMetrics } from './events/release-event-metrics.js';
+import { SchedulesProcessor } from './schedules.processor.js';
+import { WorkerReleaseQueue } from './worker-release-queue.js';
 import { DnsLostRenders } from './dns-lost-renders.js';
-import { ReleaseStore, RetentionStore } from '@slipway/releases';
 import { AnsibleVersionCache } from './ansible-version.js';
 import { CancelListener } from './cancel-listener.js';
 import { CatalogWatch } from './catalog-watch.js';
@@ -25,6 +31,9 @@ import { RunSpawner } from './run-spawner.js';
 import { ShutdownCoordinator } from './shutdown-coordinator.js';
 import { WorkerMetricsServer } from './worker-metrics.server.js';
 import { WorkerRegistry } from './worker-registry.js';
+import { WebhookDeliveryProcessor } from './webhooks/webhook-delivery.processor.js';
+import { WebhookDeliveryStore } from './webhooks/webhook-delivery.store.js';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 
 /**
  * Every job kind this worker runs: its definition (libs/queue) and its handler. A new kind is one line
@@ -33,6 +42,8 @@ import { WorkerRegistry } from './worker-registry.js';
 const JOB_KINDS: readonly JobKindEntry[] = [
   jobKind(RELEASES_KIND, ReleasesProcessor),
   jobKind(PENDING_OUTCOMES_KIND, PendingOutcomesProcessor),
+  jobKind(SCHEDULES_KIND, SchedulesProcessor),
+  jobKind(WEBHOOK_DELIVERY_KIND, WebhookDeliveryProcessor),
   jobKind(DNS_RENDER_KIND, DnsRenderProcessor),
 ];
 
@@ -54,6 +65,8 @@ export class WorkerModule {
       providers: [
         catalogHolderProvider,
         ReleaseStore,
+        ReleaseEventStore,
+        ReleaseEventMetrics,
         ReleaseEventsPublisher,
         PendingOutcomes,
         HeartbeatLease,
@@ -69,6 +82,19 @@ export class WorkerModule {
         RetentionStore,
         Retention,
         Housekeeping,
+        // A schedule's tick launches on the worker, through the one launcher (never over HTTP to the API).
+        WorkerReleaseQueue,
+        { provide: ReleaseJobQueue, useExisting: WorkerReleaseQueue },
+        ReleaseCommits,
+        IdempotencyStore,
+        IdempotentLaunch,
+        AuditWriter,
+        FreezeStore,
+        ReleaseLauncher,
+        ScheduleStore,
+        ScheduleTicker,
+        WebhookDeliveryStore,
+        WebhookDispatcher,
         ZoneRenderer,
         DnsLostRenders,
         ...jobKinds.providers,

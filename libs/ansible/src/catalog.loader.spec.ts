@@ -1,17 +1,14 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CatalogError } from './catalog.error.js';
 import { loadCatalog as loadWithAnsible } from './catalog.loader.js';
 import type { InventoryReader } from './inventory-names.js';
 
-/** Unit tier: a fake `ansible-inventory` (the real one is used for the example catalog below). */
+/** Unit tier: a fake `ansible-inventory` (the real one reads the example catalog in catalog.loader.e2e-spec.ts). */
 const fakeInventory: InventoryReader = (paths) => paths.map(() => ({ hosts: ['localhost', 'web1'], groups: ['all', 'ungrouped', 'web'] }));
 const loadCatalog = (file: string) => loadWithAnsible(file, { readInventory: fakeInventory });
-
-const EXAMPLE_CATALOG = fileURLToPath(new URL('../../../examples/catalog.yml', import.meta.url));
 
 const VALID = `
 project: ./playbooks
@@ -137,25 +134,6 @@ templates:
     expect(catalog.templates.hello?.playbookPath).toBe(path.join(root, 'playbooks', 'alias.yml'));
   });
 
-  it('loads the example catalog, reading its inventories with the real ansible-inventory', () => {
-    const catalog = loadWithAnsible(EXAMPLE_CATALOG);
-    expect(Object.keys(catalog.templates)).toEqual(['hello', 'deploy-sim', 'fail', 'log-flood', 'deploy-web', 'vault-demo']);
-    expect(catalog.templates['deploy-sim']?.extraVars).toEqual({ seconds: 30 });
-    expect(catalog.templates['vault-demo']?.credentials).toEqual({ vaultPassword: { env: 'SLIPWAY_EXAMPLE_VAULT_PASSWORD' } });
-    expect(catalog.inventoryNames.staging).toEqual({ hosts: ['localhost'], groups: ['all', 'ungrouped', 'web'] });
-    const web = catalog.templates['deploy-web'];
-    expect(web.inventories).toEqual(['staging', 'prod']);
-    expect(web.secretVars).toEqual(['db_password']);
-    expect(web.extraVars).toEqual({ canary: 10, rollout: 'rolling', announce: true, hosts_per_batch: 5 });
-    expect(web.vars.db_password).toEqual({
-      name: 'db_password', type: 'string', required: false, secret: true, maxLength: 4096, defaultFromEnv: 'DEPLOY_DB_PASSWORD',
-      description: expect.any(String),
-    });
-    // Every stock template declares typed vars.
-    for (const template of Object.values(catalog.templates)) {
-      for (const spec of Object.values(template.vars)) expect(spec.type, `${template.name}.${spec.name}`).toBeDefined();
-    }
-  }, 30_000);
 });
 
 

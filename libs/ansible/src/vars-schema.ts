@@ -1,7 +1,7 @@
+import type { FieldError } from '@slipway/contracts';
 import { isPlainObject } from './plain-object.js';
 import { PROTOTYPE_KEYS, reservedNameProblem } from './reserved-names.js';
 import {
-  type FieldProblem,
   MAX_RELEASE_VARS,
   MAX_UNTYPED_VALUE_CHARS,
   MAX_VALUE_DEPTH,
@@ -163,7 +163,7 @@ const MAX_SURROGATE_SCAN = 100_000;
 export interface ReleaseVarsResult {
   /** The vars to store: declared vars given or defaulted (catalog order), then undeclared ones of an openVars template. */
   vars: Record<string, unknown>;
-  problems: FieldProblem[];
+  problems: FieldError[];
 }
 
 /**
@@ -173,7 +173,7 @@ export interface ReleaseVarsResult {
  * worker resolves it at run time.
  */
 export function validateReleaseVars(template: VarsTemplate, input: unknown): ReleaseVarsResult {
-  const problems: FieldProblem[] = [];
+  const problems: FieldError[] = [];
   const report = (name: string, message: string) => problems.push({ field: `extraVars.${name}`, message: `extraVars.${name}: ${message}` });
   if (input === undefined) input = {};
   if (!isPlainObject(input)) {

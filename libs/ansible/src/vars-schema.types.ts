@@ -48,74 +48,8 @@ export interface VarSpec {
   maxItems?: number;
 }
 
-/** Which `limit` a release may send: any hosts/groups of its inventory, none at all, or only these patterns. */
-export type LimitPolicy = 'any' | 'none' | string[];
-
-/**
- * CONTRACT (API, dashboard, CLI): one var in `GET /api/v1/templates` → `vars.properties.<name>`.
- * A JSON Schema (draft 2020-12 subset). `pattern` is already anchored (`^(?:…)$`), so any validator
- * agrees with the API. Secrets never carry `default`; they carry `writeOnly: true` and `x-secret: true`.
- * No `type` means an untyped var (any JSON value).
+/*
+ * The API's shapes of templates and their vars are the contract's (libs/contracts templates.ts), declared
+ * once there: toVarsJsonSchema and the templates route build exactly those types.
  */
-export interface VarJsonSchema {
-  type?: 'string' | 'integer' | 'number' | 'boolean' | 'array';
-  description?: string;
-  default?: unknown;
-  enum?: Array<string | number>;
-  minimum?: number;
-  maximum?: number;
-  minLength?: number;
-  maxLength?: number;
-  pattern?: string;
-  items?: { type: 'string'; minLength?: number; maxLength?: number; pattern?: string };
-  minItems?: number;
-  maxItems?: number;
-  writeOnly?: true;
-  'x-secret'?: true;
-}
-
-/** CONTRACT: a template's `vars` in `GET /api/v1/templates`. `additionalProperties` is the template's `openVars`. */
-export interface TemplateVarsJsonSchema {
-  type: 'object';
-  properties: Record<string, VarJsonSchema>;
-  required: string[];
-  additionalProperties: boolean;
-}
-
-/** CONTRACT: one element of `GET /api/v1/templates`. */
-export interface TemplateView {
-  name: string;
-  description: string | null;
-  playbook: string;
-  inventories: string[];
-  defaultInventory: string | null;
-  timeoutSeconds: number;
-  /** Literal defaults of the non-secret vars (secret ones shown as "********"); kept for older clients. */
-  extraVars: Record<string, unknown>;
-  secretVars: string[];
-  lock: string;
-  vars: TemplateVarsJsonSchema;
-  openVars: boolean;
-  limit: LimitPolicy;
-  /** True: a release may pass `ref` (another branch, tag or commit of the catalog's git project). */
-  refOverride: boolean;
-}
-
-/**
- * CONTRACT: the revision a release runs, top-level fields of every release in the API (`GET
- * /api/v1/releases/:id` and lists). All null for a release of a local-directory project.
- */
-export interface ReleaseCommitView {
-  /** Full commit id the release runs (resolved when it was created; a re-run keeps it unless asked otherwise). */
-  commitSha: string | null;
-  /** The branch, tag or commit name it was resolved from. */
-  ref: string | null;
-  /** Link to the commit from the catalog's `project.commitUrl`, or null without one. */
-  commitUrl: string | null;
-}
-
-/** One bad field of a request: `field` as the client wrote it (e.g. "extraVars.canary"). */
-export interface FieldProblem {
-  field: string;
-  message: string;
-}
+export type { LimitPolicy, ReleaseCommitView, TemplateVarsJsonSchema, VarJsonSchema } from '@slipway/contracts';

@@ -55,6 +55,17 @@ function isTrustProxy(value: string): boolean {
   });
 }
 
+/** IPs or CIDRs separated by commas. */
+function isAddressList(value: string): boolean {
+  return value.split(',').every((entry) => {
+    const [address, prefix, ...extra] = entry.trim().split('/');
+    if (!address || extra.length > 0) return false;
+    const family = isIP(address);
+    if (family === 0) return false;
+    return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  });
+}
+
 /**
  * Every environment variable Slipway reads, with its default. This is the only place that touches
  * process.env (see loadConfig), so a reader finds every knob here.
@@ -85,6 +96,8 @@ export const environmentSchema = z.object({
   // (younger, its add may still be in progress).
   HOUSEKEEPING_INTERVAL_MS: int(100, 600_000).default(5_000),
   LOST_JOB_GRACE_MS: int(1_000, 3_600_000).default(30_000),
+  // How often one worker (whichever takes the pass) looks for due schedule ticks: a tick starts at most this late.
+  SCHEDULE_POLL_MS: int(100, 60_000).default(5_000),
   // DB pool: idle connections are reaped well before any sane wait_timeout (ARCHITECTURE.md, "DB resilience").
   DB_POOL_SIZE: int(2, 500).default(10),
   DB_MAX_IDLE: int(0, 499).default(2),
@@ -137,6 +150,23 @@ export const environmentSchema = z.object({
   // Where this host keeps a bare mirror of each git project (shared by its workers, fetched under a lock)
   // and the checkout the catalog is checked against (README "Playbooks from git", "Scaling out").
   SLIPWAY_GIT_CACHE_DIR: z.string().min(1).optional(),
+  // Webhooks (README "Webhooks"). Where the links in a payload point (the address people reach Slipway at).
+  SLIPWAY_PUBLIC_URL: url(['http:', 'https:']).optional(),
+  // Addresses a webhook may connect to although they are loopback, private, link-local or metadata
+  // addresses (refused by default, checked at connect time): IPs or CIDRs separated by commas.
+  WEBHOOK_ALLOWED_ADDRESSES: z
+    .string()
+    .trim()
+    .refine(isAddressList, 'must be IP addresses or CIDRs (e.g. 127.0.0.1,10.1.0.0/16) separated by commas')
+    .optional(),
+  // One attempt's whole time (connect, send, answer); then it counts as failed.
+  WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  // The first retry's delay; later ones grow from it (webhook-backoff.ts). Tests shorten it.
+  WEBHOOK_RETRY_BASE_MS: int(1, 3_600_000).default(10_000),
+  WEBHOOK_MAX_ATTEMPTS: int(1, 100).default(8),
+  // How often the webhook-delivery kind looks for due deliveries, and how many passes one worker runs at once.
+  WEBHOOK_POLL_MS: int(50, 600_000).default(500),
+  WEBHOOK_CONCURRENCY: int(1, 64).default(2),
   // The DNS records service (README "DNS"): where rendered zone files are installed (one <zone>.zone each,
   // the directory named's config points at), the checker, the reload step as a JSON argv ("{zone}" is
   // replaced; no shell), and how renders coalesce: a render waits DNS_RENDER_DELAY_MS after a change for

@@ -62,8 +62,22 @@ export interface EventStreamsConfig {
   clientBufferBytes: number;
 }
 
+/** Webhook delivery (README "Webhooks"): see the WEBHOOK_* settings. */
+export interface WebhooksConfig {
+  /** Base of the links in payloads. */
+  publicUrl: string;
+  /** IPs or CIDRs a webhook may connect to even though they are not public addresses. */
+  allowedAddresses: string[];
+  timeoutMs: number;
+  retryBaseMs: number;
+  maxAttempts: number;
+  pollMs: number;
+  concurrency: number;
+}
+
 export interface SlipwayConfig {
   http: HttpConfig;
+  webhooks: WebhooksConfig;
   retention: RetentionConfig;
   eventStreams: EventStreamsConfig;
   authLimits: AuthLimitsConfig;
@@ -84,6 +98,8 @@ export interface SlipwayConfig {
   workerTtlMs: number;
   /** How often the worker's housekeeping ticks (reaping, re-queueing lost jobs, starting retention). */
   housekeepingIntervalMs: number;
+  /** How often the schedules ticker runs (one pass per interval across the workers). */
+  schedulePollMs: number;
   /** A queued release whose job vanished is re-queued only once it is this old (its add may be in progress). */
   lostJobGraceMs: number;
   /** Root of the per-run private directories (extra vars, TMPDIR, credentials); swept at start. */
@@ -184,6 +200,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     );
   }
   return {
+    webhooks: {
+      publicUrl: (e.SLIPWAY_PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
+      allowedAddresses: e.WEBHOOK_ALLOWED_ADDRESSES ? e.WEBHOOK_ALLOWED_ADDRESSES.split(',').map((a) => a.trim()) : [],
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      pollMs: e.WEBHOOK_POLL_MS,
+      concurrency: e.WEBHOOK_CONCURRENCY,
+    },
     retention: {
       releaseDays: e.RETENTION_RELEASE_DAYS,
       logDays: e.RETENTION_LOG_DAYS,
@@ -229,6 +254,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     workerHeartbeatMs: e.WORKER_HEARTBEAT_MS,
     workerTtlMs: e.WORKER_TTL_MS,
     housekeepingIntervalMs: e.HOUSEKEEPING_INTERVAL_MS,
+    schedulePollMs: e.SCHEDULE_POLL_MS,
     lostJobGraceMs: e.LOST_JOB_GRACE_MS,
     // Per user, not per worker id: the default id changes with every restart, and the next incarnation
     // must find what the previous one left behind.

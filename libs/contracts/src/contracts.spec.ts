@@ -28,10 +28,10 @@ describe('contracts', () => {
   const RELEASE = {
     id: 12, template: 'hello', inventory: 'local', extraVars: { greeting: 'hi' }, secretVars: [], limit: null, tags: null, skipTags: null,
     checkMode: false, lockKey: 'hello:local', status: 'succeeded', exitCode: 0, reason: null, waitingReason: null, workerId: 'host:1',
-    requestedBy: 'bootstrap', rerunOf: null, cancelRequestedBy: null, logLines: 3,
+    requestedBy: 'bootstrap', rerunOf: null, cancelRequestedBy: null, logLines: 3, events: { state: 'complete', stored: 12, nextSeq: 13, notKept: 0 },
     recap: { localhost: { ok: 1, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 } },
     createdAt: '2026-12-07T08:00:00.000Z', runAt: null, startedAt: '2026-12-07T08:00:01.000Z', finishedAt: '2026-12-07T08:00:02.000Z', durationMs: 1000,
-    argv: ['ansible-playbook'], ansibleVersion: '2.14.18', catalogDigest: 'sha256:00', commitSha: null, ref: null, commitUrl: null,
+    argv: ['ansible-playbook'], ansibleVersion: '2.14.18', catalogDigest: 'sha256:00', commitSha: null, ref: null, commitUrl: null, freezeOverride: null,
   };
 
   it('accepts a release answer as the API sends it', () => {

@@ -11,12 +11,14 @@ export type Role = (typeof ROLES)[number];
 
 export const AUDIT_ACTIONS = [
   'release.create', 'release.cancel', 'release.rerun', 'token.create', 'token.revoke', 'catalog.reload',
+  'schedule.create', 'schedule.pause', 'schedule.resume', 'schedule.delete', 'freeze.create', 'freeze.delete',
+  'webhook.create', 'webhook.rotate-secret', 'webhook.redeliver',
   'dns.zone.create', 'dns.zone.delete', 'dns.zone.import', 'dns.record.create', 'dns.record.update', 'dns.record.delete',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** What an audit entry is about; there is one catalog, recorded as target id 0. */
-export const AUDIT_TARGET_TYPES = ['release', 'token', 'catalog', 'dns_zone', 'dns_record'] as const;
+export const AUDIT_TARGET_TYPES = ['release', 'token', 'catalog', 'schedule', 'freeze-window', 'webhook', 'dns_zone', 'dns_record'] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 /** DNS record types the service manages (libs/dns RECORD_TYPES is the same list). */
@@ -29,3 +31,22 @@ export type DnsRenderStatus = (typeof DNS_RENDER_STATUSES)[number];
 
 export const WORKER_STATES = ['active', 'draining'] as const;
 export type WorkerState = (typeof WORKER_STATES)[number];
+
+/** What a webhook endpoint may subscribe to: one event per release status a release enters. */
+export const WEBHOOK_EVENT_TYPES = [
+  'release.queued',
+  'release.started',
+  'release.succeeded',
+  'release.failed',
+  'release.cancelled',
+  'release.interrupted',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** `standard`: Standard Webhooks JSON; `slack`: a Slack-compatible incoming-webhook message. */
+export const WEBHOOK_FORMATS = ['standard', 'slack'] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
+
+/** pending: to be sent (or being retried); delivered: a 2xx came back; dead: no more attempts. */
+export const WEBHOOK_DELIVERY_STATES = ['pending', 'delivered', 'dead'] as const;
+export type WebhookDeliveryState = (typeof WEBHOOK_DELIVERY_STATES)[number];

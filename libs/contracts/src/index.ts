@@ -12,4 +12,8 @@ export * from './templates.js';
 export * from './catalog.js';
 export * from './health.js';
 export * from './session.js';
+export * from './freezes.js';
+export * from './schedules.js';
+export * from './webhooks.js';
+export * from './release-events.js';
 export * from './dns.js';

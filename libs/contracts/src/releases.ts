@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ISO_8601, isoTime, keysetPage, plainObject, queryTime, text } from './common.js';
 import { DECIMAL, NOT_BOTH_CURSORS, notBothCursors, pageQueryFields } from './page-query.js';
 import { named } from './registry.js';
+import { MAX_OVERRIDE_REASON_LENGTH, MIN_OVERRIDE_REASON_LENGTH, freezeOverride } from './freezes.js';
+import { releaseEventsState } from './release-events.js';
 import { RELEASE_STATUSES } from './enums.js';
 import { MAX_GIT_REF_LENGTH, MAX_LIMIT_LENGTH, MAX_NAME_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, MAX_TOKEN_NAME_LENGTH } from './limits.js';
 
@@ -69,11 +71,13 @@ export const releaseBody = named(
     cancelRequestedBy: z.string().nullable(),
     logLines: z.number().int().meta({ description: 'Lines stored so far' }),
     recap: z.record(z.string(), hostRecap).nullable().meta({ description: 'PLAY RECAP per host' }),
+    events: releaseEventsState.meta({ description: "ansible's events (issue 21): whether all are stored, from where they are missing, how many were not kept" }),
     createdAt: isoTime,
     runAt: isoTime.nullable(),
     startedAt: isoTime.nullable(),
     finishedAt: isoTime.nullable(),
     durationMs: z.number().int().nullable(),
+    freezeOverride: freezeOverride.nullable().meta({ description: 'The freeze window an admin overrode to launch it, and why (null: none)' }),
     ...releaseWhatRan.shape,
     ...releaseCommit.shape,
   }),
@@ -89,6 +93,15 @@ const tagList = (description: string) =>
     .max(MAX_TAGS, { message: `at most ${MAX_TAGS} tags` })
     .optional()
     .meta({ description });
+
+/** Admins only (the API checks the role): a written reason to launch despite a freeze window in force. */
+const overrideFreezeField = () =>
+  text()
+    .trim()
+    .min(MIN_OVERRIDE_REASON_LENGTH, { message: `a written reason of at least ${MIN_OVERRIDE_REASON_LENGTH} characters` })
+    .max(MAX_OVERRIDE_REASON_LENGTH, { message: `at most ${MAX_OVERRIDE_REASON_LENGTH} characters` })
+    .optional()
+    .meta({ example: 'hotfix for INC-4211, approved by the CAB', description: 'Admins only: launch despite a freeze window in force, for this written reason (audited, shown on the release)' });
 
 const gitRef = () => text().max(MAX_GIT_REF_LENGTH, { message: `at most ${MAX_GIT_REF_LENGTH} characters` });
 
@@ -134,6 +147,7 @@ export const createReleaseRequest = named(
       .regex(ISO_8601, { message: 'must be an ISO 8601 time, e.g. 2030-01-01T00:00:00Z' })
       .optional()
       .meta({ example: '2030-01-01T00:00:00Z', description: 'Start no earlier than this time' }),
+      overrideFreeze: overrideFreezeField(),
   }),
 );
 export type CreateReleaseRequest = z.infer<typeof createReleaseRequest>;
@@ -152,6 +166,7 @@ export const rerunReleaseRequest = named(
           "Secret vars given again. A rerun by someone other than the original's requester, or on another ref, does not reuse the " +
           'stored secret values: it is refused (400 naming them) unless they are given here. Only secret vars.',
       }),
+    overrideFreeze: overrideFreezeField(),
   }),
 );
 export type RerunReleaseRequest = z.infer<typeof rerunReleaseRequest>;

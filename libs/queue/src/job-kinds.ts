@@ -56,6 +56,50 @@ export const PENDING_OUTCOMES_KIND: JobKindDefinition<Record<string, never>> = {
   repeat: { schedulerId: 'pending-outcomes', everyMs: (config) => config.housekeepingIntervalMs, data: {} },
 };
 
+export const SCHEDULES_QUEUE = 'schedules';
+
+/**
+ * The schedules ticker (libs/releases schedule-ticker.ts): one pass per SCHEDULE_POLL_MS across the workers.
+ * Why a DB-driven pass rather than one BullMQ job scheduler per schedule: the database is the record (a
+ * schedule, its cursor and its ticks live with the releases they make, survive a Redis flush and are
+ * changed in one transaction), the daylight-saving rule and the missed-ticks grace are ours rather than
+ * the library's, and vars are checked at each tick. Abandon-safely: a pass is idempotent (unique tick
+ * claims, idempotency keys), so one cut short is finished by the next, on any worker.
+ */
+export const SCHEDULES_KIND: JobKindDefinition<Record<string, never>> = {
+  name: 'schedules',
+  queueName: SCHEDULES_QUEUE,
+  jobName: 'tick',
+  concurrency: () => 1,
+  lockDuration: 30_000,
+  maxStalledCount: 1,
+  stalledInterval: 15_000,
+  defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
+  drain: { policy: 'abandon-safely', graceMs: 2_000 },
+  repeat: { schedulerId: 'schedules-ticker', everyMs: (config) => config.schedulePollMs, data: {} },
+};
+
+export const WEBHOOK_DELIVERY_QUEUE = 'webhook-delivery';
+
+/**
+ * Sends the outbox's due webhook deliveries (apps/worker webhooks/): one pass per WEBHOOK_POLL_MS across
+ * the cluster, WEBHOOK_CONCURRENCY passes side by side per worker (a pass claims its deliveries, so passes
+ * never send one twice while its claim runs). The database is the record: a pass cut short at shutdown or
+ * by kill -9 leaves its claimed deliveries due again once their lease lapses.
+ */
+export const WEBHOOK_DELIVERY_KIND: JobKindDefinition<Record<string, never>> = {
+  name: 'webhook-delivery',
+  queueName: WEBHOOK_DELIVERY_QUEUE,
+  jobName: 'deliver',
+  concurrency: (config) => config.webhooks.concurrency,
+  lockDuration: 30_000,
+  maxStalledCount: 1,
+  stalledInterval: 15_000,
+  defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
+  drain: { policy: 'abandon-safely', graceMs: 2_000 },
+  repeat: { schedulerId: 'webhook-delivery', everyMs: (config) => config.webhooks.pollMs, data: {} },
+};
+
 export const DNS_RENDER_QUEUE = 'dns-render';
 
 /** A zone-render job: render zone `zoneId` as the DB holds it, once it is at least at `version`. */
@@ -94,4 +138,4 @@ export function dnsRenderJob(zoneId: number, version: number, delayMs: number, r
 }
 
 /** Every kind the workers run, for the readers that report per kind (the API's /metrics). */
-export const JOB_KINDS: readonly JobKindDefinition<unknown>[] = [RELEASES_KIND, PENDING_OUTCOMES_KIND, DNS_RENDER_KIND];
+export const JOB_KINDS: readonly JobKindDefinition<unknown>[] = [RELEASES_KIND, PENDING_OUTCOMES_KIND, SCHEDULES_KIND, WEBHOOK_DELIVERY_KIND, DNS_RENDER_KIND];

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import type { WebhookEventType } from '@slipway/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
   type HostRecapCounts,
@@ -8,10 +9,12 @@ import {
   keysetPage,
   ReleaseEntity,
   type ReleaseStatus,
+  type FreezeOverrideRecord,
   UnitOfWork,
 } from '@slipway/db';
 import { blocks, isStartable, lockOrder } from './lock-order.js';
 import { releaseCounters } from './release-counters.js';
+import { finalEventType, writeReleaseEvent } from './webhooks/webhook-outbox.js';
 
 export interface NewRelease {
   template: string;
@@ -34,6 +37,8 @@ export interface NewRelease {
   /** Git projects: the pinned commit and the ref it was resolved from (absent or null otherwise). */
   commitSha?: string | null;
   gitRef?: string | null;
+  /** The freeze window overridden to launch it (an admin's written reason), if any. */
+  freezeOverride?: FreezeOverrideRecord | null;
 }
 
 /** What the worker records once it has started ansible-playbook (see what-ran.ts). */
@@ -94,6 +99,7 @@ export class ReleaseStore {
         if (!release) {
           release = await insertRelease(em, input, requestId);
           await releaseCounters.created(em, release.template);
+          await writeReleaseEvent(em, release.id, 'release.queued');
           if (alongside) await alongside(em, release);
         }
         if (idempotencyKeyId !== undefined) {
@@ -109,13 +115,12 @@ export class ReleaseStore {
    * removes, in the same transaction, what create() wrote alongside it.
    */
   async deleteQueued(id: number, alongside?: (em: EntityManager) => Promise<void>): Promise<void> {
-    if (!alongside) {
-      await this.uow.run('delete unqueued release', (ds) => ds.getRepository(ReleaseEntity).delete({ id, status: 'queued' }));
-      return;
-    }
     await this.uow.run('delete unqueued release', (ds) =>
       ds.transaction(async (em: EntityManager) => {
-        if (affectedRows(await em.query(`DELETE FROM releases WHERE id = ? AND status = 'queued'`, [id])) === 1) await alongside(em);
+        if (affectedRows(await em.query(`DELETE FROM releases WHERE id = ? AND status = 'queued'`, [id])) !== 1) return;
+        // Its "queued" event reported a release that never was: unsent, it is not sent.
+        await em.query(`DELETE FROM webhook_deliveries WHERE release_id = ? AND event_type = 'release.queued' AND state = 'pending' AND attempts = 0`, [id]);
+        if (alongside) await alongside(em);
       }),
     );
   }
@@ -184,7 +189,9 @@ export class ReleaseStore {
             WHERE id = ? AND status = 'queued'`,
           [workerId, startId, now, release.id],
         );
-        return affectedRows(result) === 1;
+        if (affectedRows(result) !== 1) return false;
+        await writeReleaseEvent(em, release.id, 'release.started');
+        return true;
       }),
     );
   }
@@ -280,6 +287,7 @@ export class ReleaseStore {
       finalTransition(
         ds,
         id,
+        finalEventType(outcome.status),
         `UPDATE releases SET status = ?, exit_code = ?, reason = ?, recap = ?, finished_at = ?, waiting_reason = NULL
           WHERE id = ? AND status = 'running' AND worker_id = ?`,
         [
@@ -316,6 +324,7 @@ export class ReleaseStore {
       finalTransition(
         ds,
         id,
+        'release.cancelled',
         `UPDATE releases SET status = 'cancelled', cancel_requested_by = ?, reason = ?, finished_at = ?, waiting_reason = NULL
           WHERE id = ? AND status = 'queued'`,
         [by, `cancelled by ${by} before it started`, new Date(), id],
@@ -337,6 +346,7 @@ export class ReleaseStore {
       finalTransition(
         ds,
         id,
+        'release.interrupted',
         `UPDATE releases SET status = 'interrupted', reason = ?, finished_at = ?, waiting_reason = NULL
           WHERE id = ? AND status = 'running' AND worker_id = ?`,
         [reason, new Date(), id, workerId],
@@ -386,9 +396,6 @@ export class ReleaseStore {
 }
 
 /**
- * A conditional UPDATE to a final status and, only if it applied, the count of it: one transaction, so
- * the figures of /metrics never miss a finished release nor count one twice (a retry finds it final).
- */
 /**
  * One INSERT with every column given, and the entity built from what was inserted: what
  * `repository.save()` stored and returned, without its metadata walk and its re-read of the default
@@ -427,14 +434,15 @@ async function insertRelease(em: EntityManager, input: NewRelease, requestId: st
     catalogDigest: input.catalogDigest,
     commitSha: input.commitSha ?? null,
     gitRef: input.gitRef ?? null,
+    freezeOverride: input.freezeOverride ?? null,
     startId: null,
   });
   const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
   const result: unknown = await em.query(
     `INSERT INTO releases (template, inventory, extra_vars, secret_vars, secret_values, host_limit, tags, skip_tags, check_mode,
                            lock_key, status, requested_by, rerun_of, log_lines, created_at, run_at, request_id, catalog_digest,
-                           commit_sha, git_ref)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                           commit_sha, git_ref, freeze_override)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       release.template,
       release.inventory,
@@ -456,16 +464,23 @@ async function insertRelease(em: EntityManager, input: NewRelease, requestId: st
       release.catalogDigest,
       release.commitSha,
       release.gitRef,
+      json(release.freezeOverride),
     ],
   );
   release.id = Number((result as { insertId: number }).insertId);
   return release;
 }
 
-function finalTransition(ds: DataSource, id: number, update: string, params: unknown[]): Promise<boolean> {
+/**
+ * A conditional UPDATE to a final status and, only if it applied, the count of it and its webhook
+ * deliveries (the outbox): one transaction, so the figures of /metrics never miss a finished release nor
+ * count one twice (a retry finds it final), and no event is sent for a change that did not commit.
+ */
+function finalTransition(ds: DataSource, id: number, event: WebhookEventType, update: string, params: unknown[]): Promise<boolean> {
   return ds.transaction(async (em: EntityManager) => {
     if (affectedRows(await em.query(update, params)) !== 1) return false;
     await releaseCounters.finished(em, id);
+    await writeReleaseEvent(em, id, event);
     return true;
   });
 }

@@ -24,37 +24,49 @@ export function keyId(key: SecretKey): string {
 
 /** Encrypts a JSON object of secret values with the current key. */
 export function encryptSecretValues(values: Record<string, unknown>, keys: SecretKeys): string {
-  if (!keys.current) throw new SecretCipherError('SLIPWAY_SECRET_KEY is not set');
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv(ALGORITHM, keys.current.bytes, iv);
-  cipher.setAAD(AAD);
-  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(values), 'utf8'), cipher.final()]);
-  const parts = [iv, cipher.getAuthTag(), ciphertext].map((b) => b.toString('base64url'));
-  return [PREFIX, keyId(keys.current), ...parts].join(':');
+  return seal(JSON.stringify(values), keys, AAD);
 }
 
 /** Decrypts what `encryptSecretValues` wrote, with whichever configured key wrote it. */
 export function decryptSecretValues(stored: string, keys: SecretKeys): Record<string, unknown> {
+  return JSON.parse(unseal(stored, keys, AAD, 'secret values')) as Record<string, unknown>;
+}
+
+/**
+ * Seals any text with the current key, bound to `aad` (its purpose): the same format and key rotation
+ * as secret var values. Webhook signing secrets are sealed this way (webhooks/webhook-secret.ts).
+ */
+export function seal(plain: string, keys: SecretKeys, aad: Buffer): string {
+  if (!keys.current) throw new SecretCipherError('SLIPWAY_SECRET_KEY is not set');
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv(ALGORITHM, keys.current.bytes, iv);
+  cipher.setAAD(aad);
+  const ciphertext = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+  const parts = [iv, cipher.getAuthTag(), ciphertext].map((b) => b.toString('base64url'));
+  return [PREFIX, keyId(keys.current), ...parts].join(':');
+}
+
+/** Opens what `seal` wrote with the same `aad`; `what` names it in errors (never its value). */
+export function unseal(stored: string, keys: SecretKeys, aad: Buffer, what: string): string {
   const parts = stored.split(':');
   if (parts.length !== 6 || `${parts[0]}:${parts[1]}` !== PREFIX) {
-    throw new SecretCipherError('stored secret values are not in a format this Slipway can read (expected slipway:v1)');
+    throw new SecretCipherError(`stored ${what} are not in a format this Slipway can read (expected slipway:v1)`);
   }
   const [, , id, iv, tag, ciphertext] = parts as [string, string, string, string, string, string];
   const key = [keys.current, keys.previous].find((k) => k !== undefined && keyId(k) === id);
   if (!key) {
     throw new SecretCipherError(
       keys.current
-        ? `secret values were encrypted with another key (id ${id}); set that key as SLIPWAY_SECRET_KEY or SLIPWAY_SECRET_KEY_PREVIOUS`
+        ? `${what} were encrypted with another key (id ${id}); set that key as SLIPWAY_SECRET_KEY or SLIPWAY_SECRET_KEY_PREVIOUS`
         : 'SLIPWAY_SECRET_KEY is not set',
     );
   }
   try {
     const decipher = createDecipheriv(ALGORITHM, key.bytes, Buffer.from(iv, 'base64url'));
-    decipher.setAAD(AAD);
+    decipher.setAAD(aad);
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    const plain = Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
-    return JSON.parse(plain.toString('utf8')) as Record<string, unknown>;
+    return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
   } catch {
-    throw new SecretCipherError('stored secret values failed their integrity check (tampered or truncated)');
+    throw new SecretCipherError(`stored ${what} failed their integrity check (tampered or truncated)`);
   }
 }

@@ -1,21 +1,13 @@
 /*
- * CONTRACT (API, CLI, dashboard): what a release ran, recorded so it can be told apart from any other
- * run a week later. Plain types and pure functions only: the CLI and the dashboard (a browser bundle)
+ * How a release's "what ran" fields are shown (CLI and dashboard), so it can be told apart from any other
+ * run a week later. Pure functions only: the CLI and the dashboard (a browser bundle)
  * import this file directly, without the rest of libs/releases.
  */
 
-/** Top-level fields of every release in the API's JSON. Null: not known (yet). */
-export interface ReleaseWhatRan {
-  /**
-   * ansible-playbook's argv as the worker ran it, the executable first; every secret value (vars,
-   * credentials) replaced by "********". Null until the worker has started ansible-playbook.
-   */
-  argv: string[] | null;
-  /** ansible-core's version as `ansible-playbook --version` reports it on the worker that ran it. */
-  ansibleVersion: string | null;
-  /** `sha256:<hex>` of the catalog entry (template, its inventory, the project) when the release was created. */
-  catalogDigest: string | null;
-}
+import type { ReleaseWhatRan } from '@slipway/contracts';
+
+/** The "what ran" fields of a release are the contract's (libs/contracts releases.ts), declared once there. */
+export type { ReleaseWhatRan };
 
 export interface WhatRanRow {
   key: keyof ReleaseWhatRan;

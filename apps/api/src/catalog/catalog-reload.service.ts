@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CatalogHolder, type CatalogReloadApplied, type CatalogReloadRefused, describeReload, problemField } from '@slipway/ansible';
+import { CatalogHolder, describeReload, problemField } from '@slipway/ansible';
+import type { CatalogReloadApplied, CatalogReloadRefused } from '@slipway/contracts';
 import type { CatalogReloadNotice } from '@slipway/queue';
+import { ScheduleCatalogCheck } from '@slipway/releases';
 import { AuditService } from '../audit/audit.service.js';
 import { ApiRedis } from '../redis/api-redis.js';
 
@@ -21,6 +23,7 @@ export class CatalogReloadService {
     private readonly catalogs: CatalogHolder,
     private readonly redis: ApiRedis,
     private readonly audit: AuditService,
+    private readonly schedules: ScheduleCatalogCheck,
   ) {}
 
   async reload(actor: string, trigger: string): Promise<CatalogReloadApplied | CatalogReloadRefused> {
@@ -41,9 +44,13 @@ export class CatalogReloadService {
       };
     }
     const workers = await this.notifyWorkers(actor);
+    const schedulesPaused = await this.schedules.pauseInvalid(`catalog reload (${trigger} by ${actor})`).catch((error: Error) => {
+      this.logger.error(`schedules not checked against the new catalog: ${error.message}; their next tick checks them`);
+      return [];
+    });
     this.logger.log({ msg, changes: outcome.changes, workersNotified: workers.workersNotified });
     if (workers.workersProblem) this.logger.warn(`catalog reload not announced to the workers: ${workers.workersProblem}`);
-    await this.audit.record(actor, 'catalog.reload', CATALOG_TARGET, { result: 'applied', trigger, file: outcome.file, ...outcome.changes, workersNotified: workers.workersNotified });
+    await this.audit.record(actor, 'catalog.reload', CATALOG_TARGET, { result: 'applied', trigger, file: outcome.file, ...outcome.changes, workersNotified: workers.workersNotified, schedulesPaused });
     return {
       result: 'applied',
       file: outcome.file,

@@ -1,7 +1,6 @@
-import { componentRef } from '@slipway/contracts';
+import { type CatalogReloadApplied, componentRef } from '@slipway/contracts';
 import { Controller, HttpCode, Post, UnprocessableEntityException } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { CatalogReloadApplied } from '@slipway/ansible';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators.js';
 import type { Principal } from '../auth/principal.js';
 import { RequestBudget } from '../common/request-timeout.interceptor.js';

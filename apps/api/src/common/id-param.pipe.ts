@@ -10,3 +10,12 @@ export const idParam: PipeTransform<string, number> = {
     return id;
   },
 };
+
+/** `:seq`: an event's sequence number, a positive whole number in decimal digits, or 400 naming the field. */
+export const seqParam: PipeTransform<string, number> = {
+  transform(value) {
+    const seq = decimalInt(value);
+    if (!Number.isSafeInteger(seq) || seq < 1) throw badRequest([{ field: 'seq', message: 'seq: must be an event sequence number (a whole number)' }]);
+    return seq;
+  },
+};

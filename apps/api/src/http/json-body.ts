@@ -4,9 +4,10 @@ import type { IncomingMessage } from 'node:http';
 export const JSON_BODY_LIMIT = '256kb';
 
 /**
- * Nesting beyond this is refused before parsing (400): class-transformer (the validation pipe) recurses
- * and overflowed the stack between 1 000 and 2 000 levels, answering 500. Far above anything a release
- * needs; the catalog's own, tighter depth rule on extraVars names the var (issue 10, item 2).
+ * Nesting beyond this is refused before parsing (400): what reads the body after it (the contract schemas,
+ * the vars checks) walks it recursively, and such a walk overflowed the stack between 1 000 and 2 000
+ * levels, answering 500. Far above anything a release needs; the catalog's own, tighter depth rule on
+ * extraVars names the var (issue 10, item 2).
  */
 export const MAX_JSON_DEPTH = 512;
 

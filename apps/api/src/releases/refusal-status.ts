@@ -12,6 +12,8 @@ export function refusalException(refusal: LaunchRefusal): HttpException {
       return new BadRequestException({ statusCode: 400, error: 'Bad Request', message: refusal.message, errors: refusal.errors });
     case 'conflict':
       return new ConflictException(refusal.message);
+    case 'frozen':
+      return new ConflictException({ statusCode: 409, error: 'Conflict', message: refusal.message, window: refusal.window });
     case 'not-found':
       return new NotFoundException(refusal.message);
     case 'secrets-unavailable':

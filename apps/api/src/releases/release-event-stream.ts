@@ -156,6 +156,12 @@ export class ReleaseEventStream implements ClosableStream, FeedViewer {
           }
           continue;
         }
+        if (entry.ansible) {
+          if (this.pendingStatus) writable = this.flushStatus();
+          written += entry.frames.length;
+          writable = this.writeChunk(entry.frames) && writable;
+          continue;
+        }
         if (entry.lastSeq <= this.lastSeq) continue;
         if (this.pendingStatus) writable = this.flushStatus();
         const frames = this.framesAfter(entry);

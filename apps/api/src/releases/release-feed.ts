@@ -43,6 +43,8 @@ export interface FeedEntry {
   /** The status fields as JSON (status entries only). */
   status: string | null;
   final: boolean;
+  /** ansible's typed events (task, host-result): written to every viewer that reaches them, whatever its log position. */
+  ansible?: true;
   /** Bytes of every entry up to and including this one, since the feed started: a viewer's backlog is a difference of two. */
   byteEnd: number;
 }
@@ -236,7 +238,18 @@ export class ReleaseFeed {
 
   private onEvent(event: ReleaseEvent): void {
     if (event.type === 'log') this.enqueue(() => this.onLiveLines(event.firstSeq, event.lines));
-    else this.queueRefresh();
+    else if (event.type === 'status') this.queueRefresh();
+    else this.enqueue(async () => this.pushAnsibleEvent(event));
+  }
+
+  /**
+   * ansible's events (issue 21), live only: `event: task` / `host-result` / `events-complete`, masked and
+   * stored before they were announced. No id (Last-Event-ID counts log lines): a viewer that reconnects
+   * reads what it missed from /hosts, /tasks and /ansible-events.
+   */
+  private pushAnsibleEvent(event: Exclude<ReleaseEvent, { type: 'log' | 'status' }>): void {
+    const frames = Buffer.from(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    this.push({ firstSeq: this.lastSeq + 1, lastSeq: this.lastSeq, frames, offsets: [], status: null, final: false, ansible: true });
   }
 
   /** One refresh waiting at most: a burst of status messages and poll ticks costs one row read. */

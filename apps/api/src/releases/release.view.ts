@@ -1,6 +1,6 @@
 import { type Catalog, type ReleaseCommitView, commitUrlFor, redactSecrets } from '@slipway/ansible';
 import type { ReleaseEntity } from '@slipway/db';
-import { type ReleaseWhatRan, releaseSecretVars } from '@slipway/releases';
+import { type ReleaseWhatRan, releaseEventsStateOf, releaseSecretVars } from '@slipway/releases';
 
 /**
  * The release as the API shows it: secret vars are masked with the release's own list, recorded when it
@@ -31,11 +31,13 @@ export function toReleaseView(release: ReleaseEntity, catalog: Catalog) {
     cancelRequestedBy: release.cancelRequestedBy,
     logLines: release.logLines,
     recap: release.recap,
+    events: releaseEventsStateOf(release),
     createdAt: release.createdAt,
     runAt: release.runAt,
     startedAt: release.startedAt,
     finishedAt: release.finishedAt,
     durationMs: release.startedAt && end ? end.getTime() - release.startedAt.getTime() : null,
+    freezeOverride: release.freezeOverride ?? null,
     ...whatRan(release),
     ...commitView(release, catalog),
   };

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { roleAllows } from '../auth/roles.js';
+import { Body, Controller, ForbiddenException, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CatalogHolder, stripAnsi } from '@slipway/ansible';
@@ -52,7 +53,7 @@ export class ReleasesController {
   @ApiBody({ schema: componentRef('CreateReleaseRequest') })
   @ApiResponse({ status: 201, description: 'Created (queued)', schema: componentRef('ReleaseBody') })
   @ApiResponse({ status: 200, description: 'Replayed: the release created earlier with this Idempotency-Key', schema: componentRef('ReleaseBody') })
-  @ApiErrors({ 400: 'Every bad field at once: `errors: [{ field, message }]` (e.g. extraVars.canary, limit, tags[0])' }, 413, { 409: 'This Idempotency-Key was used with another body' })
+  @ApiErrors({ 400: 'Every bad field at once: `errors: [{ field, message }]` (e.g. extraVars.canary, limit, tags[0])' }, 413, { 403: 'overrideFreeze given by a token that is not an admin', 409: 'This Idempotency-Key was used with another body, or a freeze window is in force (`window: { id, name, startsAt, endsAt }`)' })
   async create(
     // Not typed as the DTO: the global pipe would validate it first and answer before the catalog's
     // checks run. createRequestShape checks the shape, the launcher the catalog's rules; one answer.
@@ -62,6 +63,10 @@ export class ReleasesController {
     @Res({ passthrough: true }) response: Response,
   ) {
     const { request, shapeErrors } = createRequestShape(body, idempotencyKey);
+    // Overriding a freeze is an admin's decision; the launcher records it, the role is the API's to check.
+    if (request.overrideFreeze !== undefined && !roleAllows(principal.role, 'admin')) {
+      throw new ForbiddenException('overrideFreeze: only an admin may launch during a freeze window');
+    }
     const result = await this.launcher.launch(request, tokenActor(principal), { shapeErrors, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });
     if (!result.ok) throw refusalException(result.refusal);
     const { release, replayed } = result;
@@ -145,7 +150,11 @@ export class ReleasesController {
   @ApiErrors(400, 404)
   async rerun(@Param('id', idParam) id: number, @Body() body: unknown, @CurrentPrincipal() principal: Principal) {
     // Its audit entry (release.rerun) is written by the launcher, in the release's own transaction.
-    const result = await this.launcher.rerun(id, tokenActor(principal), rerunChoiceShape(body));
+    const choice = rerunChoiceShape(body);
+    if (choice.overrideFreeze !== undefined && !roleAllows(principal.role, 'admin')) {
+      throw new ForbiddenException('overrideFreeze: only an admin may launch during a freeze window');
+    }
+    const result = await this.launcher.rerun(id, tokenActor(principal), choice);
     if (!result.ok) throw refusalException(result.refusal);
     const { release } = result;
     return toReleaseView(release, this.catalog);

@@ -1,8 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
-import { componentRef } from '@slipway/contracts';
-import { CatalogHolder, type TemplateView, redactSecrets, toVarsJsonSchema } from '@slipway/ansible';
+import { type Template, componentRef } from '@slipway/contracts';
+import { CatalogHolder, redactSecrets, toVarsJsonSchema } from '@slipway/ansible';
 import { Roles } from '../auth/auth.decorators.js';
 import { ApiGuardedErrors } from '../openapi/api-responses.js';
 
@@ -18,7 +18,7 @@ export class TemplatesController {
   @Get()
   @ApiOperation({ summary: 'The catalog: what may be released, with each template’s vars as JSON Schema' })
   @ApiOkResponse({ schema: componentRef('TemplateList') })
-  list(): TemplateView[] {
+  list(): Template[] {
     // The catalog in force now: a reload (POST /api/v1/catalog/reload, SIGHUP) shows at the next request.
     return Object.values(this.catalogs.current.templates).map((t) => ({
       name: t.name,

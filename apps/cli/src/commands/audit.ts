@@ -15,7 +15,7 @@ export function registerAuditCommands(program: Command, ctx: Context): void {
     .option('--actor <name>', 'only what this token name did')
     // The API checks the action against its list and names it if unknown.
     .option('--action <action>', 'only this action, e.g. release.create, release.cancel, token.revoke')
-    .addOption(new Option('--target-type <type>', 'only entries about releases, tokens or the catalog').choices(['release', 'token', 'catalog']))
+    .addOption(new Option('--target-type <type>', 'only entries about releases, tokens, webhooks or the catalog').choices(['release', 'token', 'webhook', 'catalog']))
     .option('--target-id <id>', 'only entries about this release or token id', wholeNumber)
     .option('-n, --limit <n>', 'how many', wholeNumber, '20')
     .option('-b, --before <id>', 'the page older than this entry (the --before printed under the previous page)', wholeNumber)

@@ -34,7 +34,7 @@ function releaseId(value: string): number {
   return Number(value);
 }
 
-function keyValue(value: string, previous: [string, string][]): [string, string][] {
+export function keyValue(value: string, previous: [string, string][]): [string, string][] {
   const eq = value.indexOf('=');
   if (eq <= 0) throw new InvalidArgumentError(`expected key=value, got "${value}"`);
   return [...previous, [value.slice(0, eq), value.slice(eq + 1)]];
@@ -57,13 +57,13 @@ function commaList(value: string): string[] {
  * `-e` values as the template declares them (`canary=25` → 25, `announce=false` → false, a list as
  * `a,b` or JSON). Without pairs nothing is fetched; an API without typed vars leaves them strings.
  */
-async function typedPairs(http: SlipwayHttp, template: string, pairs: [string, string][]): Promise<[string, unknown][]> {
+export async function typedPairs(http: SlipwayHttp, template: string, pairs: [string, string][]): Promise<[string, unknown][]> {
   if (pairs.length === 0) return [];
   const declared = (await fetchTemplates(http)).find((t) => t.name === template)?.vars?.properties ?? {};
   return pairs.map(([key, raw]) => [key, coerceVar(key, raw, declared[key])]);
 }
 
-async function extraVarsFrom(file: string | undefined, pairs: [string, unknown][]): Promise<Record<string, unknown> | undefined> {
+export async function extraVarsFrom(file: string | undefined, pairs: [string, unknown][]): Promise<Record<string, unknown> | undefined> {
   let vars: Record<string, unknown> = {};
   if (file) {
     let parsed: unknown;
@@ -189,10 +189,11 @@ export function registerReleaseCommands(program: Command, ctx: Context): void {
     .option('--run-at <time>', 'start no earlier than this ISO 8601 time')
     .option('--ref <ref>', "git projects: run this branch, tag or commit instead of the catalog's ref (templates with refOverride)")
     .option('-k, --idempotency-key <key>', 'retrying with the same key and options returns the first release (must not be empty)', idempotencyKey)
+    .option('--override-freeze <reason>', 'admins: launch despite a freeze window in force, for this written reason (audited, shown on the release)')
     .option('-w, --wait', 'stream the log and exit 0 succeeded, 1 failed, 2 cancelled/interrupted, 3 error')
     .action(async (template: string, options: {
       inventory?: string; extraVar: [string, string][]; extraVarsFile?: string; limit?: string; tags?: string[];
-      skipTags?: string[]; check?: boolean; runAt?: string; ref?: string; idempotencyKey?: string; wait?: boolean;
+      skipTags?: string[]; check?: boolean; runAt?: string; ref?: string; idempotencyKey?: string; wait?: boolean; overrideFreeze?: string;
     }) => {
       const body = {
         template,
@@ -204,6 +205,7 @@ export function registerReleaseCommands(program: Command, ctx: Context): void {
         ...(options.check ? { checkMode: true } : {}),
         ...(options.runAt ? { runAt: options.runAt } : {}),
         ...(options.ref !== undefined ? { ref: options.ref } : {}),
+        ...(options.overrideFreeze !== undefined ? { overrideFreeze: options.overrideFreeze } : {}),
       };
       const headers = options.idempotencyKey !== undefined ? { 'idempotency-key': options.idempotencyKey } : undefined;
       const { status, body: created } = await ctx.http().request<ReleaseJson>('POST', '/api/v1/releases', body, headers);

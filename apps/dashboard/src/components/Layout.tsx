@@ -3,6 +3,7 @@ import type { Session } from '@slipway/contracts';
 import { canDeploy } from '../api/types';
 import { Link, useLocation } from '../lib/router';
 import { useSession } from '../session';
+import { FreezeBanner } from './FreezeBanner';
 import { WorkerBanner } from './WorkerBanner';
 
 export function Layout({ session, children }: { session: Session; children: ReactNode }) {
@@ -57,6 +58,7 @@ export function Layout({ session, children }: { session: Session; children: Reac
         </div>
       </header>
       <WorkerBanner />
+      <FreezeBanner />
       <main id="main" tabIndex={-1}>
         {children}
       </main>

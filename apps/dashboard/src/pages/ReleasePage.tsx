@@ -152,6 +152,14 @@ function Parameters({ release }: { release: Release }) {
             </dd>
           </>
         )}
+        {release.freezeOverride && (
+          <>
+            <dt>Freeze overridden</dt>
+            <dd data-testid="freeze-override">
+              <strong>{release.freezeOverride.window}</strong>, by {release.freezeOverride.by}: {release.freezeOverride.reason}
+            </dd>
+          </>
+        )}
         <dt>Extra vars</dt>
         <dd>{extraVars ? <ScrollRegion className="code-scroll" label="Extra vars">
             <pre className="code">{extraVars}</pre>

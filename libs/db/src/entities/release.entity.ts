@@ -8,6 +8,14 @@ export type HostRecapCounts = HostRecap;
 import { RELEASE_STATUSES, type ReleaseStatus } from '@slipway/contracts';
 export { RELEASE_STATUSES, type ReleaseStatus };
 
+/** What releases.freeze_override holds (contract: FreezeOverride in libs/contracts freezes.ts). */
+export interface FreezeOverrideRecord {
+  windowId: number;
+  window: string;
+  reason: string;
+  by: string;
+}
+
 @Entity({ name: 'releases' })
 export class ReleaseEntity {
   @PrimaryGeneratedColumn({ type: 'int', unsigned: true })
@@ -75,6 +83,19 @@ export class ReleaseEntity {
   @Column({ name: 'log_lines', type: 'int', unsigned: true, default: 0 })
   logLines: number;
 
+  /** Issue 21: ansible's events stored (release_events), where they stop, whether whole, how many not kept. */
+  @Column({ name: 'events_stored', type: 'int', unsigned: true, default: 0 })
+  eventsStored: number;
+
+  @Column({ name: 'events_next_seq', type: 'int', unsigned: true, default: 1 })
+  eventsNextSeq: number;
+
+  @Column({ name: 'events_complete', type: 'boolean', default: false })
+  eventsComplete: boolean;
+
+  @Column({ name: 'events_not_kept', type: 'int', unsigned: true, default: 0 })
+  eventsNotKept: number;
+
   @Column({ type: 'json', nullable: true })
   recap: Record<string, HostRecapCounts> | null;
 
@@ -116,6 +137,10 @@ export class ReleaseEntity {
   /** Git projects: the branch, tag or commit name `commitSha` was resolved from. */
   @Column({ name: 'git_ref', type: 'varchar', length: 255, nullable: true })
   gitRef: string | null;
+
+  /** The freeze window an admin overrode to launch it, with the written reason (null: no freeze was overridden). */
+  @Column({ name: 'freeze_override', type: 'json', nullable: true })
+  freezeOverride: FreezeOverrideRecord | null;
 
   /** The tryStart call that started it: a retry of that call after a lost reply recognises its own start. */
   @Column({ name: 'start_id', type: 'char', length: 36, nullable: true })

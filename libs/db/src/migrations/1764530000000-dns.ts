@@ -6,8 +6,6 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   render installs what the DB held at one version and records it as `rendered_version`, so "is every
  *   committed change served" is `rendered_version = version`. `dirty_since` is when the first change not
  *   yet rendered was made (renders coalesce, but never wait past DNS_RENDER_MAX_WAIT_MS of it).
- * - `failed_version`: the last version the checker refused, so the sweep does not render it again and
- *   again (the next change does).
  * - `render_owner` / `render_lease_until`: one render of a zone at a time across workers (a lease, so a
  *   dead worker's render is taken over once it lapses).
  * - `dns_records.version` is the record's own, its ETag. `value_hash` makes "this value once per name
@@ -33,7 +31,6 @@ export class Dns1764530000000 implements MigrationInterface {
         rendered_version BIGINT UNSIGNED NULL,
         rendered_at DATETIME(3) NULL,
         serial INT UNSIGNED NULL,
-        failed_version BIGINT UNSIGNED NULL,
         render_owner VARCHAR(160) NULL,
         render_lease_until DATETIME(3) NULL,
         PRIMARY KEY (id),

@@ -7,7 +7,11 @@ import { WhatRan1764410000000 } from './1764410000000-what-ran.js';
 import { Retention1764440000000 } from './1764440000000-retention.js';
 import { ReleaseCommit1764400000000 } from './1764400000000-release-commit.js';
 import { HistoryScale1764430000000 } from './1764430000000-history-scale.js';
+import { SchedulesFreezes1764510000000 } from './1764510000000-schedules-freezes.js';
+import { Webhooks1764520000000 } from './1764520000000-webhooks.js';
+import { ReleaseEvents1764500000000 } from './1764500000000-release-events.js';
 import { Dns1764530000000 } from './1764530000000-dns.js';
+import { DnsFailedVersion1764530000001 } from './1764530000001-dns-failed-version.js';
 
 /** Every migration, oldest first. Listed explicitly so the bundled entry points need no file globbing. */
 export const MIGRATIONS = [InitialSchema1764200000000, AuthAuditIdempotency1764210500000, ReleaseSecrets1764300000000,
@@ -17,5 +21,9 @@ export const MIGRATIONS = [InitialSchema1764200000000, AuthAuditIdempotency17642
   Retention1764440000000,
   ReleaseCommit1764400000000,
   HistoryScale1764430000000,
+  SchedulesFreezes1764510000000,
+  Webhooks1764520000000,
+  ReleaseEvents1764500000000,
   Dns1764530000000,
+  DnsFailedVersion1764530000001,
 ];

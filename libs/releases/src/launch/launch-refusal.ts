@@ -21,6 +21,11 @@ export type LaunchRefusal =
   | { kind: 'conflict'; message: string }
   /** The release a rerun names does not exist. */
   | { kind: 'not-found'; message: string }
+  /**
+   * A freeze window is in force for this template and inventory at the time it would start: `window`
+   * names it and when it ends. An admin may override it with a written reason (LaunchRequest.overrideFreeze).
+   */
+  | { kind: 'frozen'; window: { id: number; name: string; startsAt: string; endsAt: string }; message: string }
   /** A dependency is down (the queue's Redis, the git remote): nothing was created; retry later. */
   | { kind: 'unavailable'; message: string };
 

@@ -7,12 +7,14 @@ import type { IdempotentLaunch } from './idempotent-launch.js';
 import type { ReleaseCommits } from './release-commits.js';
 import type { ReleaseJobQueue } from './release-job-queue.js';
 import { ReleaseLauncher } from './release-launcher.js';
+import type { FreezeStore } from '../freezes/freeze-store.js';
+import type { FreezeWindowRecord } from '../freezes/freeze-window.js';
 import { helloCatalog } from '../../../../test/support/launcher-catalog.js';
 
 const catalog = helloCatalog;
 
 /** Fakes of the launcher's ports: the store keeps rows in memory, the audit keeps entries, the queue can fail. */
-function launcherWith(queueFails = false) {
+function launcherWith(queueFails = false, windows: FreezeWindowRecord[] = []) {
   const rows: ReleaseEntity[] = [];
   const audit: { actor: string; action: string; details: Record<string, unknown> }[] = [];
   const store = {
@@ -37,7 +39,7 @@ function launcherWith(queueFails = false) {
   const queue: ReleaseJobQueue = { enqueue: () => (queueFails ? Promise.reject(new Error('connection refused')) : Promise.resolve()) };
   const commits = { pin: async () => ({ ok: true, pinned: null }) } as unknown as ReleaseCommits;
   const config = { secretKeys: { current: null, previous: [] } } as unknown as SlipwayConfig;
-  const launcher = new ReleaseLauncher(store, queue, { current: catalog } as CatalogHolder, commits, {} as IdempotentLaunch, writer, config);
+  const launcher = new ReleaseLauncher(store, queue, { current: catalog } as CatalogHolder, commits, {} as IdempotentLaunch, writer, config, { list: async () => windows } as unknown as FreezeStore);
   return { launcher, rows, audit };
 }
 
@@ -64,5 +66,47 @@ describe('ReleaseLauncher with a caller that is not HTTP', () => {
     const result = await launcher.launch({ template: 'hello' }, { kind: 'approval', releaseId: 3 });
     expect(result).toMatchObject({ ok: false, refusal: { kind: 'unavailable' } });
     expect(rows).toEqual([]);
+  });
+
+  describe('freeze windows (every caller gets the one refusal)', () => {
+    const now = Date.now();
+    const window: FreezeWindowRecord = {
+      id: 4, name: 'year-end', startsAt: new Date(now - 60_000), endsAt: new Date(now + 3_600_000), cron: null, durationMinutes: null, timeZone: null,
+      templates: null, inventories: null, createdBy: 'admin', createdAt: new Date(0),
+    };
+
+    it.each([
+      [{ kind: 'token', name: 'ci' }],
+      [{ kind: 'schedule', id: 7 }],
+      [{ kind: 'approval', releaseId: 3 }],
+    ] as const)('refuses %j with the window and its end, and writes nothing', async (actor) => {
+      const { launcher, rows, audit } = launcherWith(false, [window]);
+      const result = await launcher.launch({ template: 'hello' }, actor);
+      expect(result).toMatchObject({ ok: false, refusal: { kind: 'frozen', window: { id: 4, name: 'year-end', endsAt: window.endsAt!.toISOString() } } });
+      if (!result.ok) expect(result.refusal.message).toContain(`"year-end" is in force until ${window.endsAt!.toISOString()}`);
+      expect(rows).toEqual([]);
+      expect(audit).toEqual([]);
+    });
+
+    it('a window for other templates or inventories, or one that has ended, does not refuse', async () => {
+      const others = [{ ...window, templates: ['deploy'] }, { ...window, id: 5, inventories: ['prod'] }, { ...window, id: 6, endsAt: new Date(now - 1) }];
+      const { launcher } = launcherWith(false, others);
+      expect((await launcher.launch({ template: 'hello' }, { kind: 'schedule', id: 7 })).ok).toBe(true);
+    });
+
+    it('an override with a written reason launches, recorded on the release and in its audit entry', async () => {
+      const { launcher, rows, audit } = launcherWith(false, [window]);
+      const result = await launcher.launch({ template: 'hello', overrideFreeze: 'hotfix INC-1, CAB approved' }, { kind: 'token', name: 'root' });
+      expect(result.ok).toBe(true);
+      const override = { windowId: 4, window: 'year-end', reason: 'hotfix INC-1, CAB approved', by: 'root' };
+      expect(rows[0]).toMatchObject({ freezeOverride: override });
+      expect(audit[0].details).toMatchObject({ freezeOverride: override });
+    });
+
+    it('with no window in force an override records nothing', async () => {
+      const { launcher, rows } = launcherWith(false, []);
+      await launcher.launch({ template: 'hello', overrideFreeze: 'just in case, no freeze' }, { kind: 'token', name: 'root' });
+      expect(rows[0].freezeOverride).toBeNull();
+    });
   });
 });

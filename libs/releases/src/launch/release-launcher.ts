@@ -25,6 +25,9 @@ import { type LaunchActor, actorLabel, requestedByOf } from './launch-actor.js';
 import { type LaunchFieldError, type LaunchRefusal, type LaunchResult, invalid, refused } from './launch-refusal.js';
 import { ReleaseCommits } from './release-commits.js';
 import { ReleaseJobQueue } from './release-job-queue.js';
+import { FreezeStore } from '../freezes/freeze-store.js';
+import { blockingOccurrence } from '../freezes/freeze-window.js';
+import type { FreezeOverrideRecord } from '@slipway/db';
 
 /** What a caller asks to launch: the fields of `POST /releases` (one contract), with extraVars as given (checked here). */
 export type LaunchRequest = CreateReleaseRequest;
@@ -81,6 +84,7 @@ export class ReleaseLauncher implements OnModuleInit {
     private readonly idempotency: IdempotentLaunch,
     private readonly audit: AuditWriter,
     @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
+    private readonly freezes: FreezeStore,
   ) {}
 
   /** Said once at start-up rather than discovered at the first release that has a secret. */
@@ -113,6 +117,26 @@ export class ReleaseLauncher implements OnModuleInit {
   }
 
   /**
+   * The launcher's rules without launching (a schedule when it is saved, and after a catalog reload):
+   * every bad field, as launch() would answer them, or none.
+   */
+  problems(request: UncheckedLaunchRequest): LaunchFieldError[] {
+    const checked = this.check(request, []);
+    if (checked.ok) return [];
+    return 'errors' in checked.refusal ? checked.refusal.errors : [{ field: 'template', message: checked.refusal.message }];
+  }
+
+  /** The current catalog's secret var names of a template (a schedule may not store their values in clear). */
+  secretVarsOf(template: string): readonly string[] {
+    return this.catalogs.current.templates[template]?.secretVars ?? [];
+  }
+
+  /** The inventory a request without one gets: the template's first. */
+  defaultInventoryOf(template: string): string {
+    return this.catalogs.current.templates[template]?.inventories[0] ?? '';
+  }
+
+  /**
    * A new release with the original's parameters (not its schedule), linked to it by rerunOf. Its secret
    * values are the original's, decrypted here and sealed again (fresh IV, current key), unless the rule
    * of rerunVars asks for them again. It runs the original's commit, unless `choice` asks for `ref`
@@ -140,6 +164,7 @@ export class ReleaseLauncher implements OnModuleInit {
       ...(original.tags !== null ? { tags: original.tags } : {}),
       ...(original.skipTags !== null ? { skipTags: original.skipTags } : {}),
       checkMode: original.checkMode,
+      ...(choice.overrideFreeze !== undefined ? { overrideFreeze: choice.overrideFreeze } : {}),
     };
     const rerunOf = original.id;
     let parts: { request: LaunchRequest; pinned?: PinnedCommit };
@@ -164,6 +189,8 @@ export class ReleaseLauncher implements OnModuleInit {
    */
   private async create(checked: Checked, actor: LaunchActor, action: AuditAction, parts: CreateParts): Promise<LaunchResult> {
     const { request, catalog, template, inventory, extraVars, runAt } = checked;
+    const freeze = await this.freezeCheck(template.name, inventory, runAt, request.overrideFreeze, actor);
+    if (!freeze.ok) return freeze;
     const sealed = this.seal(extraVars, template.secretVars);
     if (!sealed.ok) return sealed;
     // Git projects: the commit it will run, fixed now (a re-run passes the original's).
@@ -191,6 +218,7 @@ export class ReleaseLauncher implements OnModuleInit {
       catalogDigest: this.digestOf(catalog, template.name, inventory),
       commitSha: pinned?.commitSha ?? null,
       gitRef: pinned?.ref ?? null,
+      freezeOverride: freeze.override,
     }, parts.idempotencyKeyId, (em, created) => entry.write(em, { type: 'release', id: created.id }, auditDetails(created, actor, parts)));
     try {
       await this.queue.enqueue(release.id, runAt);
@@ -199,6 +227,32 @@ export class ReleaseLauncher implements OnModuleInit {
       return refused({ kind: 'unavailable', message: `queue unavailable (Redis: ${(error as Error).message}); nothing was created` });
     }
     return { ok: true, release, replayed: false };
+  }
+
+  /**
+   * Every launch, whoever asks (API, CLI, dashboard, a schedule's tick, an approval's final run), is
+   * refused while a freeze window covers its template and inventory at the time it would start (runAt, or
+   * now). An override (a written reason; the API lets only admins give one) lets it through and is
+   * recorded on the release and in its audit entry; with no window in force there is nothing to override.
+   */
+  private async freezeCheck(
+    template: string,
+    inventory: string,
+    runAt: Date | null,
+    overrideReason: string | undefined,
+    actor: LaunchActor,
+  ): Promise<{ ok: true; override: FreezeOverrideRecord | null } | { ok: false; refusal: LaunchRefusal }> {
+    const blocking = blockingOccurrence(await this.freezes.list(), template, inventory, runAt ?? new Date());
+    if (!blocking) return { ok: true, override: null };
+    const { window, startsAt, endsAt } = blocking;
+    if (overrideReason !== undefined) {
+      return { ok: true, override: { windowId: window.id, window: window.name, reason: overrideReason, by: requestedByOf(actor) } };
+    }
+    return refused({
+      kind: 'frozen',
+      window: { id: window.id, name: window.name, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString() },
+      message: `freeze window "${window.name}" is in force until ${endsAt.toISOString()}: ${template} on ${inventory} cannot be launched before then (an admin may override it with a written reason)`,
+    });
   }
 
   /**
@@ -333,7 +387,8 @@ function auditDetails(release: ReleaseEntity, actor: LaunchActor, parts: CreateP
   const commit = release.commitSha ? { commitSha: release.commitSha, ref: release.gitRef } : {};
   const who = { actor: { kind: actor.kind, label: actorLabel(actor) } };
   if (parts.rerunOf !== undefined) {
-    return { rerunOf: parts.rerunOf, template: release.template, inventory: release.inventory, ...commit, ...who };
+    const override = release.freezeOverride ? { freezeOverride: release.freezeOverride } : {};
+    return { rerunOf: parts.rerunOf, template: release.template, inventory: release.inventory, ...commit, ...override, ...who };
   }
   return {
     template: release.template,
@@ -343,6 +398,7 @@ function auditDetails(release: ReleaseEntity, actor: LaunchActor, parts: CreateP
     runAt: release.runAt,
     ...commit,
     ...(parts.idempotencyKey !== undefined ? { idempotencyKey: parts.idempotencyKey } : {}),
+    ...(release.freezeOverride ? { freezeOverride: release.freezeOverride } : {}),
     ...who,
   };
 }

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import type { WebhookEventType } from '@slipway/contracts';
+import type { EntityManager } from 'typeorm';
+
+/** Anything that runs SQL: the EntityManager of the transaction the status change is written in. */
+type Sql = Pick<EntityManager, 'query'>;
+
+/** What a delivery's payload says about the release (never its vars: secret or not, they stay in Slipway). */
+export interface ReleaseEventData {
+  id: number;
+  template: string;
+  inventory: string;
+  status: string;
+  commit: string | null;
+  gitRef: string | null;
+  actor: string;
+  reason: string | null;
+  exitCode: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/**
+ * The event as stored in the outbox. `links` are paths: the sender makes them absolute with
+ * SLIPWAY_PUBLIC_URL when it sends, so a changed address applies to deliveries not yet sent.
+ */
+export interface StoredReleaseEvent {
+  type: WebhookEventType;
+  timestamp: string;
+  data: { release: ReleaseEventData; links: { release: string; log: string; dashboard: string } };
+}
+
+interface EndpointRow {
+  id: number;
+  events: string | string[];
+  templates: string | string[] | null;
+  inventories: string | string[] | null;
+}
+
+const list = (value: string | string[] | null): string[] | null => (value === null ? null : typeof value === 'string' ? (JSON.parse(value) as string[]) : value);
+
+/**
+ * The outbox write: one delivery per enabled endpoint that wants this event for this release, in the
+ * caller's transaction (the status change it reports). Committed with the change or not at all, so a
+ * change rolled back sends nothing and a committed one is never forgotten, whatever dies afterwards.
+ * Callers call it only when their conditional UPDATE applied, so a retried unit of work writes it once.
+ */
+export async function writeReleaseEvent(sql: Sql, releaseId: number, type: WebhookEventType): Promise<void> {
+  const endpoints: EndpointRow[] = await sql.query('SELECT id, events, templates, inventories FROM webhook_endpoints WHERE enabled = 1');
+  if (endpoints.length === 0) return;
+  const rows: {
+    template: string;
+    inventory: string;
+    status: string;
+    commit_sha: string | null;
+    git_ref: string | null;
+    requested_by: string;
+    reason: string | null;
+    exit_code: number | null;
+    created_at: Date;
+    started_at: Date | null;
+    finished_at: Date | null;
+  }[] = await sql.query(
+    `SELECT template, inventory, status, commit_sha, git_ref, requested_by, reason, exit_code, created_at, started_at, finished_at
+       FROM releases WHERE id = ?`,
+    [releaseId],
+  );
+  const release = rows[0];
+  if (!release) return;
+  const wanted = endpoints.filter((e) => {
+    const templates = list(e.templates);
+    const inventories = list(e.inventories);
+    return (
+      (list(e.events) ?? []).includes(type) &&
+      (templates === null || templates.includes(release.template)) &&
+      (inventories === null || inventories.includes(release.inventory))
+    );
+  });
+  if (wanted.length === 0) return;
+  const now = new Date();
+  const event: StoredReleaseEvent = {
+    type,
+    timestamp: now.toISOString(),
+    data: {
+      release: {
+        id: releaseId,
+        template: release.template,
+        inventory: release.inventory,
+        status: release.status,
+        commit: release.commit_sha,
+        gitRef: release.git_ref,
+        actor: release.requested_by,
+        reason: release.reason,
+        exitCode: release.exit_code === null ? null : Number(release.exit_code),
+        createdAt: new Date(release.created_at).toISOString(),
+        startedAt: release.started_at ? new Date(release.started_at).toISOString() : null,
+        finishedAt: release.finished_at ? new Date(release.finished_at).toISOString() : null,
+      },
+      links: { release: `/api/v1/releases/${releaseId}`, log: `/api/v1/releases/${releaseId}/log`, dashboard: `/releases/${releaseId}` },
+    },
+  };
+  // One message id per event: every endpoint gets the same webhook-id for it, and every attempt too.
+  const messageId = `msg_${randomUUID()}`;
+  const payload = JSON.stringify(event);
+  await sql.query(
+    `INSERT INTO webhook_deliveries (endpoint_id, message_id, event_type, release_id, payload, state, attempts, next_attempt_at, created_at)
+     VALUES ${wanted.map(() => "(?, ?, ?, ?, ?, 'pending', 0, ?, ?)").join(', ')}`,
+    wanted.flatMap((e) => [Number(e.id), messageId, type, releaseId, payload, now, now]),
+  );
+}
+
+/** The event a final status reports. */
+export function finalEventType(status: 'succeeded' | 'failed' | 'cancelled' | 'interrupted'): WebhookEventType {
+  return `release.${status}`;
+}

@@ -1,0 +1,308 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CreatedWebhook, type WebhookDelivery, createdWebhookBody, webhookBody, webhookDeliveryList, webhookList } from '@slipway/contracts';
+import { ApiClient } from '../support/api-client.js';
+import { startCli } from '../support/cli-runner.js';
+import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
+import { type TestEnv, createTestEnv, queryDb } from '../support/test-env.js';
+import { waitFor } from '../support/wait-for.js';
+
+/** One request as the receiver saw it, with whether its signature verified under the endpoint's secret. */
+interface Received {
+  path: string;
+  webhookId: string;
+  body: Record<string, unknown>;
+  raw: string;
+  timestamp: string;
+  signature: string;
+  verified: boolean;
+}
+
+type Answer = number | 'hold';
+
+/**
+ * A real receiver on 127.0.0.1: each path is one endpoint, answering what the test sets for it, and
+ * verifying every request with the standardwebhooks library and the secret the API showed at creation.
+ */
+class Receiver {
+  readonly received: Received[] = [];
+  readonly secrets = new Map<string, string>();
+  readonly answers = new Map<string, Answer[]>();
+  private readonly held: ServerResponse[] = [];
+  private server!: Server;
+  port = 0;
+
+  async start(): Promise<void> {
+    this.server = createServer((request, response) => void this.handle(request, response));
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  /** The next answers for a path (the last one repeats). */
+  answer(path: string, ...answers: Answer[]): void {
+    this.answers.set(path, answers);
+  }
+
+  on(path: string): Received[] {
+    return this.received.filter((r) => r.path === path);
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const path = request.url ?? '/';
+    const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v)]));
+    let verified: boolean;
+    try {
+      new Webhook(this.secrets.get(path) ?? 'whsec_AAAA').verify(raw, headers);
+      verified = true;
+    } catch {
+      verified = false;
+    }
+    this.received.push({ path, webhookId: headers['webhook-id'] ?? '', body: JSON.parse(raw) as Record<string, unknown>, raw, timestamp: headers['webhook-timestamp'] ?? '', signature: headers['webhook-signature'] ?? '', verified });
+    const queue = this.answers.get(path) ?? [200];
+    const answer = queue.length > 1 ? queue.shift()! : queue[0];
+    if (answer === 'hold') {
+      this.held.push(response);
+      return;
+    }
+    response.writeHead(answer, { 'content-type': 'text/plain' }).end(`answer ${answer} `.repeat(answer === 200 ? 1 : 500));
+  }
+
+  async stop(): Promise<void> {
+    for (const response of this.held) response.destroy();
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+describe('webhooks (issue 23)', () => {
+  let env: TestEnv;
+  let api: RunningApi;
+  let worker: ServiceProcess;
+  let client: ApiClient;
+  const receiver = new Receiver();
+  let workerEnv: Record<string, string>;
+
+  beforeAll(async () => {
+    env = await createTestEnv('webhooks');
+    await receiver.start();
+    workerEnv = {
+      ...env.env,
+      WEBHOOK_ALLOWED_ADDRESSES: '127.0.0.1',
+      WEBHOOK_RETRY_BASE_MS: '200',
+      WEBHOOK_MAX_ATTEMPTS: '3',
+      WEBHOOK_POLL_MS: '100',
+      WEBHOOK_TIMEOUT_MS: '2000',
+      SLIPWAY_PUBLIC_URL: 'https://slipway.example.com',
+    };
+    api = await startApi(env.env);
+    client = new ApiClient(api.url, env.bootstrapToken);
+    worker = await startWorker(workerEnv);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([worker?.stop(), api?.stop()]);
+    await receiver.stop();
+    await env?.cleanup();
+  });
+
+  async function register(path: string, body: Record<string, unknown> = {}, host = `127.0.0.1:${receiver.port}`): Promise<CreatedWebhook> {
+    const { status, body: created, text } = await client.request<CreatedWebhook>('POST', '/api/v1/webhooks', {
+      url: `http://${host}${path}`,
+      events: ['release.queued', 'release.started', 'release.succeeded', 'release.failed', 'release.cancelled', 'release.interrupted'],
+      ...body,
+    });
+    expect(status, text).toBe(201);
+    createdWebhookBody.parse(created); // strict: an undeclared field (a sealed secret) fails
+    receiver.secrets.set(path, created.secret);
+    return created;
+  }
+
+  async function deliveries(id: number): Promise<WebhookDelivery[]> {
+    const { status, body } = await client.request<WebhookDelivery[]>('GET', `/api/v1/webhooks/${id}/deliveries`);
+    expect(status).toBe(200);
+    return webhookDeliveryList.parse(body);
+  }
+
+  /** A release that only waits (due in an hour): a "queued" event without running ansible. */
+  const scheduled = () => client.createRelease({ template: 'hello', runAt: new Date(Date.now() + 3_600_000).toISOString() });
+
+  it('a run sends queued, started and succeeded, signed so that standardwebhooks verifies them; the secret is never stored in clear', { timeout: 120_000 }, async () => {
+    const endpoint = await register('/signed');
+    expect(endpoint.secret).toMatch(/^whsec_/);
+    const release = await client.createRelease({ template: 'hello' });
+    const got = await waitFor('three events', () => {
+      const mine = receiver.on('/signed').filter((r) => (r.body.data as { release: { id: number } }).release.id === release.id);
+      return mine.length >= 3 ? mine : undefined;
+    }, { timeoutMs: 90_000 });
+    expect(got.map((r) => r.body.type)).toEqual(['release.queued', 'release.started', 'release.succeeded']);
+    expect(got.every((r) => r.verified)).toBe(true);
+    expect(new Set(got.map((r) => r.webhookId)).size).toBe(3);
+    expect(got[2].body).toMatchObject({
+      data: {
+        release: { id: release.id, template: 'hello', status: 'succeeded', actor: 'bootstrap' },
+        links: { release: `https://slipway.example.com/api/v1/releases/${release.id}` },
+      },
+    });
+    const stored = JSON.stringify(await queryDb(env.databaseUrl, 'SELECT * FROM webhook_endpoints'));
+    expect(stored).not.toContain(endpoint.secret.slice('whsec_'.length));
+    const one = await client.request('GET', `/api/v1/webhooks/${endpoint.id}`);
+    webhookBody.parse(one.body);
+    const all = await client.request('GET', '/api/v1/webhooks');
+    webhookList.parse(all.body);
+    expect(one.text + all.text).not.toContain(endpoint.secret);
+  });
+
+  it('during a rotation both secrets sign, so a receiver with either one verifies', { timeout: 60_000 }, async () => {
+    const endpoint = await register('/rotated', { events: ['release.queued'] });
+    const { body: rotated } = await client.request<CreatedWebhook>('POST', `/api/v1/webhooks/${endpoint.id}/rotate-secret`, { overlapHours: 1 });
+    expect(rotated.secret).not.toBe(endpoint.secret);
+    expect(rotated.previousSecretUntil).not.toBeNull();
+    const release = await scheduled();
+    const [got] = await waitFor('the queued event', () => {
+      const mine = receiver.on('/rotated').filter((r) => (r.body.data as { release: { id: number } }).release.id === release.id);
+      return mine.length > 0 ? mine : undefined;
+    });
+    expect(got.signature.split(' ')).toHaveLength(2);
+    const headers = { 'webhook-id': got.webhookId, 'webhook-timestamp': got.timestamp, 'webhook-signature': got.signature };
+    expect(() => new Webhook(endpoint.secret).verify(got.raw, headers)).not.toThrow();
+    expect(() => new Webhook(rotated.secret).verify(got.raw, headers)).not.toThrow();
+    expect(() => new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`).verify(got.raw, headers)).toThrow();
+    receiver.secrets.set('/rotated', rotated.secret);
+  });
+
+  it('a receiver answering 500 and then 200 gets the event again with the same webhook-id; each attempt is recorded', { timeout: 60_000 }, async () => {
+    const endpoint = await register('/flaky', { events: ['release.queued'] });
+    receiver.answer('/flaky', 500, 200);
+    await scheduled();
+    const list = await waitFor('delivered after a retry', async () => {
+      const found = await deliveries(endpoint.id);
+      return found[0]?.state === 'delivered' ? found : undefined;
+    });
+    const got = receiver.on('/flaky');
+    expect(got).toHaveLength(2);
+    expect(got[0].webhookId).toBe(got[1].webhookId);
+    expect(list[0].webhookId).toBe(got[0].webhookId);
+    expect(list[0].attemptLog.map((a) => a.statusCode)).toEqual([500, 200]);
+    expect(list[0].attemptLog[0].responseHead).toMatch(/^answer 500/);
+    expect(list[0].attemptLog[0].responseHead!.length).toBeLessThanOrEqual(1024);
+  });
+
+  it('after the last attempt a delivery is dead and shown so; a redelivery from the API sends it again, same webhook-id', { timeout: 60_000 }, async () => {
+    const endpoint = await register('/down', { events: ['release.queued'] });
+    receiver.answer('/down', 500);
+    await scheduled();
+    const [dead] = await waitFor('the delivery dead', async () => {
+      const found = await deliveries(endpoint.id);
+      return found[0]?.state === 'dead' ? found : undefined;
+    });
+    expect(dead.attempts).toBe(3);
+    expect(dead.lastError).toMatch(/500/);
+    receiver.answer('/down', 200);
+    const { status } = await client.request('POST', `/api/v1/webhooks/${endpoint.id}/deliveries/${dead.id}/redeliver`);
+    expect(status).toBe(200);
+    await waitFor('redelivered', async () => (await deliveries(endpoint.id))[0]?.state === 'delivered');
+    const got = receiver.on('/down');
+    expect(got).toHaveLength(4);
+    expect(new Set(got.map((r) => r.webhookId)).size).toBe(1);
+    const audit = await client.request<{ items: { action: string }[] }>('GET', '/api/v1/audit?targetType=webhook');
+    expect(audit.body.items.map((e) => e.action)).toContain('webhook.redeliver');
+  });
+
+  it('410 Gone disables the endpoint: nothing more is sent to it', { timeout: 60_000 }, async () => {
+    const endpoint = await register('/gone', { events: ['release.queued'] });
+    receiver.answer('/gone', 410);
+    await scheduled();
+    const disabled = await waitFor('the endpoint disabled', async () => {
+      const { body } = await client.request<{ enabled: boolean; disabledReason: string | null }>('GET', `/api/v1/webhooks/${endpoint.id}`);
+      return body.enabled ? undefined : body;
+    });
+    expect(disabled.disabledReason).toMatch(/410/);
+    const before = receiver.on('/gone').length;
+    await scheduled();
+    // A later event to a live endpoint arrives, while the disabled one gets nothing.
+    const live = await register('/alive', { events: ['release.queued'] });
+    const release = await scheduled();
+    await waitFor('the live endpoint served', () => receiver.on('/alive').some((r) => (r.body.data as { release: { id: number } }).release.id === release.id));
+    expect(receiver.on('/gone').length).toBe(before);
+    expect(live.enabled).toBe(true);
+  });
+
+  it('refuses to connect to a loopback address not on the allow-list, and to the metadata address', { timeout: 60_000 }, async () => {
+    const loopback = await register('/loop', { events: ['release.queued'] }, `127.0.0.2:${receiver.port}`);
+    const metadata = await register('/meta', { events: ['release.queued'] }, '169.254.169.254');
+    await scheduled();
+    for (const endpoint of [loopback, metadata]) {
+      const [delivery] = await waitFor('a refused attempt', async () => {
+        const found = await deliveries(endpoint.id);
+        return found[0]?.attemptLog.length ? found : undefined;
+      });
+      expect(delivery.attemptLog[0].error).toMatch(/refused: .*loopback, private, link-local or metadata/);
+      expect(delivery.attemptLog[0].statusCode).toBeNull();
+    }
+  });
+
+  it('kill -9 of the worker mid-delivery: the event is delivered again by the next worker, with the same webhook-id', { timeout: 120_000 }, async () => {
+    const endpoint = await register('/killed', { events: ['release.queued'] });
+    receiver.answer('/killed', 'hold', 200);
+    await scheduled();
+    await waitFor('the delivery in flight', () => receiver.on('/killed').length === 1);
+    worker.signal('SIGKILL');
+    await worker.exited;
+    worker = await startWorker(workerEnv);
+    await waitFor('delivered by the next worker', async () => (await deliveries(endpoint.id))[0]?.state === 'delivered', { timeoutMs: 60_000 });
+    const got = receiver.on('/killed');
+    expect(got.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(got.map((r) => r.webhookId)).size).toBe(1);
+    expect(got.every((r) => r.verified)).toBe(true);
+  });
+
+  it('the CLI registers an endpoint (secret alone on stdout), lists its deliveries and redelivers one', { timeout: 60_000 }, async () => {
+    const cli = async (...args: string[]) => startCli(args, { SLIPWAY_URL: api.url, SLIPWAY_TOKEN: env.bootstrapToken }).done;
+    const created = await cli('webhook', 'create', '--url', `http://127.0.0.1:${receiver.port}/cli`, '--event', 'release.queued');
+    expect(created.code, created.stderr).toBe(0);
+    const secret = created.stdout.trim();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/=]+$/);
+    receiver.secrets.set('/cli', secret);
+    const listed = await cli('--json', 'webhook', 'list');
+    const endpoint = webhookList.parse(JSON.parse(listed.stdout)).find((w) => w.url.endsWith('/cli'))!;
+    await scheduled();
+    await waitFor('delivered', () => receiver.on('/cli').length === 1);
+    const [delivery] = await waitFor('recorded as delivered', async () => {
+      const found = await deliveries(endpoint.id);
+      return found[0]?.state === 'delivered' ? found : undefined;
+    });
+    const table = await cli('webhook', 'deliveries', String(endpoint.id));
+    expect(table.stdout).toContain('delivered');
+    expect(table.stdout).toContain(delivery.webhookId);
+    const redelivered = await cli('webhook', 'redeliver', String(endpoint.id), String(delivery.id));
+    expect(redelivered.code, redelivered.stderr).toBe(0);
+    await waitFor('sent again', () => receiver.on('/cli').length === 2);
+    expect(receiver.on('/cli').map((r) => [r.webhookId, r.verified])).toEqual([
+      [delivery.webhookId, true],
+      [delivery.webhookId, true],
+    ]);
+    const audit = await cli('--json', 'audit', '--target-type', 'webhook', '--target-id', String(endpoint.id));
+    expect((JSON.parse(audit.stdout) as { items: { action: string }[] }).items.map((e) => e.action)).toEqual(['webhook.redeliver', 'webhook.create']);
+  });
+
+  it('bad input is a 400 naming the field, and nothing is created', async () => {
+    const before = (await client.request<unknown[]>('GET', '/api/v1/webhooks')).body.length;
+    for (const [body, field] of [
+      [{ url: 'ftp://x', events: ['release.queued'] }, 'url'],
+      [{ url: 'http://u:p@example.com/', events: ['release.queued'] }, 'url'],
+      [{ url: 'https://example.com/', events: ['release.exploded'] }, 'events'],
+      [{ url: 'https://example.com/', events: [] }, 'events'],
+      [{ url: 'https://example.com/', events: ['release.queued'], format: 'xml' }, 'format'],
+    ] as const) {
+      const { status, text } = await client.request('POST', '/api/v1/webhooks', body);
+      expect(status, text).toBe(400);
+      expect(text).toContain(field);
+    }
+    expect((await client.request<unknown[]>('GET', '/api/v1/webhooks')).body.length).toBe(before);
+  });
+});
