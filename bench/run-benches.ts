@@ -1,5 +1,6 @@
 import { benchBigLog } from './benches/big-log.js';
 import { benchCatalogReload } from './benches/catalog-reload.js';
+import { benchDnsChanges } from './benches/dns-changes.js';
 import { benchDnsRender } from './benches/dns-render.js';
 import { benchFootprint } from './benches/footprint.js';
 import { benchHistory } from './benches/history.js';
@@ -13,7 +14,7 @@ import { benchWebhooks } from './benches/webhooks.js';
 import { type BenchResult, publish } from './lib/report.js';
 import type { BenchSizes } from './sizes.js';
 
-export const BENCHES = ['launch', 'throughput', 'log-lag', 'big-log', 'footprint', 'shutdown', 'catalog-reload', 'retention', 'history', 'viewers', 'dns-render', 'webhooks'] as const;
+export const BENCHES = ['launch', 'throughput', 'log-lag', 'big-log', 'footprint', 'shutdown', 'catalog-reload', 'retention', 'history', 'viewers', 'dns-render', 'webhooks', 'dns-changes'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 /** Runs one benchmark at the given sizes, prints its table and writes its JSON into `resultsDir`. */
@@ -30,6 +31,7 @@ export async function runBench(name: BenchName, sizes: BenchSizes, resultsDir?: 
     history: () => benchHistory(sizes.history),
     viewers: () => benchViewers(sizes.viewers),
     'dns-render': () => benchDnsRender(sizes.dnsRender),
+    'dns-changes': () => benchDnsChanges(sizes.dnsChanges),
     webhooks: () => benchWebhooks(sizes.webhooks),
   }[name]();
   return { result, table: publish(result, resultsDir) };

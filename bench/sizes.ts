@@ -40,6 +40,7 @@ export function benchSizes() {
       seconds: int('BENCH_VIEWERS_SECONDS', 5),
     },
     dnsRender: { records: int('BENCH_DNS_RECORDS', 10_000), rounds: int('BENCH_DNS_ROUNDS', 5) },
+    dnsChanges: { changes: int('BENCH_DNS_CHANGES', 1_000), seconds: int('BENCH_DNS_CHANGES_SECONDS', 60) },
     webhooks: {
       latencySamples: int('BENCH_WEBHOOKS_LATENCY_SAMPLES', 100),
       rateDeliveries: int('BENCH_WEBHOOKS_RATE_DELIVERIES', 5_000),
@@ -65,6 +66,7 @@ export const SMOKE_SIZES: BenchSizes = {
   history: { releases: 3_000, samples: 2 },
   viewers: { clients: 3, rate: 500, seconds: 1 },
   dnsRender: { records: 200, rounds: 1 },
+  dnsChanges: { changes: 20, seconds: 1 },
   webhooks: { latencySamples: 3, rateDeliveries: 50, outageDeliveries: 20, outageSeconds: 1 },
 };
 

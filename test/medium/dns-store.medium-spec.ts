@@ -10,7 +10,7 @@ let db: MediumDb;
 let store: DnsStore;
 let zonesDir: string;
 const renderer = (maxWaitMs = 60_000) =>
-  new ZoneRenderer(db.uow, { workerId: 'medium', dns: { zonesDir, checkzoneBin: 'named-checkzone', reloadArgv: [], renderConcurrency: 1, renderDelayMs: 0, renderMaxWaitMs: maxWaitMs } } as unknown as SlipwayConfig);
+  new ZoneRenderer(db.uow, { workerId: 'medium', dns: { zonesDir, checkzoneBin: 'named-checkzone', reloadArgv: [], renderConcurrency: 1, renderDelayMs: 0, renderMaxWaitMs: maxWaitMs, renderSweepAfterMs: 1_000 } } as unknown as SlipwayConfig);
 
 beforeAll(async () => {
   db = await createMediumDb('dns_store');
@@ -108,5 +108,22 @@ describe('ZoneRenderer (medium: real MariaDB, real named-checkzone)', () => {
     expect(await renderer().render(z.id, z.version)).toEqual({ kind: 'busy' });
     await db.query('UPDATE dns_zones SET render_lease_until = NOW(3) - INTERVAL 1 SECOND WHERE id = ?', [z.id]);
     expect(await renderer().render(z.id, z.version)).toMatchObject({ kind: 'rendered' });
+  });
+
+  it('finds a zone left behind (its job was lost), and not a version the checker refused', async () => {
+    const z = await zone('sweep.test');
+    const c = await store.createRecord('sweep.test', { name: 'lost', type: 'A', value: '192.0.2.9' }, 'alice');
+    if (!c.ok) throw new Error('not created');
+    // No job ran: the change has waited past the sweep's threshold.
+    await db.query('UPDATE dns_zones SET dirty_since = NOW(3) - INTERVAL 5 SECOND WHERE id = ?', [z.id]);
+    expect(await renderer().zonesBehind()).toContainEqual({ zoneId: z.id, version: c.zoneVersion });
+    expect(await renderer().render(z.id, c.zoneVersion)).toMatchObject({ kind: 'rendered' });
+    expect(await renderer().zonesBehind()).not.toContainEqual(expect.objectContaining({ zoneId: z.id }));
+
+    const bad = await store.createRecord('sweep.test', { name: '@', type: 'NS', value: 'ns9.sweep.test' }, 'alice');
+    if (!bad.ok) throw new Error('not created');
+    expect(await renderer().render(z.id, bad.zoneVersion)).toMatchObject({ kind: 'failed' });
+    await db.query('UPDATE dns_zones SET dirty_since = NOW(3) - INTERVAL 5 SECOND WHERE id = ?', [z.id]);
+    expect(await renderer().zonesBehind()).not.toContainEqual(expect.objectContaining({ zoneId: z.id }));
   });
 });

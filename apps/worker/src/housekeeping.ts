@@ -7,6 +7,7 @@ import { ReleaseStore } from '@slipway/releases';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseRunner } from './release-runner.js';
 import { Retention } from './retention.js';
+import { DnsLostRenders } from './dns-lost-renders.js';
 import { RunDirectories } from './run-directory.js';
 
 /** Beyond the fenced worker's SIGKILL (lease end + CANCEL_GRACE_MS): its supervisor's poll and the kill itself. */
@@ -38,6 +39,7 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
     private readonly runDirs: RunDirectories,
     private readonly retention: Retention,
+    private readonly dnsLostRenders: DnsLostRenders,
   ) {
     this.keys = slipwayKeys(config.queuePrefix);
   }
@@ -81,6 +83,7 @@ export class Housekeeping implements OnApplicationBootstrap, OnApplicationShutdo
     try {
       await this.reapLostWorkers();
       await this.requeueLostJobs();
+      await this.dnsLostRenders.requeue();
       if (this.failingSince !== null) {
         this.logger.log(`housekeeping back after ${Date.now() - this.failingSince} ms`);
         this.failingSince = null;

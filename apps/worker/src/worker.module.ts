@@ -12,6 +12,7 @@ import { AuditWriter } from '@slipway/db';
 import { ReleaseEventMetrics } from './events/release-event-metrics.js';
 import { SchedulesProcessor } from './schedules.processor.js';
 import { WorkerReleaseQueue } from './worker-release-queue.js';
+import { DnsLostRenders } from './dns-lost-renders.js';
 import { AnsibleVersionCache } from './ansible-version.js';
 import { CancelListener } from './cancel-listener.js';
 import { CatalogWatch } from './catalog-watch.js';
@@ -95,6 +96,7 @@ export class WorkerModule {
         WebhookDeliveryStore,
         WebhookDispatcher,
         ZoneRenderer,
+        DnsLostRenders,
         ...jobKinds.providers,
         WorkerMetricsServer,
       ],

@@ -190,6 +190,8 @@ export const environmentSchema = z.object({
   DNS_RENDER_CONCURRENCY: int(1, 64).default(2),
   DNS_RENDER_DELAY_MS: int(0, 60_000).default(200),
   DNS_RENDER_MAX_WAIT_MS: int(0, 600_000).default(2_000),
+  // A zone whose oldest unrendered change is older than this is rendered by the sweep (its job was lost).
+  DNS_RENDER_SWEEP_AFTER_MS: int(1_000, 86_400_000).default(15_000),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

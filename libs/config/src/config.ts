@@ -128,6 +128,8 @@ export interface DnsConfig {
   renderConcurrency: number;
   renderDelayMs: number;
   renderMaxWaitMs: number;
+  /** The sweep renders a zone left behind this long (its render job never reached Redis). */
+  renderSweepAfterMs: number;
 }
 
 /** A 32-byte AES key that prints as "[redacted]" if a config object is ever logged. */
@@ -272,6 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
       renderConcurrency: e.DNS_RENDER_CONCURRENCY,
       renderDelayMs: e.DNS_RENDER_DELAY_MS,
       renderMaxWaitMs: e.DNS_RENDER_MAX_WAIT_MS,
+      renderSweepAfterMs: e.DNS_RENDER_SWEEP_AFTER_MS,
     },
     secretKeys: {
       ...(e.SLIPWAY_SECRET_KEY ? { current: new SecretKey(e.SLIPWAY_SECRET_KEY) } : {}),

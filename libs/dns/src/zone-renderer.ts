@@ -98,9 +98,10 @@ export class ZoneRenderer {
             [outcome.status, outcome.message, zone.version, outcome.serial, zone.version, zone.id, owner],
           );
         } else {
-          await sql.query('UPDATE dns_zones SET render_status = ?, render_message = ? WHERE id = ? AND render_owner = ?', [
+          await sql.query('UPDATE dns_zones SET render_status = ?, render_message = ?, failed_version = ? WHERE id = ? AND render_owner = ?', [
             outcome.status,
             outcome.message,
+            zone.version,
             zone.id,
             owner,
           ]);
@@ -151,6 +152,22 @@ export class ZoneRenderer {
   private async zoneExists(zoneId: number): Promise<boolean> {
     const rows: unknown[] = await this.uow.run('find dns zone', (ds) => ds.query('SELECT id FROM dns_zones WHERE id = ?', [zoneId]));
     return rows.length > 0;
+  }
+
+  /**
+   * Zones left behind: the oldest unrendered change is older than DNS_RENDER_SWEEP_AFTER_MS (its render
+   * job never reached Redis, e.g. Redis restarted as the change committed), no render holds the lease, and
+   * the newest version was not already refused by the checker. The worker's housekeeping queues their jobs.
+   */
+  async zonesBehind(): Promise<{ zoneId: number; version: number }[]> {
+    const rows: { id: number; version: string }[] = await this.uow.run('find dns zones behind', (ds) =>
+      ds.query(
+        `SELECT id, version FROM dns_zones WHERE dirty_since < NOW(3) - INTERVAL ? MICROSECOND
+           AND (failed_version IS NULL OR failed_version < version) AND (render_lease_until IS NULL OR render_lease_until < NOW(3))`,
+        [this.config.dns.renderSweepAfterMs * 1000],
+      ),
+    );
+    return rows.map((r) => ({ zoneId: Number(r.id), version: Number(r.version) }));
   }
 
   /** A deleted zone: its file leaves the zones directory, and the server is told. */
