@@ -108,6 +108,16 @@ describe('job kinds on the worker', () => {
     expect(counts.delayed + counts.wait + counts.active).toBeLessThanOrEqual(1);
   });
 
+  it('a job scheduler lost from Redis (a restart without persistence, a flush) is written back by the running worker', { timeout: 60_000 }, async () => {
+    expect(await pendingQueue.getJobScheduler('pending-outcomes')).toBeDefined();
+    await pendingQueue.removeJobScheduler('pending-outcomes');
+    expect(await pendingQueue.getJobScheduler('pending-outcomes')).toBeUndefined();
+    // Within a few housekeeping intervals, with no restart of the worker.
+    const back = await waitFor('the scheduler written back', () => pendingQueue.getJobScheduler('pending-outcomes'), { timeoutMs: 30_000 });
+    expect(back.every).toBe(HOUSEKEEPING_INTERVAL_MS);
+    expect(worker.output).toContain('pending-outcomes: its job scheduler was missing from Redis');
+  });
+
   it('SIGTERM drains a release in flight while the pending-outcomes kind is registered too; /workers shows each kind', { timeout: 120_000 }, async () => {
     const release = await client.createRelease({ template: 'deploy-sim', extraVars: { seconds: 6 } });
     await client.waitForRelease(release.id, ['running'], 60_000);

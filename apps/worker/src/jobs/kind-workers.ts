@@ -22,6 +22,7 @@ interface RunningKind {
 export class KindWorkers implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('JobKinds');
   private running: RunningKind[] = [];
+  private schedulerCheck: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly registry: JobKindRegistry,
@@ -59,10 +60,16 @@ export class KindWorkers implements OnModuleInit, OnApplicationBootstrap, OnAppl
     if (this.shutdown.draining) return;
     for (const { worker } of this.running) void worker.run();
     for (const running of this.running) void this.schedule(running);
+    // Redis keeps nothing on disk here: a restart or a flush loses every job scheduler, and with them the
+    // repeating kinds (schedules, webhook deliveries, pending outcomes) would stop until a worker restarts.
+    // So each worker checks on the housekeeping interval that they exist, and writes back a lost one.
+    this.schedulerCheck = setInterval(() => void this.keepScheduled(), this.config.housekeepingIntervalMs);
+    this.schedulerCheck.unref();
   }
 
   /** Nest closes the app: a worker the drain has closed already returns the same promise. */
   async onApplicationShutdown(): Promise<void> {
+    if (this.schedulerCheck) clearInterval(this.schedulerCheck);
     await Promise.all(this.running.map(({ worker }) => worker.close()));
   }
 
@@ -88,6 +95,7 @@ export class KindWorkers implements OnModuleInit, OnApplicationBootstrap, OnAppl
    * closed without waiting; what it still had in hand is redelivered once its lock lapses.
    */
   private async close({ kind, worker }: RunningKind): Promise<void> {
+    if (this.schedulerCheck) clearInterval(this.schedulerCheck);
     const { name, drain } = kind.definition;
     this.registry.setState(name, 'draining');
     if (drain.policy === 'abandon-safely') {
@@ -112,6 +120,22 @@ export class KindWorkers implements OnModuleInit, OnApplicationBootstrap, OnAppl
     } catch (error) {
       // Another worker's upsert keeps it going; this one's next start tries again.
       this.logger.warn(`${name}: job scheduler not written (${(error as Error).message})`);
+    }
+  }
+
+  /** Writes back the job scheduler of each repeating kind that Redis no longer has (see onApplicationBootstrap). */
+  private async keepScheduled(): Promise<void> {
+    if (this.shutdown.draining) return;
+    for (const running of this.running) {
+      const { repeat, name } = running.kind.definition;
+      if (!repeat) continue;
+      try {
+        if (await running.queue.getJobScheduler(repeat.schedulerId)) continue;
+      } catch {
+        continue; // Redis away: the next check looks again
+      }
+      this.logger.warn(`${name}: its job scheduler was missing from Redis (a restart or flush?): written again`);
+      await this.schedule(running);
     }
   }
 }
