@@ -16,6 +16,7 @@ import {
   releaseTasks,
 } from '@slipway/contracts';
 import { ApiClient } from '../support/api-client.js';
+import { startCli } from '../support/cli-runner.js';
 import { dumpDatabase } from '../support/db-dump.js';
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
 import { readSse } from '../support/sse-client.js';
@@ -156,6 +157,34 @@ describe('what changed: per-host, per-task results of a release', () => {
     expect(results).toContainEqual(expect.objectContaining({ host: 'gone', status: 'unreachable' }));
     expect(live.events.some((e) => e.event === 'events-complete')).toBe(true);
     expect(JSON.stringify(live.events)).not.toContain(SECRET);
+  });
+
+  it('CLI: release show --hosts prints the host table, --failed / --changed the results', async () => {
+    const cliEnv = { SLIPWAY_URL: api.url, SLIPWAY_TOKEN: botToken };
+    const hosts = await startCli(['release', 'show', String(features.id), '--hosts'], cliEnv).done;
+    expect(hosts.code, hosts.stderr).toBe(0);
+    expect(hosts.stdout).toMatch(/^HOST\s+STATUS\s+OK\s+CHANGED\s+FAILED\s+UNREACHABLE/m);
+    expect(hosts.stdout).toMatch(/^gone\s+unreachable\s+0\s+0\s+0\s+1/m);
+    expect(hosts.stdout).toMatch(/^bad\s+failed\s.*fails for real on one host: failing bad$/m);
+    expect(hosts.stdout).toContain('events complete');
+    const failed = await startCli(['release', 'show', String(features.id), '--failed'], cliEnv).done;
+    expect(failed.code, failed.stderr).toBe(0);
+    expect(failed.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/).slice(1, 3))).toEqual([['gone', 'unreachable'], ['bad', 'failed']]);
+    const changed = await startCli(['release', 'show', String(features.id), '--changed'], cliEnv).done;
+    expect(changed.stdout).toMatch(/^\d+\s+good\s+changed\s+write a file/m);
+    expect(changed.stdout + hosts.stdout + failed.stdout).not.toContain(SECRET);
+  });
+
+  it('CLI: release create --wait ends with the host summary and exits non-zero when a host failed or was unreachable', async () => {
+    const cliEnv = { SLIPWAY_URL: api.url, SLIPWAY_TOKEN: botToken };
+    const failing = await startCli(['release', 'create', 'features', '-e', `greeting=${SECRET}`, '--wait'], cliEnv).done;
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toMatch(/^gone\s+unreachable/m);
+    expect(failing.stdout.trimEnd().split('\n').at(-1)).toMatch(/^events complete/);
+    expect(failing.stderr).toMatch(/2 host\(s\) failed or unreachable: (bad, gone|gone, bad)/);
+    const passing = await startCli(['release', 'create', 'fifty', '-l', 'host01', '--wait'], cliEnv).done;
+    expect(passing.code, passing.stderr).toBe(0);
+    expect(passing.stdout).toMatch(/^host01\s+changed\s+14\s+4\s+0\s+0\s+2\s+0\s+0$/m);
   });
 
   it('kill -9 of the worker mid-release: events stay in order with none twice, and say where they stop', async () => {
