@@ -136,14 +136,13 @@ async function waitFor(ctx: Context, id: number): Promise<void> {
     stopCancellingOnCtrlC();
   }
   if (json) printJson((await http.request<ReleaseJson>('GET', `/api/v1/releases/${id}`)).body);
-  // The host summary ends the wait (issue 21): a host that failed or was unreachable fails the job, even
-  // when the play went on without it.
+  // The host summary ends the wait (issue 21), on stderr with the other notes: stdout stays exactly the
+  // log (or the one JSON document). A host that failed or was unreachable fails the job, even when the
+  // play went on without it.
   let failed: string[] = [];
   try {
     const hosts = await fetchHosts(http, id);
-    const table = hostTable(hosts);
-    if (json) process.stderr.write(`${forStderr(table)}\n`);
-    else process.stdout.write(`${forStdout(table)}\n`);
+    process.stderr.write(`${forStderr(hostTable(hosts))}\n`);
     failed = failedHosts(hosts.hosts);
   } catch (error) {
     note(`release ${id}: no host summary (${(error as Error).message})`);
