@@ -18,7 +18,7 @@ import {
 import { ApiClient } from '../support/api-client.js';
 import { startCli } from '../support/cli-runner.js';
 import { dumpDatabase } from '../support/db-dump.js';
-import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
+import { type RunningApi, type ServiceProcess, runProcesses, startApi, startWorker } from '../support/processes.js';
 import { readSse } from '../support/sse-client.js';
 import { REPO_ROOT, type TestEnv, createTestEnv, queryDb } from '../support/test-env.js';
 import { createToken } from '../support/tokens.js';
@@ -189,12 +189,28 @@ describe('what changed: per-host, per-task results of a release', () => {
     expect(passing.stderr).toMatch(/^host01\s+changed\s+14\s+4\s+0\s+0\s+2\s+0\s+0$/m);
   });
 
+  const eventsStored = async (id: number) =>
+    Number((await queryDb<{ n: number }>(env.databaseUrl, 'SELECT events_stored AS n FROM releases WHERE id = ?', [id]))[0]?.n);
+
+  it('kill -9 of ansible mid-release: the release fails and its events say they are incomplete, from where', async () => {
+    const release = await bot.createRelease({ template: 'fifty', inventory: 'fifty' });
+    await waitFor('events to be stored', async () => (await eventsStored(release.id)) > 100, { timeoutMs: 120_000, intervalMs: 100 });
+    const ansible = runProcesses(env.runDir).filter((p) => p.command.includes('ansible-playbook'));
+    const main = ansible.find((p) => !ansible.some((parent) => parent.pid === p.ppid)); // not one of its forks
+    expect(main).toBeDefined();
+    process.kill(main!.pid, 'SIGKILL');
+    await bot.waitForRelease(release.id, FINAL, 60_000);
+    const { body: shown } = await get(`/api/v1/releases/${release.id}`, releaseBody);
+    expect(shown.status).toBe('failed');
+    expect(shown.events).toMatchObject({ state: 'incomplete', notKept: 0 });
+    expect(shown.events.nextSeq).toBe(shown.events.stored + 1);
+    const stats = await queryDb(env.databaseUrl, `SELECT seq FROM release_events WHERE release_id = ? AND type = 'stats'`, [release.id]);
+    expect(stats).toEqual([]);
+  });
+
   it('kill -9 of the worker mid-release: events stay in order with none twice, and say where they stop', async () => {
     const release = await bot.createRelease({ template: 'fifty', inventory: 'fifty' });
-    await waitFor('events to be stored', async () => {
-      const rows = await queryDb<{ n: number }>(env.databaseUrl, 'SELECT events_stored AS n FROM releases WHERE id = ?', [release.id]);
-      return Number(rows[0]?.n) > 100;
-    }, { timeoutMs: 120_000, intervalMs: 100 });
+    await waitFor('events to be stored', async () => (await eventsStored(release.id)) > 100, { timeoutMs: 120_000, intervalMs: 100 });
     worker.signal('SIGKILL');
     await worker.exited;
     worker = await startWorker(env.env);
