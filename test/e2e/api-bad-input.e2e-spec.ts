@@ -44,6 +44,17 @@ const CASES: BadCase[] = [
   { name: 'both cursors', method: 'GET', path: '/api/v1/audit?before=5&after=2', status: 400, field: 'after' },
   { name: 'limit too large', method: 'GET', path: '/api/v1/releases?limit=501', status: 400, field: 'limit' },
   { name: 'unknown audit action filter', method: 'GET', path: '/api/v1/audit?action=release.delete', status: 400, field: 'action' },
+  // Issue 21: what changed (hosts, tasks, ansible events).
+  { name: 'hosts of a release that does not exist', method: 'GET', path: '/api/v1/releases/987654/hosts', status: 404, field: '987654' },
+  { name: 'tasks of a release that does not exist', method: 'GET', path: '/api/v1/releases/987654/tasks', status: 404, field: '987654' },
+  { name: 'events of a release that does not exist', method: 'GET', path: '/api/v1/releases/987654/ansible-events', status: 404, field: '987654' },
+  { name: 'events: unknown status filter', method: 'GET', path: '/api/v1/releases/1/ansible-events?status=broken', status: 400, field: 'status' },
+  { name: 'events: unknown type filter', method: 'GET', path: '/api/v1/releases/1/ansible-events?type=log', status: 400, field: 'type' },
+  { name: 'events: both cursors', method: 'GET', path: '/api/v1/releases/1/ansible-events?before=5&after=2', status: 400, field: 'after' },
+  { name: 'events: limit too large', method: 'GET', path: '/api/v1/releases/1/ansible-events?limit=501', status: 400, field: 'limit' },
+  { name: 'events: host too long', method: 'GET', path: `/api/v1/releases/1/ansible-events?host=${'h'.repeat(300)}`, status: 400, field: 'host' },
+  { name: 'event seq that is not a number', method: 'GET', path: '/api/v1/releases/1/ansible-events/1e3', status: 400, field: 'seq' },
+  { name: 'event that does not exist', method: 'GET', path: '/api/v1/releases/987654/ansible-events/5', status: 404, field: 'seq' },
   // Issue 20, item 3: each was a 500 (or a release that ansible then refused).
   { name: 'tags: null', body: { template: 'hello', tags: null }, status: 400, field: 'tags' },
   ...['toString', '__proto__', 'constructor', 'hasOwnProperty'].flatMap((name): BadCase[] => [

@@ -1,4 +1,6 @@
 import {
+  ansibleEventBody,
+  ansibleEventPage,
   auditPage,
   catalogReloadAppliedBody,
   createdTokenBody,
@@ -12,7 +14,9 @@ import {
   queueSummaryBody,
   readyBody,
   releaseBody,
+  releaseHosts,
   releasePage,
+  releaseTasks,
   templateList,
   tokenBody,
   tokenList,
@@ -69,6 +73,13 @@ describe('every answer matches its contract schema', () => {
     const rerun = await answer(releaseBody, 'POST', `/api/v1/releases/${ran.id}/rerun`, 201, {});
     expect(rerun.rerunOf).toBe(ran.id);
     await answer(releasePage, 'GET', `/api/v1/releases?before=${rerun.id}&status=succeeded`, 200);
+    // What changed (issue 21): hosts, tasks, the events and one whole.
+    const hosts = await answer(releaseHosts, 'GET', `/api/v1/releases/${ran.id}/hosts`, 200);
+    expect(hosts.hosts.length, 'a host result, so HostSummary is checked too').toBeGreaterThan(0);
+    await answer(releaseTasks, 'GET', `/api/v1/releases/${ran.id}/tasks`, 200);
+    const events = await answer(ansibleEventPage, 'GET', `/api/v1/releases/${ran.id}/ansible-events?limit=2`, 200);
+    await answer(ansibleEventPage, 'GET', `/api/v1/releases/${ran.id}/ansible-events?before=${events.nextBefore}&status=ok`, 200);
+    await answer(ansibleEventBody, 'GET', `/api/v1/releases/${ran.id}/ansible-events/${events.items[0].seq}`, 200);
   });
 
   it('errors: 400 with every bad field, 404, 409', async () => {

@@ -16,8 +16,9 @@ import {
   releaseTasks,
 } from '@slipway/contracts';
 import { ApiClient } from '../support/api-client.js';
+import { startCli } from '../support/cli-runner.js';
 import { dumpDatabase } from '../support/db-dump.js';
-import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
+import { type RunningApi, type ServiceProcess, runProcesses, startApi, startWorker } from '../support/processes.js';
 import { readSse } from '../support/sse-client.js';
 import { REPO_ROOT, type TestEnv, createTestEnv, queryDb } from '../support/test-env.js';
 import { createToken } from '../support/tokens.js';
@@ -158,12 +159,58 @@ describe('what changed: per-host, per-task results of a release', () => {
     expect(JSON.stringify(live.events)).not.toContain(SECRET);
   });
 
+  it('CLI: release show --hosts prints the host table, --failed / --changed the results', async () => {
+    const cliEnv = { SLIPWAY_URL: api.url, SLIPWAY_TOKEN: botToken };
+    const hosts = await startCli(['release', 'show', String(features.id), '--hosts'], cliEnv).done;
+    expect(hosts.code, hosts.stderr).toBe(0);
+    expect(hosts.stdout).toMatch(/^HOST\s+STATUS\s+OK\s+CHANGED\s+FAILED\s+UNREACHABLE/m);
+    expect(hosts.stdout).toMatch(/^gone\s+unreachable\s+0\s+0\s+0\s+1/m);
+    expect(hosts.stdout).toMatch(/^bad\s+failed\s.*fails for real on one host: failing bad$/m);
+    expect(hosts.stdout).toContain('events complete');
+    const failed = await startCli(['release', 'show', String(features.id), '--failed'], cliEnv).done;
+    expect(failed.code, failed.stderr).toBe(0);
+    expect(failed.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/).slice(1, 3))).toEqual([['gone', 'unreachable'], ['bad', 'failed']]);
+    const changed = await startCli(['release', 'show', String(features.id), '--changed'], cliEnv).done;
+    expect(changed.stdout).toMatch(/^\d+\s+good\s+changed\s+write a file/m);
+    expect(changed.stdout + hosts.stdout + failed.stdout).not.toContain(SECRET);
+  });
+
+  it('CLI: release create --wait ends with the host summary and exits non-zero when a host failed or was unreachable', async () => {
+    const cliEnv = { SLIPWAY_URL: api.url, SLIPWAY_TOKEN: botToken };
+    const failing = await startCli(['release', 'create', 'features', '-e', `greeting=${SECRET}`, '--wait'], cliEnv).done;
+    expect(failing.code).toBe(1);
+    // On stderr, after the log: stdout stays exactly the log.
+    expect(failing.stderr).toMatch(/^gone\s+unreachable/m);
+    expect(failing.stderr).toMatch(/^events complete/m);
+    expect(failing.stdout).not.toMatch(/^HOST\s+STATUS/m);
+    expect(failing.stderr).toMatch(/2 host\(s\) failed or unreachable: (bad, gone|gone, bad)/);
+    const passing = await startCli(['release', 'create', 'fifty', '-l', 'host01', '--wait'], cliEnv).done;
+    expect(passing.code, passing.stderr).toBe(0);
+    expect(passing.stderr).toMatch(/^host01\s+changed\s+14\s+4\s+0\s+0\s+2\s+0\s+0$/m);
+  });
+
+  const eventsStored = async (id: number) =>
+    Number((await queryDb<{ n: number }>(env.databaseUrl, 'SELECT events_stored AS n FROM releases WHERE id = ?', [id]))[0]?.n);
+
+  it('kill -9 of ansible mid-release: the release fails and its events say they are incomplete, from where', async () => {
+    const release = await bot.createRelease({ template: 'fifty', inventory: 'fifty' });
+    await waitFor('events to be stored', async () => (await eventsStored(release.id)) > 100, { timeoutMs: 120_000, intervalMs: 100 });
+    const ansible = runProcesses(env.runDir).filter((p) => p.command.includes('ansible-playbook'));
+    const main = ansible.find((p) => !ansible.some((parent) => parent.pid === p.ppid)); // not one of its forks
+    expect(main).toBeDefined();
+    process.kill(main!.pid, 'SIGKILL');
+    await bot.waitForRelease(release.id, FINAL, 60_000);
+    const { body: shown } = await get(`/api/v1/releases/${release.id}`, releaseBody);
+    expect(shown.status).toBe('failed');
+    expect(shown.events).toMatchObject({ state: 'incomplete', notKept: 0 });
+    expect(shown.events.nextSeq).toBe(shown.events.stored + 1);
+    const stats = await queryDb(env.databaseUrl, `SELECT seq FROM release_events WHERE release_id = ? AND type = 'stats'`, [release.id]);
+    expect(stats).toEqual([]);
+  });
+
   it('kill -9 of the worker mid-release: events stay in order with none twice, and say where they stop', async () => {
     const release = await bot.createRelease({ template: 'fifty', inventory: 'fifty' });
-    await waitFor('events to be stored', async () => {
-      const rows = await queryDb<{ n: number }>(env.databaseUrl, 'SELECT events_stored AS n FROM releases WHERE id = ?', [release.id]);
-      return Number(rows[0]?.n) > 100;
-    }, { timeoutMs: 120_000, intervalMs: 100 });
+    await waitFor('events to be stored', async () => (await eventsStored(release.id)) > 100, { timeoutMs: 120_000, intervalMs: 100 });
     worker.signal('SIGKILL');
     await worker.exited;
     worker = await startWorker(env.env);

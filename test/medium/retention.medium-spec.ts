@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => db?.drop());
 beforeEach(async () => {
-  await db.truncate('idempotency_keys', 'release_log_chunks', 'releases', 'audit_entries', 'retention_totals');
+  await db.truncate('idempotency_keys', 'release_log_chunks', 'release_events', 'releases', 'audit_entries', 'retention_totals');
 });
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
@@ -47,6 +47,8 @@ interface Seeded {
   finishedAt?: Date | null;
   createdAt?: Date;
   chunks?: number;
+  /** ansible events (release_events rows) of the release. */
+  events?: number;
   idempotencyKey?: boolean;
 }
 
@@ -71,6 +73,9 @@ async function seed(options: Seeded = {}): Promise<number> {
       Array.from({ length: 10 }, (_, i) => `line ${first + i}`).join('\n'),
     ]);
   }
+  for (let seq = 1; seq <= (options.events ?? 0); seq++) {
+    await db.query(`INSERT INTO release_events (release_id, seq, type, emitted_at, stored_at, data) VALUES (?, ?, 'task_start', NOW(3), NOW(3), '{}')`, [id, seq]);
+  }
   if (options.idempotencyKey) {
     await db.query(`INSERT INTO idempotency_keys (scope, idem_key, request_hash, release_id, created_at) VALUES ('ci', ?, ?, ?, ?)`, [
       `key-${id}`,
@@ -90,6 +95,7 @@ async function seedAudit(at: Date, count = 1): Promise<void> {
 
 const ids = async (sql: string, params: unknown[] = []) => (await db.query<{ id: number }>(sql, params)).map((r) => Number(r.id));
 const releaseIds = () => ids('SELECT id FROM releases ORDER BY id');
+const eventCount = async (releaseId: number) => Number((await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM release_events WHERE release_id = ?', [releaseId]))[0]?.n);
 const chunkCount = async (releaseId: number) => Number((await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM release_log_chunks WHERE release_id = ?', [releaseId]))[0]?.n);
 const count = async (table: string) => Number((await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`))[0]?.n);
 const totals = () => store.totals();
@@ -106,6 +112,12 @@ class RecordingStore extends RetentionStore {
     this.statements.push('deleteLogChunks');
     const rows = await super.deleteLogChunks(releaseIds, limit);
     this.deletes.push({ kind: 'log_chunks', rows });
+    return rows;
+  }
+  override async deleteEvents(releaseIds: number[], limit: number) {
+    this.statements.push('deleteEvents');
+    const rows = await super.deleteEvents(releaseIds, limit);
+    this.deletes.push({ kind: 'release_events', rows });
     return rows;
   }
   override async deleteReleases(releaseIds: number[], cutoff: Date) {
@@ -125,7 +137,7 @@ class RecordingStore extends RetentionStore {
 describe('retention: what is deleted', () => {
   it('deletes finished releases strictly older than the cutoff, with their chunks and idempotency keys; one exactly at the cutoff stays', async () => {
     const cutoff = daysAgo(30);
-    const older = await seed({ finishedAt: new Date(cutoff.getTime() - 1), chunks: 3, idempotencyKey: true });
+    const older = await seed({ finishedAt: new Date(cutoff.getTime() - 1), chunks: 3, idempotencyKey: true, events: 4 });
     const atCutoff = await seed({ finishedAt: cutoff, chunks: 2, idempotencyKey: true });
     const newer = await seed({ finishedAt: daysAgo(1), chunks: 2 });
     const report = await runRetention(store, policy({ releaseCutoff: cutoff }));
@@ -134,8 +146,9 @@ describe('retention: what is deleted', () => {
     expect(await chunkCount(older)).toBe(0);
     expect(await chunkCount(atCutoff)).toBe(2);
     expect(await ids('SELECT release_id AS id FROM idempotency_keys')).toEqual([atCutoff]);
-    expect(report).toMatchObject({ releases: 1, logChunks: 3, logsOfReleases: 0, complete: true });
-    expect(await totals()).toEqual({ releases: 1, log_chunks: 3, audit_entries: 0 });
+    expect(await eventCount(older)).toBe(0);
+    expect(report).toMatchObject({ releases: 1, logChunks: 3, events: 4, logsOfReleases: 0, complete: true });
+    expect(await totals()).toEqual({ releases: 1, log_chunks: 3, release_events: 4, audit_entries: 0 });
   });
 
   it('never touches a queued or running release, however old, nor its log', async () => {
@@ -167,7 +180,7 @@ describe('retention: what is deleted', () => {
   });
 
   it('logs only: deletes the chunks of old finished releases, keeps their rows and marks them; K protects logs too', async () => {
-    const old = [await seed({ template: 'a', chunks: 3 }), await seed({ template: 'a', chunks: 2 }), await seed({ template: 'a', chunks: 2 })];
+    const old = [await seed({ template: 'a', chunks: 3, events: 3 }), await seed({ template: 'a', chunks: 2 }), await seed({ template: 'a', chunks: 2, events: 2 })];
     const recent = await seed({ template: 'a', finishedAt: daysAgo(2) });
     const report = await runRetention(store, policy({ logCutoff: daysAgo(7), keepPerTemplate: 2 }));
 
@@ -175,7 +188,8 @@ describe('retention: what is deleted', () => {
     // The two newest finished of `a` are old[2] and recent: both keep their logs.
     expect([await chunkCount(old[0]), await chunkCount(old[1]), await chunkCount(old[2]), await chunkCount(recent)]).toEqual([0, 0, 2, 2]);
     expect(await ids('SELECT id FROM releases WHERE log_deleted_at IS NOT NULL ORDER BY id')).toEqual([old[0], old[1]]);
-    expect(report).toMatchObject({ releases: 0, logChunks: 5, logsOfReleases: 2 });
+    expect([await eventCount(old[0]), await eventCount(old[2])]).toEqual([0, 2]); // events follow the log
+    expect(report).toMatchObject({ releases: 0, logChunks: 5, events: 3, logsOfReleases: 2 });
 
     const again = new RecordingStore(db.uow);
     const second = await runRetention(again, policy({ logCutoff: daysAgo(7), keepPerTemplate: 2 }));
@@ -197,7 +211,7 @@ describe('retention: what is deleted', () => {
     expect(await count('audit_entries')).toBe(2);
     expect(await count('releases')).toBe(1);
     expect(report).toMatchObject({ auditEntries: 3, releases: 0, logChunks: 0 });
-    expect(await totals()).toEqual({ releases: 1, log_chunks: 2, audit_entries: 3 });
+    expect(await totals()).toEqual({ releases: 1, log_chunks: 2, release_events: 0, audit_entries: 3 });
   });
 
   it('does nothing at all with every cutoff off (the default)', async () => {
@@ -213,13 +227,13 @@ describe('retention: what is deleted', () => {
 
 describe('retention: batches', () => {
   it('works in batches of at most batchSize rows per statement, and observably more than one', async () => {
-    for (let i = 0; i < 7; i++) await seed({ chunks: 3 });
+    for (let i = 0; i < 7; i++) await seed({ chunks: 3, events: 3 });
     await seedAudit(daysAgo(400), 5);
     const recording = new RecordingStore(db.uow);
     const report = await runRetention(recording, policy({ releaseCutoff: daysAgo(30), auditCutoff: daysAgo(30), batchSize: 2 }));
 
-    expect(report).toMatchObject({ releases: 7, logChunks: 21, auditEntries: 5, complete: true });
-    for (const kind of ['releases', 'log_chunks', 'audit_entries']) {
+    expect(report).toMatchObject({ releases: 7, logChunks: 21, events: 21, auditEntries: 5, complete: true });
+    for (const kind of ['releases', 'log_chunks', 'release_events', 'audit_entries']) {
       const rows = recording.deletes.filter((d) => d.kind === kind).map((d) => d.rows);
       expect(rows.length, kind).toBeGreaterThan(1);
       expect(Math.max(...rows), kind).toBeLessThanOrEqual(2);
@@ -263,7 +277,7 @@ describe('retention: batches', () => {
     expect(sum('releases')).toBe(120 - 6);
     expect(sum('logChunks')).toBe((120 - 6) * 5);
     expect(sum('auditEntries')).toBe(30);
-    expect(await totals()).toEqual({ releases: 114, log_chunks: 570, audit_entries: 30 });
+    expect(await totals()).toEqual({ releases: 114, log_chunks: 570, release_events: 0, audit_entries: 30 });
     expect(await count('releases')).toBe(6);
     expect(await count('release_log_chunks')).toBe(30);
     expect(await count('idempotency_keys')).toBe(6);

@@ -70,7 +70,7 @@ export class Retention implements BeforeApplicationShutdown {
           this.logger.log({
             retention: report,
             msg:
-              `retention deleted ${report.releases} releases, ${report.logChunks} log chunks (logs of ${report.logsOfReleases} more releases), ` +
+              `retention deleted ${report.releases} releases, ${report.logChunks} log chunks, ${report.events} ansible events (logs and events of ${report.logsOfReleases} more releases), ` +
               `${report.auditEntries} audit entries in ${report.batches} batches, ${report.durationMs} ms${report.complete ? '' : '; more to do'}`,
           });
         }

@@ -422,6 +422,11 @@ async function insertRelease(em: EntityManager, input: NewRelease, requestId: st
     rerunOf: input.rerunOf,
     cancelRequestedBy: null,
     logLines: 0,
+    // The columns' defaults (issue 21): no event yet.
+    eventsStored: 0,
+    eventsNextSeq: 1,
+    eventsComplete: false,
+    eventsNotKept: 0,
     recap: null,
     createdAt: new Date(),
     runAt: input.runAt,

@@ -19,6 +19,8 @@ export interface RetentionPolicy {
 export interface RetentionReport {
   releases: number;
   logChunks: number;
+  /** ansible events (issue 21), deleted with the log of their release (or before the release itself). */
+  events: number;
   /** Releases whose log was deleted while their row was kept. */
   logsOfReleases: number;
   auditEntries: number;
@@ -48,7 +50,7 @@ export function retentionPolicy(config: RetentionConfig, now: Date, budgetMs: nu
 }
 
 export function deletedAnything(report: RetentionReport): boolean {
-  return report.releases + report.logChunks + report.logsOfReleases + report.auditEntries > 0;
+  return report.releases + report.logChunks + report.events + report.logsOfReleases + report.auditEntries > 0;
 }
 
 class BudgetSpent extends Error {}
@@ -62,7 +64,7 @@ class BudgetSpent extends Error {}
  */
 export async function runRetention(store: RetentionStore, policy: RetentionPolicy, shouldStop: () => boolean = () => false): Promise<RetentionReport> {
   const startedAt = Date.now();
-  const report: RetentionReport = { releases: 0, logChunks: 0, logsOfReleases: 0, auditEntries: 0, batches: 0, complete: true, durationMs: 0 };
+  const report: RetentionReport = { releases: 0, logChunks: 0, events: 0, logsOfReleases: 0, auditEntries: 0, batches: 0, complete: true, durationMs: 0 };
   const floors = new Map<string, number | null>();
   let paused = false;
 
@@ -86,6 +88,14 @@ export async function runRetention(store: RetentionStore, policy: RetentionPolic
       const deleted = await store.deleteLogChunks(ids, policy.batchSize);
       report.batches++;
       report.logChunks += deleted;
+      if (deleted < policy.batchSize) break;
+    }
+    // The events go with the log, in batches too: the FK cascade would take them uncounted, in one statement.
+    for (;;) {
+      await nextBatch();
+      const deleted = await store.deleteEvents(ids, policy.batchSize);
+      report.batches++;
+      report.events += deleted;
       if (deleted < policy.batchSize) return;
     }
   };

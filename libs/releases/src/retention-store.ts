@@ -4,7 +4,7 @@ import { UnitOfWork } from '@slipway/db';
 import { FINAL_STATUSES } from './release-state.js';
 
 /** What retention deletes, as counted in `retention_totals` and on /metrics. */
-export const RETENTION_KINDS = ['releases', 'log_chunks', 'audit_entries'] as const;
+export const RETENTION_KINDS = ['releases', 'log_chunks', 'release_events', 'audit_entries'] as const;
 export type RetentionKind = (typeof RETENTION_KINDS)[number];
 
 /** A finished release past a cutoff, in (finished_at, id) order: the keyset cursor of a run. */
@@ -67,6 +67,14 @@ export class RetentionStore {
     if (releaseIds.length === 0) return Promise.resolve(0);
     return this.counted('log_chunks', 'retention: delete log chunks', (em) =>
       em.query(withLockWait(RETENTION_SQL.deleteLogChunks), [releaseIds, limit]),
+    );
+  }
+
+  /** Deletes up to `limit` ansible events of these (finished, expired) releases (issue 21: they follow the log); returns how many. */
+  deleteEvents(releaseIds: number[], limit: number): Promise<number> {
+    if (releaseIds.length === 0) return Promise.resolve(0);
+    return this.counted('release_events', 'retention: delete events', (em) =>
+      em.query(withLockWait(RETENTION_SQL.deleteEvents), [releaseIds, limit]),
     );
   }
 
@@ -139,6 +147,7 @@ export class RetentionStore {
  */
 export const RETENTION_SQL = {
   deleteLogChunks: 'DELETE FROM release_log_chunks WHERE release_id IN (?) ORDER BY release_id, first_seq LIMIT ?',
+  deleteEvents: 'DELETE FROM release_events WHERE release_id IN (?) ORDER BY release_id, seq LIMIT ?',
   markLogDeleted: `UPDATE releases FORCE INDEX (PRIMARY) SET log_deleted_at = ?
                     WHERE id IN (?) AND status IN (${FINAL_LIST}) AND finished_at < ? AND log_deleted_at IS NULL`,
   // The multi-table form, because single-table DELETE takes no index hint.

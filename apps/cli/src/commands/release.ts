@@ -11,6 +11,7 @@ import { coerceVar } from '../template-vars.js';
 import { FINAL_STATUSES } from '../../../../libs/releases/src/release-state.js';
 import { WHAT_RAN_ROWS, whatRanText } from '../../../../libs/releases/src/what-ran.js';
 import { type CommandContext, type ListPage, wholeNumber } from './command-context.js';
+import { failedHosts, fetchHosts, fetchResults, hostTable, resultsTable } from './release-results.js';
 import { fetchTemplates } from './template.js';
 // Types only (erased from the bundle, so zod is not in it): the API's contract.
 import type { Release, ReleaseCommitView, ReleaseWhatRan } from '@slipway/contracts';
@@ -135,8 +136,20 @@ async function waitFor(ctx: Context, id: number): Promise<void> {
     stopCancellingOnCtrlC();
   }
   if (json) printJson((await http.request<ReleaseJson>('GET', `/api/v1/releases/${id}`)).body);
+  // The host summary ends the wait (issue 21), on stderr with the other notes: stdout stays exactly the
+  // log (or the one JSON document). A host that failed or was unreachable fails the job, even when the
+  // play went on without it.
+  let failed: string[] = [];
+  try {
+    const hosts = await fetchHosts(http, id);
+    process.stderr.write(`${forStderr(hostTable(hosts))}\n`);
+    failed = failedHosts(hosts.hosts);
+  } catch (error) {
+    note(`release ${id}: no host summary (${(error as Error).message})`);
+  }
   note(`release ${id} ${final.status}${final.exitCode !== null ? ` (ansible exit code ${final.exitCode})` : ''}${final.reason ? `: ${final.reason}` : ''}`);
-  ctx.setExitCode(exitCodeForStatus(final.status));
+  if (failed.length > 0) note(`release ${id}: ${failed.length} host(s) failed or unreachable: ${failed.join(', ')}`);
+  ctx.setExitCode(Math.max(exitCodeForStatus(final.status), failed.length > 0 ? EXIT.failed : EXIT.succeeded));
 }
 
 /** A terminal (and npx) may deliver one Ctrl-C twice within this; a later one is a real second press. */
@@ -220,9 +233,26 @@ export function registerReleaseCommands(program: Command, ctx: Context): void {
     .command('show')
     .description('one release')
     .argument('<id>', 'release id', releaseId)
-    .action(async (id: number) => {
-      const { body } = await ctx.http().request<ReleaseJson>('GET', `/api/v1/releases/${id}`);
-      if (ctx.globals().json) printJson(body);
+    .option('--hosts', 'the host table: results by status per host, first failure, whether the events are complete')
+    .option('--changed', 'the host results that changed something')
+    .option('--failed', 'the host results that failed or were unreachable')
+    .action(async (id: number, options: { hosts?: boolean; changed?: boolean; failed?: boolean }) => {
+      const http = ctx.http();
+      const json = ctx.globals().json;
+      if (options.hosts) {
+        const hosts = await fetchHosts(http, id);
+        if (json) printJson(hosts);
+        else process.stdout.write(`${forStdout(hostTable(hosts))}\n`);
+      }
+      if (options.changed || options.failed) {
+        const statuses = [...(options.changed ? ['changed'] : []), ...(options.failed ? ['failed', 'unreachable'] : [])];
+        const { items, cut } = await fetchResults(http, id, statuses);
+        if (json) printJson(items);
+        else process.stdout.write(`${forStdout(resultsTable(items, cut))}\n`);
+      }
+      if (options.hosts || options.changed || options.failed) return;
+      const { body } = await http.request<ReleaseJson>('GET', `/api/v1/releases/${id}`);
+      if (json) printJson(body);
       else process.stdout.write(`${forStdout(describe(body))}\n`);
     });
 

@@ -1,6 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
 
-/** What retention has deleted in the whole cluster, by kind (releases, log_chunks, audit_entries). */
+/** What retention has deleted in the whole cluster, by kind (releases, log_chunks, release_events, audit_entries). */
 export interface RetentionTotalsSource {
   /** Read once per scrape; throws when the database does not answer (the series are then left out). */
   read(): Promise<Record<string, number>>;
@@ -14,7 +14,7 @@ export interface RetentionTotalsSource {
 export function registerRetentionMetrics(registry: Registry, source: RetentionTotalsSource, onError: (error: Error) => void): void {
   new Counter({
     name: 'slipway_retention_deleted_total',
-    help: 'Rows deleted by retention (README "Retention"), by kind: releases, log_chunks, audit_entries',
+    help: 'Rows deleted by retention (README "Retention"), by kind: releases, log_chunks, release_events, audit_entries',
     labelNames: ['kind'],
     registers: [registry],
     async collect() {
