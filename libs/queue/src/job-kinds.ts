@@ -36,6 +36,19 @@ export function releaseJob(releaseId: number, runAt: Date | null, now = Date.now
   };
 }
 
+/**
+ * The settings of a repeating pass (a job scheduler's one job per interval across the workers): a pass is
+ * idempotent, so one cut short at shutdown is abandoned after a short grace and done by the next one, on
+ * any worker; a stalled pass is delivered once more; finished passes leave Redis.
+ */
+const REPEATING_PASS = {
+  lockDuration: 30_000,
+  maxStalledCount: 1,
+  stalledInterval: 15_000,
+  defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
+  drain: { policy: 'abandon-safely', graceMs: 2_000 },
+} as const satisfies Partial<JobKindDefinition<unknown>>;
+
 export const PENDING_OUTCOMES_QUEUE = 'pending-outcomes';
 
 /**
@@ -48,11 +61,7 @@ export const PENDING_OUTCOMES_KIND: JobKindDefinition<Record<string, never>> = {
   queueName: PENDING_OUTCOMES_QUEUE,
   jobName: 'write-back',
   concurrency: () => 1,
-  lockDuration: 30_000,
-  maxStalledCount: 1,
-  stalledInterval: 15_000,
-  defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
-  drain: { policy: 'abandon-safely', graceMs: 2_000 },
+  ...REPEATING_PASS,
   repeat: { schedulerId: 'pending-outcomes', everyMs: (config) => config.housekeepingIntervalMs, data: {} },
 };
 
@@ -71,11 +80,7 @@ export const SCHEDULES_KIND: JobKindDefinition<Record<string, never>> = {
   queueName: SCHEDULES_QUEUE,
   jobName: 'tick',
   concurrency: () => 1,
-  lockDuration: 30_000,
-  maxStalledCount: 1,
-  stalledInterval: 15_000,
-  defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
-  drain: { policy: 'abandon-safely', graceMs: 2_000 },
+  ...REPEATING_PASS,
   repeat: { schedulerId: 'schedules-ticker', everyMs: (config) => config.schedulePollMs, data: {} },
 };
 
@@ -92,11 +97,7 @@ export const WEBHOOK_DELIVERY_KIND: JobKindDefinition<Record<string, never>> = {
   queueName: WEBHOOK_DELIVERY_QUEUE,
   jobName: 'deliver',
   concurrency: (config) => config.webhooks.concurrency,
-  lockDuration: 30_000,
-  maxStalledCount: 1,
-  stalledInterval: 15_000,
-  defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
-  drain: { policy: 'abandon-safely', graceMs: 2_000 },
+  ...REPEATING_PASS,
   repeat: { schedulerId: 'webhook-delivery', everyMs: (config) => config.webhooks.pollMs, data: {} },
 };
 
