@@ -81,12 +81,17 @@ describe('what changed: per-host, per-task results of a release', () => {
       extraVars: { greeting: SECRET },
       runAt: new Date(Date.now() + 2_000).toISOString(),
     })) as unknown as Release;
-    live = await readSse(`${api.url}/api/v1/releases/${features.id}/events`, {
-      headers: { authorization: `Bearer ${botToken}` },
-      stopWhen: (event) => event.event === 'end',
-      timeoutMs: 120_000,
-    });
-    await bot.waitForRelease(features.id, FINAL, 120_000);
+    try {
+      live = await readSse(`${api.url}/api/v1/releases/${features.id}/events`, {
+        headers: { authorization: `Bearer ${botToken}` },
+        stopWhen: (event) => event.event === 'end',
+        timeoutMs: 90_000,
+      });
+      await bot.waitForRelease(features.id, FINAL, 90_000);
+    } catch (error) {
+      // Once seen in a parallel run: the set-up outlived its hook with no word of why. Say what the services said.
+      throw new Error(`${(error as Error).message}\n--- worker ---\n${worker.output.slice(-6_000)}\n--- api ---\n${api.output.slice(-3_000)}`, { cause: error });
+    }
   }, 300_000);
 
   afterAll(async () => {
