@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AnsibleEventSummary, ReleaseStreamHostResultEvent, ReleaseStreamTaskEvent } from '@slipway/contracts';
-import { ResultsGridModel, STATUS_LETTER, parseStreamEvent } from './grid-model';
+import { ResultsGridModel, STATUS_LETTER, hostStatus, parseStreamEvent } from './grid-model';
 
 const task = (seq: number, taskId: string, name = taskId): ReleaseStreamTaskEvent => ({ type: 'task', seq, taskId, task: name, action: 'debug', path: 'p.yml:1', handler: false });
 const result = (seq: number, host: string, taskId: string, status: ReleaseStreamHostResultEvent['status'], changed = status === 'changed', item = false): ReleaseStreamHostResultEvent => ({
@@ -105,5 +105,14 @@ describe('results grid model', () => {
     expect(parseStreamEvent('task', '{"type":"task","seq":"1"}')).toBeNull();
     expect(parseStreamEvent('host-result', '{"type":"host-result","seq":1,"host":"a","taskId":"t","status":"weird"}')).toBeNull();
     expect(parseStreamEvent('host-result', 'not json')).toBeNull();
+  });
+
+  it("gives a host the worst of its results, skipped only when all were skipped", () => {
+    const counts = { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0, rescued: 0 };
+    expect(hostStatus({ ...counts, skipped: 2 })).toBe('skipped');
+    expect(hostStatus({ ...counts, skipped: 2, ignored: 1 })).toBe('ok');
+    expect(hostStatus({ ...counts, ok: 3, changed: 1 })).toBe('changed');
+    expect(hostStatus({ ...counts, changed: 1, failed: 1 })).toBe('failed');
+    expect(hostStatus({ ...counts, failed: 1, unreachable: 1 })).toBe('unreachable');
   });
 });

@@ -168,3 +168,12 @@ export function parseStreamEvent(name: string, data: string): ParsedStreamEvent 
   if (name === 'events-complete') return { type: 'events-complete', seq: value.seq };
   return null;
 }
+
+/** A host's overall status from its counts, as the API derives it: the worst of its results. */
+export function hostStatus(counts: HostCounts): 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped' {
+  if (counts.unreachable > 0) return 'unreachable';
+  if (counts.failed > 0) return 'failed';
+  if (counts.changed > 0) return 'changed';
+  if (counts.ok + counts.ignored + counts.rescued > 0) return 'ok';
+  return 'skipped';
+}
