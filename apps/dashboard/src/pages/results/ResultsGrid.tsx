@@ -184,7 +184,7 @@ export function ResultsGrid({ model, hosts, tasks, checkMode, onOpen }: ResultsG
                       tabIndex={inTabOrder ? 0 : -1}
                       data-row={row.index}
                       data-col={col.index}
-                      data-task={task.task}
+                      data-task-id={task.taskId}
                       data-status={cell?.status ?? ''}
                       className={`results-cell ${cell ? `rc-${cell.status}` : 'rc-none'}${cell?.changed && cell.status !== 'changed' ? ' rc-changed-too' : ''}`}
                       style={{ left: col.start, width: COL_WIDTH, height: ROW_HEIGHT }}
