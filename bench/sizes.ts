@@ -47,6 +47,7 @@ export function benchSizes() {
       // The figure is 10 minutes (600); the default keeps a full run short.
       outageSeconds: int('BENCH_WEBHOOKS_OUTAGE_SECONDS', 30),
     },
+    resultsGrid: { hosts: int('BENCH_GRID_HOSTS', 500), tasks: int('BENCH_GRID_TASKS', 100), rounds: int('BENCH_GRID_ROUNDS', 3) },
   };
 }
 
@@ -66,6 +67,7 @@ export const SMOKE_SIZES: BenchSizes = {
   viewers: { clients: 3, rate: 500, seconds: 1 },
   dnsRender: { records: 200, rounds: 1 },
   webhooks: { latencySamples: 3, rateDeliveries: 50, outageDeliveries: 20, outageSeconds: 1 },
+  resultsGrid: { hosts: 20, tasks: 5, rounds: 1 },
 };
 
 export function selected(bench: string): boolean {

@@ -1,9 +1,9 @@
-import { useCallback, useState } from 'react';
+import { memo, useCallback, useDeferredValue, useState } from 'react';
 import './results.css';
 import { HOST_RESULT_STATUSES } from '@slipway/contracts';
 import { ScrollRegion } from '../../components/ScrollRegion';
 import type { AnsibleStreamListener } from '../../log/use-release-live';
-import { type GridCell, type GridFilter, type GridTask, STATUS_LETTER, hostStatus } from './grid-model';
+import { type GridCell, type GridFilter, type GridTask, type ResultsGridModel, STATUS_LETTER, hostStatus } from './grid-model';
 import { type OpenResult, ResultDetail } from './ResultDetail';
 import { ResultsGrid } from './ResultsGrid';
 import { useReleaseResults } from './use-release-results';
@@ -16,7 +16,9 @@ const FILTERS: { value: GridFilter; label: string }[] = [
 
 /** The release page's "Results" tab (issue 21): the live host × task grid, one result opened, the host summary. */
 export function ResultsTab({ releaseId, checkMode, subscribe }: { releaseId: number; checkMode: boolean; subscribe: (listener: AnsibleStreamListener) => () => void }) {
-  const { model, events, loading, error } = useReleaseResults(releaseId, subscribe);
+  const { model, version, events, loading, error } = useReleaseResults(releaseId, subscribe);
+  // The 500-row summary may lag the grid while results pour in: React renders it when it has time.
+  const summaryVersion = useDeferredValue(version);
   const [filter, setFilter] = useState<GridFilter>('all');
   const [open, setOpen] = useState<OpenResult | null>(null);
   const view = model.view(filter);
@@ -65,7 +67,7 @@ export function ResultsTab({ releaseId, checkMode, subscribe }: { releaseId: num
             </span>
           ))}
         </p>
-        <p className="results-count" role="status" data-testid="results-count">
+        <p className="results-count" role="status" data-testid="results-count" data-loading={loading ? 'true' : 'false'}>
           {loading && allHosts.length === 0
             ? 'Loading results…'
             : `${view.hosts.length} of ${allHosts.length} hosts, ${view.tasks.length} tasks${filter === 'all' ? '' : ` (${FILTERS.find((f) => f.value === filter)?.label.toLowerCase()})`}`}
@@ -74,46 +76,54 @@ export function ResultsTab({ releaseId, checkMode, subscribe }: { releaseId: num
         <ResultsGrid model={model} hosts={view.hosts} tasks={view.tasks} checkMode={checkMode} onOpen={onOpen} />
       </section>
       {open && <ResultDetail releaseId={releaseId} open={open} checkMode={checkMode} onClose={close} />}
-      <section className="card" aria-labelledby="host-summary-title">
-        <h2 id="host-summary-title">Hosts</h2>
-        <ScrollRegion label="Host summary" className="table-wrap host-summary-scroll">
-          <table className="host-summary" data-testid="host-summary">
-            <thead>
-              <tr>
-                <th scope="col">Host</th>
-                <th scope="col">Status</th>
-                {HOST_RESULT_STATUSES.map((s) => (
-                  <th key={s} scope="col" className="num">
-                    {s}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {allHosts.map((host) => {
-                const counts = model.summary(host);
-                const status = hostStatus(counts);
-                return (
-                  <tr key={host} data-host={host}>
-                    <th scope="row">{host}</th>
-                    <td data-testid="host-status">
-                      <span className={`results-cell-inline rc-${status}`} aria-hidden="true">
-                        {STATUS_LETTER[status]}
-                      </span>{' '}
-                      {status}
-                    </td>
-                    {HOST_RESULT_STATUSES.map((s) => (
-                      <td key={s} className="num" data-count={s}>
-                        {counts[s]}
-                      </td>
-                    ))}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </ScrollRegion>
-      </section>
+      <HostSummary model={model} version={summaryVersion} />
     </div>
   );
 }
+
+/** Per host: its overall status and its results by status. `version` only makes it render again. */
+const HostSummary = memo(function HostSummary({ model }: { model: ResultsGridModel; version: number }) {
+  const allHosts = model.view('all').hosts;
+  return (
+    <section className="card" aria-labelledby="host-summary-title">
+      <h2 id="host-summary-title">Hosts</h2>
+      <ScrollRegion label="Host summary" className="table-wrap host-summary-scroll">
+        <table className="host-summary" data-testid="host-summary">
+          <thead>
+            <tr>
+              <th scope="col">Host</th>
+              <th scope="col">Status</th>
+              {HOST_RESULT_STATUSES.map((s) => (
+                <th key={s} scope="col" className="num">
+                  {s}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {allHosts.map((host) => {
+              const counts = model.summary(host);
+              const status = hostStatus(counts);
+              return (
+                <tr key={host} data-host={host}>
+                  <th scope="row">{host}</th>
+                  <td data-testid="host-status">
+                    <span className={`results-cell-inline rc-${status}`} aria-hidden="true">
+                      {STATUS_LETTER[status]}
+                    </span>{' '}
+                    {status}
+                  </td>
+                  {HOST_RESULT_STATUSES.map((s) => (
+                    <td key={s} className="num" data-count={s}>
+                      {counts[s]}
+                    </td>
+                  ))}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </ScrollRegion>
+    </section>
+  );
+});

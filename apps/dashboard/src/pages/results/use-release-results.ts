@@ -17,7 +17,7 @@ export interface ReleaseResults {
 
 /**
  * The grid of one release: the stored results (GET /tasks, then GET /ansible-events?type=host_result page
- * by page), and the live ones from the release's stream. The stream carries no ids for these events, so
+ * by page, oldest first), and the live ones from the release's stream. The stream carries no ids for these events, so
  * whenever it (re)connects or the release ends, the stored ones are read again; the model places every
  * result by its sequence number, so one read twice is counted once. No polling.
  */
@@ -48,15 +48,16 @@ export function useReleaseResults(id: number, subscribe: (listener: AnsibleStrea
       const tasks = await api<ReleaseTasks>('GET', `/api/v1/releases/${id}/tasks`);
       if (stopped) return;
       for (const task of tasks.tasks) model.applyTask({ seq: task.firstSeq, taskId: task.taskId, task: task.task, handler: task.handler });
-      let before: number | null = null;
+      // Oldest first (`after=`), so the first columns fill first: the ones a reader sees at the top left.
+      // after=1: the first event of every run is its playbook_start (seq 1), never a host result.
+      let after: number | null = 1;
       do {
-        const query: string = `type=host_result&limit=500${before === null ? '' : `&before=${before}`}`;
-        const page: AnsibleEventPage = await api<AnsibleEventPage>('GET', `/api/v1/releases/${id}/ansible-events?${query}`);
+        const page: AnsibleEventPage = await api<AnsibleEventPage>('GET', `/api/v1/releases/${id}/ansible-events?type=host_result&limit=500&after=${after}`);
         if (stopped) return;
         for (const event of page.items) model.applyListed(event);
         render();
-        before = page.more ? page.nextBefore : null;
-      } while (before !== null);
+        after = page.prevAfter;
+      } while (after !== null);
       setEvents(tasks.events);
     }
 
