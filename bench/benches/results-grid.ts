@@ -46,6 +46,8 @@ export async function benchResultsGrid(options: ResultsGridOptions): Promise<Ben
   const firstRenderMs: number[] = [];
   const allReadMs: number[] = [];
   const filterMs: number[] = [];
+  const lastCellMs: number[] = [];
+  let domCells = 0;
   try {
     // No worker: the release stays queued, its page (and live stream) open as for a release about to run.
     const release = await stack.client.createRelease({ template: 'hello' });
@@ -74,6 +76,14 @@ export async function benchResultsGrid(options: ResultsGridOptions): Promise<Ben
       firstRenderMs.push(nowMs() - t0);
       await page.locator('[data-testid=results-count][data-loading=false]').getByText(expected).waitFor({ timeout: 60_000 });
       allReadMs.push(nowMs() - t0);
+      domCells = await page.locator('[role=gridcell]').count();
+      // The keyboard reaches every cell, rendered or not: Ctrl+End from the first to the last.
+      const t2 = nowMs();
+      await page.locator('[role=gridcell][tabindex="0"]').focus();
+      await page.keyboard.press('Control+End');
+      const last = `[role=gridcell][data-row="${options.hosts - 1}"][data-col="${options.tasks - 1}"]`;
+      await page.waitForFunction((selector) => document.activeElement?.matches(selector) === true, last, { timeout: 30_000 });
+      lastCellMs.push(nowMs() - t2);
       const t1 = nowMs();
       await page.getByLabel('Changed only').check();
       await page.getByTestId('results-count').getByText('(changed only)').waitFor();
@@ -93,7 +103,9 @@ export async function benchResultsGrid(options: ResultsGridOptions): Promise<Ben
     figures: [
       { figure: `first render at ${size} (tab click → first cells shown)`, unit: 'ms', value: median(firstRenderMs), target: '≤ 1000 ms', met: median(firstRenderMs) <= 1000 },
       { figure: `all ${options.hosts * options.tasks} results read and shown (${Math.ceil((options.hosts * options.tasks) / PAGE)} pages of ${PAGE})`, unit: 'ms', value: median(allReadMs), target: 'context', met: null },
+      { figure: `Ctrl+End: focus from the first cell to the last`, unit: 'ms', value: median(lastCellMs), target: 'context', met: null },
       { figure: `"changed only" filter at ${size}`, unit: 'ms', value: median(filterMs), target: 'context', met: null },
+      { figure: `grid cells in the DOM (of ${options.hosts * options.tasks}): virtualized`, unit: 'cells', value: domCells, target: 'context', met: null },
     ],
   };
 }
