@@ -2,8 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { AnsibleEventBody } from '@slipway/contracts';
 import { api } from '../../api/client';
 import { formatDuration } from '../../lib/format';
-import { type GridCell, type GridTask, STATUS_LETTER } from './grid-model';
-import { statusLabel } from './ResultsGrid';
+import { type GridCell, type GridTask, STATUS_LETTER, statusLabel } from './grid-model';
 import { diffEntries } from './unified-diff';
 
 export interface OpenResult {

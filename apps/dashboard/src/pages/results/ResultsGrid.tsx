@@ -1,19 +1,12 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import type { GridCell, GridTask, ResultsGridModel } from './grid-model';
-import { STATUS_LETTER } from './grid-model';
+import { STATUS_LETTER, statusLabel } from './grid-model';
 
 const ROW_HEIGHT = 28;
 const COL_WIDTH = 34;
 const HOST_WIDTH = 220;
 const HEADER_HEIGHT = 150;
-
-/** How a cell reads to a screen reader and in its tooltip; "would change" in check mode (a preview). */
-export function statusLabel(cell: GridCell | undefined, checkMode: boolean): string {
-  if (!cell) return 'no result';
-  if (checkMode && (cell.status === 'changed' || (cell.changed && cell.status === 'ok'))) return 'would change';
-  return cell.changed && cell.status !== 'changed' ? `${cell.status}, changed` : cell.status;
-}
 
 export interface ResultsGridProps {
   model: ResultsGridModel;

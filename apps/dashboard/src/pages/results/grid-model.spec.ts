@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AnsibleEventSummary, ReleaseStreamHostResultEvent, ReleaseStreamTaskEvent } from '@slipway/contracts';
-import { ResultsGridModel, STATUS_LETTER, hostStatus, parseStreamEvent } from './grid-model';
+import { ResultsGridModel, STATUS_LETTER, hostStatus, parseStreamEvent, statusLabel } from './grid-model';
 
 const task = (seq: number, taskId: string, name = taskId): ReleaseStreamTaskEvent => ({ type: 'task', seq, taskId, task: name, action: 'debug', path: 'p.yml:1', handler: false });
 const result = (seq: number, host: string, taskId: string, status: ReleaseStreamHostResultEvent['status'], changed = status === 'changed', item = false): ReleaseStreamHostResultEvent => ({
@@ -114,5 +114,14 @@ describe('results grid model', () => {
     expect(hostStatus({ ...counts, ok: 3, changed: 1 })).toBe('changed');
     expect(hostStatus({ ...counts, changed: 1, failed: 1 })).toBe('failed');
     expect(hostStatus({ ...counts, failed: 1, unreachable: 1 })).toBe('unreachable');
+  });
+
+  it('labels a cell for screen readers, "would change" in check mode', () => {
+    const cell = { seq: 1, status: 'changed', changed: true, durationMs: null } as const;
+    expect(statusLabel(undefined, false)).toBe('no result');
+    expect(statusLabel(cell, false)).toBe('changed');
+    expect(statusLabel(cell, true)).toBe('would change');
+    expect(statusLabel({ ...cell, status: 'ignored' }, false)).toBe('ignored, changed');
+    expect(statusLabel({ ...cell, status: 'failed', changed: false }, true)).toBe('failed');
   });
 });

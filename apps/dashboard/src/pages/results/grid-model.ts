@@ -177,3 +177,10 @@ export function hostStatus(counts: HostCounts): 'ok' | 'changed' | 'failed' | 'u
   if (counts.ok + counts.ignored + counts.rescued > 0) return 'ok';
   return 'skipped';
 }
+
+/** How a cell reads to a screen reader and in its tooltip; "would change" in check mode (a preview). */
+export function statusLabel(cell: GridCell | undefined, checkMode: boolean): string {
+  if (!cell) return 'no result';
+  if (checkMode && (cell.status === 'changed' || (cell.changed && cell.status === 'ok'))) return 'would change';
+  return cell.changed && cell.status !== 'changed' ? `${cell.status}, changed` : cell.status;
+}
