@@ -106,7 +106,7 @@ export function ReleasePage({ id }: { id: number }) {
       <WhatRan release={release} />
       <Recap release={release} />
       <ReleaseTabs
-        results={() => <ResultsTab releaseId={release.id} checkMode={release.checkMode} subscribe={live.subscribeAnsible} />}
+        results={() => <ResultsTab releaseId={release.id} status={release.status} checkMode={release.checkMode} subscribe={live.subscribeAnsible} />}
         log={
           <LogViewer
             buffer={live.buffer}

@@ -1,6 +1,8 @@
-import { memo, useCallback, useDeferredValue, useState } from 'react';
+import { memo, useCallback, useDeferredValue, useEffect, useRef, useState } from 'react';
 import './results.css';
-import { HOST_RESULT_STATUSES } from '@slipway/contracts';
+import type { ReleaseStatus } from '@slipway/contracts';
+import { HOST_RESULT_STATUSES } from '@slipway/contracts/enums';
+import { isFinished } from '../../api/types';
 import { ScrollRegion } from '../../components/ScrollRegion';
 import type { AnsibleStreamListener } from '../../log/use-release-live';
 import { type GridCell, type GridFilter, type GridTask, type ResultsGridModel, STATUS_LETTER, hostStatus } from './grid-model';
@@ -15,8 +17,26 @@ const FILTERS: { value: GridFilter; label: string }[] = [
 ];
 
 /** The release page's "Results" tab (issue 21): the live host × task grid, one result opened, the host summary. */
-export function ResultsTab({ releaseId, checkMode, subscribe }: { releaseId: number; checkMode: boolean; subscribe: (listener: AnsibleStreamListener) => () => void }) {
-  const { model, version, events, loading, error } = useReleaseResults(releaseId, subscribe);
+export function ResultsTab({
+  releaseId,
+  status,
+  checkMode,
+  subscribe,
+}: {
+  releaseId: number;
+  status: ReleaseStatus;
+  checkMode: boolean;
+  subscribe: (listener: AnsibleStreamListener) => () => void;
+}) {
+  const { model, version, events, loading, error, refresh } = useReleaseResults(releaseId, subscribe);
+  // Finished: read the stored results once more, in case the page learnt it from its fallback refresh (the
+  // live stream was down) rather than from the stream's end.
+  const finished = isFinished(status);
+  const wasFinished = useRef(finished);
+  useEffect(() => {
+    if (finished && !wasFinished.current) refresh();
+    wasFinished.current = finished;
+  }, [finished, refresh]);
   // The 500-row summary may lag the grid while results pour in: React renders it when it has time.
   const summaryVersion = useDeferredValue(version);
   const [filter, setFilter] = useState<GridFilter>('all');

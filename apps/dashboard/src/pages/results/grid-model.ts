@@ -1,10 +1,5 @@
-import {
-  HOST_RESULT_STATUSES,
-  type AnsibleEventSummary,
-  type HostResultStatus,
-  type ReleaseStreamHostResultEvent,
-  type ReleaseStreamTaskEvent,
-} from '@slipway/contracts';
+import type { AnsibleEventSummary, HostResultStatus, ReleaseStreamHostResultEvent, ReleaseStreamTaskEvent } from '@slipway/contracts';
+import { HOST_RESULT_STATUSES } from '@slipway/contracts/enums';
 
 /** Every status has a letter of its own, so the grid never tells them apart by colour alone. */
 export const STATUS_LETTER: Record<HostResultStatus, string> = {

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { AnsibleEventPage, ReleaseEventsState, ReleaseTasks } from '@slipway/contracts';
 import { api } from '../../api/client';
 import type { AnsibleStreamListener } from '../../log/use-release-live';
@@ -13,6 +13,8 @@ export interface ReleaseResults {
   events: ReleaseEventsState | undefined;
   loading: boolean;
   error: string | undefined;
+  /** Reads the stored results again (the release changed status while the stream was down). */
+  refresh: () => void;
 }
 
 /**
@@ -29,6 +31,7 @@ export function useReleaseResults(id: number, subscribe: (listener: AnsibleStrea
   const [events, setEvents] = useState<ReleaseEventsState>();
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string>();
+  const rereadRef = useRef<() => void>(() => undefined);
 
   useEffect(() => {
     let stopped = false;
@@ -86,6 +89,7 @@ export function useReleaseResults(id: number, subscribe: (listener: AnsibleStrea
       })();
     }
 
+    rereadRef.current = reread;
     const unsubscribe = subscribe((event) => {
       if (!('data' in event)) {
         reread();
@@ -106,5 +110,6 @@ export function useReleaseResults(id: number, subscribe: (listener: AnsibleStrea
     };
   }, [id, model, subscribe]);
 
-  return { model, version, events, loading, error };
+  const refresh = useCallback(() => rereadRef.current(), []);
+  return { model, version, events, loading, error, refresh };
 }
