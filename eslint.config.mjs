@@ -43,6 +43,17 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard takes only types from the contracts' index (its values would bundle zod); closed lists
+    // come from '@slipway/contracts/enums', which imports nothing.
+    files: ['apps/dashboard/**/*.ts', 'apps/dashboard/**/*.tsx'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@slipway/contracts', allowTypeImports: true, message: "values would bundle zod: import type, or take the value from '@slipway/contracts/enums'" }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     extends: [js.configs.recommended],
     languageOptions: {

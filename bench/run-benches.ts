@@ -6,6 +6,7 @@ import { benchFootprint } from './benches/footprint.js';
 import { benchHistory } from './benches/history.js';
 import { benchLaunch } from './benches/launch.js';
 import { benchLogLag } from './benches/log-lag.js';
+import { benchResultsGrid } from './benches/results-grid.js';
 import { benchRetention } from './benches/retention.js';
 import { benchShutdown } from './benches/shutdown.js';
 import { benchThroughput } from './benches/throughput.js';
@@ -14,7 +15,7 @@ import { benchWebhooks } from './benches/webhooks.js';
 import { type BenchResult, publish } from './lib/report.js';
 import type { BenchSizes } from './sizes.js';
 
-export const BENCHES = ['launch', 'throughput', 'log-lag', 'big-log', 'footprint', 'shutdown', 'catalog-reload', 'retention', 'history', 'viewers', 'dns-render', 'webhooks', 'dns-changes'] as const;
+export const BENCHES = ['launch', 'throughput', 'log-lag', 'big-log', 'footprint', 'shutdown', 'catalog-reload', 'retention', 'history', 'viewers', 'dns-render', 'webhooks', 'dns-changes', 'results-grid'] as const;
 export type BenchName = (typeof BENCHES)[number];
 
 /** Runs one benchmark at the given sizes, prints its table and writes its JSON into `resultsDir`. */
@@ -33,6 +34,7 @@ export async function runBench(name: BenchName, sizes: BenchSizes, resultsDir?: 
     'dns-render': () => benchDnsRender(sizes.dnsRender),
     'dns-changes': () => benchDnsChanges(sizes.dnsChanges),
     webhooks: () => benchWebhooks(sizes.webhooks),
+    'results-grid': () => benchResultsGrid(sizes.resultsGrid),
   }[name]();
   return { result, table: publish(result, resultsDir) };
 }

@@ -48,6 +48,7 @@ export function benchSizes() {
       // The figure is 10 minutes (600); the default keeps a full run short.
       outageSeconds: int('BENCH_WEBHOOKS_OUTAGE_SECONDS', 30),
     },
+    resultsGrid: { hosts: int('BENCH_GRID_HOSTS', 500), tasks: int('BENCH_GRID_TASKS', 100), rounds: int('BENCH_GRID_ROUNDS', 3) },
   };
 }
 
@@ -68,6 +69,7 @@ export const SMOKE_SIZES: BenchSizes = {
   dnsRender: { records: 200, rounds: 1 },
   dnsChanges: { changes: 20, seconds: 1 },
   webhooks: { latencySamples: 3, rateDeliveries: 50, outageDeliveries: 20, outageSeconds: 1 },
+  resultsGrid: { hosts: 20, tasks: 5, rounds: 1 },
 };
 
 export function selected(bench: string): boolean {

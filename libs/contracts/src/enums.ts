@@ -50,3 +50,7 @@ export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
 /** pending: to be sent (or being retried); delivered: a 2xx came back; dead: no more attempts. */
 export const WEBHOOK_DELIVERY_STATES = ['pending', 'delivered', 'dead'] as const;
 export type WebhookDeliveryState = (typeof WEBHOOK_DELIVERY_STATES)[number];
+
+/** How one host's result of one task ended (issue 21; the release-events contract is built on it). */
+export const HOST_RESULT_STATUSES = ['ok', 'changed', 'failed', 'skipped', 'unreachable', 'ignored', 'rescued'] as const;
+export type HostResultStatus = (typeof HOST_RESULT_STATUSES)[number];

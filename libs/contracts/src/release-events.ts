@@ -3,13 +3,12 @@ import { isoTime, keysetPage } from './common.js';
 import { NOT_BOTH_CURSORS, notBothCursors, pageQueryFields } from './page-query.js';
 import { named } from './registry.js';
 import { MAX_NAME_LENGTH } from './limits.js';
+import { HOST_RESULT_STATUSES, type HostResultStatus } from './enums.js';
 
 /**
  * Issue 21 "what changed": ansible's own events of a release, captured by Slipway's callback plugin, masked
  * like the log. A host result is one host's outcome of one task; a loop's items are item results of it.
  */
-export const HOST_RESULT_STATUSES = ['ok', 'changed', 'failed', 'skipped', 'unreachable', 'ignored', 'rescued'] as const;
-export type HostResultStatus = (typeof HOST_RESULT_STATUSES)[number];
 export const ANSIBLE_EVENT_TYPES = ['playbook_start', 'play_start', 'task_start', 'host_result', 'item_result', 'stats'] as const;
 export type AnsibleEventType = (typeof ANSIBLE_EVENT_TYPES)[number];
 /** A host's overall status: the worst of its results (unreachable > failed > changed > ok; skipped when only skipped). */

@@ -20,7 +20,15 @@ export interface ReleaseLive {
   version: number;
   /** After an action answered with the new state (cancel), show it at once. */
   replaceRelease: (release: Release) => void;
+  /** ansible's typed events on the same stream (issue 21), for the results grid. Returns the unsubscribe. */
+  subscribeAnsible: (listener: AnsibleStreamListener) => () => void;
 }
+
+/**
+ * A typed event (`task`, `host-result`, `events-complete`) as its name and raw data, or `opened` / `ended`:
+ * the stream (re)connected or the release finished, so whatever the stream did not carry must be re-read.
+ */
+export type AnsibleStreamListener = (event: { name: string; data: string } | { name: 'opened' | 'ended' }) => void;
 
 /**
  * One release and its whole log, kept current. The stored lines are read first from GET /log (plain text,
@@ -37,8 +45,12 @@ export function useReleaseLive(id: number): ReleaseLive {
   const bufferRef = useRef<LogBuffer>(null);
   bufferRef.current ??= new LogBuffer();
   const buffer = bufferRef.current;
+  const ansibleListeners = useRef(new Set<AnsibleStreamListener>()).current;
 
   useEffect(() => {
+    const notifyAnsible: AnsibleStreamListener = (event) => {
+      for (const listener of ansibleListeners) listener(event);
+    };
     let stopped = false;
     let source: EventSource | null = null;
     let renderTimer: number | undefined;
@@ -140,7 +152,11 @@ export function useReleaseLive(id: number): ReleaseLive {
         window.clearTimeout(refreshTimer);
         setStreaming(true);
         setStreamError(undefined);
+        notifyAnsible({ name: 'opened' });
       });
+      for (const name of ['task', 'host-result', 'events-complete']) {
+        current.addEventListener(name, (event) => notifyAnsible({ name, data: (event as MessageEvent<string>).data }));
+      }
       current.addEventListener('log', (event) => {
         const batch = parseLogEvent((event as MessageEvent<string>).data);
         if (!batch) return;
@@ -156,6 +172,7 @@ export function useReleaseLive(id: number): ReleaseLive {
         current.close();
         source = null;
         setStreaming(false);
+        notifyAnsible({ name: 'ended' });
         void load();
       });
       current.addEventListener('error', () => {
@@ -181,10 +198,17 @@ export function useReleaseLive(id: number): ReleaseLive {
       window.clearTimeout(renderTimer);
       window.clearTimeout(refreshTimer);
     };
-  }, [id, buffer]);
+  }, [id, buffer, ansibleListeners]);
 
   const replaceRelease = useCallback((next: Release) => setRelease(next), []);
-  return { release, error, streaming, streamError, buffer, version, replaceRelease };
+  const subscribeAnsible = useCallback(
+    (listener: AnsibleStreamListener) => {
+      ansibleListeners.add(listener);
+      return () => void ansibleListeners.delete(listener);
+    },
+    [ansibleListeners],
+  );
+  return { release, error, streaming, streamError, buffer, version, replaceRelease, subscribeAnsible };
 }
 
 async function fetchText(path: string): Promise<string> {

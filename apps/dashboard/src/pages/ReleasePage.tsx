@@ -14,6 +14,8 @@ import { useReleaseLive } from '../log/use-release-live';
 import { useSession } from '../session';
 import { WhatRan } from './WhatRan';
 import { ScrollRegion } from '../components/ScrollRegion';
+import { ReleaseTabs } from './results/ReleaseTabs';
+import { ResultsTab } from './results/ResultsTab';
 
 export function ReleasePage({ id }: { id: number }) {
   const { session } = useSession();
@@ -103,13 +105,18 @@ export function ReleasePage({ id }: { id: number }) {
       </div>
       <WhatRan release={release} />
       <Recap release={release} />
-      <LogViewer
-        buffer={live.buffer}
-        version={live.version}
-        live={live.streaming}
-        status={release.status}
-        downloadHref={`/api/v1/releases/${release.id}/log?download=1&format=plain`}
-        downloadName={`release-${release.id}.log`}
+      <ReleaseTabs
+        results={() => <ResultsTab releaseId={release.id} status={release.status} checkMode={release.checkMode} subscribe={live.subscribeAnsible} />}
+        log={
+          <LogViewer
+            buffer={live.buffer}
+            version={live.version}
+            live={live.streaming}
+            status={release.status}
+            downloadHref={`/api/v1/releases/${release.id}/log?download=1&format=plain`}
+            downloadName={`release-${release.id}.log`}
+          />
+        }
       />
     </section>
   );
