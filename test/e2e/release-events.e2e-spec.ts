@@ -48,6 +48,16 @@ function catalogYaml(): string {
   ].join('\n');
 }
 
+/**
+ * Each set-up step within its own deadline, so a set-up that stalls names the step (twice in a full run
+ * its set-up outlived the 300 s hook with every step's own timeout unspent; never alone or in a pair).
+ */
+function within<T>(step: string, promise: Promise<T>, ms = 90_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`set-up step "${step}" took over ${ms} ms`)), ms)));
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
 describe('what changed: per-host, per-task results of a release', () => {
   let env: TestEnv;
   let api: RunningApi;
@@ -66,30 +76,30 @@ describe('what changed: per-host, per-task results of a release', () => {
   };
 
   beforeAll(async () => {
-    env = await createTestEnv('release-events');
+    env = await within('the test environment', createTestEnv('release-events'));
     dir = mkdtempSync(join(tmpdir(), 'slipway-release-events-'));
     writeFileSync(join(dir, 'catalog.yml'), catalogYaml());
     env.env.SLIPWAY_CATALOG = join(dir, 'catalog.yml');
-    api = await startApi(env.env);
-    worker = await startWorker(env.env);
-    botToken = await createToken(new ApiClient(api.url, env.bootstrapToken), 'events-bot', 'deployer');
+    api = await within('the API', startApi(env.env));
+    worker = await within('the worker', startWorker(env.env));
+    botToken = await within('the bot token', createToken(new ApiClient(api.url, env.bootstrapToken), 'events-bot', 'deployer'));
     bot = new ApiClient(api.url, botToken);
     // Due in a moment, so the live stream is open before the first event.
-    features = (await bot.createRelease({
+    features = (await within('the release', bot.createRelease({
       template: 'features',
       inventory: 'features',
       extraVars: { greeting: SECRET },
       runAt: new Date(Date.now() + 2_000).toISOString(),
-    })) as unknown as Release;
+    }))) as unknown as Release;
     try {
-      live = await readSse(`${api.url}/api/v1/releases/${features.id}/events`, {
+      live = await within('the live stream to its end', readSse(`${api.url}/api/v1/releases/${features.id}/events`, {
         headers: { authorization: `Bearer ${botToken}` },
         stopWhen: (event) => event.event === 'end',
-        timeoutMs: 90_000,
-      });
-      await bot.waitForRelease(features.id, FINAL, 90_000);
+        timeoutMs: 80_000,
+      }));
+      await within('the release to end', bot.waitForRelease(features.id, FINAL, 80_000));
     } catch (error) {
-      // Once seen in a parallel run: the set-up outlived its hook with no word of why. Say what the services said.
+      // Say what the services said, too.
       throw new Error(`${(error as Error).message}\n--- worker ---\n${worker.output.slice(-6_000)}\n--- api ---\n${api.output.slice(-3_000)}`, { cause: error });
     }
   }, 300_000);
