@@ -28,7 +28,8 @@ process.stderr.on('error', () => undefined);
 function newestSource(dir) {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name === 'dist') continue;
+    // __pycache__: Python writes it beside the events plugin whenever ansible loads it (not a source).
+    if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name === '__pycache__') continue;
     const path = join(dir, entry.name);
     newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
   }
@@ -41,7 +42,9 @@ const built = outputs.every(existsSync) ? Math.min(...outputs.map((p) => statSyn
 const sources = Math.max(newestSource(join(root, 'apps')), newestSource(join(root, 'libs')));
 if (built < sources) {
   say('building…');
-  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  // A production bundle whatever NODE_ENV was inherited: under NODE_ENV=test or development Vite bundles
+  // React's development build (twice the size, with a chunk-size warning a newcomer would read as an error).
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
