@@ -214,11 +214,9 @@ export class DnsStore {
     const entry = this.audit.inTransaction(actor, 'dns.record.update');
     return this.uow.run('update dns record', (ds) =>
       ds.transaction(async (sql) => {
-        const zone = await this.lockZone(sql, zoneName);
-        if (!zone) return notFound(`zone: ${zoneName} not found`);
-        const before = await this.recordIn(sql, zone.id, id);
-        if (!before) return notFound(`id: record ${id} not found in ${zone.name}`);
-        if (before.version !== ifMatch) return mismatch(before);
+        const found = await this.lockedRecord(sql, zoneName, id, ifMatch);
+        if (!found.ok) return found;
+        const { zone, before } = found;
         const checked = checkRecord(zone.name, { name: before.name, type: before.type, ttl: before.ttl, value: before.value, ...definedOnly(input) });
         if (!checked.ok) return invalid(checked.problems);
         const others: RecordRow[] = await sql.query(`SELECT ${RECORD_COLUMNS} FROM dns_records WHERE zone_id = ? AND id <> ?`, [zone.id, id]);
@@ -240,17 +238,25 @@ export class DnsStore {
     const entry = this.audit.inTransaction(actor, 'dns.record.delete');
     return this.uow.run('delete dns record', (ds) =>
       ds.transaction(async (sql) => {
-        const zone = await this.lockZone(sql, zoneName);
-        if (!zone) return notFound(`zone: ${zoneName} not found`);
-        const before = await this.recordIn(sql, zone.id, id);
-        if (!before) return notFound(`id: record ${id} not found in ${zone.name}`);
-        if (before.version !== ifMatch) return mismatch(before);
+        const found = await this.lockedRecord(sql, zoneName, id, ifMatch);
+        if (!found.ok) return found;
+        const { zone, before } = found;
         await sql.query('DELETE FROM dns_records WHERE id = ?', [id]);
         const version = await this.bumpZone(sql, zone);
         await entry.write(sql, { type: 'dns_record', id }, { zone: zone.name, before: recordData(before) });
         return { ok: true as const, value: before, zoneId: zone.id, zoneVersion: version };
       }),
     );
+  }
+
+  /** What a change of one record needs first: its zone locked, the record there, still at the version read (If-Match). */
+  private async lockedRecord(sql: Sql, zoneName: string, id: number, ifMatch: number) {
+    const zone = await this.lockZone(sql, zoneName);
+    if (!zone) return notFound(`zone: ${zoneName} not found`);
+    const before = await this.recordIn(sql, zone.id, id);
+    if (!before) return notFound(`id: record ${id} not found in ${zone.name}`);
+    if (before.version !== ifMatch) return mismatch(before);
+    return { ok: true as const, zone, before };
   }
 
   private async lockZone(sql: Sql, name: string): Promise<ZoneRow | null> {
