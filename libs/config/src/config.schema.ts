@@ -167,6 +167,8 @@ export const environmentSchema = z.object({
   // How often the webhook-delivery kind looks for due deliveries, and how many passes one worker runs at once.
   WEBHOOK_POLL_MS: int(50, 600_000).default(500),
   WEBHOOK_CONCURRENCY: int(1, 64).default(2),
+  // Deliveries one pass claims in one statement and sends side by side (in flight per worker: × WEBHOOK_CONCURRENCY).
+  WEBHOOK_BATCH_SIZE: int(1, 1_000).default(100),
   // The DNS records service (README "DNS"): where rendered zone files are installed (one <zone>.zone each,
   // the directory named's config points at), the checker, the reload step as a JSON argv ("{zone}" is
   // replaced; no shell), and how renders coalesce: a render waits DNS_RENDER_DELAY_MS after a change for

@@ -73,6 +73,8 @@ export interface WebhooksConfig {
   maxAttempts: number;
   pollMs: number;
   concurrency: number;
+  /** Deliveries one pass claims at once and sends side by side. */
+  batchSize: number;
 }
 
 export interface SlipwayConfig {
@@ -208,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       pollMs: e.WEBHOOK_POLL_MS,
       concurrency: e.WEBHOOK_CONCURRENCY,
+      batchSize: e.WEBHOOK_BATCH_SIZE,
     },
     retention: {
       releaseDays: e.RETENTION_RELEASE_DAYS,
