@@ -69,7 +69,7 @@ describe('WebhookDeliveryStore.recordAll', () => {
     const first = (await store.claimDue(10, 1)).sort((x, y) => x.id - y.id);
     // The lease (1 ms) lapses; another sender claims both again.
     await db.query('UPDATE webhook_deliveries SET next_attempt_at = ?', [new Date(Date.now() - 1_000)]);
-    const second = (await store.claimDue(1, 60_000))[0]!;
+    const second = (await store.claimDue(1, 60_000))[0];
     await store.recordAll(first.map((delivery) => ({ delivery, result: ok, verdict: { kind: 'delivered' as const } })));
     const after = await states();
     const taken = after.find((r) => r.message_id === second.messageId)!;
