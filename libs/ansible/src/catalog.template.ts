@@ -13,7 +13,7 @@ import { parseTemplateVars } from './vars-catalog.js';
 import type { LimitPolicy } from './vars-schema.types.js';
 
 const TEMPLATE_KEYS = new Set([
-  'description', 'playbook', 'inventories', 'timeout', 'vars', 'openVars', 'limit', 'extraVars', 'secretVars', 'lock', 'credentials', 'refOverride',
+  'description', 'playbook', 'inventories', 'timeout', 'vars', 'openVars', 'limit', 'extraVars', 'secretVars', 'lock', 'credentials', 'refOverride', 'checkMode',
 ]);
 
 export interface TemplateContext {
@@ -89,13 +89,16 @@ export function validateTemplate(
   if (typeof refOverride !== 'boolean') report('refOverride', 'must be true or false');
   else if (refOverride && ctx.isGit === false) report('refOverride', 'the project is a local directory: only a git project has refs to choose');
 
+  const checkMode = raw.checkMode === undefined ? false : raw.checkMode;
+  if (typeof checkMode !== 'boolean') report('checkMode', 'must be true or false');
+
   const limit = validateLimitPolicy(raw.limit, inventories, ctx.inventoryHosts, report);
 
   const lock = raw.lock === undefined ? DEFAULT_LOCK : raw.lock;
   if (typeof lock !== 'string' || lock === '') report('lock', 'must be a non-empty string');
   else validateLock(lock, report);
 
-  if (problems.length > before || typeof lock !== 'string' || typeof openVars !== 'boolean' || typeof refOverride !== 'boolean') return undefined;
+  if (problems.length > before || typeof lock !== 'string' || typeof openVars !== 'boolean' || typeof refOverride !== 'boolean' || typeof checkMode !== 'boolean') return undefined;
   return {
     name,
     ...(typeof description === 'string' ? { description } : {}),
@@ -111,6 +114,7 @@ export function validateTemplate(
     lock,
     ...(Object.keys(credentials).length > 0 ? { credentials } : {}),
     refOverride,
+    checkMode,
   };
 }
 

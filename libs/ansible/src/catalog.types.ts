@@ -30,6 +30,11 @@ export interface CatalogTemplate {
   credentials?: RunCredentials;
   /** True: a release may name another branch, tag or commit of the git project (`ref`). Default false. */
   refOverride: boolean;
+  /**
+   * True: a release may run in check mode with diff (`ansible-playbook --check --diff`, a preview that
+   * changes nothing when the playbook honours check mode). Default false: a check-mode release is refused.
+   */
+  checkMode: boolean;
 }
 
 export interface Catalog {

@@ -138,7 +138,7 @@ export const createReleaseRequest = named(
       }),
     tags: tagList('ansible --tags'),
     skipTags: tagList('ansible --skip-tags'),
-    checkMode: z.boolean().optional().meta({ description: 'ansible --check --diff' }),
+    checkMode: z.boolean().optional().meta({ description: 'ansible --check --diff: a preview (templates with checkMode: true only; otherwise 400 naming checkMode)' }),
     ref: gitRef()
       .optional()
       .meta({ example: 'release/2.4', description: "Git projects, templates with refOverride only: the branch, tag or commit to run instead of the catalog's ref" }),

@@ -11,7 +11,7 @@ import { coerceVar } from '../template-vars.js';
 import { FINAL_STATUSES } from '../../../../libs/releases/src/release-state.js';
 import { WHAT_RAN_ROWS, whatRanText } from '../../../../libs/releases/src/what-ran.js';
 import { type CommandContext, type ListPage, wholeNumber } from './command-context.js';
-import { failedHosts, fetchHosts, fetchResults, hostTable, resultsTable } from './release-results.js';
+import { diffsText, failedHosts, fetchDiffs, fetchHosts, fetchResults, hostTable, resultsTable } from './release-results.js';
 import { fetchTemplates } from './template.js';
 // Types only (erased from the bundle, so zod is not in it): the API's contract.
 import type { Release, ReleaseCommitView, ReleaseWhatRan } from '@slipway/contracts';
@@ -198,7 +198,7 @@ export function registerReleaseCommands(program: Command, ctx: Context): void {
     .option('-l, --limit <pattern>', 'ansible --limit')
     .option('-t, --tags <tags>', 'ansible --tags, comma separated', commaList)
     .option('--skip-tags <tags>', 'ansible --skip-tags, comma separated', commaList)
-    .option('-C, --check', 'ansible --check --diff (change nothing)')
+    .option('-C, --check', 'a preview: ansible --check --diff, changes nothing (templates with checkMode: true)')
     .option('--run-at <time>', 'start no earlier than this ISO 8601 time')
     .option('--ref <ref>', "git projects: run this branch, tag or commit instead of the catalog's ref (templates with refOverride)")
     .option('-k, --idempotency-key <key>', 'retrying with the same key and options returns the first release (must not be empty)', idempotencyKey)
@@ -236,7 +236,8 @@ export function registerReleaseCommands(program: Command, ctx: Context): void {
     .option('--hosts', 'the host table: results by status per host, first failure, whether the events are complete')
     .option('--changed', 'the host results that changed something')
     .option('--failed', 'the host results that failed or were unreachable')
-    .action(async (id: number, options: { hosts?: boolean; changed?: boolean; failed?: boolean }) => {
+    .option('--diff', 'the unified diffs of the results that changed (in check mode: would change), masked')
+    .action(async (id: number, options: { hosts?: boolean; changed?: boolean; failed?: boolean; diff?: boolean }) => {
       const http = ctx.http();
       const json = ctx.globals().json;
       if (options.hosts) {
@@ -250,7 +251,15 @@ export function registerReleaseCommands(program: Command, ctx: Context): void {
         if (json) printJson(items);
         else process.stdout.write(`${forStdout(resultsTable(items, cut))}\n`);
       }
-      if (options.hosts || options.changed || options.failed) return;
+      if (options.diff) {
+        const found = await fetchDiffs(http, id);
+        if (json) printJson(found);
+        else {
+          const { body: release } = await http.request<ReleaseJson>('GET', `/api/v1/releases/${id}`);
+          process.stdout.write(`${forStdout(diffsText(found, release.checkMode))}\n`);
+        }
+      }
+      if (options.hosts || options.changed || options.failed || options.diff) return;
       const { body } = await http.request<ReleaseJson>('GET', `/api/v1/releases/${id}`);
       if (json) printJson(body);
       else process.stdout.write(`${forStdout(describe(body))}\n`);

@@ -112,7 +112,8 @@ export function NewReleasePage() {
       limit: limit.trim() || undefined,
       tags: splitList(tags),
       skipTags: splitList(skipTags),
-      checkMode: checkMode || undefined,
+      // Only where the template allows it (a box ticked for another template is not sent).
+      checkMode: (template.checkMode && checkMode) || undefined,
       runAt: runAtIso,
     };
     setBusy(true);
@@ -236,13 +237,16 @@ export function NewReleasePage() {
             {(props) => <input {...props} type="text" value={skipTags} onChange={(e) => setSkipTags(e.target.value)} spellCheck={false} />}
           </Field>
         </div>
-        <div className="field">
-          <label className="toggle">
-            <input id="field-checkMode" type="checkbox" checked={checkMode} onChange={(e) => setCheckMode(e.target.checked)} />
-            Check mode <span className="muted">(dry run: --check --diff, changes nothing)</span>
-          </label>
-          <FieldMessages name="checkMode" errors={errors.checkMode} />
-        </div>
+        {template?.checkMode && (
+          <div className="field">
+            <label className="toggle">
+              <input id="field-checkMode" type="checkbox" checked={checkMode} onChange={(e) => setCheckMode(e.target.checked)} />
+              Check mode (preview) <span className="muted">(--check --diff: shows what would change, changes nothing)</span>
+            </label>
+            <FieldMessages name="checkMode" errors={errors.checkMode} />
+          </div>
+        )}
+        {!template?.checkMode && errors.checkMode && <FieldMessages name="checkMode" errors={errors.checkMode} />}
 
         <div className="form-actions">
           <button type="submit" className="button primary" disabled={busy || !templateName}>

@@ -270,7 +270,7 @@ export class ReleaseLauncher implements OnModuleInit {
 
   /**
    * Every problem with a launch request, in one refusal: the caller's shape errors, the template and
-   * inventory, the limit and tags, and each extra var against the template's declared vars (reserved
+   * inventory, the limit and tags, check mode (only where the template allows it), and each extra var against the template's declared vars (reserved
    * names, unknown names, type, bounds, pattern, enum, required). Gives the normalised vars (defaults applied).
    */
   private check(unchecked: UncheckedLaunchRequest, shapeErrors: readonly LaunchFieldError[]): { ok: true; value: Checked } | { ok: false; refusal: LaunchRefusal } {
@@ -305,6 +305,12 @@ export class ReleaseLauncher implements OnModuleInit {
           ? `ref: template ${template.name} runs the catalog's ref only (it does not set refOverride: true)`
           : gitRefProblem('ref', input.ref);
       if (problem) errors.push({ field: 'ref', message: problem });
+    }
+    if (input.checkMode === true && ok('checkMode') && template && !template.checkMode) {
+      errors.push({
+        field: 'checkMode',
+        message: `checkMode: template ${template.name} does not allow check mode (its catalog entry does not set checkMode: true)`,
+      });
     }
     if (ok('tags')) input.tags?.forEach((tag, i) => optionProblem(`tags[${i}]`, tag, errors));
     if (ok('skipTags')) input.skipTags?.forEach((tag, i) => optionProblem(`skipTags[${i}]`, tag, errors));
