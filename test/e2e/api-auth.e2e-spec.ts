@@ -8,7 +8,7 @@ import { type Role, createToken, signIn } from '../support/tokens.js';
 type Need = Role | 'public';
 
 interface RouteRow {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** As OpenAPI writes it; each {placeholder} is filled with one that does not exist, so allowed calls change nothing. */
   path: string;
   need: Need;
@@ -55,6 +55,7 @@ const ROUTES: RouteRow[] = [
   { method: 'GET', path: '/api/v1/freezes', need: 'viewer' },
   { method: 'GET', path: '/api/v1/freezes/status', need: 'viewer' },
   { method: 'POST', path: '/api/v1/freezes', need: 'admin', body: {} },
+  { method: 'PATCH', path: '/api/v1/freezes/{id}', need: 'admin', body: {} },
   { method: 'DELETE', path: '/api/v1/freezes/{id}', need: 'admin' },
   { method: 'GET', path: '/api/v1/dns/zones', need: 'viewer' },
   { method: 'POST', path: '/api/v1/dns/zones', need: 'admin', body: {} },

@@ -332,6 +332,25 @@ export class ReleaseStore {
     );
   }
 
+  /**
+   * queued → cancelled by a freeze window in force as it was about to start (freezes/frozenStart): `by`
+   * names the window, `reason` it and its end; `alongside` writes the audit entry in the same transaction.
+   * False if it had already left `queued` (cancelled by someone, or started by another worker).
+   */
+  async cancelFrozen(id: number, by: string, reason: string, alongside: (em: EntityManager) => Promise<void>): Promise<boolean> {
+    return this.uow.run('cancel frozen release', (ds) =>
+      finalTransition(
+        ds,
+        id,
+        'release.cancelled',
+        `UPDATE releases SET status = 'cancelled', cancel_requested_by = ?, reason = ?, finished_at = ?, waiting_reason = NULL
+          WHERE id = ? AND status = 'queued'`,
+        [by, reason, new Date(), id],
+        alongside,
+      ),
+    );
+  }
+
   /** Marks a running release for cancellation; the worker running it does the rest. */
   async requestCancel(id: number, by: string): Promise<boolean> {
     const result = await this.uow.run('request cancel', (ds) =>
@@ -481,11 +500,19 @@ async function insertRelease(em: EntityManager, input: NewRelease, requestId: st
  * deliveries (the outbox): one transaction, so the figures of /metrics never miss a finished release nor
  * count one twice (a retry finds it final), and no event is sent for a change that did not commit.
  */
-function finalTransition(ds: DataSource, id: number, event: WebhookEventType, update: string, params: unknown[]): Promise<boolean> {
+function finalTransition(
+  ds: DataSource,
+  id: number,
+  event: WebhookEventType,
+  update: string,
+  params: unknown[],
+  alongside?: (em: EntityManager) => Promise<void>,
+): Promise<boolean> {
   return ds.transaction(async (em: EntityManager) => {
     if (affectedRows(await em.query(update, params)) !== 1) return false;
     await releaseCounters.finished(em, id);
     await writeReleaseEvent(em, id, event);
+    await alongside?.(em);
     return true;
   });
 }

@@ -26,7 +26,7 @@ import { type LaunchFieldError, type LaunchRefusal, type LaunchResult, invalid, 
 import { ReleaseCommits } from './release-commits.js';
 import { ReleaseJobQueue } from './release-job-queue.js';
 import { FreezeStore } from '../freezes/freeze-store.js';
-import { blockingOccurrence } from '../freezes/freeze-window.js';
+import { blockingOccurrence, frozenLaunchMessage } from '../freezes/freeze-window.js';
 import type { FreezeOverrideRecord } from '@slipway/db';
 
 /** What a caller asks to launch: the fields of `POST /releases` (one contract), with extraVars as given (checked here). */
@@ -251,7 +251,7 @@ export class ReleaseLauncher implements OnModuleInit {
     return refused({
       kind: 'frozen',
       window: { id: window.id, name: window.name, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString() },
-      message: `freeze window "${window.name}" is in force until ${endsAt.toISOString()}: ${template} on ${inventory} cannot be launched before then (an admin may override it with a written reason)`,
+      message: frozenLaunchMessage(blocking, template, inventory),
     });
   }
 
