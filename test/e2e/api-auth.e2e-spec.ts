@@ -64,6 +64,8 @@ const ROUTES: RouteRow[] = [
   { method: 'GET', path: '/api/v1/dns/zones/{zone}/renders', need: 'viewer' },
   { method: 'GET', path: '/api/v1/dns/zones/{zone}/file', need: 'viewer' },
   { method: 'POST', path: '/api/v1/dns/zones/{zone}/import', need: 'deployer', body: {} },
+  { method: 'PUT', path: '/api/v1/dns/zones/{zone}/reload-release', need: 'admin', body: {} },
+  { method: 'DELETE', path: '/api/v1/dns/zones/{zone}/reload-release', need: 'admin' },
   { method: 'GET', path: '/api/v1/dns/zones/{zone}/records', need: 'viewer' },
   { method: 'POST', path: '/api/v1/dns/zones/{zone}/records', need: 'deployer', body: {} },
   { method: 'GET', path: '/api/v1/dns/zones/{zone}/records/{id}', need: 'viewer' },

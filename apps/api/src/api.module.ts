@@ -18,6 +18,8 @@ import { DashboardModule } from './dashboard/dashboard.module.js';
 import { FreezesController } from './freezes/freezes.controller.js';
 import { SchedulesController } from './schedules/schedules.controller.js';
 import { DnsModule } from './dns/dns.module.js';
+import { DnsReloadReleaseController } from './dns/dns-reload-release.controller.js';
+import { ZoneReloadReleases } from '@slipway/dns';
 import { HealthController } from './health/health.controller.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ReleasesQueueModule } from './queue/releases-queue.module.js';
@@ -61,6 +63,8 @@ export class ApiModule {
       controllers: [
         FreezesController, SchedulesController, ReleasesController, ReleaseResultsController, ReleaseEventsController, TemplatesController, CatalogController,
         HealthController, WorkersController,
+        // Checks a zone's reload release with the launcher, which lives here.
+        DnsReloadReleaseController,
       ],
       providers: [
         catalogHolderProvider,
@@ -77,6 +81,7 @@ export class ApiModule {
         ScheduleStore,
         ScheduleCatalogCheck,
         ReleaseLauncher,
+        ZoneReloadReleases,
         ReleasesService,
         ReleaseEventsHub,
         StreamSlots,

@@ -27,5 +27,8 @@ export class DnsRenderProcessor implements JobKindHandler<DnsRenderJobData> {
       throw new DelayedError();
     }
     if (outcome.kind === 'rendered') this.logger.log(`zone ${zoneId} version ${outcome.version} served with serial ${outcome.serial}`);
+    if (outcome.kind === 'reload-pending') {
+      this.logger.log(`zone ${zoneId} version ${outcome.version} installed with serial ${outcome.serial}; reload release ${outcome.releaseId} ${outcome.joined ? 'joined (still queued)' : 'launched'}`);
+    }
   }
 }

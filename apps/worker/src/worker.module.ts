@@ -3,7 +3,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
 import { DNS_RENDER_KIND, PENDING_OUTCOMES_KIND, RELEASES_KIND, SCHEDULES_KIND, WEBHOOK_DELIVERY_KIND, redisOptions } from '@slipway/queue';
-import { ZoneRenderer } from '@slipway/dns';
+import { ZoneReloadReleases, ZoneRenderer } from '@slipway/dns';
 import { DnsRenderProcessor } from './dns-render.processor.js';
 import {
   FreezeStore, IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseEventStore, ReleaseJobQueue, ReleaseLauncher, ReleaseStore, RetentionStore, ScheduleStore, ScheduleTicker,
@@ -95,6 +95,7 @@ export class WorkerModule {
         ScheduleTicker,
         WebhookDeliveryStore,
         WebhookDispatcher,
+        ZoneReloadReleases,
         ZoneRenderer,
         DnsLostRenders,
         ...jobKinds.providers,

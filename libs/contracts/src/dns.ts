@@ -8,6 +8,24 @@ import { named } from './registry.js';
  * be (RFC limits, per-type parsing, the CNAME rules) is libs/dns's, checked by the API in the same 400.
  */
 
+/**
+ * A zone's reload step as a catalog release: after each render that installed its file, this template
+ * runs on this inventory with these fixed vars plus dns_zone, dns_zone_file and dns_serial (which the
+ * template must declare). Set with `PUT /api/v1/dns/zones/:zone/reload-release` (admins).
+ */
+export const dnsReloadReleaseBody = named(
+  'DnsReloadRelease',
+  z.strictObject({
+    template: z.string({ message: 'template must be a string' }).min(1, 'template must not be empty').max(128).meta({ example: 'dns-ship-zone' }),
+    inventory: z.string({ message: 'inventory must be a string' }).max(128).optional().meta({ example: 'local', description: "One of the template's inventories; default its first" }),
+    vars: z
+      .record(z.string(), z.unknown(), { message: 'vars must be an object' })
+      .optional()
+      .meta({ example: { dns_target_dir: '/var/lib/bind/zones' }, description: "Fixed vars, checked against the template's declared vars (never its secret vars, nor dns_zone, dns_zone_file, dns_serial)" }),
+  }),
+);
+export type DnsReloadRelease = z.infer<typeof dnsReloadReleaseBody>;
+
 /** A zone as listed, with where its rendering stands. */
 export const dnsZoneBody = named(
   'DnsZoneBody',
@@ -24,6 +42,8 @@ export const dnsZoneBody = named(
     renderedVersion: z.number().int().nullable().meta({ description: 'The version the served file holds; equal to version once every change is served' }),
     renderedAt: isoTime.nullable(),
     serial: z.number().int().nullable().meta({ description: 'SOA serial of the served file' }),
+    reloadRelease: dnsReloadReleaseBody.nullable().meta({ description: 'The reload step as a catalog release; null: the argv reload step (DNS_RELOAD_COMMAND)' }),
+    reloadReleaseId: z.number().int().nullable().meta({ description: 'The reload release the newest installed file waits on (or waited on)' }),
   }),
 );
 export type DnsZone = z.infer<typeof dnsZoneBody>;
@@ -85,6 +105,7 @@ export const dnsRenderBody = named(
     message: z.string().nullable(),
     at: isoTime,
     worker: z.string(),
+    releaseId: z.number().int().nullable().meta({ description: 'The reload release this render launched (or joined, while one was still queued)' }),
   }),
 );
 export type DnsRender = z.infer<typeof dnsRenderBody>;

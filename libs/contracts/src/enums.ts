@@ -14,6 +14,7 @@ export const AUDIT_ACTIONS = [
   'schedule.create', 'schedule.pause', 'schedule.resume', 'schedule.delete', 'freeze.create', 'freeze.update', 'freeze.delete',
   'webhook.create', 'webhook.rotate-secret', 'webhook.redeliver',
   'dns.zone.create', 'dns.zone.delete', 'dns.zone.import', 'dns.record.create', 'dns.record.update', 'dns.record.delete',
+  'dns.zone.reload-release',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -25,8 +26,12 @@ export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'SRV', 'PTR', 'NS', 'CAA'] as const;
 export type DnsRecordType = (typeof DNS_RECORD_TYPES)[number];
 
-/** Where a zone's rendering stands: pending (never rendered yet), rendered, failed (the checker refused it), reload-failed (installed, the reload step failed). */
-export const DNS_RENDER_STATUSES = ['pending', 'rendered', 'failed', 'reload-failed'] as const;
+/**
+ * Where a zone's rendering stands: pending (never rendered yet), rendered, failed (the checker refused it),
+ * reload-pending (installed; the zone's reload release has not finished), reload-failed (installed, the
+ * reload step or release failed).
+ */
+export const DNS_RENDER_STATUSES = ['pending', 'rendered', 'failed', 'reload-pending', 'reload-failed'] as const;
 export type DnsRenderStatus = (typeof DNS_RENDER_STATUSES)[number];
 
 export const WORKER_STATES = ['active', 'draining'] as const;

@@ -13,11 +13,21 @@ export interface ZoneRow {
   version: number;
   createdAt: Date;
   createdBy: string;
-  renderStatus: 'pending' | 'rendered' | 'failed' | 'reload-failed';
+  renderStatus: 'pending' | 'rendered' | 'failed' | 'reload-pending' | 'reload-failed';
   renderMessage: string | null;
   renderedVersion: number | null;
   renderedAt: Date | null;
   serial: number | null;
+  /** The reload step as a catalog release (null: the argv step, DNS_RELOAD_COMMAND). */
+  reloadRelease: ReloadReleaseSetting | null;
+  reloadReleaseId: number | null;
+}
+
+/** A zone's reload release setting, as saved (checked by ZoneReloadReleases.problems first). */
+export interface ReloadReleaseSetting {
+  template: string;
+  inventory?: string;
+  vars?: Record<string, unknown>;
 }
 
 export interface RecordRow extends DnsRecordData {
@@ -39,9 +49,29 @@ export type DnsChange<T> = { ok: true; value: T; zoneId: number; zoneVersion: nu
 
 type Sql = Pick<EntityManager, 'query'>;
 
-const ZONE_COLUMNS = `id, name, primary_ns AS primaryNs, hostmaster, version, created_at AS createdAt, created_by AS createdBy,
+/**
+ * A reload release's outcome, read where the status is read: a zone (or a render) waiting on its release
+ * ('reload-pending') is 'rendered' once the release succeeded and 'reload-failed' (with the release's id,
+ * status and reason) once it failed, was cancelled or interrupted. One expression, so the API never shows
+ * a status the release contradicts, and nothing has to watch releases end.
+ */
+const FINAL_FAILED = "'failed', 'cancelled', 'interrupted'";
+const derivedStatus = (status: string, message: string, serial: string, as: { status: string; message: string }) => `
+  CASE WHEN ${status} <> 'reload-pending' OR r.id IS NULL OR r.status IN ('queued', 'running') THEN ${status}
+       WHEN r.status = 'succeeded' THEN 'rendered' ELSE 'reload-failed' END AS ${as.status},
+  CASE WHEN ${status} <> 'reload-pending' OR r.id IS NULL OR r.status IN ('queued', 'running') THEN ${message}
+       WHEN r.status = 'succeeded' THEN NULL
+       WHEN r.status IN (${FINAL_FAILED}) THEN CONCAT('installed serial ', ${serial}, ', but reload release ', r.id, ' ', r.status, COALESCE(CONCAT(': ', r.reason), ''))
+       ELSE ${message} END AS ${as.message}`;
+
+const ZONE_COLUMNS = `z.id, z.name, z.primary_ns AS primaryNs, z.hostmaster, z.version, z.created_at AS createdAt, z.created_by AS createdBy,
+  ${derivedStatus('z.render_status', 'z.render_message', 'z.serial', { status: 'renderStatus', message: 'renderMessage' })}, z.rendered_version AS renderedVersion,
+  z.rendered_at AS renderedAt, z.serial, z.reload_release AS reloadRelease, z.reload_release_id AS reloadReleaseId`;
+const ZONES = 'dns_zones z LEFT JOIN releases r ON r.id = z.reload_release_id';
+/** The zone row as a change locks it (no join: a change must not lock a release row). */
+const LOCKED_ZONE_COLUMNS = `id, name, primary_ns AS primaryNs, hostmaster, version, created_at AS createdAt, created_by AS createdBy,
   render_status AS renderStatus, render_message AS renderMessage, rendered_version AS renderedVersion,
-  rendered_at AS renderedAt, serial`;
+  rendered_at AS renderedAt, serial, reload_release AS reloadRelease, reload_release_id AS reloadReleaseId`;
 const RECORD_COLUMNS = 'id, zone_id AS zoneId, name, type, ttl, value, version, updated_at AS updatedAt, updated_by AS updatedBy';
 
 /** BIGINT columns arrive as strings from mysql2; these are far below 2^53. */
@@ -51,6 +81,8 @@ function zoneRow(raw: Record<string, unknown>): ZoneRow {
     version: Number(raw.version),
     renderedVersion: raw.renderedVersion === null ? null : Number(raw.renderedVersion),
     serial: raw.serial === null ? null : Number(raw.serial),
+    reloadRelease: typeof raw.reloadRelease === 'string' ? (JSON.parse(raw.reloadRelease) as ReloadReleaseSetting) : ((raw.reloadRelease ?? null) as ReloadReleaseSetting | null),
+    reloadReleaseId: raw.reloadReleaseId === null || raw.reloadReleaseId === undefined ? null : Number(raw.reloadReleaseId),
   };
 }
 
@@ -73,12 +105,12 @@ export class DnsStore {
   ) {}
 
   async listZones(): Promise<ZoneRow[]> {
-    const rows: Record<string, unknown>[] = await this.uow.run('list dns zones', (ds) => ds.query(`SELECT ${ZONE_COLUMNS} FROM dns_zones ORDER BY name`));
+    const rows: Record<string, unknown>[] = await this.uow.run('list dns zones', (ds) => ds.query(`SELECT ${ZONE_COLUMNS} FROM ${ZONES} ORDER BY z.name`));
     return rows.map(zoneRow);
   }
 
   async findZone(name: string): Promise<ZoneRow | null> {
-    const rows: Record<string, unknown>[] = await this.uow.run('read dns zone', (ds) => ds.query(`SELECT ${ZONE_COLUMNS} FROM dns_zones WHERE name = ?`, [name.toLowerCase().replace(/\.$/, '')]));
+    const rows: Record<string, unknown>[] = await this.uow.run('read dns zone', (ds) => ds.query(`SELECT ${ZONE_COLUMNS} FROM ${ZONES} WHERE z.name = ?`, [name.toLowerCase().replace(/\.$/, '')]));
     return rows[0] ? zoneRow(rows[0]) : null;
   }
 
@@ -94,8 +126,9 @@ export class DnsStore {
   /** The zone's last renders (newest first) and the audited changes made since the last installed one. */
   async history(zone: ZoneRow, limit = 50) {
     return this.uow.run('read dns render history', async (ds) => {
-      const renders: { zoneVersion: string; serial: number | null; status: string; message: string | null; at: Date; worker: string }[] = await ds.query(
-        'SELECT zone_version AS zoneVersion, serial, status, message, at, worker FROM dns_renders WHERE zone_id = ? ORDER BY id DESC LIMIT ?',
+      const renders: { zoneVersion: string; serial: number | null; status: string; message: string | null; at: Date; worker: string; releaseId: number | null }[] = await ds.query(
+        `SELECT d.zone_version AS zoneVersion, d.serial, ${derivedStatus('d.status', 'd.message', 'd.serial', { status: 'status', message: 'message' })}, d.at, d.worker, d.release_id AS releaseId
+           FROM dns_renders d LEFT JOIN releases r ON r.id = d.release_id WHERE d.zone_id = ? ORDER BY d.id DESC LIMIT ?`,
         [zone.id, limit],
       );
       const changes: { at: Date; actor: string; action: string; details: string | Record<string, unknown> }[] = await ds.query(
@@ -143,6 +176,24 @@ export class DnsStore {
           before: { primaryNs: zone.primaryNs, hostmaster: zone.hostmaster, records: records.map(recordData) },
         });
         return { ok: true as const, value: zone, zoneId: zone.id, zoneVersion: zone.version + 1 };
+      }),
+    );
+  }
+
+  /**
+   * Sets (or clears, with null) the zone's reload release. The setting is checked by the caller first
+   * (ZoneReloadReleases.problems: the catalog's rules); it is not a change of the zone's data, so the
+   * version does not move and nothing is rendered; the next render uses it. Audited with before and after.
+   */
+  async setReloadRelease(zoneName: string, setting: ReloadReleaseSetting | null, actor: string): Promise<DnsChange<ZoneRow>> {
+    const entry = this.audit.inTransaction(actor, 'dns.zone.reload-release');
+    return this.uow.run('set dns zone reload release', (ds) =>
+      ds.transaction(async (sql) => {
+        const zone = await this.lockZone(sql, zoneName);
+        if (!zone) return notFound(`zone: ${zoneName} not found`);
+        await sql.query('UPDATE dns_zones SET reload_release = ? WHERE id = ?', [setting === null ? null : JSON.stringify(setting), zone.id]);
+        await entry.write(sql, { type: 'dns_zone', id: zone.id }, { zone: zone.name, before: zone.reloadRelease, after: setting });
+        return { ok: true as const, value: (await this.zoneIn(sql, zone.id))!, zoneId: zone.id, zoneVersion: zone.version };
       }),
     );
   }
@@ -260,12 +311,12 @@ export class DnsStore {
   }
 
   private async lockZone(sql: Sql, name: string): Promise<ZoneRow | null> {
-    const rows: Record<string, unknown>[] = await sql.query(`SELECT ${ZONE_COLUMNS} FROM dns_zones WHERE name = ? FOR UPDATE`, [name.toLowerCase().replace(/\.$/, '')]);
+    const rows: Record<string, unknown>[] = await sql.query(`SELECT ${LOCKED_ZONE_COLUMNS} FROM dns_zones WHERE name = ? FOR UPDATE`, [name.toLowerCase().replace(/\.$/, '')]);
     return rows[0] ? zoneRow(rows[0]) : null;
   }
 
   private async zoneIn(sql: Sql, id: number): Promise<ZoneRow | null> {
-    const rows: Record<string, unknown>[] = await sql.query(`SELECT ${ZONE_COLUMNS} FROM dns_zones WHERE id = ?`, [id]);
+    const rows: Record<string, unknown>[] = await sql.query(`SELECT ${ZONE_COLUMNS} FROM ${ZONES} WHERE z.id = ?`, [id]);
     return rows[0] ? zoneRow(rows[0]) : null;
   }
 

@@ -9,3 +9,4 @@ export * from './zone-install.js';
 export * from './dns-store.js';
 export * from './zone-renderer.js';
 export * from './zone-import.js';
+export * from './zone-reload-release.js';

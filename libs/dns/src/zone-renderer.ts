@@ -1,18 +1,21 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
 import { UnitOfWork } from '@slipway/db';
 import type { DnsRecordData, ZoneData } from './record-rules.js';
 import { nextSerial } from './serial.js';
 import { renderZoneFile } from './zone-file.js';
 import { installZoneFile, runReload, zoneFileName } from './zone-install.js';
+import type { ReloadReleaseSetting } from './dns-store.js';
+import { ZoneReloadReleases } from './zone-reload-release.js';
 
 /** What one render job did (for its log line and tests). */
 export type RenderOutcome =
   | { kind: 'rendered'; version: number; serial: number }
   | { kind: 'failed'; version: number; message: string }
   | { kind: 'reload-failed'; version: number; serial: number; message: string }
+  | { kind: 'reload-pending'; version: number; serial: number; releaseId: number; joined: boolean }
   | { kind: 'superseded'; version: number }
   | { kind: 'up-to-date'; version: number }
   | { kind: 'busy' }
@@ -22,7 +25,15 @@ export type RenderOutcome =
 const LEASE_MS = 120_000;
 
 interface Snapshot {
-  zone: ZoneData & { id: number; version: number; renderedVersion: number | null; serial: number | null; dirtyForMs: number | null };
+  zone: ZoneData & {
+    id: number;
+    version: number;
+    renderedVersion: number | null;
+    serial: number | null;
+    dirtyForMs: number | null;
+    reloadRelease: ReloadReleaseSetting | null;
+    reloadReleaseId: number | null;
+  };
   records: DnsRecordData[];
 }
 
@@ -40,6 +51,8 @@ export class ZoneRenderer {
   constructor(
     private readonly uow: UnitOfWork,
     @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
+    /** Absent (tests, benches): a zone's reload release setting is not acted on, the argv step runs. */
+    @Optional() private readonly reloadReleases?: ZoneReloadReleases,
   ) {}
 
   async render(zoneId: number, jobVersion: number): Promise<RenderOutcome> {
@@ -80,6 +93,7 @@ export class ZoneRenderer {
       await this.finish(zone, owner, { status: 'failed', message: installed.message, serial: null });
       return { kind: 'failed', version: zone.version, message: installed.message };
     }
+    if (zone.reloadRelease && this.reloadReleases) return this.launchReload(zone, zone.reloadRelease, owner, serial);
     const reload = await runReload(this.config.dns.reloadArgv, zone.name);
     const message = reload.ok ? null : `installed serial ${serial}, but ${reload.message}`;
     await this.finish(zone, owner, { status: reload.ok ? 'rendered' : 'reload-failed', message, serial });
@@ -87,15 +101,35 @@ export class ZoneRenderer {
     return { kind: 'rendered', version: zone.version, serial };
   }
 
+  /**
+   * The zone's reload step is a catalog release: the file is installed; the zone is 'reload-pending' on the
+   * release (launched, or joined while still queued) and reads 'rendered' or 'reload-failed' as it ends
+   * (DnsStore derives it from the release's status). A launch the launcher refuses is 'reload-failed' now.
+   */
+  private async launchReload(zone: Snapshot['zone'], setting: ReloadReleaseSetting, owner: string, serial: number): Promise<RenderOutcome> {
+    const launched = await this.reloadReleases!.launch({ name: zone.name, reloadRelease: setting, reloadReleaseId: zone.reloadReleaseId }, serial);
+    if (!launched.ok) {
+      const message = `installed serial ${serial}, but the reload release was not launched: ${launched.message}`;
+      await this.finish(zone, owner, { status: 'reload-failed', message, serial, releaseId: null });
+      return { kind: 'reload-failed', version: zone.version, serial, message };
+    }
+    const { releaseId, joined } = launched;
+    const message = `installed serial ${serial}; reload release ${releaseId} ${joined ? 'still queued: it ships this file too' : 'launched'}`;
+    await this.finish(zone, owner, { status: 'reload-pending', message, serial, releaseId });
+    return { kind: 'reload-pending', version: zone.version, serial, releaseId, joined };
+  }
+
   /** Records the outcome of rendering `zone.version`; a change made meanwhile stays dirty (its own job renders it). */
-  private async finish(zone: Snapshot['zone'], owner: string, outcome: { status: string; message: string | null; serial: number | null }) {
+  private async finish(zone: Snapshot['zone'], owner: string, outcome: { status: string; message: string | null; serial: number | null; releaseId?: number | null }) {
+    // Only a render that used a reload release moves reload_release_id (the argv step leaves it be, unused).
+    const releaseId = outcome.releaseId === undefined ? zone.reloadReleaseId : outcome.releaseId;
     await this.uow.run('record dns zone render', (ds) =>
       ds.transaction(async (sql) => {
         if (outcome.serial !== null) {
           await sql.query(
             `UPDATE dns_zones SET render_status = ?, render_message = ?, rendered_version = ?, rendered_at = NOW(3), serial = ?,
-               dirty_since = IF(version = ?, NULL, dirty_since) WHERE id = ? AND render_owner = ?`,
-            [outcome.status, outcome.message, zone.version, outcome.serial, zone.version, zone.id, owner],
+               reload_release_id = ?, dirty_since = IF(version = ?, NULL, dirty_since) WHERE id = ? AND render_owner = ?`,
+            [outcome.status, outcome.message, zone.version, outcome.serial, releaseId, zone.version, zone.id, owner],
           );
         } else {
           await sql.query('UPDATE dns_zones SET render_status = ?, render_message = ?, failed_version = ? WHERE id = ? AND render_owner = ?', [
@@ -106,17 +140,18 @@ export class ZoneRenderer {
             owner,
           ]);
         }
-        await sql.query('INSERT INTO dns_renders (zone_id, zone_version, serial, status, message, at, worker) VALUES (?, ?, ?, ?, ?, NOW(3), ?)', [
+        await sql.query('INSERT INTO dns_renders (zone_id, zone_version, serial, status, message, at, worker, release_id) VALUES (?, ?, ?, ?, ?, NOW(3), ?, ?)', [
           zone.id,
           zone.version,
           outcome.serial,
           outcome.status,
           outcome.message,
           this.config.workerId,
+          outcome.releaseId ?? null,
         ]);
       }),
     );
-    if (outcome.status !== 'rendered') this.logger.warn(`zone ${zone.name} version ${zone.version}: ${outcome.status}: ${outcome.message}`);
+    if (outcome.status !== 'rendered' && outcome.status !== 'reload-pending') this.logger.warn(`zone ${zone.name} version ${zone.version}: ${outcome.status}: ${outcome.message}`);
   }
 
   /** The zone and its records in one transaction: one consistent version. */
@@ -125,6 +160,7 @@ export class ZoneRenderer {
       ds.transaction('REPEATABLE READ', async (sql) => {
         const rows: Record<string, unknown>[] = await sql.query(
           `SELECT id, name, primary_ns AS primaryNs, hostmaster, version, rendered_version AS renderedVersion, serial,
+             reload_release AS reloadRelease, reload_release_id AS reloadReleaseId,
              TIMESTAMPDIFF(MICROSECOND, dirty_since, NOW(3)) DIV 1000 AS dirtyForMs FROM dns_zones WHERE id = ?`,
           [zoneId],
         );
@@ -142,6 +178,8 @@ export class ZoneRenderer {
             renderedVersion: num(raw.renderedVersion),
             serial: num(raw.serial),
             dirtyForMs: num(raw.dirtyForMs),
+            reloadRelease: typeof raw.reloadRelease === 'string' ? (JSON.parse(raw.reloadRelease) as ReloadReleaseSetting) : ((raw.reloadRelease ?? null) as ReloadReleaseSetting | null),
+            reloadReleaseId: num(raw.reloadReleaseId),
           },
           records,
         };

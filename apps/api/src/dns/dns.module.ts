@@ -5,5 +5,5 @@ import { JobKindQueuesModule } from '../queue/job-kind-queues.js';
 import { DnsController } from './dns.controller.js';
 import { DnsRenderQueue } from './dns-render-queue.js';
 
-@Module({ imports: [AuditModule, JobKindQueuesModule], controllers: [DnsController], providers: [DnsStore, DnsRenderQueue] })
+@Module({ imports: [AuditModule, JobKindQueuesModule], controllers: [DnsController], providers: [DnsStore, DnsRenderQueue], exports: [DnsStore] })
 export class DnsModule {}

@@ -5,7 +5,9 @@
 export type LaunchActor =
   | { kind: 'token'; name: string }
   | { kind: 'schedule'; id: number }
-  | { kind: 'approval'; releaseId: number };
+  | { kind: 'approval'; releaseId: number }
+  /** A DNS zone's reload release, launched by the worker after a render installed its file (libs/dns). */
+  | { kind: 'dns-zone'; zone: string };
 
 /** How the actor reads in the audit trail and, for callers that are not tokens, in `requestedBy`. */
 export function actorLabel(actor: LaunchActor): string {
@@ -16,6 +18,8 @@ export function actorLabel(actor: LaunchActor): string {
       return `schedule ${actor.id}`;
     case 'approval':
       return `approval of release ${actor.releaseId}`;
+    case 'dns-zone':
+      return `dns zone ${actor.zone}`;
   }
 }
 
