@@ -6,8 +6,9 @@ import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
 import { redisOptions } from '@slipway/queue';
 import {
-  FreezeStore, IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseEventStore, ReleaseJobQueue, ReleaseLauncher, ReleaseStore, ScheduleCatalogCheck, ScheduleStore,
+  ApprovalStore, FreezeStore, IdempotencyStore, ReleaseApprovals, IdempotentLaunch, ReleaseCommits, ReleaseEventStore, ReleaseJobQueue, ReleaseLauncher, ReleaseStore, ScheduleCatalogCheck, ScheduleStore,
 } from '@slipway/releases';
+import { ApprovalsController } from './approvals/approvals.controller.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CatalogController } from './catalog/catalog.controller.js';
@@ -60,7 +61,7 @@ export class ApiModule {
       ],
       controllers: [
         FreezesController, SchedulesController, ReleasesController, ReleaseResultsController, ReleaseEventsController, TemplatesController, CatalogController,
-        HealthController, WorkersController,
+        HealthController, WorkersController, ApprovalsController,
       ],
       providers: [
         catalogHolderProvider,
@@ -77,6 +78,8 @@ export class ApiModule {
         ScheduleStore,
         ScheduleCatalogCheck,
         ReleaseLauncher,
+        ApprovalStore,
+        ReleaseApprovals,
         ReleasesService,
         ReleaseEventsHub,
         StreamSlots,

@@ -5,6 +5,7 @@ import {
   LOCK_PLACEHOLDERS,
   NAME_PATTERN,
 } from './catalog.types.js';
+import { validateApproval } from './catalog.approval.js';
 import { validateCredentials } from './credentials.js';
 import type { InventoryNames } from './host-limit.js';
 import { isPlainObject } from './plain-object.js';
@@ -13,7 +14,7 @@ import { parseTemplateVars } from './vars-catalog.js';
 import type { LimitPolicy } from './vars-schema.types.js';
 
 const TEMPLATE_KEYS = new Set([
-  'description', 'playbook', 'inventories', 'timeout', 'vars', 'openVars', 'limit', 'extraVars', 'secretVars', 'lock', 'credentials', 'refOverride',
+  'description', 'playbook', 'inventories', 'timeout', 'vars', 'openVars', 'limit', 'extraVars', 'secretVars', 'lock', 'credentials', 'refOverride', 'approval',
 ]);
 
 export interface TemplateContext {
@@ -95,6 +96,8 @@ export function validateTemplate(
   if (typeof lock !== 'string' || lock === '') report('lock', 'must be a non-empty string');
   else validateLock(lock, report);
 
+  const approval = validateApproval(raw.approval, inventories, report);
+
   if (problems.length > before || typeof lock !== 'string' || typeof openVars !== 'boolean' || typeof refOverride !== 'boolean') return undefined;
   return {
     name,
@@ -111,6 +114,7 @@ export function validateTemplate(
     lock,
     ...(Object.keys(credentials).length > 0 ? { credentials } : {}),
     refOverride,
+    ...(approval ? { approval } : {}),
   };
 }
 
