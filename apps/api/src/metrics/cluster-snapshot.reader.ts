@@ -63,7 +63,7 @@ export class ClusterSnapshotReader implements ClusterSnapshotSource {
         const counters = await readReleaseCounters(ds);
         const live: { template: string; status: string; n: unknown; waiting: unknown }[] = await ds.query(
           `SELECT template, status, COUNT(*) AS n, COALESCE(SUM(waiting_reason IS NOT NULL), 0) AS waiting
-             FROM releases WHERE status IN ('queued', 'running') GROUP BY template, status`,
+             FROM releases WHERE status IN ('awaiting-approval', 'queued', 'running') GROUP BY template, status`,
         );
         return {
           ...fromCounters(counters),

@@ -5,7 +5,7 @@
  */
 import type { ReleaseStatus, Role } from '@slipway/contracts';
 
-export const FINISHED_STATUSES: readonly ReleaseStatus[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+export const FINISHED_STATUSES: readonly ReleaseStatus[] = ['succeeded', 'failed', 'cancelled', 'interrupted', 'rejected', 'expired'];
 
 export function isFinished(status: ReleaseStatus): boolean {
   return FINISHED_STATUSES.includes(status);

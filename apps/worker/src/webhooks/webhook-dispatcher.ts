@@ -124,7 +124,12 @@ export class WebhookDispatcher implements OnModuleDestroy {
     const links = { release: base + event.data.links.release, log: base + event.data.links.log, dashboard: base + event.data.links.dashboard };
     if (delivery.endpoint.format === 'slack') {
       const r = event.data.release;
-      const what = event.type.replace('release.', '');
+      const approval = event.data.approval;
+      const what = !approval
+        ? event.type.replace('release.', '')
+        : approval.decision
+          ? `approval ${approval.decision}${approval.by ? ` by ${approval.by}` : ''}`
+          : `awaits approval (${approval.required} approver${approval.required === 1 ? '' : 's'}, until ${approval.expiresAt})`;
       return JSON.stringify({ text: `Release ${r.id} (${r.template} on ${r.inventory}) ${what}${r.reason ? `: ${r.reason}` : ''} — requested by ${r.actor} <${links.dashboard}|open>` });
     }
     return JSON.stringify({ ...event, data: { ...event.data, links } });

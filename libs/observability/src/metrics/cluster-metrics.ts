@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, type MetricObjectWithValues, type MetricType
 /** Release durations (started → finished), seconds. Stub releases take milliseconds, real ones minutes. */
 export const RELEASE_DURATION_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
-export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'interrupted'] as const;
+export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'interrupted', 'rejected', 'expired'] as const;
 import { WORKER_STATES } from '@slipway/contracts';
 export { WORKER_STATES };
 /** BullMQ job states shown as slipway_queue_jobs{state}. */
@@ -167,6 +167,7 @@ export function registerClusterMetrics(registry: Registry, source: ClusterSnapsh
     });
   statusGauge('slipway_releases_in_flight', 'Releases running now, on all workers', (row) => (row.status === 'running' ? row.count : 0));
   statusGauge('slipway_releases_queued', 'Releases queued (due or scheduled) and not started', (row) => (row.status === 'queued' ? row.count : 0));
+  statusGauge('slipway_releases_awaiting_approval', 'Releases waiting for approval (they hold no lock)', (row) => (row.status === 'awaiting-approval' ? row.count : 0));
   statusGauge(
     'slipway_releases_waiting_on_lock',
     'Queued releases held back by an earlier release with the same lock key',

@@ -8,6 +8,7 @@ import type { ReleaseCommits } from './release-commits.js';
 import type { ReleaseJobQueue } from './release-job-queue.js';
 import { ReleaseLauncher } from './release-launcher.js';
 import type { FreezeStore } from '../freezes/freeze-store.js';
+import type { ApprovalStore } from '../approvals/approval-store.js';
 import type { FreezeWindowRecord } from '../freezes/freeze-window.js';
 import { helloCatalog } from '../../../../test/support/launcher-catalog.js';
 
@@ -40,7 +41,7 @@ function launcherWith(queueFails = false, windows: FreezeWindowRecord[] = [], ho
   const queue: ReleaseJobQueue = { enqueue: () => (queueFails ? Promise.reject(new Error('connection refused')) : Promise.resolve()) };
   const commits = { pin: async () => ({ ok: true, pinned: null }) } as unknown as ReleaseCommits;
   const config = { secretKeys: { current: null, previous: [] } } as unknown as SlipwayConfig;
-  const launcher = new ReleaseLauncher(store, queue, holder, commits, {} as IdempotentLaunch, writer, config, { list: async () => windows } as unknown as FreezeStore);
+  const launcher = new ReleaseLauncher(store, queue, holder, commits, {} as IdempotentLaunch, writer, config, { list: async () => windows } as unknown as FreezeStore, { possibleApprovers: async () => [] } as unknown as ApprovalStore);
   return { launcher, rows, audit };
 }
 

@@ -21,6 +21,19 @@ export interface ReleaseEventData {
   finishedAt: string | null;
 }
 
+/** What approval.requested and approval.decided add (issue 22/23): the rule, the decision and who made it. */
+export interface ApprovalEventData {
+  required: number;
+  /** Distinct approvers so far. */
+  approvedBy: string[];
+  expiresAt: string;
+  previewReleaseId: number | null;
+  /** approval.decided only: approved (the release is queued), rejected or expired; by null for expired. */
+  decision?: 'approved' | 'rejected' | 'expired';
+  by?: string | null;
+  comment?: string | null;
+}
+
 /**
  * The event as stored in the outbox. `links` are paths: the sender makes them absolute with
  * SLIPWAY_PUBLIC_URL when it sends, so a changed address applies to deliveries not yet sent.
@@ -28,7 +41,7 @@ export interface ReleaseEventData {
 export interface StoredReleaseEvent {
   type: WebhookEventType;
   timestamp: string;
-  data: { release: ReleaseEventData; links: { release: string; log: string; dashboard: string } };
+  data: { release: ReleaseEventData; links: { release: string; log: string; dashboard: string }; approval?: ApprovalEventData };
 }
 
 interface EndpointRow {
@@ -46,7 +59,7 @@ const list = (value: string | string[] | null): string[] | null => (value === nu
  * change rolled back sends nothing and a committed one is never forgotten, whatever dies afterwards.
  * Callers call it only when their conditional UPDATE applied, so a retried unit of work writes it once.
  */
-export async function writeReleaseEvent(sql: Sql, releaseId: number, type: WebhookEventType): Promise<void> {
+export async function writeReleaseEvent(sql: Sql, releaseId: number, type: WebhookEventType, approval?: ApprovalEventData): Promise<void> {
   const endpoints: EndpointRow[] = await sql.query('SELECT id, events, templates, inventories FROM webhook_endpoints WHERE enabled = 1');
   if (endpoints.length === 0) return;
   const rows: {
@@ -98,6 +111,7 @@ export async function writeReleaseEvent(sql: Sql, releaseId: number, type: Webho
         finishedAt: release.finished_at ? new Date(release.finished_at).toISOString() : null,
       },
       links: { release: `/api/v1/releases/${releaseId}`, log: `/api/v1/releases/${releaseId}/log`, dashboard: `/releases/${releaseId}` },
+      ...(approval ? { approval } : {}),
     },
   };
   // One message id per event: every endpoint gets the same webhook-id for it, and every attempt too.
