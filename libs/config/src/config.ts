@@ -9,6 +9,9 @@ import { environmentSchema } from './config.schema.js';
  */
 const MAX_RUN_DIR_BYTES = 72;
 
+/** The name the bootstrap token (SLIPWAY_BOOTSTRAP_TOKEN) acts under; no stored token may take it. */
+export const BOOTSTRAP_NAME = 'bootstrap';
+
 export interface DatabaseConfig {
   url: string;
   /** Database name from the URL path; created if missing. */
@@ -111,6 +114,7 @@ export interface SlipwayConfig {
   /** The allow-listed part of the worker's environment that ansible-playbook inherits. */
   ansibleInheritedEnv: Record<string, string>;
   logBufferMaxLines: number;
+  /** SLIPWAY_BOOTSTRAP_TOKEN: an admin acting under BOOTSTRAP_NAME, with no token row. */
   bootstrapToken?: string;
   workerMetricsPort?: number;
   logLevel: string;
