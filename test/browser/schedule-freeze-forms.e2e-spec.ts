@@ -7,6 +7,7 @@ import { ApiClient } from '../support/api-client.js';
 import { type TestBrowser, launchBrowser, screenshot, signInWithToken } from '../support/browser.js';
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
 import { type TestEnv, createTestEnv, queryDb } from '../support/test-env.js';
+import { createToken } from '../support/tokens.js';
 
 /**
  * Issue 22: schedules and freeze windows are managed from the dashboard. A schedule is created from the
@@ -218,6 +219,27 @@ describe('schedules and freeze windows pages in a browser', () => {
     await page.getByText('No freeze window.').waitFor();
     const audit = await queryDb<{ action: string }>(env.databaseUrl, "SELECT action FROM audit_entries WHERE target_type = 'freeze-window' ORDER BY id");
     expect(audit.map((a) => a.action)).toEqual(['freeze.create', 'freeze.update', 'freeze.delete']);
+    expect(browser.pageErrors).toEqual([]);
+  });
+
+  it('a viewer sees the windows and schedules but no form or button that changes them', { timeout: 60_000 }, async () => {
+    expect((await admin.request('POST', '/api/v1/freezes', { name: 'viewer-sees', startsAt: new Date(Date.now() + 48 * 3_600_000).toISOString(), endsAt: new Date(Date.now() + 50 * 3_600_000).toISOString() })).status).toBe(201);
+    // The admin's session ends here (the last test): the same browser signs in as a viewer.
+    await browser.context.clearCookies();
+    const viewerPage = page;
+    await signInWithToken(viewerPage, api.url, await createToken(admin, 'schedules-viewer', 'viewer'));
+    await viewerPage.goto(`${api.url}/freezes`);
+    await viewerPage.getByTestId('freeze-viewer-sees').waitFor();
+    expect(await viewerPage.getByRole('heading', { name: 'New freeze window' }).count()).toBe(0);
+    expect(await viewerPage.getByRole('button', { name: /Edit|Delete/ }).count()).toBe(0);
+    await viewerPage.goto(`${api.url}/schedules`);
+    await viewerPage.getByTestId('schedules-table').waitFor();
+    expect(await viewerPage.getByRole('link', { name: 'New schedule' }).count()).toBe(0);
+    await viewerPage.getByRole('link', { name: 'web-nightly' }).click();
+    await viewerPage.getByRole('heading', { name: 'Schedule web-nightly' }).waitFor();
+    expect(await viewerPage.getByRole('button', { name: /Pause|Resume|Delete/ }).count()).toBe(0);
+    await viewerPage.goto(`${api.url}/schedules/new`);
+    await viewerPage.getByRole('alert').filter({ hasText: 'creating a schedule needs a deployer or admin token' }).waitFor();
     expect(browser.pageErrors).toEqual([]);
   });
 });
