@@ -83,12 +83,14 @@ describe('freeze windows: edit, and the worker re-checks the freeze before it st
     const hook = await admin.request('POST', '/api/v1/webhooks', { url: 'https://hooks.example.com/slipway', events: ['release.cancelled'] });
     expect(hook.status).toBe(201);
     // Queued with no window in force, due in a few seconds.
-    const queued = await admin.createRelease({ template: 'hello', runAt: new Date(Date.now() + 4_000).toISOString() });
+    const queued = await admin.createRelease({ template: 'hello', runAt: new Date(Date.now() + 8_000).toISOString() });
     const endsAt = new Date(Date.now() + 3_600_000).toISOString();
     const window = await admin.request<{ id: number }>('POST', '/api/v1/freezes', { name: 'late-freeze', startsAt: new Date(Date.now() - 1_000).toISOString(), endsAt, templates: ['hello'] });
     expect(window.status).toBe(201);
+    // The window must exist before the release is due, or the test proves nothing.
+    expect(new Date(queued.runAt as string).getTime()).toBeGreaterThan(Date.now());
     // Created inside the window with an admin's override, due in a few seconds too: it runs.
-    const overridden = await admin.createRelease({ template: 'hello', runAt: new Date(Date.now() + 3_000).toISOString(), overrideFreeze: 'hotfix for INC-7, approved by the CAB' });
+    const overridden = await admin.createRelease({ template: 'hello', runAt: new Date(Date.now() + 6_000).toISOString(), overrideFreeze: 'hotfix for INC-7, approved by the CAB' });
     expect(overridden.freezeOverride).toMatchObject({ window: 'late-freeze' });
 
     const cancelled = await admin.waitForRelease(queued.id, ['cancelled', 'running', 'succeeded', 'failed'], 60_000);

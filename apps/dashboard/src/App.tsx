@@ -12,7 +12,9 @@ import { NotAllowed } from './pages/NotAllowed';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { ReleasePage } from './pages/ReleasePage';
 import { ReleasesPage } from './pages/ReleasesPage';
-import { FreezesPage, ScheduleDetailPage, SchedulesPage } from './pages/SchedulesPage';
+import { FreezesPage } from './pages/FreezesPage';
+import { NewSchedulePage } from './pages/NewSchedulePage';
+import { ScheduleDetailPage, SchedulesPage } from './pages/SchedulesPage';
 import { SignInPage } from './pages/SignInPage';
 import { TokensPage } from './pages/TokensPage';
 import { WebhooksPage } from './pages/WebhooksPage';
@@ -66,6 +68,15 @@ function route(pathname: string, session: Session) {
   if (release) return <ReleasePage key={release[1]} id={Number(release[1])} />;
   if (pathname === '/workers') return <WorkersPage />;
   if (pathname === '/schedules') return <SchedulesPage />;
+  if (pathname === '/schedules/new') {
+    return canDeploy(session.role) ? (
+      <NewSchedulePage />
+    ) : (
+      <NotAllowed title="New schedule" role={session.role}>
+        Your token&apos;s role is <strong>{session.role}</strong>: creating a schedule needs a deployer or admin token.
+      </NotAllowed>
+    );
+  }
   const schedule = /^\/schedules\/(\d+)$/.exec(pathname);
   if (schedule) return <ScheduleDetailPage key={schedule[1]} id={Number(schedule[1])} />;
   if (pathname === '/freezes') return <FreezesPage />;
@@ -103,6 +114,7 @@ function titleFor(pathname: string): string {
   if (pathname === '/dns') return 'DNS zones · Slipway';
   if (pathname.startsWith('/dns/')) return `${pathname.slice(5)} · DNS · Slipway`;
   if (pathname === '/tokens') return 'Tokens · Slipway';
+  if (pathname === '/schedules/new') return 'New schedule · Slipway';
   if (pathname.startsWith('/schedules')) return 'Schedules · Slipway';
   if (pathname === '/freezes') return 'Freeze windows · Slipway';
   if (pathname === '/webhooks') return 'Webhooks · Slipway';
