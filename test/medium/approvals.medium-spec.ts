@@ -59,7 +59,7 @@ beforeAll(async () => {
   db = await createMediumDb('approvals');
   const store = new ReleaseStore(db.uow);
   const audit = new AuditWriter(db.uow);
-  const approvalStore = new ApprovalStore(db.uow, audit);
+  const approvalStore = new ApprovalStore(db.uow, audit, {});
   const queue = { enqueue: async (id: number) => void enqueued.push(id) };
   launcher = new ReleaseLauncher(
     store, queue, { current: catalog } as CatalogHolder, new ReleaseCommits(config), new IdempotentLaunch(new IdempotencyStore(db.uow), store), audit, config,

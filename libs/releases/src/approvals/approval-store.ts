@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { BOOTSTRAP_NAME, SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
 import { type ApprovalRecord, AuditWriter, ROLES, ReleaseEntity, UnitOfWork } from '@slipway/db';
 import type { EntityManager } from 'typeorm';
 import type { LaunchRefusal } from '../launch/launch-refusal.js';
@@ -30,16 +31,21 @@ export class ApprovalStore {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly audit: AuditWriter,
+    @Inject(SLIPWAY_CONFIG) private readonly config: Pick<SlipwayConfig, 'bootstrapToken'>,
   ) {}
 
-  /** People who could approve: the distinct names of tokens not revoked with a role that approves. */
+  /**
+   * People who could approve: the distinct names of tokens not revoked with a role that approves, and
+   * the bootstrap admin when SLIPWAY_BOOTSTRAP_TOKEN is set (one identity, `bootstrap`).
+   */
   possibleApprovers(): Promise<string[]> {
     return this.uow.run('read possible approvers', async (ds) => {
       const rows: { name: string }[] = await ds.query(
         `SELECT DISTINCT name FROM api_tokens WHERE revoked_at IS NULL AND role IN (${APPROVING_ROLES.map(() => '?').join(', ')}) ORDER BY name`,
         [...APPROVING_ROLES],
       );
-      return rows.map((r) => r.name);
+      const names = rows.map((r) => r.name);
+      return this.config.bootstrapToken ? [...names, BOOTSTRAP_NAME].sort() : names;
     });
   }
 
