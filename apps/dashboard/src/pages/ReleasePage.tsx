@@ -197,7 +197,7 @@ function Timeline({ release, now }: { release: Release; now: number }) {
           by {release.requestedBy}
         </Step>
         {release.runAt && (
-          <Step done={!scheduled} label={scheduled ? 'Scheduled' : 'Start time'} at={release.runAt} now={now} />
+          <Step done={!scheduled} label={scheduled ? 'Scheduled' : release.approval ? 'Approved' : 'Start time'} at={release.runAt} now={now} />
         )}
         {release.status === 'queued' && release.waitingReason && (
           <li className="step waiting">
