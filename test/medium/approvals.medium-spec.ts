@@ -161,6 +161,10 @@ describe('a release of a template that requires approval (medium: real MariaDB)'
     expect(await approvals.reject(release.id, 'bob', { comment: 'not during the sale' })).toMatchObject({ ok: true });
     expect(await rowOf(release.id)).toMatchObject({ status: 'rejected', reason: 'rejected by bob: not during the sale' });
     expect(enqueued).toEqual([]);
+    // The outbox (webhook endpoint of the first test): requested, then decided with who and why.
+    const events = await db.query<{ event_type: string; payload: string }>('SELECT event_type, payload FROM webhook_deliveries WHERE release_id = ? ORDER BY id', [release.id]);
+    expect(events.map((e) => e.event_type)).toEqual(['approval.requested', 'approval.decided']);
+    expect((JSON.parse(events[1]!.payload) as { data: { approval: unknown } }).data.approval).toMatchObject({ decision: 'rejected', by: 'bob', comment: 'not during the sale', required: 2 });
   });
 
   it('expiry ends an unanswered request as expired, once, and an expired request takes no approval', async () => {
