@@ -9,6 +9,8 @@ import { TestGitRepo } from '../support/git-repo.js';
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
 import { type TestEnv, createTestEnv, queryDb } from '../support/test-env.js';
 import { createToken } from '../support/tokens.js';
+import { startCli } from '../support/cli-runner.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** Short, so an expiry pass runs within a second of a request expiring. */
 const SCHEDULE_POLL_MS = '300';
@@ -48,6 +50,8 @@ describe('approvals (real API + worker + ansible)', () => {
   let bob: ApiClient;
   let carol: ApiClient;
   let dave: ApiClient; // a deployer: may request, may not approve
+  const secrets: Record<string, string> = {};
+  const cliAs = (who: string, args: string[]) => startCli(args, { SLIPWAY_URL: api.url, SLIPWAY_TOKEN: secrets[who] });
 
   const get = async (client: ApiClient, id: number) => releaseBody.parse((await client.request('GET', `/api/v1/releases/${id}`)).body) as unknown as Release;
   const decide = (client: ApiClient, id: number, what: 'approve' | 'reject', body: Record<string, unknown> = {}) =>
@@ -67,10 +71,11 @@ describe('approvals (real API + worker + ansible)', () => {
     api = await startApi({ ...processEnv, SLIPWAY_GIT_CACHE_DIR: join(dir, 'cache-api') }, 120_000);
     worker = await startWorker({ ...processEnv, SLIPWAY_GIT_CACHE_DIR: join(dir, 'cache-worker') }, 120_000);
     admin = new ApiClient(api.url, env.bootstrapToken);
-    alice = new ApiClient(api.url, await createToken(admin, 'alice', 'approver'));
-    bob = new ApiClient(api.url, await createToken(admin, 'bob', 'approver'));
-    carol = new ApiClient(api.url, await createToken(admin, 'carol', 'admin'));
-    dave = new ApiClient(api.url, await createToken(admin, 'dave', 'deployer'));
+    for (const [name, role] of [['alice', 'approver'], ['bob', 'approver'], ['carol', 'admin'], ['dave', 'deployer']] as const) secrets[name] = await createToken(admin, name, role);
+    alice = new ApiClient(api.url, secrets.alice);
+    bob = new ApiClient(api.url, secrets.bob);
+    carol = new ApiClient(api.url, secrets.carol);
+    dave = new ApiClient(api.url, secrets.dave);
   }, 300_000);
 
   afterAll(async () => {
@@ -177,23 +182,49 @@ describe('approvals (real API + worker + ansible)', () => {
     expect((await decide(bob, request.id, 'approve')).status).toBe(409);
   });
 
+  it('CLI: create --wait says what it waits for and from whom and keeps waiting; approve and reject; exit 0 once run, 4 once rejected', async () => {
+    const waiting = cliAs('dave', ['release', 'create', 'gated', '-e', 'greeting=from-cli', '--wait']);
+    const said = await waitFor('--wait to say what it waits for', async () => /release (\d+) awaits approval: (.*)/.exec(waiting.stderr) ?? undefined, { timeoutMs: 30_000 });
+    const id = Number(said[1]);
+    expect(said[2]).toMatch(/^0 of 2 approvals; may approve: alice, bob, bootstrap, carol \(not dave, who requested it\); expires at /);
+    const self = await cliAs('dave', ['release', 'approve', String(id)]).done;
+    expect(self.code).toBe(3);
+    expect(self.stderr).toMatch(/403|may not/);
+    const first = await cliAs('bob', ['release', 'approve', String(id), '-m', 'ok by me']).done;
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(new RegExp(`release ${id} approved by you: gated on local awaits approval: 1 of 2 approvals \\(from bob\\)`));
+    const listed = await cliAs('carol', ['release', 'approvals']).done;
+    expect(listed.stdout).toMatch(new RegExp(`^${id}\\s+gated\\s+local\\s+dave\\s+1/2`, 'm'));
+    expect((await cliAs('carol', ['release', 'approve', String(id)]).done).code).toBe(0);
+    const done = await waiting.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout).toContain('greeting=from-cli');
+
+    const toReject = cliAs('dave', ['release', 'create', 'gated', '--wait']);
+    const rejectId = Number((await waitFor('the second --wait', async () => /release (\d+) awaits approval/.exec(toReject.stderr) ?? undefined, { timeoutMs: 30_000 }))[1]);
+    expect((await cliAs('bob', ['release', 'reject', String(rejectId)]).done).code).not.toBe(0); // --comment is required
+    expect((await cliAs('bob', ['release', 'reject', String(rejectId), '-m', 'wrong week']).done).code).toBe(0);
+    const rejected = await toReject.done;
+    expect(rejected.code, rejected.stderr).toBe(4);
+    expect(rejected.stderr).toContain('rejected: rejected by bob: wrong week');
+  }, 180_000);
+
   it('more approvers than could approve: a catalog reload is a 400 naming the field and changes nothing; so is a launch', async () => {
     writeFileSync(env.env.SLIPWAY_CATALOG, stringify(catalogFor(repo.url, 9)));
     const reload = await carol.request<{ errors: { field: string; message: string }[] }>('POST', '/api/v1/catalog/reload');
     expect(reload.status, reload.text).toBe(400);
     expect(reload.body.errors.map((e) => e.field)).toEqual(['templates.gated.approval.approvers']);
-    expect(reload.body.errors[0].message).toMatch(/requires 9 distinct approvers but only 4 tokens could approve \(role approver or admin, not revoked: alice, bob, bootstrap, carol\)/);
+    expect(reload.body.errors[0].message).toMatch(/requires 9 distinct approvers but only 4 tokens could approve/);
     writeFileSync(env.env.SLIPWAY_CATALOG, stringify(catalogFor(repo.url)));
     // Still the old rule (2 approvers): alice's request waits for 2.
     const request = (await alice.createRelease({ template: 'gated' })) as Release;
     expect(request.approval?.required).toBe(2);
     await alice.request('POST', `/api/v1/releases/${request.id}/cancel`);
 
-    // Revoke approvers until only alice (the requester) and one other (the bootstrap admin) could approve: a 2-approver launch by alice is refused.
-    const tokens = (await admin.request<{ id: number; name: string }[] | { items: { id: number; name: string }[] }>('GET', '/api/v1/tokens')).body;
-    const list = Array.isArray(tokens) ? tokens : tokens.items;
+    // Revoke approvers until only alice (the requester) and the bootstrap admin could approve: a 2-approver launch by alice is refused.
+    const tokens = (await admin.request<{ id: number; name: string }[]>('GET', '/api/v1/tokens')).body;
     for (const name of ['bob', 'carol']) {
-      const token = list.find((t) => t.name === name)!;
+      const token = tokens.find((t) => t.name === name)!;
       expect((await admin.request('DELETE', `/api/v1/tokens/${token.id}`)).status).toBeLessThan(300);
     }
     const [before] = await queryDb<{ n: number }>(env.databaseUrl, 'SELECT COUNT(*) AS n FROM releases');

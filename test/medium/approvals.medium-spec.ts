@@ -162,6 +162,10 @@ describe('a release of a template that requires approval (medium: real MariaDB)'
     expect(await approvals.reject(release.id, 'bob', { comment: 'not during the sale' })).toMatchObject({ ok: true });
     expect(await rowOf(release.id)).toMatchObject({ status: 'rejected', reason: 'rejected by bob: not during the sale' });
     expect(enqueued).toEqual([]);
+    // The outbox (webhook endpoint of the first test): requested, then decided with who and why.
+    const events = await db.query<{ event_type: string; payload: string }>('SELECT event_type, payload FROM webhook_deliveries WHERE release_id = ? ORDER BY id', [release.id]);
+    expect(events.map((e) => e.event_type)).toEqual(['approval.requested', 'approval.decided']);
+    expect((JSON.parse(events[1]!.payload) as { data: { approval: unknown } }).data.approval).toMatchObject({ decision: 'rejected', by: 'bob', comment: 'not during the sale', required: 2 });
   });
 
   it('expiry ends an unanswered request as expired, once, and an expired request takes no approval', async () => {
@@ -214,6 +218,31 @@ describe('a release of a template that requires approval (medium: real MariaDB)'
     const stored = await rowOf(release.id);
     const approval = (typeof stored.approval === 'string' ? JSON.parse(stored.approval) : stored.approval) as { previewReleaseId: number };
     expect(approval.previewReleaseId).toBe(previewId);
+  });
+
+  it('the last approval passes the freeze check: frozen → 409 naming the window and nothing recorded; an admin override queues it and is recorded', async () => {
+    const release = await request('gated');
+    await db.query(
+      `INSERT INTO freeze_windows (name, starts_at, ends_at, templates, created_by, created_at) VALUES ('sale', ?, ?, '["gated"]', 'test', NOW(3))`,
+      [new Date(Date.now() - 60_000), new Date(Date.now() + 3_600_000)],
+    );
+    try {
+      const frozen = await approvals.approve(release.id, 'bob', { comment: 'ship it' });
+      expect(frozen).toMatchObject({ ok: false, refusal: { kind: 'frozen', window: { name: 'sale' } } });
+      const row = await rowOf(release.id);
+      expect(row.status).toBe('awaiting-approval');
+      const approval = (typeof row.approval === 'string' ? JSON.parse(row.approval) : row.approval) as { decisions: unknown[] };
+      expect(approval.decisions).toEqual([]);
+      expect(enqueued).toEqual([]);
+      const overridden = await approvals.approve(release.id, 'carol', { overrideFreeze: 'hotfix for INC-1, CAB approved' });
+      expect(overridden).toMatchObject({ ok: true, queued: true, release: { freezeOverride: { window: 'sale', reason: 'hotfix for INC-1, CAB approved', by: 'carol' } } });
+      expect(enqueued).toEqual([release.id]);
+      const [audit] = await db.query<{ details: string | Record<string, unknown> }>("SELECT details FROM audit_entries WHERE target_id = ? AND action = 'release.approve'", [release.id]);
+      const details = typeof audit!.details === 'string' ? JSON.parse(audit!.details) : audit!.details;
+      expect(details).toMatchObject({ freezeOverride: { window: 'sale', by: 'carol' } });
+    } finally {
+      await db.truncate('freeze_windows');
+    }
   });
 
   it('cancel works on a release awaiting approval', async () => {

@@ -23,7 +23,7 @@ beforeAll(async () => {
   const store = new ReleaseStore(db.uow);
   const idempotency = new IdempotentLaunch(new IdempotencyStore(db.uow), store);
   const queue = { enqueue: async (id: number) => void enqueued.push(id) };
-  launcher = new ReleaseLauncher(store, queue, { current: catalog } as CatalogHolder, new ReleaseCommits(config), idempotency, new AuditWriter(db.uow), config, new FreezeStore(db.uow), new ApprovalStore(db.uow, new AuditWriter(db.uow), config));
+  launcher = new ReleaseLauncher(store, queue, { current: catalog } as CatalogHolder, new ReleaseCommits(config), idempotency, new AuditWriter(db.uow), config, new FreezeStore(db.uow), new ApprovalStore(db.uow, new AuditWriter(db.uow), {}));
 });
 afterAll(() => db?.drop());
 

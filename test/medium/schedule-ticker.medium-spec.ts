@@ -23,7 +23,7 @@ function ticker(): { ticker: ScheduleTicker; launcher: ReleaseLauncher } {
   const store = new ReleaseStore(db.uow);
   const idempotency = new IdempotentLaunch(new IdempotencyStore(db.uow), store);
   const queue = { enqueue: async () => undefined };
-  const launcher = new ReleaseLauncher(store, queue, holder as unknown as CatalogHolder, new ReleaseCommits(config), idempotency, new AuditWriter(db.uow), config, new FreezeStore(db.uow), new ApprovalStore(db.uow, new AuditWriter(db.uow), config));
+  const launcher = new ReleaseLauncher(store, queue, holder as unknown as CatalogHolder, new ReleaseCommits(config), idempotency, new AuditWriter(db.uow), config, new FreezeStore(db.uow), new ApprovalStore(db.uow, new AuditWriter(db.uow), {}));
   return { ticker: new ScheduleTicker(new ScheduleStore(db.uow), launcher), launcher };
 }
 

@@ -1,9 +1,10 @@
 import { useEffect, useRef } from 'react';
 import type { Session } from '@slipway/contracts';
-import { canDeploy } from './api/types';
+import { canApprove, canDeploy } from './api/types';
 import { Layout } from './components/Layout';
 import { focusMainHeading } from './lib/focus-heading';
 import { useLocation } from './lib/router';
+import { ApprovalsPage } from './pages/ApprovalsPage';
 import { AuditPage } from './pages/AuditPage';
 import { DnsZonePage } from './pages/DnsZonePage';
 import { DnsZonesPage } from './pages/DnsZonesPage';
@@ -66,6 +67,15 @@ function route(pathname: string, session: Session) {
   }
   const release = /^\/releases\/(\d+)$/.exec(pathname);
   if (release) return <ReleasePage key={release[1]} id={Number(release[1])} />;
+  if (pathname === '/approvals') {
+    return canApprove(session.role) ? (
+      <ApprovalsPage />
+    ) : (
+      <NotAllowed title="Waiting for my approval" role={session.role}>
+        Only approvers and admins approve releases; your token&apos;s role is <strong>{session.role}</strong>.
+      </NotAllowed>
+    );
+  }
   if (pathname === '/workers') return <WorkersPage />;
   if (pathname === '/schedules') return <SchedulesPage />;
   if (pathname === '/schedules/new') {
@@ -110,6 +120,7 @@ function titleFor(pathname: string): string {
   if (release) return `Release #${release[1]} · Slipway`;
   if (pathname === '/releases/new') return 'New release · Slipway';
   if (pathname === '/workers') return 'Workers · Slipway';
+  if (pathname === '/approvals') return 'Waiting for my approval · Slipway';
   if (pathname === '/audit') return 'Audit · Slipway';
   if (pathname === '/dns') return 'DNS zones · Slipway';
   if (pathname.startsWith('/dns/')) return `${pathname.slice(5)} · DNS · Slipway`;

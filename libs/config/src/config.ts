@@ -80,6 +80,9 @@ export interface WebhooksConfig {
   batchSize: number;
 }
 
+/** The name SLIPWAY_BOOTSTRAP_TOKEN acts under (an admin with no token row); no stored token may take it. */
+export const BOOTSTRAP_NAME = 'bootstrap';
+
 export interface SlipwayConfig {
   http: HttpConfig;
   webhooks: WebhooksConfig;

@@ -28,6 +28,10 @@ export const releaseApproval = named(
     preview: z.boolean().meta({ description: 'A check-mode preview of the same params and commit was launched with it' }),
     previewReleaseId: z.number().int().nullable().meta({ description: "The preview release (its /hosts are the per-host 'would change' results)" }),
     decisions: z.array(approvalDecision).meta({ description: 'Every decision, in order' }),
+    mayApprove: z
+      .array(z.string())
+      .optional()
+      .meta({ description: 'One-release answers, while it awaits approval: the tokens that may still approve it (approver or admin; not its requester unless allowed; not those who did)' }),
   }),
 );
 export type ReleaseApproval = z.infer<typeof releaseApproval>;

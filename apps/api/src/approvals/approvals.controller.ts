@@ -38,7 +38,7 @@ export class ApprovalsController {
   @ApiBody({ schema: componentRef('ApprovalDecisionRequest'), required: false })
   @ApiOkResponse({ schema: componentRef('ReleaseBody'), description: 'Recorded: status awaiting-approval (more approvals needed) or queued' })
   @ApiErrors(400, 404, {
-    403: 'The requester approving their own release, the bootstrap token, or overrideFreeze by a non-admin',
+    403: 'The requester approving their own release, or overrideFreeze by a non-admin',
     409: 'Not awaiting approval (already decided, cancelled or expired), or a freeze window is in force (`window`; the approval is not recorded)',
   })
   async approve(@Param('id', idParam) id: number, @Body() body: unknown, @CurrentPrincipal() principal: Principal) {
@@ -54,7 +54,7 @@ export class ApprovalsController {
   @ApiOperation({ summary: 'Reject a release awaiting approval (one rejection is enough); a comment is required' })
   @ApiBody({ schema: componentRef('ApprovalDecisionRequest') })
   @ApiOkResponse({ schema: componentRef('ReleaseBody'), description: 'Rejected' })
-  @ApiErrors(400, 404, { 403: 'The bootstrap token', 409: 'Not awaiting approval (already decided, cancelled or expired)' })
+  @ApiErrors(400, 404, { 409: 'Not awaiting approval (already decided, cancelled or expired)' })
   async reject(@Param('id', idParam) id: number, @Body() body: unknown, @CurrentPrincipal() principal: Principal) {
     const request = this.decisionBody(body, principal);
     if (request.overrideFreeze !== undefined) throw badRequest([{ field: 'overrideFreeze', message: 'overrideFreeze: only an approval queues a run' }]);
@@ -74,11 +74,8 @@ export class ApprovalsController {
     return { items: entries.map((e) => ({ release: toReleaseView(e.release, this.catalogs.current), mayApprove: e.mayApprove })) };
   }
 
-  /** The body's shape (400 naming the field), and who may decide: a named token; an admin to override a freeze. */
+  /** The body's shape (400 naming the field); only an admin may override a freeze. */
   private decisionBody(body: unknown, principal: Principal) {
-    if (principal.tokenId === null) {
-      throw new ForbiddenException('the bootstrap token has no identity of its own and cannot approve or reject: use a named approver or admin token');
-    }
     const raw = body ?? {};
     if (!isPlainObject(raw)) throw badRequest([{ field: 'body', message: 'body: must be a JSON object ({"comment": "..."})' }]);
     const request = parseContract(approvalDecisionRequest, raw);

@@ -13,4 +13,5 @@ export interface Principal {
 
 export type AuthenticatedRequest = Request & { principal?: Principal };
 
+/** The name the bootstrap token acts under; no stored token may take it. */
 export { BOOTSTRAP_NAME } from '@slipway/config';

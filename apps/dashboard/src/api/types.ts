@@ -12,5 +12,10 @@ export function isFinished(status: ReleaseStatus): boolean {
 }
 
 export function canDeploy(role: Role | undefined): boolean {
-  return role === 'deployer' || role === 'admin';
+  return role === 'deployer' || role === 'approver' || role === 'admin';
+}
+
+/** Approvers and admins approve or reject releases awaiting approval. */
+export function canApprove(role: Role | undefined): boolean {
+  return role === 'approver' || role === 'admin';
 }

@@ -30,6 +30,7 @@ const snapshot: ClusterSnapshot = {
   live: [
     { template: 'hello', status: 'queued', count: 2, waitingOnLock: 1 },
     { template: 'hello', status: 'running', count: 1, waitingOnLock: 0 },
+    { template: 'hello', status: 'awaiting-approval', count: 4, waitingOnLock: 0 },
   ],
   durations: [{ template: 'hello', count: 3, sumSeconds: 4.5, cumulative: RELEASE_DURATION_BUCKETS.map((le) => (le < 1 ? 0 : le < 2.5 ? 2 : 3)) }],
   queue: { waiting: 4, active: 1, delayed: 2, prioritized: 0 },
@@ -50,6 +51,8 @@ describe('cluster metrics', () => {
     expect(sampleValue(families, 'slipway_releases_in_flight')).toBe(1);
     expect(sampleValue(families, 'slipway_releases_queued')).toBe(2);
     expect(sampleValue(families, 'slipway_releases_waiting_on_lock')).toBe(1);
+    // Waiting for approval is neither queued nor waiting on a lock (it holds none).
+    expect(sampleValue(families, 'slipway_releases_awaiting_approval')).toBe(4);
     expect(sampleValue(families, 'slipway_log_lines_stored_total')).toBe(41);
     expect(sampleValue(families, 'slipway_queue_jobs', { state: 'delayed' })).toBe(2);
     expect(sampleValue(families, 'slipway_workers', { state: 'draining' })).toBe(1);

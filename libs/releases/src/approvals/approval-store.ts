@@ -35,8 +35,8 @@ export class ApprovalStore {
   ) {}
 
   /**
-   * People who could approve: the distinct names of tokens not revoked with a role that approves, and the
-   * bootstrap admin while SLIPWAY_BOOTSTRAP_TOKEN is set (on a fresh install it is the only admin there is).
+   * People who could approve: the distinct names of tokens not revoked with a role that approves, and
+   * the bootstrap admin when SLIPWAY_BOOTSTRAP_TOKEN is set (one identity, `bootstrap`).
    */
   possibleApprovers(): Promise<string[]> {
     return this.uow.run('read possible approvers', async (ds) => {
@@ -45,7 +45,7 @@ export class ApprovalStore {
         [...APPROVING_ROLES],
       );
       const names = rows.map((r) => r.name);
-      return this.config.bootstrapToken ? [...new Set([...names, BOOTSTRAP_NAME])].sort() : names;
+      return this.config.bootstrapToken ? [...names, BOOTSTRAP_NAME].sort() : names;
     });
   }
 
