@@ -9,9 +9,6 @@ import { environmentSchema } from './config.schema.js';
  */
 const MAX_RUN_DIR_BYTES = 72;
 
-/** The name the bootstrap token (SLIPWAY_BOOTSTRAP_TOKEN) acts under; no stored token may take it. */
-export const BOOTSTRAP_NAME = 'bootstrap';
-
 export interface DatabaseConfig {
   url: string;
   /** Database name from the URL path; created if missing. */
