@@ -34,6 +34,7 @@ export class TemplatesController {
       openVars: t.openVars,
       limit: t.limit,
       refOverride: t.refOverride,
+      approval: t.approval ?? null,
     }));
   }
 }
