@@ -241,6 +241,7 @@ describe('typed vars from the client side: deploy-web (issue 10 example)', () =>
       openVars: false,
       limit: 'any',
       secretVars: ['db_password'],
+      approval: { approvers: 1, allowSelfApproval: false, expiresAfterSeconds: 86_400, preview: false, inventories: ['prod'] },
       vars: {
         type: 'object',
         required: ['version'],

@@ -165,7 +165,7 @@ describe('a release of a template that requires approval (medium: real MariaDB)'
     // The outbox (webhook endpoint of the first test): requested, then decided with who and why.
     const events = await db.query<{ event_type: string; payload: string }>('SELECT event_type, payload FROM webhook_deliveries WHERE release_id = ? ORDER BY id', [release.id]);
     expect(events.map((e) => e.event_type)).toEqual(['approval.requested', 'approval.decided']);
-    expect((JSON.parse(events[1]!.payload) as { data: { approval: unknown } }).data.approval).toMatchObject({ decision: 'rejected', by: 'bob', comment: 'not during the sale', required: 2 });
+    expect((JSON.parse(events[1].payload) as { data: { approval: unknown } }).data.approval).toMatchObject({ decision: 'rejected', by: 'bob', comment: 'not during the sale', required: 2 });
   });
 
   it('expiry ends an unanswered request as expired, once, and an expired request takes no approval', async () => {
@@ -238,7 +238,7 @@ describe('a release of a template that requires approval (medium: real MariaDB)'
       expect(overridden).toMatchObject({ ok: true, queued: true, release: { freezeOverride: { window: 'sale', reason: 'hotfix for INC-1, CAB approved', by: 'carol' } } });
       expect(enqueued).toEqual([release.id]);
       const [audit] = await db.query<{ details: string | Record<string, unknown> }>("SELECT details FROM audit_entries WHERE target_id = ? AND action = 'release.approve'", [release.id]);
-      const details = typeof audit!.details === 'string' ? JSON.parse(audit!.details) : audit!.details;
+      const details = typeof audit.details === 'string' ? JSON.parse(audit.details) : audit.details;
       expect(details).toMatchObject({ freezeOverride: { window: 'sale', by: 'carol' } });
     } finally {
       await db.truncate('freeze_windows');

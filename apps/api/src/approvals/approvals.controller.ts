@@ -12,6 +12,7 @@ import { badRequest } from '../common/validation.js';
 import { ApiErrors, ApiGuardedErrors, ApiQueryOf } from '../openapi/api-responses.js';
 import { refusalException } from '../releases/refusal-status.js';
 import { toReleaseView } from '../releases/release.view.js';
+import { ReleasesService } from '../releases/releases.service.js';
 
 /**
  * Approvals (issue 22 item 2, README "Approvals"): approvers (role approver, or admin) approve or reject
@@ -26,6 +27,7 @@ export class ApprovalsController {
   constructor(
     private readonly approvals: ReleaseApprovals,
     private readonly catalogs: CatalogHolder,
+    private readonly releases: ReleasesService,
   ) {}
 
   @Post('releases/:id/approve')
@@ -45,6 +47,7 @@ export class ApprovalsController {
     const request = this.decisionBody(body, principal);
     const result = await this.approvals.approve(id, principal.name, request);
     if (!result.ok) throw refusalException(result.refusal);
+    if (result.queued) this.releases.announce(id, { type: 'status', status: 'queued', reason: null });
     return toReleaseView(result.release, this.catalogs.current);
   }
 
@@ -60,6 +63,7 @@ export class ApprovalsController {
     if (request.overrideFreeze !== undefined) throw badRequest([{ field: 'overrideFreeze', message: 'overrideFreeze: only an approval queues a run' }]);
     const result = await this.approvals.reject(id, principal.name, request);
     if (!result.ok) throw refusalException(result.refusal);
+    this.releases.announce(id, { type: 'status', status: 'rejected', reason: result.release.reason });
     return toReleaseView(result.release, this.catalogs.current);
   }
 

@@ -64,7 +64,8 @@ export class ReleasesService {
     return releaseSecretVars(release, this.catalogs.current.templates[release.template]?.secretVars);
   }
 
-  private announce(id: number, event: ReleaseEvent): void {
+  /** A status change to the release's live viewers at once (they also poll it, so a lost message only delays it). */
+  announce(id: number, event: ReleaseEvent): void {
     this.redis.client.publish(this.redis.keys.releaseChannel(id), JSON.stringify(event)).catch(() => undefined);
   }
 }

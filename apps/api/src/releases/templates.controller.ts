@@ -35,6 +35,7 @@ export class TemplatesController {
       limit: t.limit,
       refOverride: t.refOverride,
       checkMode: t.checkMode,
+      approval: t.approval ?? null,
     }));
   }
 }

@@ -168,6 +168,14 @@ export function NewReleasePage() {
             </select>
           )}
         </Field>
+        {template?.approval && template.approval.inventories.includes(inventory) && (
+          <p className="notice" data-testid="needs-approval">
+            A release of {template.name} on {inventory} waits for {template.approval.approvers} approver
+            {template.approval.approvers === 1 ? '' : 's'}
+            {template.approval.allowSelfApproval ? '' : ' other than you'} before it runs
+            {template.approval.preview ? '; a check-mode preview runs first' : ''}.
+          </p>
+        )}
 
         <TemplateVars template={template} names={declared} inputs={inputs} rows={rows} errors={errors} onVarChange={changeVar} onRowsChange={setRows} />
 
