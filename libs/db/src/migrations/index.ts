@@ -12,6 +12,7 @@ import { Webhooks1764520000000 } from './1764520000000-webhooks.js';
 import { ReleaseEvents1764500000000 } from './1764500000000-release-events.js';
 import { Dns1764530000000 } from './1764530000000-dns.js';
 import { DnsFailedVersion1764530000001 } from './1764530000001-dns-failed-version.js';
+import { EventsIncompleteIndex1764620000000 } from './1764620000000-events-incomplete-index.js';
 
 /** Every migration, oldest first. Listed explicitly so the bundled entry points need no file globbing. */
 export const MIGRATIONS = [InitialSchema1764200000000, AuthAuditIdempotency1764210500000, ReleaseSecrets1764300000000,
@@ -26,4 +27,5 @@ export const MIGRATIONS = [InitialSchema1764200000000, AuthAuditIdempotency17642
   ReleaseEvents1764500000000,
   Dns1764530000000,
   DnsFailedVersion1764530000001,
+  EventsIncompleteIndex1764620000000,
 ];
