@@ -283,7 +283,7 @@ export class ReleaseRunner {
       // ansible's own events (issue 21), on a channel of their own: the plugin's file in the run directory.
       const events = this.eventSinkFor(release.id, masker);
       if (events) {
-        Object.assign(env, eventCaptureEnvironment(env, events.pluginDir, path.join(runDir.path, EVENTS_FILE)));
+        Object.assign(env, eventCaptureEnvironment(env, events.pluginDir, path.join(runDir.path, EVENTS_FILE), this.config.eventsMaxBytes));
         tail = new EventFileTail(path.join(runDir.path, EVENTS_FILE), (line) => events.sink.push(line));
       }
       const child = await AnsibleProcess.start(this.spawner, {

@@ -105,6 +105,9 @@ export const environmentSchema = z.object({
   DB_CONNECT_TIMEOUT_MS: int(100, 120_000).default(10_000),
   DB_RETRY_BUDGET_MS: int(0, 3_600_000).default(120_000),
   LOG_BUFFER_MAX_LINES: int(100, 10_000_000).default(50_000),
+  // The events plugin's cap on its file per run (events.jsonl, issue 21): events past it are counted as not
+  // kept (shown on the release), never silently dropped; the final stats are always written. 512 MiB.
+  SLIPWAY_EVENTS_MAX_BYTES: int(1_024, 68_719_476_736).default(536_870_912),
   // An admin token whoever knows it holds: 32+ characters (e.g. `openssl rand -hex 32`), so guessing is hopeless.
   SLIPWAY_BOOTSTRAP_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   // HTTP (README "Security model", "HTTP and tokens"). The proxies whose X-Forwarded-* headers are believed.

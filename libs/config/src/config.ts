@@ -114,6 +114,8 @@ export interface SlipwayConfig {
   /** The allow-listed part of the worker's environment that ansible-playbook inherits. */
   ansibleInheritedEnv: Record<string, string>;
   logBufferMaxLines: number;
+  /** The events plugin's cap on its events.jsonl per run, bytes (passed to it as SLIPWAY_EVENTS_MAX_BYTES). */
+  eventsMaxBytes: number;
   /** SLIPWAY_BOOTSTRAP_TOKEN: an admin acting under BOOTSTRAP_NAME, with no token row. */
   bootstrapToken?: string;
   workerMetricsPort?: number;
@@ -269,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     gitCacheDir: e.SLIPWAY_GIT_CACHE_DIR ? resolve(e.SLIPWAY_GIT_CACHE_DIR) : join(tmpdir(), `slipway-git-${userInfo().uid}`),
     ansibleInheritedEnv: inheritedAnsibleEnvironment(env),
     logBufferMaxLines: e.LOG_BUFFER_MAX_LINES,
+    eventsMaxBytes: e.SLIPWAY_EVENTS_MAX_BYTES,
     bootstrapToken: e.SLIPWAY_BOOTSTRAP_TOKEN,
     workerMetricsPort: e.WORKER_METRICS_PORT,
     logLevel: e.LOG_LEVEL,

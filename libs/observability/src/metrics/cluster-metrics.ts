@@ -51,6 +51,8 @@ export interface ClusterSnapshot {
   workers: Record<string, number> | null;
   /** Per job kind (libs/queue JOB_KINDS): its queue's jobs by state, and what the live workers report of it. */
   kinds?: JobKindFigures[] | null;
+  /** Final releases whose ansible events are incomplete (no final stats stored), from the releases table. */
+  eventsIncomplete?: number | null;
 }
 
 export interface JobKindFigures {
@@ -174,6 +176,17 @@ export function registerClusterMetrics(registry: Registry, source: ClusterSnapsh
     (row) => row.waitingOnLock,
   );
 
+  new Gauge({
+    name: 'slipway_releases_events_incomplete',
+    help: 'Finished releases whose ansible events are incomplete (no final stats stored), all workers, from the database',
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const incomplete = (await snapshot()).eventsIncomplete;
+      if (incomplete !== null && incomplete !== undefined) this.set(incomplete);
+    },
+  });
+
   new Counter({
     name: 'slipway_log_lines_stored_total',
     help: 'Log lines stored for all releases',
@@ -239,7 +252,7 @@ export function registerClusterMetrics(registry: Registry, source: ClusterSnapsh
     registers: [registry],
     async collect() {
       const s = await snapshot();
-      this.set({ source: 'database' }, s.totals && s.live && s.durations ? 1 : 0);
+      this.set({ source: 'database' }, s.totals && s.live && s.durations && s.eventsIncomplete !== null ? 1 : 0);
       this.set({ source: 'redis' }, s.queue && s.workers ? 1 : 0);
     },
   });
