@@ -8,7 +8,7 @@ import { type Role, createToken, signIn } from '../support/tokens.js';
 type Need = Role | 'public';
 
 interface RouteRow {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** As OpenAPI writes it; each {placeholder} is filled with one that does not exist, so allowed calls change nothing. */
   path: string;
   need: Need;
@@ -37,6 +37,8 @@ const ROUTES: RouteRow[] = [
   { method: 'GET', path: '/api/v1/webhooks', need: 'admin' },
   { method: 'POST', path: '/api/v1/webhooks', need: 'admin', body: {} },
   { method: 'GET', path: '/api/v1/webhooks/{id}', need: 'admin' },
+  { method: 'PATCH', path: '/api/v1/webhooks/{id}', need: 'admin', body: {} },
+  { method: 'DELETE', path: '/api/v1/webhooks/{id}', need: 'admin' },
   { method: 'POST', path: '/api/v1/webhooks/{id}/rotate-secret', need: 'admin', body: { overlapHours: -1 } },
   { method: 'POST', path: '/api/v1/webhooks/{id}/enable', need: 'admin' },
   { method: 'GET', path: '/api/v1/webhooks/{id}/deliveries', need: 'admin' },

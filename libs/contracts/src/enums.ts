@@ -12,7 +12,7 @@ export type Role = (typeof ROLES)[number];
 export const AUDIT_ACTIONS = [
   'release.create', 'release.cancel', 'release.rerun', 'token.create', 'token.revoke', 'catalog.reload',
   'schedule.create', 'schedule.pause', 'schedule.resume', 'schedule.delete', 'freeze.create', 'freeze.delete',
-  'webhook.create', 'webhook.rotate-secret', 'webhook.redeliver',
+  'webhook.create', 'webhook.rotate-secret', 'webhook.redeliver', 'webhook.update', 'webhook.delete',
   'dns.zone.create', 'dns.zone.delete', 'dns.zone.import', 'dns.record.create', 'dns.record.update', 'dns.record.delete',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

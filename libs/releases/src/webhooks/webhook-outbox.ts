@@ -47,7 +47,9 @@ const list = (value: string | string[] | null): string[] | null => (value === nu
  * Callers call it only when their conditional UPDATE applied, so a retried unit of work writes it once.
  */
 export async function writeReleaseEvent(sql: Sql, releaseId: number, type: WebhookEventType): Promise<void> {
-  const endpoints: EndpointRow[] = await sql.query('SELECT id, events, templates, inventories FROM webhook_endpoints WHERE enabled = 1');
+  // A shared lock: an endpoint being deleted meanwhile is either still there (its delete waits for this
+  // commit) or already gone (not written to): never a delivery row pointing at a removed endpoint.
+  const endpoints: EndpointRow[] = await sql.query('SELECT id, events, templates, inventories FROM webhook_endpoints WHERE enabled = 1 LOCK IN SHARE MODE');
   if (endpoints.length === 0) return;
   const rows: {
     template: string;
