@@ -66,14 +66,14 @@ describe('the Webhooks page in a browser', () => {
   it('edits the endpoint (URL, events, enabled) and deletes it after asking; no serious axe finding on the page', { timeout: 90_000 }, async () => {
     const client = new ApiClient(api.url, env.bootstrapToken);
     const [endpoint] = (await client.request<{ id: number; url: string }[]>('GET', '/api/v1/webhooks')).body;
-    const row = page.locator(`tr[data-webhook-id="${endpoint!.id}"]`);
+    const row = page.locator(`tr[data-webhook-id="${endpoint.id}"]`);
     await row.getByRole('button', { name: 'Edit' }).click();
-    const form = page.getByRole('form', { name: `Edit endpoint ${endpoint!.id}` });
+    const form = page.getByRole('form', { name: `Edit endpoint ${endpoint.id}` });
     // A bad URL: the API's 400 is shown and nothing changes.
     await form.getByLabel('Endpoint URL').fill('ftp://nowhere');
     await form.getByRole('button', { name: 'Save changes' }).click();
     await expect.poll(async () => form.getByRole('alert').textContent()).toContain('url');
-    expect((await client.request<{ url: string }>('GET', `/api/v1/webhooks/${endpoint!.id}`)).body.url).toBe(endpoint!.url);
+    expect((await client.request<{ url: string }>('GET', `/api/v1/webhooks/${endpoint.id}`)).body.url).toBe(endpoint.url);
     await form.getByLabel('Endpoint URL').fill(`http://127.0.0.1:${port}/edited`);
     await form.getByLabel('release.started').check();
     await form.getByLabel('Enabled (sends its deliveries)').uncheck();
@@ -82,7 +82,7 @@ describe('the Webhooks page in a browser', () => {
     await form.waitFor({ state: 'detached' });
     await row.locator('code').filter({ hasText: `http://127.0.0.1:${port}/edited` }).waitFor();
     await row.getByText('disabled: disabled by bootstrap').waitFor();
-    expect((await client.request<{ events: string[]; enabled: boolean }>('GET', `/api/v1/webhooks/${endpoint!.id}`)).body).toMatchObject({
+    expect((await client.request<{ events: string[]; enabled: boolean }>('GET', `/api/v1/webhooks/${endpoint.id}`)).body).toMatchObject({
       events: ['release.succeeded', 'release.failed', 'release.queued', 'release.started'],
       enabled: false,
     });
@@ -92,9 +92,9 @@ describe('the Webhooks page in a browser', () => {
     await dialog.waitFor();
     await axeClean();
     await dialog.getByRole('button', { name: 'Delete endpoint' }).click();
-    await page.getByRole('status').filter({ hasText: `Endpoint ${endpoint!.id} deleted` }).waitFor();
+    await page.getByRole('status').filter({ hasText: `Endpoint ${endpoint.id} deleted` }).waitFor();
     await row.waitFor({ state: 'detached' });
-    expect((await client.request('GET', `/api/v1/webhooks/${endpoint!.id}`)).status).toBe(404);
+    expect((await client.request('GET', `/api/v1/webhooks/${endpoint.id}`)).status).toBe(404);
     expect(browser.pageErrors).toEqual([]);
   });
 
