@@ -40,6 +40,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'release.failed',
   'release.cancelled',
   'release.interrupted',
+  'schedule.tick-skipped',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
