@@ -80,7 +80,7 @@ describe('schedule.tick-skipped in the outbox (medium)', () => {
     const written = await deliveries();
     expect(written).toHaveLength(1);
     expect(written[0]).toMatchObject({ endpoint: wants, type: 'schedule.tick-skipped', releaseId: null });
-    expect(written[0]!.payload).toEqual({
+    expect(written[0].payload).toEqual({
       type: 'schedule.tick-skipped',
       timestamp: expect.any(String) as string,
       data: {
