@@ -320,7 +320,7 @@ describe('webhook endpoints can be edited and deleted (issue 23)', () => {
     api = await startApi(env.env);
     client = new ApiClient(api.url, env.bootstrapToken);
     // A failed attempt is retried only after 10 minutes: a delivery answered 500 stays pending meanwhile.
-    worker = await startWorker({ ...env.env, WEBHOOK_ALLOWED_ADDRESSES: '127.0.0.1', WEBHOOK_POLL_MS: '100', WEBHOOK_RETRY_BASE_MS: '600000' });
+    worker = await startWorker({ ...env.env, WEBHOOK_ALLOWED_ADDRESSES: '127.0.0.1', WEBHOOK_POLL_MS: '100', WEBHOOK_RETRY_BASE_MS: '600000', SCHEDULE_POLL_MS: '300' });
   }, 120_000);
 
   afterAll(async () => {
@@ -449,5 +449,30 @@ describe('webhook endpoints can be edited and deleted (issue 23)', () => {
     expect(rm.code, rm.stderr).toBe(0);
     expect(rm.stdout).toContain(`webhook ${endpoint.id} deleted`);
     expect((await client.request('GET', `/api/v1/webhooks/${endpoint.id}`)).status).toBe(404);
+  });
+
+  it('a schedule tick skipped in a freeze window reaches the receiver as schedule.tick-skipped, signed, naming schedule, tick and window', { timeout: 60_000 }, async () => {
+    const endpoint = await register('/ticks');
+    expect((await patch(endpoint.id, { events: ['schedule.tick-skipped'] })).status).toBe(200);
+    const endsAt = new Date(Date.now() + 600_000).toISOString();
+    const window = await client.request<{ id: number }>('POST', '/api/v1/freezes', { name: 'webhook-freeze', startsAt: new Date(Date.now() - 60_000).toISOString(), endsAt, templates: ['hello'] });
+    expect(window.status, window.text).toBe(201);
+    const created = await client.request<{ id: number; name: string }>('POST', '/api/v1/schedules', { name: 'frozen-ticks', template: 'hello', cron: '*/2 * * * * *', timeZone: 'UTC' });
+    expect(created.status, created.text).toBe(201);
+    try {
+      const got = await waitFor('a schedule.tick-skipped event', () => receiver.on('/ticks').find((r) => r.body.type === 'schedule.tick-skipped'), { timeoutMs: 30_000 });
+      expect(got.verified).toBe(true);
+      expect(got.body.data).toMatchObject({
+        schedule: { id: created.body.id, name: 'frozen-ticks', template: 'hello', inventory: 'local' },
+        tick: { outcome: 'skipped', reason: expect.stringContaining('"webhook-freeze" is in force') as string, window: { name: 'webhook-freeze', endsAt } },
+        links: { schedule: expect.stringMatching(new RegExp(`/api/v1/schedules/${created.body.id}$`)) as string },
+      });
+      const tickAt = (got.body.data as { tick: { at: string } }).tick.at;
+      const ticks = await queryDb<{ tick_at: Date; outcome: string }>(env.databaseUrl, 'SELECT tick_at, outcome FROM schedule_ticks WHERE schedule_id = ?', [created.body.id]);
+      expect(ticks.find((t) => new Date(t.tick_at).toISOString() === tickAt)?.outcome).toBe('skipped');
+    } finally {
+      await client.request('POST', `/api/v1/schedules/${created.body.id}/pause`);
+      await client.request('DELETE', `/api/v1/freezes/${window.body.id}`);
+    }
   });
 });
