@@ -40,6 +40,8 @@ const ROUTES: RouteRow[] = [
   { method: 'GET', path: '/api/v1/webhooks', need: 'admin' },
   { method: 'POST', path: '/api/v1/webhooks', need: 'admin', body: {} },
   { method: 'GET', path: '/api/v1/webhooks/{id}', need: 'admin' },
+  { method: 'PATCH', path: '/api/v1/webhooks/{id}', need: 'admin', body: {} },
+  { method: 'DELETE', path: '/api/v1/webhooks/{id}', need: 'admin' },
   { method: 'POST', path: '/api/v1/webhooks/{id}/rotate-secret', need: 'admin', body: { overlapHours: -1 } },
   { method: 'POST', path: '/api/v1/webhooks/{id}/enable', need: 'admin' },
   { method: 'GET', path: '/api/v1/webhooks/{id}/deliveries', need: 'admin' },

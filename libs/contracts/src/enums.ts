@@ -17,7 +17,7 @@ export type Role = (typeof ROLES)[number];
 export const AUDIT_ACTIONS = [
   'release.create', 'release.cancel', 'release.rerun', 'release.approve', 'release.reject', 'release.expire', 'token.create', 'token.revoke', 'catalog.reload',
   'schedule.create', 'schedule.pause', 'schedule.resume', 'schedule.delete', 'freeze.create', 'freeze.update', 'freeze.delete',
-  'webhook.create', 'webhook.rotate-secret', 'webhook.redeliver',
+  'webhook.create', 'webhook.rotate-secret', 'webhook.redeliver', 'webhook.update', 'webhook.delete',
   'dns.zone.create', 'dns.zone.delete', 'dns.zone.import', 'dns.record.create', 'dns.record.update', 'dns.record.delete',
   'dns.zone.reload-release',
 ] as const;
@@ -42,7 +42,7 @@ export type DnsRenderStatus = (typeof DNS_RENDER_STATUSES)[number];
 export const WORKER_STATES = ['active', 'draining'] as const;
 export type WorkerState = (typeof WORKER_STATES)[number];
 
-/** What a webhook endpoint may subscribe to: one event per release status a release enters, and the approval events. */
+/** What a webhook endpoint may subscribe to: one event per release status a release enters, the approval events and skipped schedule ticks. */
 export const WEBHOOK_EVENT_TYPES = [
   'release.queued',
   'release.started',
@@ -54,6 +54,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'approval.requested',
   /** Its approval was decided: approved (it is queued), rejected or expired (`data.approval.decision`). */
   'approval.decided',
+  /** A schedule's tick did not launch: skipped in a freeze window, or missed while Slipway was down. */
+  'schedule.tick-skipped',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
-import { type StoredReleaseEvent, unsealWebhookSecret } from '@slipway/releases';
+import { type StoredWebhookEvent, unsealWebhookSecret } from '@slipway/releases';
 import { AddressGuard } from './address-guard.js';
 import { retryDelayMs } from './webhook-backoff.js';
 import { type AttemptOutcome, type AttemptVerdict, type ClaimedDelivery, WebhookDeliveryStore } from './webhook-delivery.store.js';
@@ -119,23 +119,31 @@ export class WebhookDispatcher implements OnModuleDestroy {
 
   /** The payload as sent: links made absolute; for a chat endpoint, a Slack-compatible message instead. */
   private body(delivery: ClaimedDelivery): string {
-    const event = JSON.parse(delivery.payload) as StoredReleaseEvent;
+    const event = JSON.parse(delivery.payload) as StoredWebhookEvent;
     const base = this.config.webhooks.publicUrl;
-    const links = { release: base + event.data.links.release, log: base + event.data.links.log, dashboard: base + event.data.links.dashboard };
-    if (delivery.endpoint.format === 'slack') {
-      const r = event.data.release;
-      const approval = event.data.approval;
-      const what = !approval
-        ? event.type.replace('release.', '')
-        : approval.decision
-          ? `approval ${approval.decision}${approval.by ? ` by ${approval.by}` : ''}`
-          : `awaits approval (${approval.required} approver${approval.required === 1 ? '' : 's'}, until ${approval.expiresAt})`;
-      return JSON.stringify({ text: `Release ${r.id} (${r.template} on ${r.inventory}) ${what}${r.reason ? `: ${r.reason}` : ''} — requested by ${r.actor} <${links.dashboard}|open>` });
-    }
+    const links = Object.fromEntries(Object.entries(event.data.links).map(([name, path]) => [name, base + path])) as Record<string, string>;
+    if (delivery.endpoint.format === 'slack') return JSON.stringify({ text: chatText(event, links) });
     return JSON.stringify({ ...event, data: { ...event.data, links } });
   }
 
   onModuleDestroy(): void {
     this.sender.close();
   }
+}
+
+/** The one line a chat room gets for an event. */
+function chatText(event: StoredWebhookEvent, links: Record<string, string>): string {
+  if ('schedule' in event.data) {
+    const { schedule, tick } = event.data;
+    const why = tick.window ? `freeze window "${tick.window.name}" in force until ${tick.window.endsAt}` : tick.reason;
+    return `Schedule ${schedule.name} (${schedule.template} on ${schedule.inventory}): tick ${tick.at} ${tick.outcome} — ${why} <${links.dashboard}|open>`;
+  }
+  const r = event.data.release;
+  const approval = event.data.approval;
+  const what = !approval
+    ? event.type.replace('release.', '')
+    : approval.decision
+      ? `approval ${approval.decision}${approval.by ? ` by ${approval.by}` : ''}`
+      : `awaits approval (${approval.required} approver${approval.required === 1 ? '' : 's'}, until ${approval.expiresAt})`;
+  return `Release ${r.id} (${r.template} on ${r.inventory}) ${what}${r.reason ? `: ${r.reason}` : ''} — requested by ${r.actor} <${links.dashboard}|open>`;
 }

@@ -44,6 +44,28 @@ export interface StoredReleaseEvent {
   data: { release: ReleaseEventData; links: { release: string; log: string; dashboard: string }; approval?: ApprovalEventData };
 }
 
+/** What a `schedule.tick-skipped` delivery says: which schedule, which tick, and why it did not launch. */
+export interface ScheduleTickEventData {
+  schedule: { id: number; name: string; template: string; inventory: string };
+  tick: {
+    at: string;
+    /** skipped: a freeze window was in force; missed: Slipway was not running (or a later tick was due). */
+    outcome: 'skipped' | 'missed';
+    reason: string;
+    /** The freeze window in force, for a skipped tick. */
+    window: { name: string; endsAt: string } | null;
+  };
+}
+
+export interface StoredScheduleTickEvent {
+  type: 'schedule.tick-skipped';
+  timestamp: string;
+  data: ScheduleTickEventData & { links: { schedule: string; dashboard: string } };
+}
+
+/** Any event as stored in the outbox; every link is a path the sender makes absolute. */
+export type StoredWebhookEvent = StoredReleaseEvent | StoredScheduleTickEvent;
+
 interface EndpointRow {
   id: number;
   events: string | string[];
@@ -60,7 +82,7 @@ const list = (value: string | string[] | null): string[] | null => (value === nu
  * Callers call it only when their conditional UPDATE applied, so a retried unit of work writes it once.
  */
 export async function writeReleaseEvent(sql: Sql, releaseId: number, type: WebhookEventType, approval?: ApprovalEventData): Promise<void> {
-  const endpoints: EndpointRow[] = await sql.query('SELECT id, events, templates, inventories FROM webhook_endpoints WHERE enabled = 1');
+  const endpoints = await enabledEndpoints(sql);
   if (endpoints.length === 0) return;
   const rows: {
     template: string;
@@ -81,15 +103,7 @@ export async function writeReleaseEvent(sql: Sql, releaseId: number, type: Webho
   );
   const release = rows[0];
   if (!release) return;
-  const wanted = endpoints.filter((e) => {
-    const templates = list(e.templates);
-    const inventories = list(e.inventories);
-    return (
-      (list(e.events) ?? []).includes(type) &&
-      (templates === null || templates.includes(release.template)) &&
-      (inventories === null || inventories.includes(release.inventory))
-    );
-  });
+  const wanted = interested(endpoints, type, release.template, release.inventory);
   if (wanted.length === 0) return;
   const now = new Date();
   const event: StoredReleaseEvent = {
@@ -114,13 +128,53 @@ export async function writeReleaseEvent(sql: Sql, releaseId: number, type: Webho
       ...(approval ? { approval } : {}),
     },
   };
+  await insertDeliveries(sql, wanted, type, releaseId, event, now);
+}
+
+/**
+ * The outbox write of a schedule tick that did not launch (skipped in a freeze window, or missed), in
+ * the transaction that records the tick: one delivery per enabled endpoint that wants
+ * `schedule.tick-skipped` and whose template/inventory filters match the schedule's. Callers call it
+ * only when their tick write applied, so a retried unit of work writes it once.
+ */
+export async function writeScheduleTickEvent(sql: Sql, data: ScheduleTickEventData): Promise<void> {
+  const type = 'schedule.tick-skipped';
+  const endpoints = await enabledEndpoints(sql);
+  const wanted = interested(endpoints, type, data.schedule.template, data.schedule.inventory);
+  if (wanted.length === 0) return;
+  const now = new Date();
+  const event: StoredScheduleTickEvent = {
+    type,
+    timestamp: now.toISOString(),
+    data: { ...data, links: { schedule: `/api/v1/schedules/${data.schedule.id}`, dashboard: '/schedules' } },
+  };
+  await insertDeliveries(sql, wanted, type, null, event, now);
+}
+
+/**
+ * A shared lock: an endpoint being deleted meanwhile is either still there (its delete waits for this
+ * commit) or already gone (not written to): never a delivery row pointing at a removed endpoint.
+ */
+function enabledEndpoints(sql: Sql): Promise<EndpointRow[]> {
+  return sql.query('SELECT id, events, templates, inventories FROM webhook_endpoints WHERE enabled = 1 LOCK IN SHARE MODE');
+}
+
+function interested(endpoints: EndpointRow[], type: WebhookEventType, template: string, inventory: string): EndpointRow[] {
+  return endpoints.filter((e) => {
+    const templates = list(e.templates);
+    const inventories = list(e.inventories);
+    return (list(e.events) ?? []).includes(type) && (templates === null || templates.includes(template)) && (inventories === null || inventories.includes(inventory));
+  });
+}
+
+async function insertDeliveries(sql: Sql, endpoints: EndpointRow[], type: WebhookEventType, releaseId: number | null, event: StoredWebhookEvent, now: Date): Promise<void> {
   // One message id per event: every endpoint gets the same webhook-id for it, and every attempt too.
   const messageId = `msg_${randomUUID()}`;
   const payload = JSON.stringify(event);
   await sql.query(
     `INSERT INTO webhook_deliveries (endpoint_id, message_id, event_type, release_id, payload, state, attempts, next_attempt_at, created_at)
-     VALUES ${wanted.map(() => "(?, ?, ?, ?, ?, 'pending', 0, ?, ?)").join(', ')}`,
-    wanted.flatMap((e) => [Number(e.id), messageId, type, releaseId, payload, now, now]),
+     VALUES ${endpoints.map(() => "(?, ?, ?, ?, ?, 'pending', 0, ?, ?)").join(', ')}`,
+    endpoints.flatMap((e) => [Number(e.id), messageId, type, releaseId, payload, now, now]),
   );
 }
 
