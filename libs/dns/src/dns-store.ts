@@ -226,9 +226,10 @@ export class DnsStore {
   /**
    * Import: the zone's records become exactly `inputs` (a parsed zone file), checked one by one and
    * against each other as if added in order, all in one transaction: a file with one bad record changes
-   * nothing. Each problem names the record as the file gave it.
+   * nothing. Each problem names the file's line (when the parse found it), the record and the field:
+   * "zoneFile: line 12: www 300 CNAME web.example.net.: type: a CNAME cannot share ...".
    */
-  async replaceRecords(zoneName: string, inputs: readonly (RecordInput & { text: string })[], actor: string): Promise<DnsChange<{ records: number }>> {
+  async replaceRecords(zoneName: string, inputs: readonly (RecordInput & { text: string; line?: number })[], actor: string): Promise<DnsChange<{ records: number }>> {
     const entry = this.audit.inTransaction(actor, 'dns.zone.import');
     return this.uow.run('import dns zone', (ds) =>
       ds.transaction(async (sql) => {
@@ -240,7 +241,7 @@ export class DnsStore {
           const checked = checkRecord(zone.name, input);
           const issues = checked.ok ? checkAgainstZone(checked.record, accepted) : checked.problems;
           if (checked.ok && issues.length === 0) accepted.push(checked.record);
-          else problems.push(...issues.slice(0, 1).map((p) => ({ field: 'zoneFile', message: `zoneFile: record "${input.text}": ${p.message}` })));
+          else problems.push(...issues.slice(0, 1).map((p) => ({ field: 'zoneFile', message: `zoneFile: ${input.line !== undefined ? `line ${input.line}: ${input.text}` : `record "${input.text}"`}: ${p.message}` })));
           if (problems.length >= 20) break;
         }
         if (problems.length > 0) return invalid(problems);
