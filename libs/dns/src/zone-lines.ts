@@ -33,7 +33,7 @@ export function recordLines(zone: string, text: string): RecordLine[] {
     lastOwner = owner;
     const fields = entry.blankOwner ? entry.tokens : rest;
     let i = 0;
-    while (i < fields.length - 1 && (TTL.test(fields[i]!) || CLASS.test(fields[i]!))) i++;
+    while (i < fields.length - 1 && (TTL.test(fields[i]) || CLASS.test(fields[i]))) i++;
     const type = fields[i];
     if (type === undefined) continue;
     out.push({ line: entry.line, owner, type: type.toUpperCase(), rdata: fields.slice(i + 1).join(' ') });
@@ -63,7 +63,7 @@ function* entries(text: string): Generator<{ tokens: string[]; line: number; bla
     token = null;
   };
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
+    const c = text[i];
     if (atEntryStart) {
       // The entry's first character decides whether its owner is blank (the previous owner).
       atEntryStart = false;
@@ -72,7 +72,7 @@ function* entries(text: string): Generator<{ tokens: string[]; line: number; bla
     }
     if (inQuote) {
       if (c === '\\' && i + 1 < text.length) {
-        token += c + text[++i]!;
+        token += c + text[++i];
       } else {
         token += c;
         if (c === '"') inQuote = false;
@@ -81,7 +81,7 @@ function* entries(text: string): Generator<{ tokens: string[]; line: number; bla
       continue;
     }
     if (c === '\\' && i + 1 < text.length) {
-      token = (token ?? '') + c + text[++i]!;
+      token = (token ?? '') + c + text[++i];
       continue;
     }
     if (c === '"') {
