@@ -75,6 +75,16 @@ describe('DnsStore (medium: real MariaDB)', () => {
     expect(await store.listRecords(z.id)).toEqual([]);
   });
 
+  it('a zone waiting on a reload release that is no longer stored reads reload-failed, saying so', async () => {
+    const z = await zone('gone-release.test');
+    await db.query("UPDATE dns_zones SET render_status = 'reload-pending', render_message = 'installed serial 2026120701; reload release 999999 launched', reload_release_id = 999999 WHERE id = ?", [z.id]);
+    expect(await store.findZone('gone-release.test')).toMatchObject({
+      renderStatus: 'reload-failed',
+      renderMessage: expect.stringContaining('no longer stored'),
+      reloadReleaseId: 999999,
+    });
+  });
+
   it('an update with a stale version is refused and the record is unchanged', async () => {
     await zone('etag.test');
     const created = await store.createRecord('etag.test', { name: 'www', type: 'A', value: '192.0.2.1' }, 'alice');

@@ -52,17 +52,16 @@ type Sql = Pick<EntityManager, 'query'>;
 /**
  * A reload release's outcome, read where the status is read: a zone (or a render) waiting on its release
  * ('reload-pending') is 'rendered' once the release succeeded and 'reload-failed' (with the release's id,
- * status and reason) once it failed, was cancelled or interrupted. One expression, so the API never shows
+ * status and reason) once it failed, was cancelled or interrupted (or is no longer stored). One expression, so the API never shows
  * a status the release contradicts, and nothing has to watch releases end.
  */
-const FINAL_FAILED = "'failed', 'cancelled', 'interrupted'";
 const derivedStatus = (status: string, message: string, serial: string, as: { status: string; message: string }) => `
-  CASE WHEN ${status} <> 'reload-pending' OR r.id IS NULL OR r.status IN ('queued', 'running') THEN ${status}
+  CASE WHEN ${status} <> 'reload-pending' OR r.status IN ('queued', 'running') THEN ${status}
        WHEN r.status = 'succeeded' THEN 'rendered' ELSE 'reload-failed' END AS ${as.status},
-  CASE WHEN ${status} <> 'reload-pending' OR r.id IS NULL OR r.status IN ('queued', 'running') THEN ${message}
+  CASE WHEN ${status} <> 'reload-pending' OR r.status IN ('queued', 'running') THEN ${message}
        WHEN r.status = 'succeeded' THEN NULL
-       WHEN r.status IN (${FINAL_FAILED}) THEN CONCAT('installed serial ', ${serial}, ', but reload release ', r.id, ' ', r.status, COALESCE(CONCAT(': ', r.reason), ''))
-       ELSE ${message} END AS ${as.message}`;
+       WHEN r.id IS NULL THEN CONCAT(${message}, '; that release is no longer stored, so whether it shipped the file is unknown')
+       ELSE CONCAT('installed serial ', ${serial}, ', but reload release ', r.id, ' ', r.status, COALESCE(CONCAT(': ', r.reason), '')) END AS ${as.message}`;
 
 const ZONE_COLUMNS = `z.id, z.name, z.primary_ns AS primaryNs, z.hostmaster, z.version, z.created_at AS createdAt, z.created_by AS createdBy,
   ${derivedStatus('z.render_status', 'z.render_message', 'z.serial', { status: 'renderStatus', message: 'renderMessage' })}, z.rendered_version AS renderedVersion,
