@@ -1,20 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.js';
+import { seriousAxeFindings } from '../support/axe.js';
 import { type TestBrowser, launchBrowser, signInWithToken } from '../support/browser.js';
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
 import { type TestEnv, createTestEnv } from '../support/test-env.js';
 import { waitFor } from '../support/wait-for.js';
-
-/** What axe.run answers, reduced to the fields this test reports. */
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[]; failureSummary?: string }[];
-}
 
 /**
  * Issue 20 item 8: every dashboard page passes axe-core's WCAG 2 A/AA rules with no serious or critical
@@ -26,13 +17,10 @@ describe('dashboard accessibility in a browser', () => {
   let worker: ServiceProcess | undefined;
   let browser: TestBrowser;
   let page: Page;
-  let axeSource: string;
   let releaseId: number;
   let admin: ApiClient;
 
   beforeAll(async () => {
-    // The dashboard's CSP refuses page.addScriptTag, so axe's source is evaluated through the DevTools protocol.
-    axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     env = await createTestEnv('dash_a11y');
     api = await startApi(env.env);
     worker = await startWorker(env.env);
@@ -50,18 +38,7 @@ describe('dashboard accessibility in a browser', () => {
     await env?.cleanup();
   });
 
-  async function seriousViolations(): Promise<string[]> {
-    const loaded = await page.evaluate(() => 'axe' in window);
-    if (!loaded) await page.evaluate(axeSource);
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe;
-      const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] }, resultTypes: ['violations'] });
-      return result.violations;
-    });
-    return violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}) ${n.target.join(' ')}: ${n.failureSummary ?? v.help}`));
-  }
+  const seriousViolations = () => seriousAxeFindings(page);
 
   /** Each page, the heading it shows once loaded, and its title. */
   const pages = () => [

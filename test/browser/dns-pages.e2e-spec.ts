@@ -1,6 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.js';
+import { seriousAxeFindings } from '../support/axe.js';
 import { type TestBrowser, launchBrowser, signInWithToken } from '../support/browser.js';
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
 import { type TestEnv, createTestEnv } from '../support/test-env.js';
@@ -25,6 +29,7 @@ describe('DNS pages in a browser', () => {
   let browser: TestBrowser;
   let viewerBrowser: TestBrowser | undefined;
   let page: Page;
+  let shipDir: string | undefined;
 
   beforeAll(async () => {
     env = await createTestEnv('dash_dns');
@@ -43,6 +48,7 @@ describe('DNS pages in a browser', () => {
     await viewerBrowser?.close();
     await Promise.all([worker?.stop(), api?.stop()]);
     await env?.cleanup();
+    if (shipDir) await rm(shipDir, { recursive: true, force: true });
   });
 
   const records = async () => (await admin.request<Rec[]>('GET', '/api/v1/dns/zones/page.test/records')).body;
@@ -91,6 +97,58 @@ describe('DNS pages in a browser', () => {
     await row.getByRole('button', { name: 'Save' }).click();
     expect(await page.getByRole('alert').textContent()).toMatch(/someone else changed it/);
     expect((await records()).find((r) => r.id === created.id)?.value).toBe('192.0.2.21');
+  });
+
+  it('the DNS pages have no serious or critical axe finding (light, dark, 320 px), with an edit open and an error shown', async () => {
+    // With a reload release (the example's dns-ship-zone into a directory of the test's), so the zone page shows it too.
+    shipDir = await mkdtemp(join(tmpdir(), 'slipway-dash-dns-'));
+    const reload = { template: 'dns-ship-zone', inventory: 'local', vars: { dns_target_dir: shipDir } };
+    expect((await admin.request('PUT', '/api/v1/dns/zones/page.test/reload-release', reload)).status).toBe(200);
+    for (const body of [
+      { name: 'txt', type: 'TXT', value: 'v=spf1 -all' },
+      { name: 'alias', type: 'CNAME', value: 'www.example.net.' },
+      { name: '_sip._tcp', type: 'SRV', value: '10 5 5060 sip.example.net.' },
+    ]) {
+      expect((await admin.request('POST', '/api/v1/dns/zones/page.test/records', body)).status).toBe(201);
+    }
+    const findings: string[] = [];
+    for (const theme of [
+      { name: 'light', colorScheme: 'light', width: 1280 },
+      { name: 'dark', colorScheme: 'dark', width: 1280 },
+      { name: '320 px', colorScheme: 'light', width: 320 },
+    ] as const) {
+      await page.emulateMedia({ colorScheme: theme.colorScheme });
+      await page.setViewportSize({ width: theme.width, height: 860 });
+      const check = async (what: string) => findings.push(...(await seriousAxeFindings(page)).map((f) => `${theme.name} ${what}: ${f}`));
+
+      await page.goto(`${api.url}/dns`);
+      await page.getByRole('heading', { name: 'DNS zones', level: 1 }).waitFor();
+      await page.locator('tr[data-zone="page.test"]').waitFor();
+      await check('/dns');
+
+      await page.goto(`${api.url}/dns/page.test`);
+      await page.getByRole('heading', { name: 'page.test', level: 1 }).waitFor();
+      await page.locator('tr[data-name="alias"]').waitFor();
+      await page.getByTestId('zone-render').waitFor();
+      await page.getByTestId('zone-reload').getByRole('link', { name: /^release #\d+$/ }).waitFor();
+      await page.locator('.render-history li').first().waitFor();
+      await check('/dns/page.test');
+
+      await page.locator('tr[data-name="txt"]').getByRole('button', { name: 'Edit' }).click();
+      const form = page.getByRole('form', { name: 'Add a record' });
+      await form.getByLabel('Name').fill('bad');
+      await form.getByLabel('Value').fill('192.0.2.300');
+      await form.getByRole('button', { name: 'Add record' }).click();
+      await page.getByRole('alert').waitFor();
+      await check('/dns/page.test with an edit open and an error');
+      if (theme.width === 320) {
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        if (overflow > 0) findings.push(`320 px /dns/page.test: the page overflows by ${overflow} px`);
+      }
+    }
+    expect(findings).toEqual([]);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 860 });
   });
 
   it('filters the table, and viewers get no edit controls', async () => {

@@ -51,6 +51,40 @@ describe('DnsStore (medium: real MariaDB)', () => {
     expect(await audits()).toBe(before);
   });
 
+  it('an import refused by Slipway\'s own checks names the zone file line, the record and the field', async () => {
+    const z = await zone('import-lines.test');
+    const refused = await store.replaceRecords(
+      'import-lines.test',
+      [
+        { name: 'www', type: 'A', ttl: 300, value: '192.0.2.1', text: 'www 300 A 192.0.2.1', line: 7 },
+        { name: 'www', type: 'CNAME', ttl: 300, value: 'web.example.net.', text: 'www 300 CNAME web.example.net.', line: 12 },
+        { name: 'sip', type: 'SRV', ttl: 300, value: '10 5 5060 sip.example.net.', text: 'sip 300 SRV 10 5 5060 sip.example.net.', line: 14 },
+      ],
+      'alice',
+    );
+    expect(refused).toMatchObject({
+      ok: false,
+      refusal: {
+        kind: 'invalid',
+        problems: [
+          { field: 'zoneFile', message: expect.stringMatching(/^zoneFile: line 12: www 300 CNAME web\.example\.net\.: type: a CNAME cannot share the name "www" with A data/) },
+          { field: 'zoneFile', message: expect.stringMatching(/^zoneFile: line 14: sip 300 SRV .*: name of an SRV record must start with _service\._proto/) },
+        ],
+      },
+    });
+    expect(await store.listRecords(z.id)).toEqual([]);
+  });
+
+  it('a zone waiting on a reload release that is no longer stored reads reload-failed, saying so', async () => {
+    const z = await zone('gone-release.test');
+    await db.query("UPDATE dns_zones SET render_status = 'reload-pending', render_message = 'installed serial 2026120701; reload release 999999 launched', reload_release_id = 999999 WHERE id = ?", [z.id]);
+    expect(await store.findZone('gone-release.test')).toMatchObject({
+      renderStatus: 'reload-failed',
+      renderMessage: expect.stringContaining('no longer stored'),
+      reloadReleaseId: 999999,
+    });
+  });
+
   it('an update with a stale version is refused and the record is unchanged', async () => {
     await zone('etag.test');
     const created = await store.createRecord('etag.test', { name: 'www', type: 'A', value: '192.0.2.1' }, 'alice');

@@ -8,7 +8,7 @@ const EXAMPLE_CATALOG = fileURLToPath(new URL('../../../examples/catalog.yml', i
 describe('loadCatalog with the real ansible-inventory', () => {
   it('loads the example catalog, reading its inventories with the real ansible-inventory', () => {
     const catalog = loadCatalog(EXAMPLE_CATALOG);
-    expect(Object.keys(catalog.templates)).toEqual(['hello', 'deploy-sim', 'fail', 'log-flood', 'deploy-web', 'vault-demo']);
+    expect(Object.keys(catalog.templates)).toEqual(['hello', 'deploy-sim', 'fail', 'log-flood', 'deploy-web', 'dns-ship-zone', 'vault-demo']);
     expect(catalog.templates['deploy-sim']?.extraVars).toEqual({ seconds: 30 });
     expect(catalog.templates['vault-demo']?.credentials).toEqual({ vaultPassword: { env: 'SLIPWAY_EXAMPLE_VAULT_PASSWORD' } });
     expect(catalog.inventoryNames.staging).toEqual({ hosts: ['localhost'], groups: ['all', 'ungrouped', 'web'] });

@@ -52,17 +52,16 @@ type Sql = Pick<EntityManager, 'query'>;
 /**
  * A reload release's outcome, read where the status is read: a zone (or a render) waiting on its release
  * ('reload-pending') is 'rendered' once the release succeeded and 'reload-failed' (with the release's id,
- * status and reason) once it failed, was cancelled or interrupted. One expression, so the API never shows
+ * status and reason) once it failed, was cancelled or interrupted (or is no longer stored). One expression, so the API never shows
  * a status the release contradicts, and nothing has to watch releases end.
  */
-const FINAL_FAILED = "'failed', 'cancelled', 'interrupted'";
 const derivedStatus = (status: string, message: string, serial: string, as: { status: string; message: string }) => `
-  CASE WHEN ${status} <> 'reload-pending' OR r.id IS NULL OR r.status IN ('queued', 'running') THEN ${status}
+  CASE WHEN ${status} <> 'reload-pending' OR r.status IN ('queued', 'running') THEN ${status}
        WHEN r.status = 'succeeded' THEN 'rendered' ELSE 'reload-failed' END AS ${as.status},
-  CASE WHEN ${status} <> 'reload-pending' OR r.id IS NULL OR r.status IN ('queued', 'running') THEN ${message}
+  CASE WHEN ${status} <> 'reload-pending' OR r.status IN ('queued', 'running') THEN ${message}
        WHEN r.status = 'succeeded' THEN NULL
-       WHEN r.status IN (${FINAL_FAILED}) THEN CONCAT('installed serial ', ${serial}, ', but reload release ', r.id, ' ', r.status, COALESCE(CONCAT(': ', r.reason), ''))
-       ELSE ${message} END AS ${as.message}`;
+       WHEN r.id IS NULL THEN CONCAT(${message}, '; that release is no longer stored, so whether it shipped the file is unknown')
+       ELSE CONCAT('installed serial ', ${serial}, ', but reload release ', r.id, ' ', r.status, COALESCE(CONCAT(': ', r.reason), '')) END AS ${as.message}`;
 
 const ZONE_COLUMNS = `z.id, z.name, z.primary_ns AS primaryNs, z.hostmaster, z.version, z.created_at AS createdAt, z.created_by AS createdBy,
   ${derivedStatus('z.render_status', 'z.render_message', 'z.serial', { status: 'renderStatus', message: 'renderMessage' })}, z.rendered_version AS renderedVersion,
@@ -226,9 +225,10 @@ export class DnsStore {
   /**
    * Import: the zone's records become exactly `inputs` (a parsed zone file), checked one by one and
    * against each other as if added in order, all in one transaction: a file with one bad record changes
-   * nothing. Each problem names the record as the file gave it.
+   * nothing. Each problem names the file's line (when the parse found it), the record and the field:
+   * "zoneFile: line 12: www 300 CNAME web.example.net.: type: a CNAME cannot share ...".
    */
-  async replaceRecords(zoneName: string, inputs: readonly (RecordInput & { text: string })[], actor: string): Promise<DnsChange<{ records: number }>> {
+  async replaceRecords(zoneName: string, inputs: readonly (RecordInput & { text: string; line?: number })[], actor: string): Promise<DnsChange<{ records: number }>> {
     const entry = this.audit.inTransaction(actor, 'dns.zone.import');
     return this.uow.run('import dns zone', (ds) =>
       ds.transaction(async (sql) => {
@@ -240,7 +240,7 @@ export class DnsStore {
           const checked = checkRecord(zone.name, input);
           const issues = checked.ok ? checkAgainstZone(checked.record, accepted) : checked.problems;
           if (checked.ok && issues.length === 0) accepted.push(checked.record);
-          else problems.push(...issues.slice(0, 1).map((p) => ({ field: 'zoneFile', message: `zoneFile: record "${input.text}": ${p.message}` })));
+          else problems.push(...issues.slice(0, 1).map((p) => ({ field: 'zoneFile', message: `zoneFile: ${input.line !== undefined ? `line ${input.line}: ${input.text}` : `record "${input.text}"`}: ${p.message}` })));
           if (problems.length >= 20) break;
         }
         if (problems.length > 0) return invalid(problems);

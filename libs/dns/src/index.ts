@@ -10,3 +10,4 @@ export * from './dns-store.js';
 export * from './zone-renderer.js';
 export * from './zone-import.js';
 export * from './zone-reload-release.js';
+export * from './zone-lines.js';

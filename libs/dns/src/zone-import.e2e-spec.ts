@@ -40,6 +40,15 @@ describe('parseZoneFile with named-checkzone', () => {
     expect(parsed).toMatchObject({ ok: false, message: expect.stringMatching(/line 13: .*bad dotted quad/) });
   });
 
+  it('gives each record the line it starts on in the file (Slipway\'s own checks name it)', async () => {
+    const parsed = await parseZoneFile('named-checkzone', 'example.test', 'ns0.example.net.', FILE);
+    if (!parsed.ok) throw new Error(parsed.message);
+    const lineOf = (name: string, type: string) => parsed.records.find((r) => r.name === name && r.type === type)?.line;
+    expect([lineOf('@', 'NS'), lineOf('@', 'MX'), lineOf('www', 'A'), lineOf('www', 'AAAA'), lineOf('txt', 'TXT'), lineOf('alias', 'CNAME')]).toEqual([4, 5, 6, 7, 8, 11]);
+    // In file order, so a rule between two records is reported at the later one.
+    expect(parsed.records.map((r) => r.line)).toEqual([...parsed.records.map((r) => r.line)].sort((a, b) => (a ?? 0) - (b ?? 0)));
+  });
+
   it('refuses $INCLUDE (it would read files of the API host)', async () => {
     expect(await parseZoneFile('named-checkzone', 'example.test', 'ns0.example.net.', `$INCLUDE /etc/passwd\n${FILE}`)).toMatchObject({ ok: false });
   });

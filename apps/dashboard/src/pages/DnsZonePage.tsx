@@ -6,6 +6,8 @@ import { canDeploy } from '../api/types';
 import { Time } from '../components/Time';
 import { usePolling } from '../lib/use-polling';
 import { ScrollRegion } from '../components/ScrollRegion';
+import { renderStatusLabel } from '../lib/dns-status';
+import { Link } from '../lib/router';
 
 type SortKey = 'name' | 'type' | 'ttl' | 'value';
 
@@ -47,10 +49,22 @@ export function DnsZonePage({ zone, role }: { zone: string; role: Role }) {
         <h1>{zone}</h1>
         {z && (
           <p className="muted" data-testid="zone-render" data-render-status={z.renderStatus}>
-            {z.renderStatus === 'failed' ? 'render failed' : z.renderStatus}
+            {renderStatusLabel(z.renderStatus)}
             {z.serial !== null && `, serial ${z.serial}`}
             {z.renderedVersion !== z.version && ', changes waiting to be served'}
             {z.renderMessage && `: ${z.renderMessage}`}
+          </p>
+        )}
+        {z?.reloadRelease && (
+          <p className="muted" data-testid="zone-reload">
+            Reload step: release of {z.reloadRelease.template}
+            {z.reloadRelease.inventory && ` on ${z.reloadRelease.inventory}`}
+            {z.reloadReleaseId !== null && (
+              <>
+                {', last '}
+                <Link href={`/releases/${z.reloadReleaseId}`}>release #{z.reloadReleaseId}</Link>
+              </>
+            )}
           </p>
         )}
       </div>
@@ -93,7 +107,7 @@ export function DnsZonePage({ zone, role }: { zone: string; role: Role }) {
       <ul className="render-history" aria-label="Renders">
         {(history.data?.renders ?? []).map((r, i) => (
           <li key={i}>
-            <Time iso={r.at} /> {r.status} {r.serial !== null && `serial ${r.serial}`} (version {r.zoneVersion}){r.message && `: ${r.message}`}
+            <Time iso={r.at} /> {renderStatusLabel(r.status)} {r.serial !== null && `serial ${r.serial}`} (version {r.zoneVersion}){r.message && `: ${r.message}`}
           </li>
         ))}
       </ul>

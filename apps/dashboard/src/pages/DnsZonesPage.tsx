@@ -4,6 +4,7 @@ import { Time } from '../components/Time';
 import { Link } from '../lib/router';
 import { usePolling } from '../lib/use-polling';
 import { ScrollRegion } from '../components/ScrollRegion';
+import { renderStatusLabel } from '../lib/dns-status';
 
 /** Every DNS zone and where its rendering stands (issue 24). */
 export function DnsZonesPage() {
@@ -33,7 +34,7 @@ export function DnsZonesPage() {
                   <Link href={`/dns/${zone.name}`}>{zone.name}</Link>
                 </td>
                 <td data-label="Render">
-                  <span className={`badge render-${zone.renderStatus}`}>{zone.renderStatus === 'failed' ? 'render failed' : zone.renderStatus}</span>
+                  <span className={`badge render-${zone.renderStatus}`}>{renderStatusLabel(zone.renderStatus)}</span>
                   {zone.renderMessage && <p className="muted">{zone.renderMessage}</p>}
                 </td>
                 <td data-label="Serial">{zone.serial ?? '–'}</td>
