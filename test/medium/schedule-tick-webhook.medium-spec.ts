@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CatalogHolder } from '@slipway/ansible';
 import type { SlipwayConfig } from '@slipway/config';
 import { AuditWriter } from '@slipway/db';
-import { FreezeStore, IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseLauncher, ReleaseStore, ScheduleStore, ScheduleTicker } from '@slipway/releases';
+import { ApprovalStore, FreezeStore, IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseLauncher, ReleaseStore, ScheduleStore, ScheduleTicker } from '@slipway/releases';
 import { helloCatalog } from '../support/launcher-catalog.js';
 import { type MediumDb, ReplyLosingUnitOfWork, RolledBack, RollingBackUnitOfWork, createMediumDb } from './support/medium-db.js';
 
@@ -19,7 +19,7 @@ function ticker(store = schedules): ScheduleTicker {
   const idempotency = new IdempotentLaunch(new IdempotencyStore(db.uow), releases);
   const launcher = new ReleaseLauncher(
     releases, { enqueue: async () => undefined }, { current: helloCatalog } as unknown as CatalogHolder, new ReleaseCommits(config), idempotency, new AuditWriter(db.uow), config,
-    new FreezeStore(db.uow),
+    new FreezeStore(db.uow), new ApprovalStore(db.uow, new AuditWriter(db.uow), config),
   );
   return new ScheduleTicker(store, launcher);
 }
