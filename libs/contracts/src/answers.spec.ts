@@ -60,6 +60,7 @@ const template = {
   openVars: false,
   limit: ['web*'],
   refOverride: true,
+  approval: { approvers: 2, allowSelfApproval: false, expiresAfterSeconds: 86_400, preview: true, inventories: ['prod'] },
 };
 const applied = {
   result: 'applied',
