@@ -60,7 +60,8 @@ const template = {
   openVars: false,
   limit: ['web*'],
   refOverride: true,
-  checkMode: false,
+  checkMode: true,
+  approval: { approvers: 2, allowSelfApproval: false, expiresAfterSeconds: 86_400, preview: true, inventories: ['prod'] },
 };
 const applied = {
   result: 'applied',
