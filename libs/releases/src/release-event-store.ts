@@ -15,6 +15,7 @@ import type {
 import { HOST_RESULT_STATUSES } from '@slipway/contracts';
 import { type KeysetPage, UnitOfWork, keysetPage } from '@slipway/db';
 import { FINAL_STATUSES, isFinal } from './release-state.js';
+import { affectedRows, lockReleaseRow } from './release-store.js';
 
 /** Columns of release_events as read (mysql2 answers numbers of BIGINT sums as strings). */
 interface EventRow {
@@ -78,6 +79,7 @@ export class ReleaseEventStore {
     const rows = events.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
     await this.uow.run('append events', (ds) =>
       ds.transaction(async (em: EntityManager) => {
+        await lockReleaseRow(em, releaseId);
         const inserted = await em.query(
           `INSERT IGNORE INTO release_events
              (release_id, seq, type, emitted_at, stored_at, task_id, task, host, status, changed, duration_ms, data)
@@ -313,9 +315,4 @@ function messageOf(data: string): string | null {
   const event = JSON.parse(data) as { result?: { msg?: unknown } | null };
   const msg = event.result?.msg;
   return typeof msg === 'string' ? msg : msg === undefined || msg === null ? null : JSON.stringify(msg);
-}
-
-function affectedRows(result: unknown): number {
-  if (result && typeof result === 'object' && 'affectedRows' in result) return Number((result).affectedRows);
-  return 0;
 }

@@ -230,6 +230,7 @@ export class ReleaseStore {
     const lastSeq = firstSeq + lines.length - 1;
     await this.uow.run('append log', (ds) =>
       ds.transaction(async (em: EntityManager) => {
+        await lockReleaseRow(em, releaseId);
         const inserted = await em.query(
           'INSERT IGNORE INTO release_log_chunks (release_id, first_seq, last_seq, content) VALUES (?, ?, ?, ?)',
           [releaseId, firstSeq, lastSeq, lines.join('\n')],
@@ -543,6 +544,16 @@ async function cursorCreatedAt(ds: DataSource, id: number, older: boolean): Prom
     [id],
   );
   return rows[0]?.created_at ?? null;
+}
+
+/**
+ * Takes the release row's exclusive lock first, in a transaction that inserts a child row (log chunk,
+ * ansible event) and then updates the release. Without it, each of two such transactions holds the
+ * shared lock its child row's foreign key takes on the release row and waits for the other's to update
+ * it: a deadlock (seen between the worker's event and log writes of one release).
+ */
+export async function lockReleaseRow(em: EntityManager, releaseId: number): Promise<void> {
+  await em.query('SELECT id FROM releases WHERE id = ? FOR UPDATE', [releaseId]);
 }
 
 export function affectedRows(result: unknown): number {
