@@ -10,7 +10,11 @@ export default defineConfig({
   resolve: {
     // Values only from the contract's import-free enums.ts: its index would bundle zod. Types come from
     // '@slipway/contracts' as `import type`, erased before Vite resolves anything.
-    alias: { '@slipway/contracts/enums': `${root}../../libs/contracts/src/enums.ts` },
+    // unified-diff.ts (ansible's diffs as unified diff lines, shared with the CLI) imports nothing either.
+    alias: {
+      '@slipway/contracts/enums': `${root}../../libs/contracts/src/enums.ts`,
+      '@slipway/contracts/unified-diff': `${root}../../libs/contracts/src/unified-diff.ts`,
+    },
   },
   // Served by the API at `/`; everything (fonts included) is bundled, nothing comes from a CDN.
   base: '/',

@@ -114,7 +114,7 @@ export async function benchWebhooks(options: WebhooksOptions): Promise<BenchResu
       bench: 'webhooks',
       title: 'Webhooks: status change → delivery, delivery rate, a receiver down then back',
       ...(await runInfo(startedAt, machineAtStart, stack)),
-      settings: { ...options, workers: 1, webhookConcurrency: 4, retryBaseMs, pollMs: 500 },
+      settings: { ...options, workers: 1, webhookConcurrency: 4, webhookBatchSize: 100, retryBaseMs, pollMs: 500 },
       figures: [
         { figure: 'status change committed → delivery received (quiet machine)', unit: 'ms', median: round(latency.p50, 1), p99: round(latency.p99, 1), target: 'p99 ≤ 1000 ms', met: latency.p99 <= 1000 },
         { figure: 'deliveries per second to a local receiver', unit: '/s', value: round(rate, 0), target: '≥ 500/s', met: rate >= 500 },

@@ -46,6 +46,7 @@ describe('dashboard accessibility in a browser', () => {
     { path: `/releases/${releaseId}`, heading: new RegExp(`^#${releaseId} hello`), title: `Release #${releaseId} · Slipway` },
     { path: '/releases/new', heading: 'New release', title: 'New release · Slipway' },
     { path: '/workers', heading: 'Workers', title: 'Workers · Slipway' },
+    { path: '/approvals', heading: 'Waiting for my approval', title: 'Waiting for my approval · Slipway' },
     { path: '/audit', heading: 'Audit', title: 'Audit · Slipway' },
     { path: '/tokens', heading: 'Tokens', title: 'Tokens · Slipway' },
     { path: '/webhooks', heading: 'Webhooks', title: 'Webhooks · Slipway' },

@@ -54,6 +54,7 @@ describe('release page: results grid', () => {
         '    inventories: [features]',
         '    vars:',
         '      greeting: { type: string, secret: true, required: true }',
+        '    checkMode: true',
         '',
       ].join('\n'),
     );

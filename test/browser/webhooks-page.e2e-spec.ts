@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { type Server, createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +9,7 @@ import { type TestBrowser, launchBrowser, signInWithToken } from '../support/bro
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
 import { type TestEnv, createTestEnv } from '../support/test-env.js';
 
-/** Issue 23: an admin registers an endpoint on the Webhooks page, sees its deliveries and redelivers one. */
+/** Issue 23: an admin registers an endpoint on the Webhooks page, sees its deliveries, redelivers one, edits and deletes it. */
 describe('the Webhooks page in a browser', () => {
   let env: TestEnv;
   let api: RunningApi;
@@ -60,4 +62,58 @@ describe('the Webhooks page in a browser', () => {
     expect(arrived[1]).toBe(arrived[0]);
     expect(browser.pageErrors).toEqual([]);
   });
+
+  it('edits the endpoint (URL, events, enabled) and deletes it after asking; no serious axe finding on the page', { timeout: 90_000 }, async () => {
+    const client = new ApiClient(api.url, env.bootstrapToken);
+    const [endpoint] = (await client.request<{ id: number; url: string }[]>('GET', '/api/v1/webhooks')).body;
+    const row = page.locator(`tr[data-webhook-id="${endpoint.id}"]`);
+    await row.getByRole('button', { name: 'Edit' }).click();
+    const form = page.getByRole('form', { name: `Edit endpoint ${endpoint.id}` });
+    // A bad URL: the API's 400 is shown and nothing changes.
+    await form.getByLabel('Endpoint URL').fill('ftp://nowhere');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(async () => form.getByRole('alert').textContent()).toContain('url');
+    expect((await client.request<{ url: string }>('GET', `/api/v1/webhooks/${endpoint.id}`)).body.url).toBe(endpoint.url);
+    await form.getByLabel('Endpoint URL').fill(`http://127.0.0.1:${port}/edited`);
+    await form.getByLabel('release.started').check();
+    await form.getByLabel('Enabled (sends its deliveries)').uncheck();
+    await axeClean();
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await form.waitFor({ state: 'detached' });
+    await row.locator('code').filter({ hasText: `http://127.0.0.1:${port}/edited` }).waitFor();
+    await row.getByText('disabled: disabled by bootstrap').waitFor();
+    expect((await client.request<{ events: string[]; enabled: boolean }>('GET', `/api/v1/webhooks/${endpoint.id}`)).body).toMatchObject({
+      events: ['release.succeeded', 'release.failed', 'release.queued', 'release.started'],
+      enabled: false,
+    });
+
+    await row.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: `Delete the endpoint http://127.0.0.1:${port}/edited?` });
+    await dialog.waitFor();
+    await axeClean();
+    await dialog.getByRole('button', { name: 'Delete endpoint' }).click();
+    await page.getByRole('status').filter({ hasText: `Endpoint ${endpoint.id} deleted` }).waitFor();
+    await row.waitFor({ state: 'detached' });
+    expect((await client.request('GET', `/api/v1/webhooks/${endpoint.id}`)).status).toBe(404);
+    expect(browser.pageErrors).toEqual([]);
+  });
+
+  /** No serious or critical axe (WCAG 2 A/AA) finding on the page as it is now, light and dark. */
+  async function axeClean(): Promise<void> {
+    const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
+      const violations = await page.evaluate(async () => {
+        type Violation = { id: string; impact: string | null; nodes: { target: string[]; failureSummary?: string }[] };
+        const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: Violation[] }> } }).axe;
+        return (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] }, resultTypes: ['violations'] })).violations;
+      });
+      const serious = violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .flatMap((v) => v.nodes.map((n) => `${v.id} ${n.target.join(' ')}: ${n.failureSummary ?? ''}`));
+      expect(serious, scheme).toEqual([]);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+  }
 });

@@ -8,7 +8,7 @@ import { type Role, createToken, signIn } from '../support/tokens.js';
 type Need = Role | 'public';
 
 interface RouteRow {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** As OpenAPI writes it; each {placeholder} is filled with one that does not exist, so allowed calls change nothing. */
   path: string;
   need: Need;
@@ -25,6 +25,9 @@ const ROUTES: RouteRow[] = [
   { method: 'GET', path: '/api/v1/releases/{id}/events', need: 'viewer' },
   { method: 'POST', path: '/api/v1/releases/{id}/cancel', need: 'deployer' },
   { method: 'POST', path: '/api/v1/releases/{id}/rerun', need: 'deployer' },
+  { method: 'POST', path: '/api/v1/releases/{id}/approve', need: 'approver', body: {} },
+  { method: 'POST', path: '/api/v1/releases/{id}/reject', need: 'approver', body: { comment: 'no' } },
+  { method: 'GET', path: '/api/v1/approvals', need: 'approver' },
   { method: 'GET', path: '/api/v1/templates', need: 'viewer' },
   // The admin's call re-reads the unchanged file: audited, nothing else changes.
   { method: 'POST', path: '/api/v1/catalog/reload', need: 'admin' },
@@ -37,6 +40,8 @@ const ROUTES: RouteRow[] = [
   { method: 'GET', path: '/api/v1/webhooks', need: 'admin' },
   { method: 'POST', path: '/api/v1/webhooks', need: 'admin', body: {} },
   { method: 'GET', path: '/api/v1/webhooks/{id}', need: 'admin' },
+  { method: 'PATCH', path: '/api/v1/webhooks/{id}', need: 'admin', body: {} },
+  { method: 'DELETE', path: '/api/v1/webhooks/{id}', need: 'admin' },
   { method: 'POST', path: '/api/v1/webhooks/{id}/rotate-secret', need: 'admin', body: { overlapHours: -1 } },
   { method: 'POST', path: '/api/v1/webhooks/{id}/enable', need: 'admin' },
   { method: 'GET', path: '/api/v1/webhooks/{id}/deliveries', need: 'admin' },
@@ -55,6 +60,7 @@ const ROUTES: RouteRow[] = [
   { method: 'GET', path: '/api/v1/freezes', need: 'viewer' },
   { method: 'GET', path: '/api/v1/freezes/status', need: 'viewer' },
   { method: 'POST', path: '/api/v1/freezes', need: 'admin', body: {} },
+  { method: 'PATCH', path: '/api/v1/freezes/{id}', need: 'admin', body: {} },
   { method: 'DELETE', path: '/api/v1/freezes/{id}', need: 'admin' },
   { method: 'GET', path: '/api/v1/dns/zones', need: 'viewer' },
   { method: 'POST', path: '/api/v1/dns/zones', need: 'admin', body: {} },
@@ -75,9 +81,9 @@ const ROUTES: RouteRow[] = [
   { method: 'DELETE', path: '/api/v1/session', need: 'public' },
 ];
 
-const RANK: Record<Role, number> = { viewer: 0, deployer: 1, admin: 2 };
+const RANK: Record<Role, number> = { viewer: 0, deployer: 1, approver: 2, admin: 3 };
 type Caller = 'no token' | 'bad token' | 'malformed header' | Role;
-const CALLERS: Caller[] = ['no token', 'bad token', 'malformed header', 'viewer', 'deployer', 'admin'];
+const CALLERS: Caller[] = ['no token', 'bad token', 'malformed header', 'viewer', 'deployer', 'approver', 'admin'];
 
 function expectedFor(row: RouteRow, caller: Caller): 'allowed' | 401 | 403 {
   if (row.need === 'public') return 'allowed';
@@ -97,7 +103,7 @@ describe('API authentication and roles', () => {
     // authentications than the lockout allows; the lockout has tests of its own (attack-http).
     api = await startApi({ ...env.env, AUTH_MAX_FAILURES: '100000' });
     admin = new ApiClient(api.url, env.bootstrapToken);
-    for (const role of ['viewer', 'deployer', 'admin'] as Role[]) tokens[role] = await createToken(admin, `matrix-${role}`, role);
+    for (const role of ['viewer', 'deployer', 'approver', 'admin'] as Role[]) tokens[role] = await createToken(admin, `matrix-${role}`, role);
   });
 
   afterAll(async () => {
@@ -122,7 +128,7 @@ describe('API authentication and roles', () => {
     expect(documented).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
   });
 
-  describe('matrix: every route × no token / bad / viewer / deployer / admin', () => {
+  describe('matrix: every route × no token / bad / viewer / deployer / approver / admin', () => {
     for (const row of ROUTES) {
       for (const caller of CALLERS) {
         const expected = expectedFor(row, caller);
@@ -143,13 +149,14 @@ describe('API authentication and roles', () => {
     }
   });
 
-  it("the matrix changed nothing: no release, no token beyond the three, no audit entry but their creation and the admin's reload", async () => {
+  it("the matrix changed nothing: no release, no token beyond the four, no audit entry but their creation and the admin's reload", async () => {
     const [releases] = await queryDb<{ n: number }>(env.databaseUrl, 'SELECT COUNT(*) AS n FROM releases');
     expect(Number(releases?.n)).toBe(0);
     const names = await queryDb<{ name: string }>(env.databaseUrl, 'SELECT name FROM api_tokens ORDER BY id');
-    expect(names.map((r) => r.name)).toEqual(['matrix-viewer', 'matrix-deployer', 'matrix-admin']);
+    expect(names.map((r) => r.name)).toEqual(['matrix-viewer', 'matrix-deployer', 'matrix-approver', 'matrix-admin']);
     const actions = await queryDb<{ action: string; actor: string }>(env.databaseUrl, 'SELECT action, actor FROM audit_entries ORDER BY id');
     expect(actions.map((r) => `${r.action} by ${r.actor}`)).toEqual([
+      'token.create by bootstrap',
       'token.create by bootstrap',
       'token.create by bootstrap',
       'token.create by bootstrap',

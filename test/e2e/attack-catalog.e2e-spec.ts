@@ -214,6 +214,7 @@ describe('typed vars from the client side: deploy-web (issue 10 example)', () =>
   let api: RunningApi;
   let worker: ServiceProcess;
   let deployer: ApiClient;
+  let approver: ApiClient;
 
   beforeAll(async () => {
     env = await createTestEnv('typed-vars');
@@ -221,6 +222,7 @@ describe('typed vars from the client side: deploy-web (issue 10 example)', () =>
     worker = await startWorker(env.env);
     const admin = new ApiClient(api.url, env.bootstrapToken);
     deployer = new ApiClient(api.url, await createToken(admin, 'typed', 'deployer'));
+    approver = new ApiClient(api.url, await createToken(admin, 'typed-approver', 'approver'));
   }, 120_000);
 
   afterAll(async () => {
@@ -239,6 +241,7 @@ describe('typed vars from the client side: deploy-web (issue 10 example)', () =>
       openVars: false,
       limit: 'any',
       secretVars: ['db_password'],
+      approval: { approvers: 1, allowSelfApproval: false, expiresAfterSeconds: 86_400, preview: false, inventories: ['prod'] },
       vars: {
         type: 'object',
         required: ['version'],
@@ -265,6 +268,9 @@ describe('typed vars from the client side: deploy-web (issue 10 example)', () =>
   it('a typed release is stored with its defaults applied and runs on prod limited to a group', async () => {
     const created = await deployer.createRelease({ template: 'deploy-web', inventory: 'prod', limit: 'web', extraVars: { version: '2.4.1', canary: 0 } });
     expect(created.extraVars).toEqual({ version: '2.4.1', canary: 0, rollout: 'rolling', announce: true, hosts_per_batch: 5 });
+    // The example catalog asks for one approval on prod (README "Approvals").
+    expect(created.status).toBe('awaiting-approval');
+    expect((await approver.request('POST', `/api/v1/releases/${created.id}/approve`, { comment: 'typed vars look right' })).status).toBe(200);
     const done = await waitFor('the deploy-web release to finish', async () => {
       const release = await deployer.getRelease(created.id);
       return ['succeeded', 'failed', 'cancelled', 'interrupted'].includes(release.status) ? release : undefined;

@@ -127,6 +127,7 @@ describe('slipway CLI: tables, one final line, Ctrl-C, templates, audit', () => 
     const show = await cli(['template', 'show', 'deploy-web'], ci);
     expect(show.code, show.stderr).toBe(0);
     expect(show.stdout).toContain('inventories  staging, prod (default staging)');
+    expect(show.stdout).toContain('approval     1 approver, not the requester on prod; expires after 86400 s');
     expect(show.stdout).toMatch(/^version\s/m);
     expect(show.stdout).toMatch(/^canary\s/m);
     const unknown = await cli(['template', 'show', 'no-such'], ci);

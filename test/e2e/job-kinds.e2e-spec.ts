@@ -77,6 +77,7 @@ describe('job kinds on the worker', () => {
       schedules: { inFlight: 0, state: 'active' },
       'webhook-delivery': { inFlight: expect.any(Number) as number, state: 'active' },
       'dns-render': { inFlight: 0, state: 'active' },
+      'approval-expiry': { inFlight: expect.any(Number) as number, state: 'active' },
     });
 
     // The API's /metrics reports each kind: what the workers run of it and its queue's jobs.

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.js';
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
 import { type PromFamily, parsePrometheusText, sampleValue } from '../support/prometheus-text.js';
-import { type TestEnv, createTestEnv, freePort } from '../support/test-env.js';
+import { type TestEnv, createTestEnv, freePort, queryDb } from '../support/test-env.js';
 import { waitFor } from '../support/wait-for.js';
 
 /** Issue 7: GET /metrics on the API (cluster figures from DB/Redis) and the worker's own port. */
@@ -59,6 +59,7 @@ describe('prometheus metrics', () => {
       'slipway_workers',
       'slipway_releases_in_flight',
       'slipway_log_lines_stored_total',
+      'slipway_releases_events_incomplete',
       'slipway_db_connections_opened_total',
       'slipway_db_retried_units_total',
       'slipway_redis_reconnects_total',
@@ -104,6 +105,12 @@ describe('prometheus metrics', () => {
     }
     expect(delta('slipway_log_lines_stored_total', {})).toBe(done.logLines);
     expect(value(after, 'slipway_releases_in_flight')).toBe(0);
+    expect(done.events).toMatchObject({ state: 'complete' });
+    expect(delta('slipway_releases_events_incomplete', {})).toBe(0);
+    // The figure is the database's, whichever worker finished the release: its stats taken away, it counts.
+    await queryDb(env.databaseUrl, 'UPDATE releases SET events_complete = 0 WHERE id = ?', [created.id]);
+    expect(value(await scrape(), 'slipway_releases_events_incomplete') - value(before, 'slipway_releases_events_incomplete', {})).toBe(1);
+    await queryDb(env.databaseUrl, 'UPDATE releases SET events_complete = 1 WHERE id = ?', [created.id]);
     expect(value(after, 'slipway_http_request_duration_seconds_count', { method: 'POST', route: '/api/v1/releases', status_code: '201' })).toBeGreaterThanOrEqual(1);
     expect(value(after, 'slipway_http_request_duration_seconds_count', { method: 'GET', route: '/api/v1/releases/:id', status_code: '200' })).toBeGreaterThanOrEqual(1);
   });

@@ -97,8 +97,10 @@ describe('ansible process trees', () => {
     for (const p of ansible) {
       const environ = environOf(p.pid);
       expect(Object.values(environ)).not.toContain(CANARY);
-      // The one SLIPWAY_ name is the run's own, set for the events plugin: a file in the run's private directory.
-      const { SLIPWAY_EVENTS_FILE: eventsFile, ...others } = environ;
+      // The only SLIPWAY_ names are the run's own, set for the events plugin: a file in the run's private
+      // directory and its cap (the worker's validated setting, default 512 MiB).
+      const { SLIPWAY_EVENTS_FILE: eventsFile, SLIPWAY_EVENTS_MAX_BYTES: eventsMaxBytes, ...others } = environ;
+      expect(eventsMaxBytes).toBe(String(512 * 1024 * 1024));
       for (const name of Object.keys(others)) expect(name).not.toMatch(/^(SLIPWAY_|DATABASE_URL|REDIS_URL|NODE_)/);
       expect(eventsFile).toBe(join(resolve(environ.TMPDIR ?? '', '..'), 'events.jsonl'));
       expect(environ.PATH).toBeTruthy();

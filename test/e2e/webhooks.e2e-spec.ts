@@ -2,7 +2,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CreatedWebhook, type WebhookDelivery, createdWebhookBody, webhookBody, webhookDeliveryList, webhookList } from '@slipway/contracts';
+import { type CreatedWebhook, type Webhook as WebhookEndpoint, type WebhookDelivery, createdWebhookBody, webhookBody, webhookDeliveryList, webhookList } from '@slipway/contracts';
 import { ApiClient } from '../support/api-client.js';
 import { startCli } from '../support/cli-runner.js';
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
@@ -304,5 +304,175 @@ describe('webhooks (issue 23)', () => {
       expect(text).toContain(field);
     }
     expect((await client.request<unknown[]>('GET', '/api/v1/webhooks')).body.length).toBe(before);
+  });
+});
+
+describe('webhook endpoints can be edited and deleted (issue 23)', () => {
+  let env: TestEnv;
+  let api: RunningApi;
+  let worker: ServiceProcess;
+  let client: ApiClient;
+  const receiver = new Receiver();
+
+  beforeAll(async () => {
+    env = await createTestEnv('webhooks_edit');
+    await receiver.start();
+    api = await startApi(env.env);
+    client = new ApiClient(api.url, env.bootstrapToken);
+    // A failed attempt is retried only after 10 minutes: a delivery answered 500 stays pending meanwhile.
+    worker = await startWorker({ ...env.env, WEBHOOK_ALLOWED_ADDRESSES: '127.0.0.1', WEBHOOK_POLL_MS: '100', WEBHOOK_RETRY_BASE_MS: '600000', SCHEDULE_POLL_MS: '300' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([worker?.stop(), api?.stop()]);
+    await receiver.stop();
+    await env?.cleanup();
+  });
+
+  async function register(path: string): Promise<CreatedWebhook> {
+    const { status, body, text } = await client.request<CreatedWebhook>('POST', '/api/v1/webhooks', { url: `http://127.0.0.1:${receiver.port}${path}`, events: ['release.queued'] });
+    expect(status, text).toBe(201);
+    receiver.secrets.set(path, body.secret);
+    return body;
+  }
+  const patch = (id: number, body: unknown) => client.request<WebhookEndpoint>('PATCH', `/api/v1/webhooks/${id}`, body);
+  const scheduled = () => client.createRelease({ template: 'hello', runAt: new Date(Date.now() + 3_600_000).toISOString() });
+  /** Its deliveries that failed once and wait for their retry. */
+  const pending = async (id: number) =>
+    (await client.request<WebhookDelivery[]>('GET', `/api/v1/webhooks/${id}/deliveries`)).body.filter((d) => d.state === 'pending' && d.attemptLog.length > 0);
+  const auditOf = async (id: number) =>
+    (await client.request<{ items: { action: string; details: Record<string, unknown> }[] }>('GET', `/api/v1/audit?targetType=webhook&targetId=${id}`)).body.items;
+
+  it('PATCH: bad input is a 400 naming the field and changes nothing; unknown id 404', async () => {
+    const endpoint = await register('/edit-bad');
+    const { body: before } = await client.request<WebhookEndpoint>('GET', `/api/v1/webhooks/${endpoint.id}`);
+    for (const [body, field] of [
+      [{ url: 'ftp://x' }, 'url'],
+      [{ url: 'http://u:p@example.com/' }, 'url'],
+      [{ events: [] }, 'events'],
+      [{ events: ['release.exploded'] }, 'events'],
+      [{ templates: [] }, 'templates'],
+      [{ inventories: ['no spaces allowed'] }, 'inventories'],
+      [{ format: 'xml' }, 'format'],
+      [{ enabled: 'yes' }, 'enabled'],
+      [{ secret: 'whsec_mine' }, 'secret'],
+      [{}, 'at least one field'],
+    ] as const) {
+      const { status, text } = await patch(endpoint.id, body);
+      expect(status, text).toBe(400);
+      expect(text).toContain(field);
+    }
+    expect((await client.request<WebhookEndpoint>('GET', `/api/v1/webhooks/${endpoint.id}`)).body).toEqual(before);
+    expect((await patch(999_999, { enabled: false })).status).toBe(404);
+    expect((await auditOf(endpoint.id)).map((e) => e.action)).toEqual(['webhook.create']);
+  });
+
+  it('PATCH: disabling holds its pending deliveries; a new URL applies to them and enabling sends them there; filters change; audited with before and after', { timeout: 60_000 }, async () => {
+    const endpoint = await register('/edit-old');
+    receiver.answer('/edit-old', 500);
+    const release = await scheduled();
+    const [waiting] = await waitFor('a delivery waiting for its retry', async () => {
+      const found = await pending(endpoint.id);
+      return found.length === 1 ? found : undefined;
+    });
+    const disabled = await patch(endpoint.id, { enabled: false });
+    expect(disabled.status, disabled.text).toBe(200);
+    expect(webhookBody.parse(disabled.body)).toMatchObject({ enabled: false, disabledReason: 'disabled by bootstrap' });
+    const changed = await patch(endpoint.id, { url: `http://127.0.0.1:${receiver.port}/edit-new`, events: ['release.queued', 'release.cancelled'], templates: ['hello'], format: 'standard' });
+    expect(changed.status, changed.text).toBe(200);
+    expect(changed.body).toMatchObject({ url: `http://127.0.0.1:${receiver.port}/edit-new`, events: ['release.queued', 'release.cancelled'], templates: ['hello'], enabled: false });
+    receiver.secrets.set('/edit-new', endpoint.secret);
+    // Due now, but held while the endpoint is disabled.
+    expect((await client.request('POST', `/api/v1/webhooks/${endpoint.id}/deliveries/${waiting.id}/redeliver`)).status).toBe(200);
+    expect((await patch(endpoint.id, { enabled: true })).body).toMatchObject({ enabled: true, disabledReason: null });
+    const [got] = await waitFor('the held delivery at the new URL', () => (receiver.on('/edit-new').length > 0 ? receiver.on('/edit-new') : undefined));
+    expect(got.verified).toBe(true);
+    expect(got.webhookId).toBe(waiting.webhookId);
+    expect((got.body.data as { release: { id: number } }).release.id).toBe(release.id);
+    expect(receiver.on('/edit-old')).toHaveLength(1);
+    // A filter naming another template: hello's next release writes nothing for this endpoint.
+    expect((await patch(endpoint.id, { templates: ['other-template'] })).status).toBe(200);
+    await scheduled();
+    expect((await client.request<WebhookDelivery[]>('GET', `/api/v1/webhooks/${endpoint.id}/deliveries`)).body).toHaveLength(1);
+    expect((await patch(endpoint.id, { templates: null })).body.templates).toBeNull();
+    const audit = await auditOf(endpoint.id);
+    expect(audit.map((e) => e.action)).toEqual(['webhook.update', 'webhook.update', 'webhook.update', 'webhook.redeliver', 'webhook.update', 'webhook.update', 'webhook.create']);
+    expect(audit[4].details).toMatchObject({
+      changed: ['url', 'events', 'templates'],
+      before: { url: `http://127.0.0.1:${receiver.port}/edit-old`, events: ['release.queued'], templates: null },
+      after: { url: `http://127.0.0.1:${receiver.port}/edit-new`, templates: ['hello'] },
+    });
+    expect(JSON.stringify(audit)).not.toContain(endpoint.secret);
+  });
+
+  it('DELETE: removes the endpoint, its secrets and its deliveries; the pending ones are never sent; audited; 404 after', { timeout: 60_000 }, async () => {
+    const endpoint = await register('/deleted');
+    receiver.answer('/deleted', 500);
+    await scheduled();
+    await scheduled();
+    await waitFor('two deliveries waiting for their retry', async () => (await pending(endpoint.id)).length === 2);
+    const deleted = await client.request('DELETE', `/api/v1/webhooks/${endpoint.id}`);
+    expect(deleted.status, deleted.text).toBe(200);
+    expect(deleted.body).toEqual({ id: endpoint.id, pendingDropped: 2 });
+    expect((await client.request('GET', `/api/v1/webhooks/${endpoint.id}`)).status).toBe(404);
+    expect((await client.request('GET', `/api/v1/webhooks/${endpoint.id}/deliveries`)).status).toBe(404);
+    expect((await client.request('DELETE', `/api/v1/webhooks/${endpoint.id}`)).status).toBe(404);
+    const [left] = await queryDb<{ n: number }>(env.databaseUrl, 'SELECT COUNT(*) AS n FROM webhook_deliveries WHERE endpoint_id = ?', [endpoint.id]);
+    expect(Number(left?.n)).toBe(0);
+    // A live endpoint registered after it gets the next event, the deleted one nothing, ever.
+    await register('/after-delete');
+    const release = await scheduled();
+    await waitFor('the live endpoint served', () => receiver.on('/after-delete').some((r) => (r.body.data as { release: { id: number } }).release.id === release.id));
+    expect(receiver.on('/deleted')).toHaveLength(2);
+    const audit = await auditOf(endpoint.id);
+    expect(audit[0]).toMatchObject({ action: 'webhook.delete', details: { url: endpoint.url, pendingDropped: 2 } });
+  });
+
+  it('the CLI changes an endpoint (webhook set) and deletes it (webhook rm)', { timeout: 60_000 }, async () => {
+    const cli = async (...args: string[]) => startCli(args, { SLIPWAY_URL: api.url, SLIPWAY_TOKEN: env.bootstrapToken }).done;
+    const endpoint = await register('/cli-edit');
+    const set = await cli('webhook', 'set', String(endpoint.id), '--event', 'release.queued,release.failed', '--inventory', 'local', '--format', 'slack', '--disable');
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain(`webhook ${endpoint.id}`);
+    expect((await client.request<WebhookEndpoint>('GET', `/api/v1/webhooks/${endpoint.id}`)).body).toMatchObject({
+      events: ['release.queued', 'release.failed'],
+      inventories: ['local'],
+      format: 'slack',
+      enabled: false,
+    });
+    const refused = await cli('webhook', 'set', String(endpoint.id), '--url', 'ftp://nowhere');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('url');
+    const back = await cli('--json', 'webhook', 'set', String(endpoint.id), '--all-inventories', '--enable');
+    expect(webhookBody.parse(JSON.parse(back.stdout))).toMatchObject({ inventories: null, enabled: true });
+    const rm = await cli('webhook', 'rm', String(endpoint.id));
+    expect(rm.code, rm.stderr).toBe(0);
+    expect(rm.stdout).toContain(`webhook ${endpoint.id} deleted`);
+    expect((await client.request('GET', `/api/v1/webhooks/${endpoint.id}`)).status).toBe(404);
+  });
+
+  it('a schedule tick skipped in a freeze window reaches the receiver as schedule.tick-skipped, signed, naming schedule, tick and window', { timeout: 60_000 }, async () => {
+    const endpoint = await register('/ticks');
+    expect((await patch(endpoint.id, { events: ['schedule.tick-skipped'] })).status).toBe(200);
+    const endsAt = new Date(Date.now() + 600_000).toISOString();
+    const window = await client.request<{ id: number }>('POST', '/api/v1/freezes', { name: 'webhook-freeze', startsAt: new Date(Date.now() - 60_000).toISOString(), endsAt, templates: ['hello'] });
+    expect(window.status, window.text).toBe(201);
+    const created = await client.request<{ id: number; name: string }>('POST', '/api/v1/schedules', { name: 'frozen-ticks', template: 'hello', cron: '*/2 * * * * *', timeZone: 'UTC' });
+    expect(created.status, created.text).toBe(201);
+    try {
+      const got = await waitFor('a schedule.tick-skipped event', () => receiver.on('/ticks').find((r) => r.body.type === 'schedule.tick-skipped'), { timeoutMs: 30_000 });
+      expect(got.verified).toBe(true);
+      expect(got.body.data).toMatchObject({
+        schedule: { id: created.body.id, name: 'frozen-ticks', template: 'hello', inventory: 'local' },
+        tick: { outcome: 'skipped', reason: expect.stringContaining('"webhook-freeze" is in force') as string, window: { name: 'webhook-freeze', endsAt } },
+        links: { schedule: expect.stringMatching(new RegExp(`/api/v1/schedules/${created.body.id}$`)) as string },
+      });
+      const tickAt = (got.body.data as { tick: { at: string } }).tick.at;
+      const ticks = await queryDb<{ tick_at: Date; outcome: string }>(env.databaseUrl, 'SELECT tick_at, outcome FROM schedule_ticks WHERE schedule_id = ?', [created.body.id]);
+      expect(ticks.find((t) => new Date(t.tick_at).toISOString() === tickAt)?.outcome).toBe('skipped');
+    } finally {
+      await client.request('POST', `/api/v1/schedules/${created.body.id}/pause`);
+      await client.request('DELETE', `/api/v1/freezes/${window.body.id}`);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AnsibleEvent, HostResultEvent } from '@slipway/ansible';
-import { ReleaseEventStore, ReleaseStore } from '@slipway/releases';
+import { ReleaseEventStore, ReleaseStore, countReleasesWithIncompleteEvents, releaseEventsStateOf } from '@slipway/releases';
 import { type MediumDb, ReplyLosingUnitOfWork, createMediumDb } from './support/medium-db.js';
 import { newRelease } from './support/new-release.js';
 
@@ -133,5 +133,41 @@ describe('ReleaseEventStore', () => {
     await store.append(id, [taskStart('t1', 'one')]);
     await db.query('DELETE FROM releases WHERE id = ?', [id]);
     expect(await db.query('SELECT seq FROM release_events WHERE release_id = ?', [id])).toEqual([]);
+  });
+
+  it('counts the releases with incomplete events cluster-wide, as the release view says, through its index', async () => {
+    const arrange = async (status: string, events: { stored: number; nextSeq: number; complete: boolean }) => {
+      const id = await createRelease();
+      await db.query('UPDATE releases SET status = ?, events_stored = ?, events_next_seq = ?, events_complete = ? WHERE id = ?', [
+        status, events.stored, events.nextSeq, events.complete ? 1 : 0, id,
+      ]);
+      return id;
+    };
+    const incomplete = [
+      await arrange('failed', { stored: 7, nextSeq: 8, complete: false }),
+      await arrange('interrupted', { stored: 3, nextSeq: 2, complete: false }), // a hole after seq 1
+      await arrange('succeeded', { stored: 4, nextSeq: 1, complete: false }), // seq 1 never stored
+    ];
+    await arrange('succeeded', { stored: 9, nextSeq: 10, complete: true });
+    await arrange('running', { stored: 5, nextSeq: 6, complete: false }); // still receiving
+    await arrange('queued', { stored: 0, nextSeq: 1, complete: false });
+    await arrange('cancelled', { stored: 0, nextSeq: 1, complete: false }); // never ran: none, not incomplete
+    const counted = await countReleasesWithIncompleteEvents(db.dataSource);
+    const rows = await db.query<{ status: string; events_stored: number; events_next_seq: number; events_complete: number }>(
+      'SELECT status, events_stored, events_next_seq, events_complete FROM releases',
+    );
+    const viewed = rows.filter((r) =>
+      releaseEventsStateOf({ status: r.status, eventsStored: r.events_stored, eventsNextSeq: r.events_next_seq, eventsComplete: r.events_complete === 1, eventsNotKept: 0 }).state === 'incomplete',
+    );
+    expect(viewed).toHaveLength(incomplete.length);
+    expect(counted).toBe(incomplete.length);
+    // The very query, explained: a range of its covering index, not a scan of the history.
+    let plan: { key: string | null; type: string; Extra: string } | undefined;
+    const explaining = {
+      query: async (sql: string, params?: unknown[]) => ([plan] = await db.query<NonNullable<typeof plan>>(`EXPLAIN ${sql}`, params)),
+    } as unknown as Parameters<typeof countReleasesWithIncompleteEvents>[0];
+    await countReleasesWithIncompleteEvents(explaining);
+    expect(plan).toMatchObject({ key: 'idx_releases_events_incomplete', type: 'range' });
+    expect(plan!.Extra).toContain('Using index');
   });
 });

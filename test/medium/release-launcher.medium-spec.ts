@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogHolder } from '@slipway/ansible';
 import type { SlipwayConfig } from '@slipway/config';
 import { AuditWriter } from '@slipway/db';
-import { FreezeStore, IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseLauncher, ReleaseStore } from '@slipway/releases';
+import { ApprovalStore, FreezeStore, IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseLauncher, ReleaseStore } from '@slipway/releases';
 import { type MediumDb, createMediumDb } from './support/medium-db.js';
 import { helloCatalog } from '../support/launcher-catalog.js';
 
@@ -23,7 +23,7 @@ beforeAll(async () => {
   const store = new ReleaseStore(db.uow);
   const idempotency = new IdempotentLaunch(new IdempotencyStore(db.uow), store);
   const queue = { enqueue: async (id: number) => void enqueued.push(id) };
-  launcher = new ReleaseLauncher(store, queue, { current: catalog } as CatalogHolder, new ReleaseCommits(config), idempotency, new AuditWriter(db.uow), config, new FreezeStore(db.uow));
+  launcher = new ReleaseLauncher(store, queue, { current: catalog } as CatalogHolder, new ReleaseCommits(config), idempotency, new AuditWriter(db.uow), config, new FreezeStore(db.uow), new ApprovalStore(db.uow, new AuditWriter(db.uow), {}));
 });
 afterAll(() => db?.drop());
 

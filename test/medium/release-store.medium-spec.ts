@@ -325,6 +325,24 @@ describe('ReleaseStore state changes', () => {
     expect(await store.listRunning()).toEqual([]);
   });
 
+  it('a freeze cancel is conditional too: only a queued release, with what goes alongside in the same transaction', async () => {
+    const alongside: number[] = [];
+    const write = (id: number) => async (em: { query: (sql: string, params?: unknown[]) => Promise<unknown> }) => {
+      await em.query('SELECT 1');
+      alongside.push(id);
+    };
+    const queued = await store.create(release());
+    expect(await store.cancelFrozen(queued.id, 'freeze window year-end', 'not started: freeze window "year-end" is in force until …', write(queued.id))).toBe(true);
+    expect(await store.findById(queued.id)).toMatchObject({ status: 'cancelled', cancelRequestedBy: 'freeze window year-end', startedAt: null, reason: 'not started: freeze window "year-end" is in force until …' });
+    expect(await store.cancelFrozen(queued.id, 'freeze window year-end', 'again', write(queued.id))).toBe(false);
+    const running = await store.create(release({ lockKey: 'other:local' }));
+    expect(await store.tryStart(running, 'w1')).toBe(true);
+    expect(await store.cancelFrozen(running.id, 'freeze window year-end', 'late', write(running.id))).toBe(false);
+    expect((await store.findById(running.id))!.status).toBe('running');
+    // Only the transition that happened wrote its companion (the audit entry).
+    expect(alongside).toEqual([queued.id]);
+  });
+
   it('lists newest first with filters, a page at a time', async () => {
     for (let i = 0; i < 5; i++) await store.create(release({ template: i % 2 ? 'other' : 'hello' }));
     const page = await store.list({ template: 'hello', limit: 2 });

@@ -3,7 +3,7 @@ import type { CatalogHolder } from '@slipway/ansible';
 import type { SlipwayConfig } from '@slipway/config';
 import { AuditWriter } from '@slipway/db';
 import {
-  FreezeStore, IdempotencyStore, ScheduleCatalogCheck, IdempotentLaunch, ReleaseCommits, ReleaseLauncher, ReleaseStore, ScheduleStore, ScheduleTicker, tickIdempotencyKey,
+  ApprovalStore, FreezeStore, IdempotencyStore, ScheduleCatalogCheck, IdempotentLaunch, ReleaseCommits, ReleaseLauncher, ReleaseStore, ScheduleStore, ScheduleTicker, tickIdempotencyKey,
 } from '@slipway/releases';
 import { type MediumDb, createMediumDb } from './support/medium-db.js';
 import { helloCatalog } from '../support/launcher-catalog.js';
@@ -23,7 +23,7 @@ function ticker(): { ticker: ScheduleTicker; launcher: ReleaseLauncher } {
   const store = new ReleaseStore(db.uow);
   const idempotency = new IdempotentLaunch(new IdempotencyStore(db.uow), store);
   const queue = { enqueue: async () => undefined };
-  const launcher = new ReleaseLauncher(store, queue, holder as unknown as CatalogHolder, new ReleaseCommits(config), idempotency, new AuditWriter(db.uow), config, new FreezeStore(db.uow));
+  const launcher = new ReleaseLauncher(store, queue, holder as unknown as CatalogHolder, new ReleaseCommits(config), idempotency, new AuditWriter(db.uow), config, new FreezeStore(db.uow), new ApprovalStore(db.uow, new AuditWriter(db.uow), {}));
   return { ticker: new ScheduleTicker(new ScheduleStore(db.uow), launcher), launcher };
 }
 

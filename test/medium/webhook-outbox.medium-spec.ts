@@ -1,44 +1,7 @@
-import type { DataSource, EntityManager } from 'typeorm';
-import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SlipwayConfig } from '@slipway/config';
-import { UnitOfWork } from '@slipway/db';
 import { ReleaseStore } from '@slipway/releases';
-import { type MediumDb, ReplyLosingUnitOfWork, createMediumDb } from './support/medium-db.js';
+import { type MediumDb, ReplyLosingUnitOfWork, RolledBack, RollingBackUnitOfWork, createMediumDb } from './support/medium-db.js';
 import { newRelease } from './support/new-release.js';
-
-/** Thrown inside a transaction after all its statements ran: the transaction rolls back instead of committing. */
-class RolledBack extends Error {}
-
-type TransactionWork = (em: EntityManager) => Promise<unknown>;
-
-/**
- * A UnitOfWork whose transactions run every statement of the unit (the status UPDATE and whatever is
- * written beside it) and then fail before COMMIT: what a crash or a failed commit leaves behind.
- */
-class RollingBackUnitOfWork extends UnitOfWork {
-  constructor(inner: UnitOfWork) {
-    super(inner.dataSource, { database: { retryBudgetMs: 0 } } as SlipwayConfig);
-  }
-
-  override run<T>(name: string, work: (dataSource: DataSource) => Promise<T>, budgetMs?: number): Promise<T> {
-    return super.run(name, (ds) => work(rollingBack(ds)), budgetMs);
-  }
-}
-
-function rollingBack(ds: DataSource): DataSource {
-  const failAfter = (work: TransactionWork) => async (em: EntityManager) => {
-    await work(em);
-    throw new RolledBack('rolled back after its statements ran');
-  };
-  return new Proxy(ds, {
-    get: (target, property, receiver) => {
-      if (property !== 'transaction') return Reflect.get(target, property, receiver) as unknown;
-      return (...args: [IsolationLevel, TransactionWork] | [TransactionWork]) =>
-        args.length === 2 ? target.transaction(args[0], failAfter(args[1])) : target.transaction(failAfter(args[0]));
-    },
-  });
-}
 
 let db: MediumDb;
 let store: ReleaseStore;

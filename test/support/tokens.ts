@@ -1,6 +1,6 @@
 import type { ApiClient } from './api-client.js';
 
-export type Role = 'viewer' | 'deployer' | 'admin';
+export type Role = 'viewer' | 'deployer' | 'approver' | 'admin';
 
 /** Creates a token through the API (the client must be an admin) and returns its value. */
 export async function createToken(admin: ApiClient, name: string, role: Role): Promise<string> {

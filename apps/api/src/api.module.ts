@@ -6,8 +6,9 @@ import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
 import { redisOptions } from '@slipway/queue';
 import {
-  FreezeStore, IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseEventStore, ReleaseJobQueue, ReleaseLauncher, ReleaseStore, ScheduleCatalogCheck, ScheduleStore,
+  ApprovalStore, FreezeStore, IdempotencyStore, ReleaseApprovals, IdempotentLaunch, ReleaseCommits, ReleaseEventStore, ReleaseJobQueue, ReleaseLauncher, ReleaseStore, ScheduleCatalogCheck, ScheduleStore,
 } from '@slipway/releases';
+import { ApprovalsController } from './approvals/approvals.controller.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CatalogController } from './catalog/catalog.controller.js';
@@ -62,7 +63,7 @@ export class ApiModule {
       ],
       controllers: [
         FreezesController, SchedulesController, ReleasesController, ReleaseResultsController, ReleaseEventsController, TemplatesController, CatalogController,
-        HealthController, WorkersController,
+        HealthController, WorkersController, ApprovalsController,
         // Checks a zone's reload release with the launcher, which lives here.
         DnsReloadReleaseController,
       ],
@@ -82,6 +83,8 @@ export class ApiModule {
         ScheduleCatalogCheck,
         ReleaseLauncher,
         ZoneReloadReleases,
+        ApprovalStore,
+        ReleaseApprovals,
         ReleasesService,
         ReleaseEventsHub,
         StreamSlots,

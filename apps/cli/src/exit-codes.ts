@@ -6,11 +6,14 @@ export const EXIT = {
   stopped: 2,
   /** usage, authentication or connection error: Slipway did not tell us an outcome. */
   error: 3,
+  /** rejected or expired: its approval was refused or never came, so it never ran. */
+  notApproved: 4,
 } as const;
 
 export function exitCodeForStatus(status: string): number {
   if (status === 'succeeded') return EXIT.succeeded;
   if (status === 'failed') return EXIT.failed;
+  if (status === 'rejected' || status === 'expired') return EXIT.notApproved;
   return EXIT.stopped;
 }
 

@@ -1,9 +1,10 @@
 import { useEffect, useRef } from 'react';
 import type { Session } from '@slipway/contracts';
-import { canDeploy } from './api/types';
+import { canApprove, canDeploy } from './api/types';
 import { Layout } from './components/Layout';
 import { focusMainHeading } from './lib/focus-heading';
 import { useLocation } from './lib/router';
+import { ApprovalsPage } from './pages/ApprovalsPage';
 import { AuditPage } from './pages/AuditPage';
 import { DnsZonePage } from './pages/DnsZonePage';
 import { DnsZonesPage } from './pages/DnsZonesPage';
@@ -12,7 +13,9 @@ import { NotAllowed } from './pages/NotAllowed';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { ReleasePage } from './pages/ReleasePage';
 import { ReleasesPage } from './pages/ReleasesPage';
-import { FreezesPage, ScheduleDetailPage, SchedulesPage } from './pages/SchedulesPage';
+import { FreezesPage } from './pages/FreezesPage';
+import { NewSchedulePage } from './pages/NewSchedulePage';
+import { ScheduleDetailPage, SchedulesPage } from './pages/SchedulesPage';
 import { SignInPage } from './pages/SignInPage';
 import { TokensPage } from './pages/TokensPage';
 import { WebhooksPage } from './pages/WebhooksPage';
@@ -64,8 +67,26 @@ function route(pathname: string, session: Session) {
   }
   const release = /^\/releases\/(\d+)$/.exec(pathname);
   if (release) return <ReleasePage key={release[1]} id={Number(release[1])} />;
+  if (pathname === '/approvals') {
+    return canApprove(session.role) ? (
+      <ApprovalsPage />
+    ) : (
+      <NotAllowed title="Waiting for my approval" role={session.role}>
+        Only approvers and admins approve releases; your token&apos;s role is <strong>{session.role}</strong>.
+      </NotAllowed>
+    );
+  }
   if (pathname === '/workers') return <WorkersPage />;
   if (pathname === '/schedules') return <SchedulesPage />;
+  if (pathname === '/schedules/new') {
+    return canDeploy(session.role) ? (
+      <NewSchedulePage />
+    ) : (
+      <NotAllowed title="New schedule" role={session.role}>
+        Your token&apos;s role is <strong>{session.role}</strong>: creating a schedule needs a deployer or admin token.
+      </NotAllowed>
+    );
+  }
   const schedule = /^\/schedules\/(\d+)$/.exec(pathname);
   if (schedule) return <ScheduleDetailPage key={schedule[1]} id={Number(schedule[1])} />;
   if (pathname === '/freezes') return <FreezesPage />;
@@ -99,10 +120,12 @@ function titleFor(pathname: string): string {
   if (release) return `Release #${release[1]} · Slipway`;
   if (pathname === '/releases/new') return 'New release · Slipway';
   if (pathname === '/workers') return 'Workers · Slipway';
+  if (pathname === '/approvals') return 'Waiting for my approval · Slipway';
   if (pathname === '/audit') return 'Audit · Slipway';
   if (pathname === '/dns') return 'DNS zones · Slipway';
   if (pathname.startsWith('/dns/')) return `${pathname.slice(5)} · DNS · Slipway`;
   if (pathname === '/tokens') return 'Tokens · Slipway';
+  if (pathname === '/schedules/new') return 'New schedule · Slipway';
   if (pathname.startsWith('/schedules')) return 'Schedules · Slipway';
   if (pathname === '/freezes') return 'Freeze windows · Slipway';
   if (pathname === '/webhooks') return 'Webhooks · Slipway';

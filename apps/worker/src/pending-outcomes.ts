@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
 import { slipwayKeys } from '@slipway/queue';
-import { FINAL_STATUSES, type FinalOutcome, ReleaseStore } from '@slipway/releases';
+import { RUN_FINAL_STATUSES, type FinalOutcome, ReleaseStore } from '@slipway/releases';
 import { ReleaseEventsPublisher } from './release-events.publisher.js';
 import { ReleaseLogSink } from './release-log-sink.js';
 
@@ -17,7 +17,7 @@ const pendingOutcomeSchema = z.object({
   releaseId: z.number().int().positive(),
   workerId: z.string().min(1),
   outcome: z.object({
-    status: z.enum(FINAL_STATUSES),
+    status: z.enum(RUN_FINAL_STATUSES),
     exitCode: z.number().int().nullable(),
     reason: z.string().nullable(),
     recap: z.record(z.string(), z.unknown()).nullable(),

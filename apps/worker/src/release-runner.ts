@@ -14,9 +14,9 @@ import {
   serializeExtraVars,
 } from '@slipway/ansible';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
-import { RetryBudgetExhaustedError, type ReleaseEntity } from '@slipway/db';
+import { AuditWriter, RetryBudgetExhaustedError, type ReleaseEntity } from '@slipway/db';
 import { RELEASES_QUEUE, type ReleaseJobData, releaseJobId } from '@slipway/queue';
-import { type FinalOutcome, ReleaseEventStore, ReleaseStore, SecretCipherError } from '@slipway/releases';
+import { type FinalOutcome, FreezeStore, ReleaseEventStore, ReleaseStore, SecretCipherError, frozenStart } from '@slipway/releases';
 import path from 'node:path';
 import { AnsibleProcess } from './ansible-process.js';
 import { EVENTS_FILE, eventCaptureEnvironment, findCallbackPlugins } from './events/event-capture.js';
@@ -78,6 +78,8 @@ export class ReleaseRunner {
     private readonly spawner: RunSpawner,
     private readonly eventStore: ReleaseEventStore,
     private readonly eventMetrics: ReleaseEventMetrics,
+    private readonly freezes: FreezeStore,
+    private readonly audit: AuditWriter,
   ) {
     // Fencing: the runs' supervisors SIGINT their groups themselves when the lease ends; here the reason
     // is recorded and the SIGKILL after the grace is armed, in case a supervisor does not act.
@@ -104,6 +106,8 @@ export class ReleaseRunner {
     if (release.runAt && release.runAt.getTime() > Date.now()) return { kind: 'not-due', runAt: release.runAt };
     // A reload the API applied (whose message may still be on its way, or was lost) is done first.
     await this.catalogWatch.catchUp();
+    // A freeze window made after it was queued: it does not start inside it (README "Freeze windows").
+    if (await this.cancelIfFrozen(release)) return { kind: 'done' };
 
     // Registered before the row says "running", so the lost-worker reaper never sees it orphaned.
     const entry: InFlight = { process: null, stop: null, fenced: false };
@@ -121,6 +125,26 @@ export class ReleaseRunner {
       this.inFlight.delete(releaseId);
       if (this.inFlight.size === 0) this.notifyIdle();
     }
+  }
+
+  /**
+   * The launcher's freeze rule once more, just before queued → running: a release queued before a window
+   * covering it existed ends cancelled, naming the window and when it ends (audited as a cancel by the
+   * window, announced like any cancel, sent as release.cancelled). True when it did.
+   */
+  private async cancelIfFrozen(release: ReleaseEntity): Promise<boolean> {
+    const frozen = frozenStart(await this.freezes.list(), release, new Date());
+    if (!frozen) return false;
+    const { window, startsAt, endsAt } = frozen.occurrence;
+    const by = `freeze window ${window.name}`;
+    const entry = this.audit.inTransaction(by, 'release.cancel');
+    const details = { reason: frozen.reason, window: { id: window.id, name: window.name, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString() } };
+    if (!(await this.store.cancelFrozen(release.id, by, frozen.reason, (em) => entry.write(em, { type: 'release', id: release.id }, details)))) {
+      return true; // it left queued meanwhile (cancelled, or started elsewhere): nothing more to do here
+    }
+    this.logger.log({ releaseId: release.id, msg: `release ${release.id} cancelled: ${frozen.reason}` });
+    this.events.publish(release.id, { type: 'status', status: 'cancelled', reason: frozen.reason });
+    return true;
   }
 
   /**
@@ -259,7 +283,7 @@ export class ReleaseRunner {
       // ansible's own events (issue 21), on a channel of their own: the plugin's file in the run directory.
       const events = this.eventSinkFor(release.id, masker);
       if (events) {
-        Object.assign(env, eventCaptureEnvironment(env, events.pluginDir, path.join(runDir.path, EVENTS_FILE)));
+        Object.assign(env, eventCaptureEnvironment(env, events.pluginDir, path.join(runDir.path, EVENTS_FILE), this.config.eventsMaxBytes));
         tail = new EventFileTail(path.join(runDir.path, EVENTS_FILE), (line) => events.sink.push(line));
       }
       const child = await AnsibleProcess.start(this.spawner, {

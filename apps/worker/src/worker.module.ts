@@ -2,15 +2,16 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, type SlipwayConfig } from '@slipway/config';
 import { DbModule } from '@slipway/db';
-import { DNS_RENDER_KIND, PENDING_OUTCOMES_KIND, RELEASES_KIND, SCHEDULES_KIND, WEBHOOK_DELIVERY_KIND, redisOptions } from '@slipway/queue';
+import { APPROVAL_EXPIRY_KIND, DNS_RENDER_KIND, PENDING_OUTCOMES_KIND, RELEASES_KIND, SCHEDULES_KIND, WEBHOOK_DELIVERY_KIND, redisOptions } from '@slipway/queue';
 import { ZoneReloadReleases, ZoneRenderer } from '@slipway/dns';
 import { DnsRenderProcessor } from './dns-render.processor.js';
 import {
-  FreezeStore, IdempotencyStore, IdempotentLaunch, ReleaseCommits, ReleaseEventStore, ReleaseJobQueue, ReleaseLauncher, ReleaseStore, RetentionStore, ScheduleStore, ScheduleTicker,
+  ApprovalStore, FreezeStore, IdempotencyStore, ReleaseApprovals, IdempotentLaunch, ReleaseCommits, ReleaseEventStore, ReleaseJobQueue, ReleaseLauncher, ReleaseStore, RetentionStore, ScheduleStore, ScheduleTicker,
 } from '@slipway/releases';
 import { AuditWriter } from '@slipway/db';
 import { ReleaseEventMetrics } from './events/release-event-metrics.js';
 import { SchedulesProcessor } from './schedules.processor.js';
+import { ApprovalExpiryProcessor } from './approval-expiry.processor.js';
 import { WorkerReleaseQueue } from './worker-release-queue.js';
 import { DnsLostRenders } from './dns-lost-renders.js';
 import { AnsibleVersionCache } from './ansible-version.js';
@@ -45,6 +46,7 @@ const JOB_KINDS: readonly JobKindEntry[] = [
   jobKind(SCHEDULES_KIND, SchedulesProcessor),
   jobKind(WEBHOOK_DELIVERY_KIND, WebhookDeliveryProcessor),
   jobKind(DNS_RENDER_KIND, DnsRenderProcessor),
+  jobKind(APPROVAL_EXPIRY_KIND, ApprovalExpiryProcessor),
 ];
 
 @Module({})
@@ -91,6 +93,8 @@ export class WorkerModule {
         AuditWriter,
         FreezeStore,
         ReleaseLauncher,
+        ApprovalStore,
+        ReleaseApprovals,
         ScheduleStore,
         ScheduleTicker,
         WebhookDeliveryStore,

@@ -83,6 +83,7 @@ describe('loadCatalog: valid catalogs', () => {
           vars: {},
           openVars: false,
           refOverride: false,
+          checkMode: false,
           limit: 'any',
           lock: '{template}:{inventory}',
         },
@@ -424,6 +425,16 @@ describe('loadCatalog: typed vars', () => {
 
   it('reports openVars that is not a boolean', () => {
     expect(problemsOf(`${VALID}    openVars: yes please\n`)).toEqual(['templates.hello.openVars: must be true or false']);
+  });
+
+  it('allows check mode only where the template says checkMode: true', () => {
+    expect(loadCatalog(writeCatalog(`${VALID}    checkMode: true\n`)).templates.hello.checkMode).toBe(true);
+    expect(loadCatalog(writeCatalog(`${VALID}    checkMode: false\n`)).templates.hello.checkMode).toBe(false);
+    expect(loadCatalog(writeCatalog(VALID)).templates.hello.checkMode).toBe(false);
+  });
+
+  it.each(['yes', '1', '"true"'])('reports checkMode %s (not a boolean)', (value) => {
+    expect(problemsOf(`${VALID}    checkMode: ${value}\n`)).toEqual(['templates.hello.checkMode: must be true or false']);
   });
 });
 

@@ -14,6 +14,7 @@ function template(name: string, playbook = `${name}.yml`): CatalogTemplate {
     inventories: ['local'],
     timeoutSeconds: 60,
     refOverride: false,
+    checkMode: false,
     extraVars: {},
     secretVars: [],
     vars: {},

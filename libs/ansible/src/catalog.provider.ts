@@ -16,7 +16,18 @@ export interface CatalogChanges {
 /** What a reload did: the new catalog is in force, or the old one still is and these are the file's problems. */
 export type CatalogReloadOutcome =
   | { applied: true; file: string; generation: number; loadedAt: Date; templates: string[]; changes: CatalogChanges }
-  | { applied: false; file: string; generation: number; loadedAt: Date; problems: string[] };
+  | {
+      applied: false;
+      file: string;
+      generation: number;
+      loadedAt: Date;
+      problems: string[];
+      /** The file is valid, but a check of this process (CatalogHolder.addCheck) refused it: bad input, not a bad file. */
+      refusedByCheck?: boolean;
+    };
+
+/** A rule outside the file a new catalog must also pass (e.g. approvers that exist): problems, each naming its field. */
+export type CatalogCheck = (next: Catalog) => Promise<string[]>;
 
 export type CatalogLoad = (file: string) => Promise<Catalog>;
 export type AsyncInventoryReader = (inventoryPaths: string[], projectDir: string) => Promise<Array<InventoryNames | { problem: string }>>;
@@ -32,6 +43,7 @@ export class CatalogHolder {
   private loadedAtValue = new Date();
   private inFlight: Promise<CatalogReloadOutcome> | null = null;
   private next: Promise<CatalogReloadOutcome> | null = null;
+  private readonly checks: CatalogCheck[] = [];
 
   constructor(
     initial: Catalog,
@@ -42,6 +54,11 @@ export class CatalogHolder {
 
   get current(): Catalog {
     return this.catalog;
+  }
+
+  /** A check every reload must pass before the new catalog is swapped in (a refused one changes nothing). */
+  addCheck(check: CatalogCheck): void {
+    this.checks.push(check);
   }
 
   /** 1 at start-up, +1 for each reload that was applied. */
@@ -84,6 +101,10 @@ export class CatalogHolder {
       const problems = error instanceof CatalogError ? [...error.problems] : [`the catalog could not be read: ${(error as Error).message ?? String(error)}`];
       if (problems.length === 0) problems.push('the catalog is invalid');
       return { applied: false, file: old.file, generation: this.generationValue, loadedAt: this.loadedAtValue, problems };
+    }
+    const refusals = (await Promise.all(this.checks.map((check) => check(next)))).flat();
+    if (refusals.length > 0) {
+      return { applied: false, file: old.file, generation: this.generationValue, loadedAt: this.loadedAtValue, problems: refusals, refusedByCheck: true };
     }
     this.catalog = next;
     this.generationValue++;

@@ -5,6 +5,7 @@ import {
   LOCK_PLACEHOLDERS,
   NAME_PATTERN,
 } from './catalog.types.js';
+import { validateApproval } from './catalog.approval.js';
 import { validateCredentials } from './credentials.js';
 import type { InventoryNames } from './host-limit.js';
 import { isPlainObject } from './plain-object.js';
@@ -13,7 +14,7 @@ import { parseTemplateVars } from './vars-catalog.js';
 import type { LimitPolicy } from './vars-schema.types.js';
 
 const TEMPLATE_KEYS = new Set([
-  'description', 'playbook', 'inventories', 'timeout', 'vars', 'openVars', 'limit', 'extraVars', 'secretVars', 'lock', 'credentials', 'refOverride',
+  'description', 'playbook', 'inventories', 'timeout', 'vars', 'openVars', 'limit', 'extraVars', 'secretVars', 'lock', 'credentials', 'refOverride', 'checkMode', 'approval',
 ]);
 
 export interface TemplateContext {
@@ -89,13 +90,20 @@ export function validateTemplate(
   if (typeof refOverride !== 'boolean') report('refOverride', 'must be true or false');
   else if (refOverride && ctx.isGit === false) report('refOverride', 'the project is a local directory: only a git project has refs to choose');
 
+  const checkMode = raw.checkMode === undefined ? false : raw.checkMode;
+  if (typeof checkMode !== 'boolean') report('checkMode', 'must be true or false');
+
   const limit = validateLimitPolicy(raw.limit, inventories, ctx.inventoryHosts, report);
 
   const lock = raw.lock === undefined ? DEFAULT_LOCK : raw.lock;
   if (typeof lock !== 'string' || lock === '') report('lock', 'must be a non-empty string');
   else validateLock(lock, report);
 
-  if (problems.length > before || typeof lock !== 'string' || typeof openVars !== 'boolean' || typeof refOverride !== 'boolean') return undefined;
+  const approval = validateApproval(raw.approval, inventories, report);
+  // The approval preview is a check-mode release of the template: only one whose playbook may run so.
+  if (approval?.preview && checkMode === false) report('approval.preview', 'needs checkMode: true on the template (the preview is a check-mode release)');
+
+  if (problems.length > before || typeof lock !== 'string' || typeof openVars !== 'boolean' || typeof refOverride !== 'boolean' || typeof checkMode !== 'boolean') return undefined;
   return {
     name,
     ...(typeof description === 'string' ? { description } : {}),
@@ -111,6 +119,8 @@ export function validateTemplate(
     lock,
     ...(Object.keys(credentials).length > 0 ? { credentials } : {}),
     refOverride,
+    checkMode,
+    ...(approval ? { approval } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { ApprovalPolicy } from './catalog.approval.js';
 import type { RunCredentials } from './credentials.js';
 import type { GitProject } from './git-project.types.js';
 import type { InventoryNames } from './host-limit.js';
@@ -30,6 +31,13 @@ export interface CatalogTemplate {
   credentials?: RunCredentials;
   /** True: a release may name another branch, tag or commit of the git project (`ref`). Default false. */
   refOverride: boolean;
+  /**
+   * True: a release may run in check mode with diff (`ansible-playbook --check --diff`, a preview that
+   * changes nothing when the playbook honours check mode). Default false: a check-mode release is refused.
+   */
+  checkMode: boolean;
+  /** Releases of it wait for approval (on the listed inventories) before they run (issue 22). */
+  approval?: ApprovalPolicy;
 }
 
 export interface Catalog {

@@ -1,4 +1,5 @@
 export * from './catalog.types.js';
+export * from './catalog.approval.js';
 export * from './catalog.error.js';
 export * from './catalog.loader.js';
 export * from './catalog.vars.js';

@@ -105,6 +105,9 @@ export const environmentSchema = z.object({
   DB_CONNECT_TIMEOUT_MS: int(100, 120_000).default(10_000),
   DB_RETRY_BUDGET_MS: int(0, 3_600_000).default(120_000),
   LOG_BUFFER_MAX_LINES: int(100, 10_000_000).default(50_000),
+  // The events plugin's cap on its file per run (events.jsonl, issue 21): events past it are counted as not
+  // kept (shown on the release), never silently dropped; the final stats are always written. 512 MiB.
+  SLIPWAY_EVENTS_MAX_BYTES: int(1_024, 68_719_476_736).default(536_870_912),
   // An admin token whoever knows it holds: 32+ characters (e.g. `openssl rand -hex 32`), so guessing is hopeless.
   SLIPWAY_BOOTSTRAP_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   // HTTP (README "Security model", "HTTP and tokens"). The proxies whose X-Forwarded-* headers are believed.
@@ -167,6 +170,8 @@ export const environmentSchema = z.object({
   // How often the webhook-delivery kind looks for due deliveries, and how many passes one worker runs at once.
   WEBHOOK_POLL_MS: int(50, 600_000).default(500),
   WEBHOOK_CONCURRENCY: int(1, 64).default(2),
+  // Deliveries one pass claims in one statement and sends side by side (in flight per worker: × WEBHOOK_CONCURRENCY).
+  WEBHOOK_BATCH_SIZE: int(1, 1_000).default(100),
   // The DNS records service (README "DNS"): where rendered zone files are installed (one <zone>.zone each,
   // the directory named's config points at), the checker, the reload step as a JSON argv ("{zone}" is
   // replaced; no shell), and how renders coalesce: a render waits DNS_RENDER_DELAY_MS after a change for

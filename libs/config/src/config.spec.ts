@@ -131,6 +131,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SSE_CLIENT_BUFFER_BYTES: '1000' })).toThrow('SSE_CLIENT_BUFFER_BYTES must be at least 65536');
   });
 
+  it('caps the events plugin\'s file at 512 MiB by default, settable (the plugin gets the validated value)', () => {
+    expect(loadConfig({}).eventsMaxBytes).toBe(512 * 1024 * 1024);
+    expect(loadConfig({ SLIPWAY_EVENTS_MAX_BYTES: '4096' }).eventsMaxBytes).toBe(4096);
+    expect(() => loadConfig({ SLIPWAY_EVENTS_MAX_BYTES: '512M' })).toThrow(/^invalid environment: SLIPWAY_EVENTS_MAX_BYTES must be a whole number$/);
+    expect(() => loadConfig({ SLIPWAY_EVENTS_MAX_BYTES: '100' })).toThrow(/^invalid environment: SLIPWAY_EVENTS_MAX_BYTES must be at least 1024$/);
+    // A Slipway setting, so never inherited by ansible as is: the worker sets the plugin's copy itself.
+    expect(loadConfig({ SLIPWAY_EVENTS_MAX_BYTES: '4096' }).ansibleInheritedEnv).not.toHaveProperty('SLIPWAY_EVENTS_MAX_BYTES');
+  });
+
   it('ticks housekeeping every 5 s and re-queues a lost job after 30 s by default; both settable within bounds', () => {
     expect(loadConfig({})).toMatchObject({ housekeepingIntervalMs: 5_000, lostJobGraceMs: 30_000 });
     expect(loadConfig({ HOUSEKEEPING_INTERVAL_MS: '250', LOST_JOB_GRACE_MS: '2000' })).toMatchObject({

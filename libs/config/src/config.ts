@@ -73,7 +73,12 @@ export interface WebhooksConfig {
   maxAttempts: number;
   pollMs: number;
   concurrency: number;
+  /** Deliveries one pass claims at once and sends side by side. */
+  batchSize: number;
 }
+
+/** The name SLIPWAY_BOOTSTRAP_TOKEN acts under (an admin with no token row); no stored token may take it. */
+export const BOOTSTRAP_NAME = 'bootstrap';
 
 export interface SlipwayConfig {
   http: HttpConfig;
@@ -109,6 +114,9 @@ export interface SlipwayConfig {
   /** The allow-listed part of the worker's environment that ansible-playbook inherits. */
   ansibleInheritedEnv: Record<string, string>;
   logBufferMaxLines: number;
+  /** The events plugin's cap on its events.jsonl per run, bytes (passed to it as SLIPWAY_EVENTS_MAX_BYTES). */
+  eventsMaxBytes: number;
+  /** SLIPWAY_BOOTSTRAP_TOKEN: an admin acting under BOOTSTRAP_NAME, with no token row. */
   bootstrapToken?: string;
   workerMetricsPort?: number;
   logLevel: string;
@@ -208,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       pollMs: e.WEBHOOK_POLL_MS,
       concurrency: e.WEBHOOK_CONCURRENCY,
+      batchSize: e.WEBHOOK_BATCH_SIZE,
     },
     retention: {
       releaseDays: e.RETENTION_RELEASE_DAYS,
@@ -262,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlipwayConfig 
     gitCacheDir: e.SLIPWAY_GIT_CACHE_DIR ? resolve(e.SLIPWAY_GIT_CACHE_DIR) : join(tmpdir(), `slipway-git-${userInfo().uid}`),
     ansibleInheritedEnv: inheritedAnsibleEnvironment(env),
     logBufferMaxLines: e.LOG_BUFFER_MAX_LINES,
+    eventsMaxBytes: e.SLIPWAY_EVENTS_MAX_BYTES,
     bootstrapToken: e.SLIPWAY_BOOTSTRAP_TOKEN,
     workerMetricsPort: e.WORKER_METRICS_PORT,
     logLevel: e.LOG_LEVEL,

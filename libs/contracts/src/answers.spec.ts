@@ -60,6 +60,7 @@ const template = {
   openVars: false,
   limit: ['web*'],
   refOverride: true,
+  checkMode: false,
 };
 const applied = {
   result: 'applied',

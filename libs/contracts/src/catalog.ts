@@ -19,12 +19,15 @@ export const catalogReloadAppliedBody = named(
 );
 export type CatalogReloadApplied = z.infer<typeof catalogReloadAppliedBody>;
 
-/** `POST /api/v1/catalog/reload` 422: the file has problems; the catalog in force is unchanged. */
+/**
+ * `POST /api/v1/catalog/reload` 422: the file has problems; 400: the file is valid but refused by a rule
+ * outside it (a template needs more approvers than could approve). Either way the catalog in force is unchanged.
+ */
 export const catalogReloadRefusedBody = named(
   'CatalogReloadRefusedBody',
   z.strictObject({
-    statusCode: z.literal(422),
-    error: z.literal('Unprocessable Entity'),
+    statusCode: z.union([z.literal(422), z.literal(400)]),
+    error: z.enum(['Unprocessable Entity', 'Bad Request']),
     message: z.string(),
     result: z.literal('refused'),
     file: z.string().meta({ example: '/etc/slipway/catalog.yml' }),

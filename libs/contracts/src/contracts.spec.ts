@@ -31,7 +31,7 @@ describe('contracts', () => {
     requestedBy: 'bootstrap', rerunOf: null, cancelRequestedBy: null, logLines: 3, events: { state: 'complete', stored: 12, nextSeq: 13, notKept: 0 },
     recap: { localhost: { ok: 1, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 } },
     createdAt: '2026-12-07T08:00:00.000Z', runAt: null, startedAt: '2026-12-07T08:00:01.000Z', finishedAt: '2026-12-07T08:00:02.000Z', durationMs: 1000,
-    argv: ['ansible-playbook'], ansibleVersion: '2.14.18', catalogDigest: 'sha256:00', commitSha: null, ref: null, commitUrl: null, freezeOverride: null,
+    argv: ['ansible-playbook'], ansibleVersion: '2.14.18', catalogDigest: 'sha256:00', commitSha: null, ref: null, commitUrl: null, freezeOverride: null, approval: null, previewOf: null,
   };
 
   it('accepts a release answer as the API sends it', () => {

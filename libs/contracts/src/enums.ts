@@ -3,16 +3,21 @@
  * and the CLI can take their values without pulling in anything else; libs/db stores these values.
  */
 
-export const RELEASE_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
+/**
+ * `awaiting-approval` (issue 22): a release of a template that requires approval, before enough approvers
+ * said yes; it holds no lock and has no job. It ends `queued` (approved), `rejected`, `expired` or `cancelled`.
+ */
+export const RELEASE_STATUSES = ['awaiting-approval', 'queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted', 'rejected', 'expired'] as const;
 export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
 
-export const ROLES = ['viewer', 'deployer', 'admin'] as const;
+/** Ranked: each role may do all the roles before it may. An approver is a deployer who may also approve releases (admins may too). */
+export const ROLES = ['viewer', 'deployer', 'approver', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const AUDIT_ACTIONS = [
-  'release.create', 'release.cancel', 'release.rerun', 'token.create', 'token.revoke', 'catalog.reload',
-  'schedule.create', 'schedule.pause', 'schedule.resume', 'schedule.delete', 'freeze.create', 'freeze.delete',
-  'webhook.create', 'webhook.rotate-secret', 'webhook.redeliver',
+  'release.create', 'release.cancel', 'release.rerun', 'release.approve', 'release.reject', 'release.expire', 'token.create', 'token.revoke', 'catalog.reload',
+  'schedule.create', 'schedule.pause', 'schedule.resume', 'schedule.delete', 'freeze.create', 'freeze.update', 'freeze.delete',
+  'webhook.create', 'webhook.rotate-secret', 'webhook.redeliver', 'webhook.update', 'webhook.delete',
   'dns.zone.create', 'dns.zone.delete', 'dns.zone.import', 'dns.record.create', 'dns.record.update', 'dns.record.delete',
   'dns.zone.reload-release',
 ] as const;
@@ -37,7 +42,7 @@ export type DnsRenderStatus = (typeof DNS_RENDER_STATUSES)[number];
 export const WORKER_STATES = ['active', 'draining'] as const;
 export type WorkerState = (typeof WORKER_STATES)[number];
 
-/** What a webhook endpoint may subscribe to: one event per release status a release enters. */
+/** What a webhook endpoint may subscribe to: one event per release status a release enters, the approval events and skipped schedule ticks. */
 export const WEBHOOK_EVENT_TYPES = [
   'release.queued',
   'release.started',
@@ -45,6 +50,12 @@ export const WEBHOOK_EVENT_TYPES = [
   'release.failed',
   'release.cancelled',
   'release.interrupted',
+  /** A release waits for approval (issue 22/23). */
+  'approval.requested',
+  /** Its approval was decided: approved (it is queued), rejected or expired (`data.approval.decision`). */
+  'approval.decided',
+  /** A schedule's tick did not launch: skipped in a freeze window, or missed while Slipway was down. */
+  'schedule.tick-skipped',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 

@@ -41,6 +41,26 @@ export const createFreezeWindowRequest = named(
 );
 export type CreateFreezeWindowRequest = z.infer<typeof createFreezeWindowRequest>;
 
+/**
+ * `PATCH /api/v1/freezes/:id`: the fields given replace the window's; null clears one (templates or
+ * inventories null: all again; the other kind's fields null to turn a one-off window into a recurring one
+ * or back). The result is checked as a new window would be.
+ */
+export const updateFreezeWindowRequest = named(
+  'UpdateFreezeWindowRequest',
+  z.strictObject({
+    name: createFreezeWindowRequest.shape.name.optional(),
+    startsAt: isoTime.nullable().optional().meta({ description: 'One-off window: its start (null: none)' }),
+    endsAt: isoTime.nullable().optional().meta({ description: 'One-off window: its end (null: none)' }),
+    cron: createFreezeWindowRequest.shape.cron.unwrap().nullable().optional().meta({ description: 'Recurring window: when each occurrence starts (null: none)' }),
+    durationMinutes: createFreezeWindowRequest.shape.durationMinutes.unwrap().nullable().optional(),
+    timeZone: createFreezeWindowRequest.shape.timeZone.unwrap().nullable().optional(),
+    templates: nameList('template').nullable().optional().meta({ description: 'Only launches of these templates (null: all)' }),
+    inventories: nameList('inventory').nullable().optional().meta({ description: 'Only launches on these inventories (null: all)' }),
+  }),
+);
+export type UpdateFreezeWindowRequest = z.infer<typeof updateFreezeWindowRequest>;
+
 export const freezeWindowBody = named(
   'FreezeWindowBody',
   z.strictObject({

@@ -17,3 +17,4 @@ export * from './schedules.js';
 export * from './webhooks.js';
 export * from './release-events.js';
 export * from './dns.js';
+export * from './approvals.js';

@@ -4,6 +4,7 @@ import { DECIMAL, NOT_BOTH_CURSORS, notBothCursors, pageQueryFields } from './pa
 import { named } from './registry.js';
 import { MAX_OVERRIDE_REASON_LENGTH, MIN_OVERRIDE_REASON_LENGTH, freezeOverride } from './freezes.js';
 import { releaseEventsState } from './release-events.js';
+import { releaseApproval } from './approvals.js';
 import { RELEASE_STATUSES } from './enums.js';
 import { MAX_GIT_REF_LENGTH, MAX_LIMIT_LENGTH, MAX_NAME_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, MAX_TOKEN_NAME_LENGTH } from './limits.js';
 
@@ -78,6 +79,8 @@ export const releaseBody = named(
     finishedAt: isoTime.nullable(),
     durationMs: z.number().int().nullable(),
     freezeOverride: freezeOverride.nullable().meta({ description: 'The freeze window an admin overrode to launch it, and why (null: none)' }),
+    approval: releaseApproval.nullable().meta({ description: 'Templates that require approval: the rule and its decisions (null: none needed)' }),
+    previewOf: z.number().int().nullable().meta({ description: 'A check-mode preview: the release awaiting approval it previews' }),
     ...releaseWhatRan.shape,
     ...releaseCommit.shape,
   }),
@@ -85,6 +88,20 @@ export const releaseBody = named(
 export type Release = z.infer<typeof releaseBody>;
 
 export const releasePage = named('ReleasePage', keysetPage(releaseBody));
+
+/** `GET /api/v1/approvals`: releases awaiting approval, oldest first, each with who may still approve it. */
+export const approvalsList = named(
+  'ApprovalsList',
+  z.strictObject({
+    items: z.array(
+      z.strictObject({
+        release: releaseBody,
+        mayApprove: z.array(z.string()).meta({ description: 'Tokens that may still approve it (approver or admin; not its requester unless allowed; not those who did)' }),
+      }),
+    ),
+  }),
+);
+export type ApprovalsList = z.infer<typeof approvalsList>;
 export type ReleasePage = z.infer<typeof releasePage>;
 
 const tagList = (description: string) =>
@@ -138,7 +155,7 @@ export const createReleaseRequest = named(
       }),
     tags: tagList('ansible --tags'),
     skipTags: tagList('ansible --skip-tags'),
-    checkMode: z.boolean().optional().meta({ description: 'ansible --check --diff' }),
+    checkMode: z.boolean().optional().meta({ description: 'ansible --check --diff: a preview (templates with checkMode: true only; otherwise 400 naming checkMode)' }),
     ref: gitRef()
       .optional()
       .meta({ example: 'release/2.4', description: "Git projects, templates with refOverride only: the branch, tag or commit to run instead of the catalog's ref" }),

@@ -68,6 +68,17 @@ export const templateBody = named(
     openVars: z.boolean().meta({ description: 'A release may add undeclared vars (never reserved names)' }),
     limit: limitPolicy.meta({ description: '"any": hosts and groups of the inventory; "none": no limit; a list: only these patterns' }),
     refOverride: z.boolean().meta({ description: "A release may pass `ref`: another branch, tag or commit of the catalog's git project" }),
+    checkMode: z.boolean().meta({ description: 'A release may set checkMode (ansible --check --diff, a preview); refused with 400 otherwise' }),
+    approval: z
+      .strictObject({
+        approvers: z.number().int(),
+        allowSelfApproval: z.boolean(),
+        expiresAfterSeconds: z.number().int(),
+        preview: z.boolean(),
+        inventories: z.array(z.string()).meta({ description: 'Releases on these inventories wait for approval' }),
+      })
+      .nullable()
+      .meta({ description: 'Releases of it wait for approval (README "Approvals"); null: none needed' }),
   }),
 );
 export type Template = z.infer<typeof templateBody>;

@@ -29,22 +29,50 @@ const nameFilter = (field: string) =>
     .nullable()
     .optional();
 
+const endpointFields = {
+  url: webhookUrl,
+  events: z
+    .array(z.enum(WEBHOOK_EVENT_TYPES, { message: `each event must be one of: ${WEBHOOK_EVENT_TYPES.join(', ')}` }), {
+      message: 'events must be a list of event types',
+    })
+    .min(1, { message: 'events must list at least one event type' }),
+  templates: nameFilter('templates').meta({ description: 'Only releases of these templates (all when absent)' }),
+  inventories: nameFilter('inventories').meta({ description: 'Only releases on these inventories (all when absent)' }),
+  format: z.enum(WEBHOOK_FORMATS, { message: `format must be one of: ${WEBHOOK_FORMATS.join(', ')}` }).optional(),
+};
+
 /** `POST /api/v1/webhooks` body. */
-export const createWebhookRequest = named(
-  'CreateWebhookRequest',
+export const createWebhookRequest = named('CreateWebhookRequest', z.strictObject(endpointFields));
+export type CreateWebhookRequest = z.infer<typeof createWebhookRequest>;
+
+/**
+ * `PATCH /api/v1/webhooks/:id` body: the fields to change, validated as at creation (templates or
+ * inventories `null`: all of them again); `enabled` turns sending off or back on. Last writer wins.
+ */
+export const updateWebhookRequest = named(
+  'UpdateWebhookRequest',
+  z
+    .strictObject({
+      url: endpointFields.url.optional(),
+      events: endpointFields.events.optional(),
+      templates: endpointFields.templates,
+      inventories: endpointFields.inventories,
+      format: endpointFields.format,
+      enabled: z.boolean({ message: 'enabled must be true or false' }).optional(),
+    })
+    .refine((body) => Object.keys(body).length > 0, { message: 'body must name at least one field to change (url, events, templates, inventories, format, enabled)' }),
+);
+export type UpdateWebhookRequest = z.infer<typeof updateWebhookRequest>;
+
+/** `DELETE /api/v1/webhooks/:id` answer. */
+export const deletedWebhookBody = named(
+  'DeletedWebhookBody',
   z.strictObject({
-    url: webhookUrl,
-    events: z
-      .array(z.enum(WEBHOOK_EVENT_TYPES, { message: `each event must be one of: ${WEBHOOK_EVENT_TYPES.join(', ')}` }), {
-        message: 'events must be a list of event types',
-      })
-      .min(1, { message: 'events must list at least one event type' }),
-    templates: nameFilter('templates').meta({ description: 'Only releases of these templates (all when absent)' }),
-    inventories: nameFilter('inventories').meta({ description: 'Only releases on these inventories (all when absent)' }),
-    format: z.enum(WEBHOOK_FORMATS, { message: `format must be one of: ${WEBHOOK_FORMATS.join(', ')}` }).optional(),
+    id: z.number().int(),
+    pendingDropped: z.number().int().meta({ description: 'Deliveries not yet delivered that were removed with the endpoint (never sent)' }),
   }),
 );
-export type CreateWebhookRequest = z.infer<typeof createWebhookRequest>;
+export type DeletedWebhook = z.infer<typeof deletedWebhookBody>;
 
 /** An endpoint as listed: never its secrets. */
 export const webhookBody = named(

@@ -38,7 +38,7 @@ export function durationMsSql(table = 'releases'): string {
   return `COALESCE(GREATEST(ROUND(TIMESTAMPDIFF(MICROSECOND, ${table}.started_at, ${table}.finished_at) / 1000), 0), 0)`;
 }
 
-const FINAL_STATUS_LIST = `('succeeded', 'failed', 'cancelled', 'interrupted')`;
+const FINAL_STATUS_LIST = `('succeeded', 'failed', 'cancelled', 'interrupted', 'rejected', 'expired')`;
 
 /**
  * Fills empty counter tables from the releases table as it is (into shard 0): what the migration that

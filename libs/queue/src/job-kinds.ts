@@ -84,6 +84,22 @@ export const SCHEDULES_KIND: JobKindDefinition<Record<string, never>> = {
   repeat: { schedulerId: 'schedules-ticker', everyMs: (config) => config.schedulePollMs, data: {} },
 };
 
+export const APPROVAL_EXPIRY_QUEUE = 'approval-expiry';
+
+/**
+ * Ends approval requests past their expiry (libs/releases ReleaseApprovals.expireDue): one pass per
+ * SCHEDULE_POLL_MS across the workers. Each expiry is one conditional UPDATE (awaiting-approval →
+ * expired), so two passes, or a pass cut short and done again, expire a request once.
+ */
+export const APPROVAL_EXPIRY_KIND: JobKindDefinition<Record<string, never>> = {
+  name: 'approval-expiry',
+  queueName: APPROVAL_EXPIRY_QUEUE,
+  jobName: 'expire',
+  concurrency: () => 1,
+  ...REPEATING_PASS,
+  repeat: { schedulerId: 'approval-expiry', everyMs: (config) => config.schedulePollMs, data: {} },
+};
+
 export const WEBHOOK_DELIVERY_QUEUE = 'webhook-delivery';
 
 /**
@@ -139,4 +155,6 @@ export function dnsRenderJob(zoneId: number, version: number, delayMs: number, r
 }
 
 /** Every kind the workers run, for the readers that report per kind (the API's /metrics). */
-export const JOB_KINDS: readonly JobKindDefinition<unknown>[] = [RELEASES_KIND, PENDING_OUTCOMES_KIND, SCHEDULES_KIND, WEBHOOK_DELIVERY_KIND, DNS_RENDER_KIND];
+export const JOB_KINDS: readonly JobKindDefinition<unknown>[] = [
+  RELEASES_KIND, PENDING_OUTCOMES_KIND, SCHEDULES_KIND, WEBHOOK_DELIVERY_KIND, DNS_RENDER_KIND, APPROVAL_EXPIRY_KIND,
+];

@@ -24,3 +24,6 @@ export * from './schedules/schedule-catalog-check.js';
 export * from './webhooks/webhook-secret.js';
 export * from './webhooks/webhook-outbox.js';
 export * from './release-event-store.js';
+export * from './approvals/approval-rules.js';
+export * from './approvals/approval-store.js';
+export * from './approvals/release-approvals.js';

@@ -14,7 +14,7 @@ import type {
 } from '@slipway/contracts';
 import { HOST_RESULT_STATUSES } from '@slipway/contracts';
 import { type KeysetPage, UnitOfWork, keysetPage } from '@slipway/db';
-import { isFinal } from './release-state.js';
+import { FINAL_STATUSES, isFinal } from './release-state.js';
 
 /** Columns of release_events as read (mysql2 answers numbers of BIGINT sums as strings). */
 interface EventRow {
@@ -247,6 +247,22 @@ async function eventsState(em: EntityManager, releaseId: number): Promise<Releas
     eventsComplete: Number(row.events_complete) === 1,
     eventsNotKept: Number(row.events_not_kept),
   });
+}
+
+/**
+ * Releases with incomplete events, cluster-wide (/metrics): final, no stats stored, and some event stored
+ * or missing (the rule of releaseEventsStateOf). Reads only the index idx_releases_events_incomplete
+ * (events_complete, events_next_seq, events_stored, status): two ranges of the releases without complete
+ * events that have any, so it costs the incomplete and running releases, not the history.
+ */
+export async function countReleasesWithIncompleteEvents(sql: Pick<EntityManager, 'query'>): Promise<number> {
+  const [row]: { n: unknown }[] = await sql.query(
+    `SELECT COUNT(*) AS n FROM releases FORCE INDEX (idx_releases_events_incomplete)
+      WHERE events_complete = 0 AND status IN (?)
+        AND (events_next_seq > 1 OR (events_next_seq = 1 AND events_stored > 0))`,
+    [FINAL_STATUSES],
+  );
+  return Number(row?.n ?? 0);
 }
 
 /** The events' state from the release's columns: complete only with the stats; a final release without them is incomplete. */

@@ -11,7 +11,17 @@ describe('release state machine', () => {
   it('only queued releases start, and only from queued or running can a release end', () => {
     expect(sourcesOf('running')).toEqual(['queued']);
     expect(sourcesOf('succeeded')).toEqual(['running']);
-    expect(sourcesOf('cancelled')).toEqual(['queued', 'running']);
+    expect(sourcesOf('cancelled')).toEqual(['awaiting-approval', 'queued', 'running']);
+  });
+});
+
+describe('awaiting approval', () => {
+  it('is open, leaves only to queued (approved), rejected, expired or cancelled, and nothing else reaches those two', () => {
+    expect(isFinal('awaiting-approval')).toBe(false);
+    expect(TRANSITIONS['awaiting-approval']).toEqual(['queued', 'rejected', 'expired', 'cancelled']);
+    expect(sourcesOf('rejected')).toEqual(['awaiting-approval']);
+    expect(sourcesOf('expired')).toEqual(['awaiting-approval']);
+    expect(isFinal('rejected') && isFinal('expired')).toBe(true);
   });
 });
 

@@ -10,6 +10,7 @@ import {
   ReleaseEntity,
   type ReleaseStatus,
   type FreezeOverrideRecord,
+  type ApprovalRecord,
   UnitOfWork,
 } from '@slipway/db';
 import { blocks, isStartable, lockOrder } from './lock-order.js';
@@ -39,6 +40,13 @@ export interface NewRelease {
   gitRef?: string | null;
   /** The freeze window overridden to launch it (an admin's written reason), if any. */
   freezeOverride?: FreezeOverrideRecord | null;
+  /**
+   * A template that requires approval: the release is created `awaiting-approval` with this rule (it has
+   * no job and holds no lock until approved), and its event is approval.requested instead of release.queued.
+   */
+  approval?: ApprovalRecord | null;
+  /** A check-mode preview: the release awaiting approval it previews. */
+  previewOf?: number | null;
 }
 
 /** What the worker records once it has started ansible-playbook (see what-ran.ts). */
@@ -99,7 +107,7 @@ export class ReleaseStore {
         if (!release) {
           release = await insertRelease(em, input, requestId);
           await releaseCounters.created(em, release.template);
-          await writeReleaseEvent(em, release.id, 'release.queued');
+          await writeReleaseEvent(em, release.id, release.status === 'awaiting-approval' ? 'approval.requested' : 'release.queued');
           if (alongside) await alongside(em, release);
         }
         if (idempotencyKeyId !== undefined) {
@@ -111,15 +119,18 @@ export class ReleaseStore {
   }
 
   /**
-   * Compensation when the job could not be queued: the release must not exist without its job. `alongside`
-   * removes, in the same transaction, what create() wrote alongside it.
+   * Compensation when the job could not be queued (or, awaiting approval, its preview not launched): the
+   * release must not exist without it. `alongside` removes, in the same transaction, what create() wrote alongside it.
    */
   async deleteQueued(id: number, alongside?: (em: EntityManager) => Promise<void>): Promise<void> {
     await this.uow.run('delete unqueued release', (ds) =>
       ds.transaction(async (em: EntityManager) => {
-        if (affectedRows(await em.query(`DELETE FROM releases WHERE id = ? AND status = 'queued'`, [id])) !== 1) return;
-        // Its "queued" event reported a release that never was: unsent, it is not sent.
-        await em.query(`DELETE FROM webhook_deliveries WHERE release_id = ? AND event_type = 'release.queued' AND state = 'pending' AND attempts = 0`, [id]);
+        if (affectedRows(await em.query(`DELETE FROM releases WHERE id = ? AND status IN ('queued', 'awaiting-approval')`, [id])) !== 1) return;
+        // Its "queued" (or "approval requested") event reported a release that never was: unsent, it is not sent.
+        await em.query(
+          `DELETE FROM webhook_deliveries WHERE release_id = ? AND event_type IN ('release.queued', 'approval.requested') AND state = 'pending' AND attempts = 0`,
+          [id],
+        );
         if (alongside) await alongside(em);
       }),
     );
@@ -318,7 +329,7 @@ export class ReleaseStore {
     );
   }
 
-  /** queued → cancelled at once; returns false if it had already left `queued`. */
+  /** queued (or awaiting approval) → cancelled at once; returns false if it had already left those. */
   async cancelQueued(id: number, by: string): Promise<boolean> {
     return this.uow.run('cancel queued release', (ds) =>
       finalTransition(
@@ -326,8 +337,27 @@ export class ReleaseStore {
         id,
         'release.cancelled',
         `UPDATE releases SET status = 'cancelled', cancel_requested_by = ?, reason = ?, finished_at = ?, waiting_reason = NULL
-          WHERE id = ? AND status = 'queued'`,
+          WHERE id = ? AND status IN ('queued', 'awaiting-approval')`,
         [by, `cancelled by ${by} before it started`, new Date(), id],
+      ),
+    );
+  }
+
+  /**
+   * queued → cancelled by a freeze window in force as it was about to start (freezes/frozenStart): `by`
+   * names the window, `reason` it and its end; `alongside` writes the audit entry in the same transaction.
+   * False if it had already left `queued` (cancelled by someone, or started by another worker).
+   */
+  async cancelFrozen(id: number, by: string, reason: string, alongside: (em: EntityManager) => Promise<void>): Promise<boolean> {
+    return this.uow.run('cancel frozen release', (ds) =>
+      finalTransition(
+        ds,
+        id,
+        'release.cancelled',
+        `UPDATE releases SET status = 'cancelled', cancel_requested_by = ?, reason = ?, finished_at = ?, waiting_reason = NULL
+          WHERE id = ? AND status = 'queued'`,
+        [by, reason, new Date(), id],
+        alongside,
       ),
     );
   }
@@ -413,7 +443,7 @@ async function insertRelease(em: EntityManager, input: NewRelease, requestId: st
     skipTags: input.skipTags,
     checkMode: input.checkMode,
     lockKey: input.lockKey,
-    status: 'queued' as const,
+    status: input.approval ? ('awaiting-approval' as const) : ('queued' as const),
     exitCode: null,
     reason: null,
     waitingReason: null,
@@ -440,14 +470,17 @@ async function insertRelease(em: EntityManager, input: NewRelease, requestId: st
     commitSha: input.commitSha ?? null,
     gitRef: input.gitRef ?? null,
     freezeOverride: input.freezeOverride ?? null,
+    approval: input.approval ?? null,
+    approvalExpiresAt: input.approval ? new Date(input.approval.expiresAt) : null,
+    previewOf: input.previewOf ?? null,
     startId: null,
   });
   const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
   const result: unknown = await em.query(
     `INSERT INTO releases (template, inventory, extra_vars, secret_vars, secret_values, host_limit, tags, skip_tags, check_mode,
                            lock_key, status, requested_by, rerun_of, log_lines, created_at, run_at, request_id, catalog_digest,
-                           commit_sha, git_ref, freeze_override)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                           commit_sha, git_ref, freeze_override, approval, approval_expires_at, preview_of)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       release.template,
       release.inventory,
@@ -470,6 +503,9 @@ async function insertRelease(em: EntityManager, input: NewRelease, requestId: st
       release.commitSha,
       release.gitRef,
       json(release.freezeOverride),
+      json(release.approval),
+      release.approvalExpiresAt,
+      release.previewOf,
     ],
   );
   release.id = Number((result as { insertId: number }).insertId);
@@ -481,11 +517,19 @@ async function insertRelease(em: EntityManager, input: NewRelease, requestId: st
  * deliveries (the outbox): one transaction, so the figures of /metrics never miss a finished release nor
  * count one twice (a retry finds it final), and no event is sent for a change that did not commit.
  */
-function finalTransition(ds: DataSource, id: number, event: WebhookEventType, update: string, params: unknown[]): Promise<boolean> {
+export function finalTransition(
+  ds: DataSource,
+  id: number,
+  event: WebhookEventType,
+  update: string,
+  params: unknown[],
+  alongside?: (em: EntityManager) => Promise<void>,
+): Promise<boolean> {
   return ds.transaction(async (em: EntityManager) => {
     if (affectedRows(await em.query(update, params)) !== 1) return false;
     await releaseCounters.finished(em, id);
     await writeReleaseEvent(em, id, event);
+    await alongside?.(em);
     return true;
   });
 }
@@ -501,7 +545,7 @@ async function cursorCreatedAt(ds: DataSource, id: number, older: boolean): Prom
   return rows[0]?.created_at ?? null;
 }
 
-function affectedRows(result: unknown): number {
+export function affectedRows(result: unknown): number {
   if (result && typeof result === 'object' && 'affectedRows' in result) {
     return Number((result).affectedRows);
   }

@@ -165,3 +165,34 @@ export class LockHoldingUnitOfWork extends UnitOfWork {
     });
   }
 }
+
+/** Thrown inside a transaction after all its statements ran: the transaction rolls back instead of committing. */
+export class RolledBack extends Error {}
+
+/**
+ * A UnitOfWork whose transactions run every statement of the unit (the status UPDATE and whatever is
+ * written beside it) and then fail before COMMIT: what a crash or a failed commit leaves behind.
+ */
+export class RollingBackUnitOfWork extends UnitOfWork {
+  constructor(inner: UnitOfWork) {
+    super(inner.dataSource, { database: { retryBudgetMs: 0 } } as SlipwayConfig);
+  }
+
+  override run<T>(name: string, work: (dataSource: DataSource) => Promise<T>, budgetMs?: number): Promise<T> {
+    return super.run(name, (ds) => work(rollingBack(ds)), budgetMs);
+  }
+}
+
+function rollingBack(ds: DataSource): DataSource {
+  const failAfter = (work: TransactionWork) => async (em: EntityManager) => {
+    await work(em);
+    throw new RolledBack('rolled back after its statements ran');
+  };
+  return new Proxy(ds, {
+    get: (target, property, receiver) => {
+      if (property !== 'transaction') return Reflect.get(target, property, receiver) as unknown;
+      return (...args: [IsolationLevel, TransactionWork] | [TransactionWork]) =>
+        args.length === 2 ? target.transaction(args[0], failAfter(args[1])) : target.transaction(failAfter(args[0]));
+    },
+  });
+}

@@ -14,4 +14,4 @@ export interface Principal {
 export type AuthenticatedRequest = Request & { principal?: Principal };
 
 /** The name the bootstrap token acts under; no stored token may take it. */
-export const BOOTSTRAP_NAME = 'bootstrap';
+export { BOOTSTRAP_NAME } from '@slipway/config';

@@ -1,8 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { CatalogHolder, describeReload, problemField } from '@slipway/ansible';
 import type { CatalogReloadApplied, CatalogReloadRefused } from '@slipway/contracts';
 import type { CatalogReloadNotice } from '@slipway/queue';
-import { ScheduleCatalogCheck } from '@slipway/releases';
+import { ApprovalStore, ScheduleCatalogCheck, approversProblem } from '@slipway/releases';
 import { AuditService } from '../audit/audit.service.js';
 import { ApiRedis } from '../redis/api-redis.js';
 
@@ -16,7 +16,7 @@ const CATALOG_TARGET = { type: 'catalog', id: 0 } as const;
  * logged and audited.
  */
 @Injectable()
-export class CatalogReloadService {
+export class CatalogReloadService implements OnModuleInit {
   private readonly logger = new Logger('Catalog');
 
   constructor(
@@ -24,7 +24,21 @@ export class CatalogReloadService {
     private readonly redis: ApiRedis,
     private readonly audit: AuditService,
     private readonly schedules: ScheduleCatalogCheck,
+    private readonly approvals: ApprovalStore,
   ) {}
+
+  /**
+   * A catalog whose template needs more approvers than there are people who could approve is refused
+   * (400 naming templates.NAME.approval.approvers), whoever reloads it (the route or SIGHUP).
+   */
+  onModuleInit(): void {
+    this.catalogs.addCheck(async (next) => {
+      const withApproval = Object.values(next.templates).filter((t) => t.approval);
+      if (withApproval.length === 0) return [];
+      const possible = await this.approvals.possibleApprovers();
+      return withApproval.flatMap((t) => approversProblem(t.name, t.approval!, possible)?.message ?? []);
+    });
+  }
 
   async reload(actor: string, trigger: string): Promise<CatalogReloadApplied | CatalogReloadRefused> {
     const outcome = await this.catalogs.reload();
@@ -33,8 +47,8 @@ export class CatalogReloadService {
       this.logger.warn({ msg, problems: outcome.problems });
       await this.audit.record(actor, 'catalog.reload', CATALOG_TARGET, { result: 'refused', trigger, file: outcome.file, problems: outcome.problems });
       return {
-        statusCode: 422,
-        error: 'Unprocessable Entity',
+        statusCode: outcome.refusedByCheck ? 400 : 422,
+        error: outcome.refusedByCheck ? 'Bad Request' : 'Unprocessable Entity',
         message: `catalog ${outcome.file} has ${outcome.problems.length} problem${outcome.problems.length === 1 ? '' : 's'}; the catalog in force is unchanged: ${outcome.problems.join('; ')}`,
         result: 'refused',
         file: outcome.file,

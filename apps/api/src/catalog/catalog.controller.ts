@@ -1,5 +1,5 @@
 import { type CatalogReloadApplied, componentRef } from '@slipway/contracts';
-import { Controller, HttpCode, Post, UnprocessableEntityException } from '@nestjs/common';
+import { BadRequestException, Controller, HttpCode, Post, UnprocessableEntityException } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators.js';
 import type { Principal } from '../auth/principal.js';
@@ -31,9 +31,10 @@ export class CatalogController {
   })
   @ApiOkResponse({ schema: componentRef('CatalogReloadAppliedBody'), description: 'The new catalog is in force' })
   @ApiResponse({ status: 422, schema: componentRef('CatalogReloadRefusedBody'), description: 'The file has problems (each one listed); nothing changed' })
+  @ApiResponse({ status: 400, schema: componentRef('CatalogReloadRefusedBody'), description: 'The file is valid but a template needs more approvers than could approve (templates.NAME.approval.approvers); nothing changed' })
   async reload(@CurrentPrincipal() principal: Principal): Promise<CatalogReloadApplied> {
     const result = await this.reloads.reload(principal.name, 'POST /api/v1/catalog/reload');
-    if (result.result === 'refused') throw new UnprocessableEntityException(result);
+    if (result.result === 'refused') throw result.statusCode === 400 ? new BadRequestException(result) : new UnprocessableEntityException(result);
     return result;
   }
 }

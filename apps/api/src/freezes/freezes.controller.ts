@@ -1,7 +1,9 @@
-import { Body, ConflictException, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
+import { Body, ConflictException, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type CreateFreezeWindowRequest, type FreezeOccurrence, componentRef, createFreezeWindowRequest } from '@slipway/contracts';
-import { DuplicateFreezeWindowError, FreezeStore, type FreezeWindowRecord, type Occurrence, freezeWindowProblems, occurrenceAt, occurrencesStarting } from '@slipway/releases';
+import { type CreateFreezeWindowRequest, type FreezeOccurrence, type UpdateFreezeWindowRequest, componentRef, createFreezeWindowRequest, updateFreezeWindowRequest } from '@slipway/contracts';
+import {
+  DuplicateFreezeWindowError, FreezeStore, type FreezeWindowRecord, type Occurrence, changedFreezeWindow, freezeWindowProblems, occurrenceAt, occurrencesStarting,
+} from '@slipway/releases';
 import { AuditService } from '../audit/audit.service.js';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators.js';
 import type { Principal } from '../auth/principal.js';
@@ -84,6 +86,31 @@ export class FreezesController {
     }
     const view = toFreezeWindowView(window);
     await this.audit.record(principal.name, 'freeze.create', { type: 'freeze-window', id: window.id }, { ...view, createdAt: undefined });
+    return view;
+  }
+
+  @Patch(':id')
+  @Roles('admin')
+  @ApiOperation({ summary: 'Change a freeze window: the fields given replace its own (null clears one); the result is checked as a new window is' })
+  @ApiBody({ schema: componentRef('UpdateFreezeWindowRequest') })
+  @ApiOkResponse({ schema: componentRef('FreezeWindowBody'), description: 'The window as it is now' })
+  @ApiErrors(400, 404, { 409: 'Another window has this name' })
+  async update(@Param('id', idParam) id: number, @Body(contract(updateFreezeWindowRequest)) body: UpdateFreezeWindowRequest, @CurrentPrincipal() principal: Principal) {
+    const before = await this.freezes.findById(id);
+    if (!before) throw new NotFoundException(`id: freeze window ${id} not found`);
+    const next = changedFreezeWindow(before, body);
+    const problems = freezeWindowProblems(next);
+    if (problems.length > 0) throw badRequest(problems);
+    let window: FreezeWindowRecord | null;
+    try {
+      window = await this.freezes.update(id, next);
+    } catch (error) {
+      if (error instanceof DuplicateFreezeWindowError) throw new ConflictException(`name: ${error.message}`);
+      throw error;
+    }
+    if (!window) throw new NotFoundException(`id: freeze window ${id} not found`);
+    const view = toFreezeWindowView(window);
+    await this.audit.record(principal.name, 'freeze.update', { type: 'freeze-window', id }, { before: { ...toFreezeWindowView(before), createdAt: undefined }, after: { ...view, createdAt: undefined } });
     return view;
   }
 

@@ -12,7 +12,7 @@ import {
   type ReleaseTotals,
 } from '@slipway/observability';
 import { RELEASES_QUEUE, type ReleaseJobData, type WorkerRegistryEntry, readLiveWorkers } from '@slipway/queue';
-import { type ReleaseCounterTotals, readReleaseCounters } from '@slipway/releases';
+import { type ReleaseCounterTotals, countReleasesWithIncompleteEvents, readReleaseCounters } from '@slipway/releases';
 import { JobKindQueues } from '../queue/job-kind-queues.js';
 import { ApiRedis } from '../redis/api-redis.js';
 
@@ -48,6 +48,7 @@ export class ClusterSnapshotReader implements ClusterSnapshotSource {
     return {
       totals: database?.totals ?? null,
       live: database?.live ?? null,
+      eventsIncomplete: database?.eventsIncomplete ?? null,
       durations: database?.durations ?? null,
       queue,
       workers: live && workersByState(live),
@@ -55,18 +56,23 @@ export class ClusterSnapshotReader implements ClusterSnapshotSource {
     };
   }
 
-  /** A few dozen counter rows and the releases queued or running now: the same cost at any history. */
-  private readReleases(): Promise<Pick<ClusterSnapshot, 'totals' | 'live' | 'durations'>> {
+  /**
+   * A few dozen counter rows, the releases queued or running now and the count of releases with incomplete
+   * events (an index range of those and the running ones): the same cost at any history.
+   */
+  private readReleases(): Promise<Pick<ClusterSnapshot, 'totals' | 'live' | 'durations' | 'eventsIncomplete'>> {
     return this.uow.run(
       'read metrics',
       async (ds) => {
         const counters = await readReleaseCounters(ds);
         const live: { template: string; status: string; n: unknown; waiting: unknown }[] = await ds.query(
           `SELECT template, status, COUNT(*) AS n, COALESCE(SUM(waiting_reason IS NOT NULL), 0) AS waiting
-             FROM releases WHERE status IN ('queued', 'running') GROUP BY template, status`,
+             FROM releases WHERE status IN ('awaiting-approval', 'queued', 'running') GROUP BY template, status`,
         );
+        const eventsIncomplete = await countReleasesWithIncompleteEvents(ds);
         return {
           ...fromCounters(counters),
+          eventsIncomplete,
           live: live.map((r) => ({ template: r.template, status: r.status, count: Number(r.n), waitingOnLock: Number(r.waiting) })),
         };
       },

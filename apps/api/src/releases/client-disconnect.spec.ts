@@ -110,6 +110,7 @@ describe('client disconnects', () => {
       null as never,
       null as never,
       null as never,
+      null as never,
     );
     const download = controller.log(7, { after: 0, download: '1', format: 'raw' }, response as unknown as Response);
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, type HttpException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, type HttpException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import type { LaunchRefusal } from '@slipway/releases';
 
 /**
@@ -14,6 +14,8 @@ export function refusalException(refusal: LaunchRefusal): HttpException {
       return new ConflictException(refusal.message);
     case 'frozen':
       return new ConflictException({ statusCode: 409, error: 'Conflict', message: refusal.message, window: refusal.window });
+    case 'forbidden':
+      return new ForbiddenException(refusal.message);
     case 'not-found':
       return new NotFoundException(refusal.message);
     case 'secrets-unavailable':

@@ -1,6 +1,6 @@
 import { type Catalog, type ReleaseCommitView, commitUrlFor, redactSecrets } from '@slipway/ansible';
 import type { ReleaseEntity } from '@slipway/db';
-import { type ReleaseWhatRan, releaseEventsStateOf, releaseSecretVars } from '@slipway/releases';
+import { type ReleaseWhatRan, approvedBy, releaseEventsStateOf, releaseSecretVars } from '@slipway/releases';
 
 /**
  * The release as the API shows it: secret vars are masked with the release's own list, recorded when it
@@ -38,8 +38,25 @@ export function toReleaseView(release: ReleaseEntity, catalog: Catalog) {
     finishedAt: release.finishedAt,
     durationMs: release.startedAt && end ? end.getTime() - release.startedAt.getTime() : null,
     freezeOverride: release.freezeOverride ?? null,
+    approval: approvalView(release),
+    previewOf: release.previewOf ?? null,
     ...whatRan(release),
     ...commitView(release, catalog),
+  };
+}
+
+/** Where its approval stands (contract: ReleaseApproval), or null for a release that needed none. */
+function approvalView(release: ReleaseEntity) {
+  const approval = release.approval;
+  if (!approval) return null;
+  return {
+    required: approval.approvers,
+    approvedBy: approvedBy(approval),
+    allowSelfApproval: approval.allowSelfApproval,
+    expiresAt: approval.expiresAt,
+    preview: approval.preview,
+    previewReleaseId: approval.previewReleaseId ?? null,
+    decisions: approval.decisions,
   };
 }
 

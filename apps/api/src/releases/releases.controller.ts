@@ -3,7 +3,7 @@ import { Body, Controller, ForbiddenException, Get, Headers, HttpCode, Param, Po
 import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CatalogHolder, stripAnsi } from '@slipway/ansible';
-import { ReleaseLauncher, ReleaseStore } from '@slipway/releases';
+import { ReleaseApprovals, ReleaseLauncher, ReleaseStore } from '@slipway/releases';
 import { AuditService } from '../audit/audit.service.js';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators.js';
 import type { Principal } from '../auth/principal.js';
@@ -34,6 +34,7 @@ export class ReleasesController {
     private readonly launcher: ReleaseLauncher,
     private readonly audit: AuditService,
     private readonly catalogs: CatalogHolder,
+    private readonly approvals: ReleaseApprovals,
   ) {}
 
   /** Only for masking releases from before their secret list was recorded (see toReleaseView). */
@@ -94,7 +95,11 @@ export class ReleasesController {
   @ApiOkResponse({ schema: componentRef('ReleaseBody') })
   @ApiErrors(400, 404)
   async get(@Param('id', idParam) id: number) {
-    return toReleaseView(await this.releases.get(id), this.catalog);
+    const release = await this.releases.get(id);
+    const view = toReleaseView(release, this.catalog);
+    // Who it waits for (CLI --wait, the release page): read only for a release that still waits.
+    if (!view.approval || release.status !== 'awaiting-approval') return view;
+    return { ...view, approval: { ...view.approval, mayApprove: await this.approvals.approversOf(release) } };
   }
 
   @Get(':id/log')

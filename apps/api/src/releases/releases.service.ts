@@ -39,7 +39,7 @@ export class ReleasesService {
    */
   async cancel(id: number, by: string): Promise<CancelResult> {
     let release = await this.get(id);
-    if (release.status === 'queued') {
+    if (release.status === 'queued' || release.status === 'awaiting-approval') {
       if (await this.store.cancelQueued(id, by)) {
         await this.queue.removeIfWaiting(id).catch(() => undefined);
         const cancelled = await this.get(id);
@@ -56,7 +56,7 @@ export class ReleasesService {
       return { release: await this.get(id), immediate: false };
     }
     release = await this.get(id);
-    throw new ConflictException(`id: release ${id} is already ${release.status}; only queued or running releases can be cancelled`);
+    throw new ConflictException(`id: release ${id} is already ${release.status}; only releases awaiting approval, queued or running can be cancelled`);
   }
 
   /** The secret var names this release is masked with (its own, recorded at creation). */
@@ -64,7 +64,8 @@ export class ReleasesService {
     return releaseSecretVars(release, this.catalogs.current.templates[release.template]?.secretVars);
   }
 
-  private announce(id: number, event: ReleaseEvent): void {
+  /** A status change to the release's live viewers at once (they also poll it, so a lost message only delays it). */
+  announce(id: number, event: ReleaseEvent): void {
     this.redis.client.publish(this.redis.keys.releaseChannel(id), JSON.stringify(event)).catch(() => undefined);
   }
 }

@@ -34,6 +34,8 @@ export class TemplatesController {
       openVars: t.openVars,
       limit: t.limit,
       refOverride: t.refOverride,
+      checkMode: t.checkMode,
+      approval: t.approval ?? null,
     }));
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Webhook, WebhookDelivery, WebhookEventType, WebhookFormat } from '@slipway/contracts';
 import { UnitOfWork } from '@slipway/db';
+import type { EntityManager } from 'typeorm';
 
 export interface NewWebhookEndpoint {
   url: string;
@@ -10,6 +11,16 @@ export interface NewWebhookEndpoint {
   format: WebhookFormat;
   secretSealed: string;
   createdBy: string;
+}
+
+/** What PATCH may change (undefined: unchanged; templates/inventories null: all). */
+export interface WebhookEndpointChange {
+  url?: string;
+  events?: WebhookEventType[];
+  templates?: string[] | null;
+  inventories?: string[] | null;
+  format?: WebhookFormat;
+  enabled?: boolean;
 }
 
 interface EndpointRow {
@@ -92,6 +103,61 @@ export class WebhookEndpointsStore {
       ),
     );
     return Number(result.affectedRows) === 1;
+  }
+
+  /**
+   * Changes the given fields (last writer wins). url and format apply to the deliveries not yet sent too
+   * (they are sent with the endpoint as it is when they go out); events and filters to events from now on.
+   * `enabled: false` stops sending (its deliveries wait, as after a 410); `true` sends them again.
+   * Returns the endpoint before and after, or null when there is none.
+   */
+  async update(id: number, change: WebhookEndpointChange, actor: string): Promise<{ before: Webhook; after: Webhook } | null> {
+    const found = await this.uow.run('update webhook endpoint', (ds) =>
+      ds.transaction(async (em: EntityManager) => {
+        const rows: EndpointRow[] = await em.query(`SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = ? FOR UPDATE`, [id]);
+        if (!rows[0]) return null;
+        const sets: string[] = [];
+        const params: unknown[] = [];
+        const set = (column: string, value: unknown) => {
+          sets.push(`${column} = ?`);
+          params.push(value);
+        };
+        if (change.url !== undefined) set('url', change.url);
+        if (change.events !== undefined) set('events', JSON.stringify([...new Set(change.events)]));
+        if (change.templates !== undefined) set('templates', change.templates === null ? null : JSON.stringify(change.templates));
+        if (change.inventories !== undefined) set('inventories', change.inventories === null ? null : JSON.stringify(change.inventories));
+        if (change.format !== undefined) set('format', change.format);
+        if (change.enabled === true) {
+          set('enabled', 1);
+          set('disabled_reason', null);
+        } else if (change.enabled === false && Number(rows[0].enabled) === 1) {
+          set('enabled', 0);
+          set('disabled_reason', `disabled by ${actor}`.slice(0, 500));
+        }
+        if (sets.length > 0) await em.query(`UPDATE webhook_endpoints SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
+        const after: EndpointRow[] = await em.query(`SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = ?`, [id]);
+        return { before: toWebhook(rows[0]), after: toWebhook(after[0]) };
+      }),
+    );
+    return found;
+  }
+
+  /**
+   * Removes the endpoint, its sealed secrets, and its deliveries with their attempts (history included):
+   * the deliveries not yet delivered are never sent. An attempt already on the wire may still arrive; its
+   * outcome is not recorded (the worker records only under a claim on a row that still exists).
+   */
+  async delete(id: number): Promise<{ endpoint: Webhook; pendingDropped: number } | null> {
+    return this.uow.run('delete webhook endpoint', (ds) =>
+      ds.transaction(async (em: EntityManager) => {
+        const rows: EndpointRow[] = await em.query(`SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = ? FOR UPDATE`, [id]);
+        if (!rows[0]) return null;
+        const pending: { n: number }[] = await em.query("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE endpoint_id = ? AND state = 'pending'", [id]);
+        // webhook_deliveries and webhook_attempts go with it (ON DELETE CASCADE).
+        await em.query('DELETE FROM webhook_endpoints WHERE id = ?', [id]);
+        return { endpoint: toWebhook(rows[0]), pendingDropped: Number(pending[0]?.n ?? 0) };
+      }),
+    );
   }
 
   /** Sending again after a 410 (the receiver is back): its pending deliveries go out again. */

@@ -1,13 +1,16 @@
-import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, ServiceUnavailableException } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, Patch, Post, ServiceUnavailableException } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
 import {
   type CreateWebhookRequest,
   type CreatedWebhook,
+  type DeletedWebhook,
   type RotateWebhookSecretRequest,
+  type UpdateWebhookRequest,
   componentRef,
   createWebhookRequest,
   rotateWebhookSecretRequest,
+  updateWebhookRequest,
 } from '@slipway/contracts';
 import { SecretCipherError, newWebhookSecret, sealWebhookSecret } from '@slipway/releases';
 import { AuditService } from '../audit/audit.service.js';
@@ -67,6 +70,38 @@ export class WebhooksController {
   @ApiErrors(400, 404)
   async get(@Param('id', idParam) id: number) {
     return (await this.endpoints.findById(id)) ?? notFound(id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    summary: 'Change an endpoint: url, events, template/inventory filters, format, enabled (validated as at creation; last writer wins)',
+    description: 'url and format apply to deliveries not yet sent too; events and filters to events from now on. enabled: false holds its deliveries, true sends them.',
+  })
+  @ApiBody({ schema: componentRef('UpdateWebhookRequest') })
+  @ApiOkResponse({ schema: componentRef('WebhookBody') })
+  @ApiErrors(400, 404)
+  async update(@Param('id', idParam) id: number, @Body(contract(updateWebhookRequest)) body: UpdateWebhookRequest, @CurrentPrincipal() principal: Principal) {
+    const changed = await this.endpoints.update(id, body, principal.name);
+    if (!changed) notFound(id);
+    const { before, after } = changed;
+    const fields = (Object.keys(body) as (keyof UpdateWebhookRequest)[]).filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
+    await this.audit.record(principal.name, 'webhook.update', { type: 'webhook', id }, {
+      changed: fields,
+      before: Object.fromEntries(fields.map((key) => [key, before[key]])),
+      after: Object.fromEntries(fields.map((key) => [key, after[key]])),
+    });
+    return after;
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Remove an endpoint with its secrets and its deliveries (history too); the ones not yet delivered are never sent' })
+  @ApiOkResponse({ schema: componentRef('DeletedWebhookBody') })
+  @ApiErrors(400, 404)
+  async remove(@Param('id', idParam) id: number, @CurrentPrincipal() principal: Principal): Promise<DeletedWebhook> {
+    const deleted = await this.endpoints.delete(id);
+    if (!deleted) notFound(id);
+    await this.audit.record(principal.name, 'webhook.delete', { type: 'webhook', id }, { url: deleted.endpoint.url, events: deleted.endpoint.events, pendingDropped: deleted.pendingDropped });
+    return { id, pendingDropped: deleted.pendingDropped };
   }
 
   @Post(':id/rotate-secret')

@@ -11,7 +11,7 @@ import { coerceVar } from '../template-vars.js';
 import { FINAL_STATUSES } from '../../../../libs/releases/src/release-state.js';
 import { WHAT_RAN_ROWS, whatRanText } from '../../../../libs/releases/src/what-ran.js';
 import { type CommandContext, type ListPage, wholeNumber } from './command-context.js';
-import { failedHosts, fetchHosts, fetchResults, hostTable, resultsTable } from './release-results.js';
+import { diffsText, failedHosts, fetchDiffs, fetchHosts, fetchResults, hostTable, resultsTable } from './release-results.js';
 import { fetchTemplates } from './template.js';
 // Types only (erased from the bundle, so zod is not in it): the API's contract.
 import type { Release, ReleaseCommitView, ReleaseWhatRan } from '@slipway/contracts';
@@ -94,6 +94,9 @@ function describe(release: ReleaseJson): string {
     ['reason', release.reason],
     ['requested by', release.requestedBy],
     ['re-run of', release.rerunOf],
+    ['approval', release.approval ? (release.status === 'awaiting-approval' ? approvalSummary(release).replace(/^awaits approval: /, '') : `${release.approval.approvedBy.length} of ${release.approval.required}${release.approval.approvedBy.length > 0 ? ` (${release.approval.approvedBy.join(', ')})` : ''}`) : null],
+    ['preview', release.approval?.previewReleaseId ?? null],
+    ['preview of', release.previewOf ?? null],
     ['worker', release.workerId],
     ...commitRows(release),
     ['created', release.createdAt],
@@ -119,6 +122,7 @@ async function waitFor(ctx: Context, id: number): Promise<void> {
   const http = ctx.http();
   const json = ctx.globals().json;
   let lastStatus = '';
+  await sayWhatItAwaits(http, id);
   const stopCancellingOnCtrlC = cancelOnCtrlC(http, id);
   let final: ReleaseStatusEvent;
   try {
@@ -150,6 +154,30 @@ async function waitFor(ctx: Context, id: number): Promise<void> {
   note(`release ${id} ${final.status}${final.exitCode !== null ? ` (ansible exit code ${final.exitCode})` : ''}${final.reason ? `: ${final.reason}` : ''}`);
   if (failed.length > 0) note(`release ${id}: ${failed.length} host(s) failed or unreachable: ${failed.join(', ')}`);
   ctx.setExitCode(Math.max(exitCodeForStatus(final.status), failed.length > 0 ? EXIT.failed : EXIT.succeeded));
+}
+
+/**
+ * A release awaiting approval: what `--wait` waits for, and from whom (on stderr, with the other notes),
+ * before it follows the release like any other (it ends rejected or expired: exit 4).
+ */
+async function sayWhatItAwaits(http: SlipwayHttp, id: number): Promise<void> {
+  const { body } = await http.request<ReleaseJson>('GET', `/api/v1/releases/${id}`);
+  const approval = body.approval;
+  if (body.status !== 'awaiting-approval' || !approval) return;
+  note(`release ${id} ${approvalSummary(body)}`);
+  if (approval.previewReleaseId !== null) {
+    note(`release ${id}: its check-mode preview is release ${approval.previewReleaseId} (slipway release show ${approval.previewReleaseId} --changed)`);
+  }
+}
+
+/** "awaits approval: 1 of 2 approvals (from bob), may approve: carol, dave; expires at …". */
+function approvalSummary(release: ReleaseJson): string {
+  const approval = release.approval!;
+  const given = approval.approvedBy.length;
+  const from = given > 0 ? ` (from ${approval.approvedBy.join(', ')})` : '';
+  const who = approval.mayApprove === undefined ? '' : approval.mayApprove.length > 0 ? `; may approve: ${approval.mayApprove.join(', ')}` : '; no one else may approve it now';
+  const self = approval.allowSelfApproval ? '' : ` (not ${release.requestedBy}, who requested it)`;
+  return `awaits approval: ${given} of ${approval.required} approval${approval.required === 1 ? '' : 's'}${from}${who}${who ? self : ''}; expires at ${localTime(approval.expiresAt)}`;
 }
 
 /** A terminal (and npx) may deliver one Ctrl-C twice within this; a later one is a real second press. */
@@ -198,12 +226,12 @@ export function registerReleaseCommands(program: Command, ctx: Context): void {
     .option('-l, --limit <pattern>', 'ansible --limit')
     .option('-t, --tags <tags>', 'ansible --tags, comma separated', commaList)
     .option('--skip-tags <tags>', 'ansible --skip-tags, comma separated', commaList)
-    .option('-C, --check', 'ansible --check --diff (change nothing)')
+    .option('-C, --check', 'a preview: ansible --check --diff, changes nothing (templates with checkMode: true)')
     .option('--run-at <time>', 'start no earlier than this ISO 8601 time')
     .option('--ref <ref>', "git projects: run this branch, tag or commit instead of the catalog's ref (templates with refOverride)")
     .option('-k, --idempotency-key <key>', 'retrying with the same key and options returns the first release (must not be empty)', idempotencyKey)
     .option('--override-freeze <reason>', 'admins: launch despite a freeze window in force, for this written reason (audited, shown on the release)')
-    .option('-w, --wait', 'stream the log and exit 0 succeeded, 1 failed, 2 cancelled/interrupted, 3 error')
+    .option('-w, --wait', 'stream the log and exit 0 succeeded, 1 failed, 2 cancelled/interrupted, 3 error, 4 rejected/expired (a release awaiting approval: says from whom, and waits)')
     .action(async (template: string, options: {
       inventory?: string; extraVar: [string, string][]; extraVarsFile?: string; limit?: string; tags?: string[];
       skipTags?: string[]; check?: boolean; runAt?: string; ref?: string; idempotencyKey?: string; wait?: boolean; overrideFreeze?: string;
@@ -236,7 +264,8 @@ export function registerReleaseCommands(program: Command, ctx: Context): void {
     .option('--hosts', 'the host table: results by status per host, first failure, whether the events are complete')
     .option('--changed', 'the host results that changed something')
     .option('--failed', 'the host results that failed or were unreachable')
-    .action(async (id: number, options: { hosts?: boolean; changed?: boolean; failed?: boolean }) => {
+    .option('--diff', 'the unified diffs of the results that changed (in check mode: would change), masked')
+    .action(async (id: number, options: { hosts?: boolean; changed?: boolean; failed?: boolean; diff?: boolean }) => {
       const http = ctx.http();
       const json = ctx.globals().json;
       if (options.hosts) {
@@ -250,7 +279,15 @@ export function registerReleaseCommands(program: Command, ctx: Context): void {
         if (json) printJson(items);
         else process.stdout.write(`${forStdout(resultsTable(items, cut))}\n`);
       }
-      if (options.hosts || options.changed || options.failed) return;
+      if (options.diff) {
+        const found = await fetchDiffs(http, id);
+        if (json) printJson(found);
+        else {
+          const { body: release } = await http.request<ReleaseJson>('GET', `/api/v1/releases/${id}`);
+          process.stdout.write(`${forStdout(diffsText(found, release.checkMode))}\n`);
+        }
+      }
+      if (options.hosts || options.changed || options.failed || options.diff) return;
       const { body } = await http.request<ReleaseJson>('GET', `/api/v1/releases/${id}`);
       if (json) printJson(body);
       else process.stdout.write(`${forStdout(describe(body))}\n`);
@@ -312,6 +349,53 @@ export function registerReleaseCommands(program: Command, ctx: Context): void {
       }
       note(`release ${id} is being stopped`);
       await waitFor(ctx, id);
+    });
+
+  const decide = (what: 'approve' | 'reject') => async (id: number, options: { comment?: string; overrideFreeze?: string; wait?: boolean }) => {
+    const body = { ...(options.comment !== undefined ? { comment: options.comment } : {}), ...(options.overrideFreeze !== undefined ? { overrideFreeze: options.overrideFreeze } : {}) };
+    const { body: decided } = await ctx.http().request<ReleaseJson>('POST', `/api/v1/releases/${id}/${what}`, body);
+    if (options.wait) {
+      note(`release ${id} ${decided.status}`);
+      return waitFor(ctx, id);
+    }
+    if (ctx.globals().json) return printJson(decided);
+    const state = decided.status === 'awaiting-approval' && decided.approval ? approvalSummary(decided) : decided.status;
+    process.stdout.write(`release ${id} ${what === 'approve' ? 'approved' : 'rejected'} by you: ${decided.template} on ${decided.inventory} ${state}\n`);
+  };
+
+  release
+    .command('approve')
+    .description('approve a release awaiting approval (role approver or admin; not your own unless its template allows it)')
+    .argument('<id>', 'release id', releaseId)
+    .option('-m, --comment <text>', 'why (optional)')
+    .option('--override-freeze <reason>', 'admins: queue it despite a freeze window in force, for this written reason')
+    .option('-w, --wait', 'then follow it like release create --wait')
+    .action(decide('approve'));
+
+  release
+    .command('reject')
+    .description('reject a release awaiting approval: it ends rejected and never runs')
+    .argument('<id>', 'release id', releaseId)
+    .requiredOption('-m, --comment <text>', 'why (required)')
+    .action(decide('reject'));
+
+  release
+    .command('approvals')
+    .description('releases waiting for your approval (--all: every release awaiting approval)')
+    .option('--all', 'every release awaiting approval, with who may approve it')
+    .action(async (options: { all?: boolean }) => {
+      const { body } = await ctx.http().request<{ items: { release: ReleaseJson; mayApprove: string[] }[] }>('GET', `/api/v1/approvals?waitingFor=${options.all ? 'anyone' : 'me'}`);
+      if (ctx.globals().json) return printJson(body);
+      const rows = body.items.map(({ release: r, mayApprove }) => [
+        String(r.id),
+        r.template,
+        r.inventory,
+        r.requestedBy,
+        `${r.approval?.approvedBy.length ?? 0}/${r.approval?.required ?? 0}`,
+        mayApprove.join(', '),
+        localTime(r.approval?.expiresAt ?? null),
+      ]);
+      process.stdout.write(`${formatTable(['id', 'template', 'inventory', 'requested by', 'approvals', 'may approve', 'expires'], rows)}\n`);
     });
 
   release

@@ -30,6 +30,13 @@ function show(template: TemplateJson): string {
     // An API from before typed vars: only the defaults are known.
     lines.push('', formatTable(['var', 'default'], Object.entries(template.extraVars).map(([k, v]) => [k, JSON.stringify(v)])));
   }
+  if (template.approval) {
+    const a = template.approval;
+    lines.push(
+      '',
+      `approval     ${a.approvers} approver${a.approvers === 1 ? '' : 's'}${a.allowSelfApproval ? ' (the requester may be one)' : ', not the requester'} on ${a.inventories.join(', ')}; expires after ${a.expiresAfterSeconds} s${a.preview ? '; a check-mode preview runs first' : ''}`,
+    );
+  }
   if (template.vars) {
     lines.push('', template.openVars || template.vars.additionalProperties ? 'other vars may be given too (-e name=value)' : 'only these vars may be given');
   }

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { CreatedWebhook, Webhook, WebhookDelivery } from '@slipway/contracts';
+import type { CreatedWebhook, DeletedWebhook, Webhook, WebhookDelivery } from '@slipway/contracts';
 import type { SlipwayHttp } from '../http.js';
 import { note, printJson } from '../output.js';
 import { formatTable, localTime } from '../table.js';
@@ -47,6 +47,51 @@ export function registerWebhookCommands(program: Command, ctx: Context): void {
       if (ctx.globals().json) return printJson(body);
       const rows = body.map((w) => [String(w.id), w.url, w.events.join(','), w.enabled ? 'enabled' : `disabled: ${w.disabledReason ?? ''}`, w.format]);
       process.stdout.write(`${formatTable(['id', 'url', 'events', 'state', 'format'], rows)}\n`);
+    });
+
+  webhook
+    .command('set')
+    .description('change an endpoint: only the options given change (the others stay as they are)')
+    .argument('<id>', 'webhook id', id('webhook'))
+    .option('--url <url>', 'where to POST (http or https)')
+    .option('--event <type...>', 'event types, replacing the current ones (repeatable)', collect)
+    .option('--template <name...>', 'only releases of these templates', collect)
+    .option('--all-templates', 'releases of every template again')
+    .option('--inventory <name...>', 'only releases on these inventories', collect)
+    .option('--all-inventories', 'releases on every inventory again')
+    .addOption(new Option('--format <format>', 'payload format').choices(['standard', 'slack']))
+    .option('--enable', 'send again (its held deliveries go out)')
+    .option('--disable', 'stop sending; its deliveries wait until it is enabled')
+    .action(
+      async (
+        webhookId: number,
+        options: { url?: string; event?: string[]; template?: string[]; allTemplates?: boolean; inventory?: string[]; allInventories?: boolean; format?: string; enable?: boolean; disable?: boolean },
+      ) => {
+        const change: Record<string, unknown> = {};
+        if (options.url !== undefined) change.url = options.url;
+        if (options.event) change.events = options.event;
+        if (options.template) change.templates = options.template;
+        if (options.allTemplates) change.templates = null;
+        if (options.inventory) change.inventories = options.inventory;
+        if (options.allInventories) change.inventories = null;
+        if (options.format) change.format = options.format;
+        if (options.enable) change.enabled = true;
+        if (options.disable) change.enabled = false;
+        const { body } = await ctx.http().request<Webhook>('PATCH', `/api/v1/webhooks/${webhookId}`, change);
+        if (ctx.globals().json) return printJson(body);
+        process.stdout.write(`webhook ${body.id} → ${body.url} updated (${body.events.join(',')}; ${body.enabled ? 'enabled' : `disabled: ${body.disabledReason ?? ''}`})\n`);
+      },
+    );
+
+  webhook
+    .command('delete')
+    .alias('rm')
+    .description('remove an endpoint, its secrets and its deliveries; the ones not yet delivered are never sent')
+    .argument('<id>', 'webhook id', id('webhook'))
+    .action(async (webhookId: number) => {
+      const { body } = await ctx.http().request<DeletedWebhook>('DELETE', `/api/v1/webhooks/${webhookId}`);
+      if (ctx.globals().json) return printJson(body);
+      process.stdout.write(`webhook ${body.id} deleted (${body.pendingDropped} pending deliveries dropped)\n`);
     });
 
   webhook

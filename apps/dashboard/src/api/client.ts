@@ -24,7 +24,7 @@ export function setUnauthorizedHandler(handler: Unauthorized): void {
  * JSON request to the API with the session cookie. Every state-changing request carries the CSRF header:
  * a cross-site form cannot set it, and a cross-site fetch that sets it needs a CORS preflight the API refuses.
  */
-export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
+export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET') headers['x-slipway-csrf'] = '1';

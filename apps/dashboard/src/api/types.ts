@@ -5,12 +5,17 @@
  */
 import type { ReleaseStatus, Role } from '@slipway/contracts';
 
-export const FINISHED_STATUSES: readonly ReleaseStatus[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+export const FINISHED_STATUSES: readonly ReleaseStatus[] = ['succeeded', 'failed', 'cancelled', 'interrupted', 'rejected', 'expired'];
 
 export function isFinished(status: ReleaseStatus): boolean {
   return FINISHED_STATUSES.includes(status);
 }
 
 export function canDeploy(role: Role | undefined): boolean {
-  return role === 'deployer' || role === 'admin';
+  return role === 'deployer' || role === 'approver' || role === 'admin';
+}
+
+/** Approvers and admins approve or reject releases awaiting approval. */
+export function canApprove(role: Role | undefined): boolean {
+  return role === 'approver' || role === 'admin';
 }

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { Session } from '@slipway/contracts';
-import { canDeploy } from '../api/types';
+import { canApprove, canDeploy } from '../api/types';
 import { Link, useLocation } from '../lib/router';
 import { useSession } from '../session';
 import { FreezeBanner } from './FreezeBanner';
@@ -28,6 +28,11 @@ export function Layout({ session, children }: { session: Session; children: Reac
           {canDeploy(session.role) && (
             <NavLink href="/releases/new" active={pathname === '/releases/new'}>
               New release
+            </NavLink>
+          )}
+          {canApprove(session.role) && (
+            <NavLink href="/approvals" active={pathname === '/approvals'}>
+              Approvals
             </NavLink>
           )}
           <NavLink href="/workers" active={pathname === '/workers'}>

@@ -2,12 +2,15 @@ import type { ReleaseStatus } from '@slipway/contracts';
 
 /** Status as text plus colour plus a shape, so it reads without colour vision too. */
 const SYMBOL: Record<ReleaseStatus, string> = {
+  'awaiting-approval': '⧗',
   queued: '◷',
   running: '▶',
   succeeded: '✓',
   failed: '✕',
   cancelled: '⊘',
   interrupted: '!',
+  rejected: '✕',
+  expired: '⌛',
 };
 
 export function StatusBadge({ status }: { status: ReleaseStatus }) {

@@ -1,12 +1,12 @@
-import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { ApiError, api } from '../api/client';
 import type { Release, Template } from '@slipway/contracts';
-import { VarField } from './VarField';
 import { navigate } from '../lib/router';
 import { usePolling } from '../lib/use-polling';
-import { type VarRow, rowsToVars } from './extra-vars';
-import { type ErrorKey, FIELDS, FIELD_LABELS, type FieldName, type FormErrors, fieldErrorFromMessage, groupErrors } from './form-errors';
-import { type VarInput, initialInputs, readVar, readVars } from './typed-vars';
+import type { VarRow } from './extra-vars';
+import { Field, FieldMessages, TemplateVars, collectVars, recheckVar } from './form-fields';
+import { type ErrorKey, FIELDS, FIELD_LABELS, type FormErrors, fieldErrorFromMessage, groupErrors } from './form-errors';
+import { type VarInput, initialInputs } from './typed-vars';
 
 function splitList(text: string): string[] | undefined {
   const items = text
@@ -63,10 +63,8 @@ export function NewReleasePage() {
   function changeVar(name: string, input: VarInput): void {
     setInputs((prev) => ({ ...prev, [name]: input }));
     const key: ErrorKey = `extraVars.${name}`;
-    const schema = template?.vars.properties[name];
-    if (!errors[key] || !schema) return;
-    const result = readVar(name, schema, input, template.vars.required.includes(name));
-    setErrors((prev) => ({ ...prev, [key]: 'error' in result ? [result.error] : undefined }));
+    if (!errors[key]) return;
+    setErrors((prev) => ({ ...prev, [key]: recheckVar(template, name, input) }));
   }
 
   /** Focus the first field in error, in the order the form shows them. */
@@ -84,15 +82,8 @@ export function NewReleasePage() {
   async function submit(event: FormEvent): Promise<void> {
     event.preventDefault();
     if (!template) return;
-    const found: FormErrors = {};
-    const typed = readVars(template.vars, inputs);
-    for (const [name, message] of Object.entries(typed.errors)) found[`extraVars.${name}`] = [message];
-    const free = template.openVars ? rowsToVars(rows) : { vars: {} };
-    if ('error' in free) found.extraVars = [free.error];
-    else {
-      const clash = Object.keys(free.vars).find((name) => declared.includes(name));
-      if (clash) found.extraVars = [`${clash} is a field of this template above: set it there`];
-    }
+    const collected = collectVars(template, inputs, rows, { withSecrets: true });
+    const found: FormErrors = { ...collected.errors };
     let runAtIso: string | undefined;
     if (runAt) {
       const when = new Date(runAt);
@@ -104,7 +95,7 @@ export function NewReleasePage() {
       focusFirst(found);
       return;
     }
-    const extraVars = { ...('vars' in free ? free.vars : {}), ...typed.values };
+    const extraVars = collected.values;
     const body = {
       template: templateName,
       inventory: inventory || undefined,
@@ -112,7 +103,8 @@ export function NewReleasePage() {
       limit: limit.trim() || undefined,
       tags: splitList(tags),
       skipTags: splitList(skipTags),
-      checkMode: checkMode || undefined,
+      // Only where the template allows it (a box ticked for another template is not sent).
+      checkMode: (template.checkMode && checkMode) || undefined,
       runAt: runAtIso,
     };
     setBusy(true);
@@ -176,34 +168,16 @@ export function NewReleasePage() {
             </select>
           )}
         </Field>
-
-        {template && declared.length > 0 && (
-          <fieldset className="field vars">
-            <legend>Vars</legend>
-            {declared.map((name) => (
-              <VarField
-                key={`${template.name}/${name}`}
-                name={name}
-                schema={template.vars.properties[name]}
-                required={template.vars.required.includes(name)}
-                input={inputs[name] ?? ''}
-                errors={errors[`extraVars.${name}`]}
-                onChange={(input) => changeVar(name, input)}
-              />
-            ))}
-          </fieldset>
+        {template?.approval && template.approval.inventories.includes(inventory) && (
+          <p className="notice" data-testid="needs-approval">
+            A release of {template.name} on {inventory} waits for {template.approval.approvers} approver
+            {template.approval.approvers === 1 ? '' : 's'}
+            {template.approval.allowSelfApproval ? '' : ' other than you'} before it runs
+            {template.approval.preview ? '; a check-mode preview runs first' : ''}.
+          </p>
         )}
 
-        {template?.openVars && (
-          <fieldset className="field vars" aria-describedby={errors.extraVars ? 'error-extraVars' : 'hint-extraVars'}>
-            <legend>{declared.length > 0 ? 'Additional vars' : FIELD_LABELS.extraVars}</legend>
-            <VarRows rows={rows} onChange={setRows} invalid={Boolean(errors.extraVars)} />
-            <FieldMessages name="extraVars" errors={errors.extraVars}>
-              This template accepts vars it does not declare. Numbers, true/false and JSON values keep their type; anything else is text.
-            </FieldMessages>
-          </fieldset>
-        )}
-        {!template?.openVars && errors.extraVars && <FieldMessages name="extraVars" errors={errors.extraVars} />}
+        <TemplateVars template={template} names={declared} inputs={inputs} rows={rows} errors={errors} onVarChange={changeVar} onRowsChange={setRows} />
 
         <div className="form-row">
           {template?.limit !== 'none' && (
@@ -236,13 +210,16 @@ export function NewReleasePage() {
             {(props) => <input {...props} type="text" value={skipTags} onChange={(e) => setSkipTags(e.target.value)} spellCheck={false} />}
           </Field>
         </div>
-        <div className="field">
-          <label className="toggle">
-            <input id="field-checkMode" type="checkbox" checked={checkMode} onChange={(e) => setCheckMode(e.target.checked)} />
-            Check mode <span className="muted">(dry run: --check --diff, changes nothing)</span>
-          </label>
-          <FieldMessages name="checkMode" errors={errors.checkMode} />
-        </div>
+        {template?.checkMode && (
+          <div className="field">
+            <label className="toggle">
+              <input id="field-checkMode" type="checkbox" checked={checkMode} onChange={(e) => setCheckMode(e.target.checked)} />
+              Check mode (preview) <span className="muted">(--check --diff: shows what would change, changes nothing)</span>
+            </label>
+            <FieldMessages name="checkMode" errors={errors.checkMode} />
+          </div>
+        )}
+        {!template?.checkMode && errors.checkMode && <FieldMessages name="checkMode" errors={errors.checkMode} />}
 
         <div className="form-actions">
           <button type="submit" className="button primary" disabled={busy || !templateName}>
@@ -258,98 +235,3 @@ function localZoneName(): string {
   return new Intl.DateTimeFormat(undefined, { timeZoneName: 'short' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName')?.value ?? 'local';
 }
 
-interface ControlProps {
-  id: string;
-  name: string;
-  'aria-invalid'?: true;
-  'aria-describedby'?: string;
-}
-
-function Field({
-  name,
-  label,
-  errors,
-  hint,
-  children,
-}: {
-  name: FieldName;
-  label: string;
-  errors?: string[];
-  hint?: string;
-  children: (props: ControlProps) => ReactNode;
-}) {
-  const describedBy = errors ? `error-${name}` : hint ? `hint-${name}` : undefined;
-  return (
-    <div className="field">
-      <label htmlFor={`field-${name}`}>{label}</label>
-      {children({ id: `field-${name}`, name, 'aria-invalid': errors ? true : undefined, 'aria-describedby': describedBy })}
-      <FieldMessages name={name} errors={errors}>
-        {hint}
-      </FieldMessages>
-    </div>
-  );
-}
-
-function FieldMessages({ name, errors, children }: { name: FieldName; errors?: string[]; children?: ReactNode }) {
-  if (errors && errors.length > 0) {
-    return (
-      <p className="field-error" id={`error-${name}`} role="alert" data-field={name}>
-        {errors.join(' ')}
-      </p>
-    );
-  }
-  return children ? (
-    <p className="hint" id={`hint-${name}`}>
-      {children}
-    </p>
-  ) : null;
-}
-
-function VarRows({ rows, onChange, invalid }: { rows: VarRow[]; onChange: (rows: VarRow[]) => void; invalid: boolean }) {
-  const baseId = useId();
-  const update = (index: number, patch: Partial<VarRow>) => onChange(rows.map((row, i) => (i === index ? { ...row, ...patch } : row)));
-  return (
-    <div className="var-rows" id="field-extraVars" tabIndex={-1}>
-      {rows.map((row, index) => (
-        <div className="var-row" key={index}>
-          <label className="visually-hidden" htmlFor={`${baseId}-k${index}`}>
-            Name of extra var {index + 1}
-          </label>
-          <input
-            id={`${baseId}-k${index}`}
-            type="text"
-            placeholder="name"
-            value={row.key}
-            spellCheck={false}
-            aria-invalid={invalid || undefined}
-            onChange={(e) => update(index, { key: e.target.value })}
-          />
-          <label className="visually-hidden" htmlFor={`${baseId}-v${index}`}>
-            Value of {row.key || `extra var ${index + 1}`}
-          </label>
-          <input
-            id={`${baseId}-v${index}`}
-            type={row.secret ? 'password' : 'text'}
-            placeholder={row.secret ? 'secret: empty keeps the catalog value' : 'value'}
-            value={row.value}
-            spellCheck={false}
-            autoComplete="off"
-            aria-invalid={invalid || undefined}
-            onChange={(e) => update(index, { value: e.target.value })}
-          />
-          <button
-            type="button"
-            className="button subtle small icon"
-            aria-label={`Remove ${row.key || `extra var ${index + 1}`}`}
-            onClick={() => onChange(rows.filter((_, i) => i !== index))}
-          >
-            ✕
-          </button>
-        </div>
-      ))}
-      <button type="button" className="button subtle small" onClick={() => onChange([...rows, { key: '', value: '', secret: false }])}>
-        + Add variable
-      </button>
-    </div>
-  );
-}

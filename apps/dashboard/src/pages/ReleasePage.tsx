@@ -13,6 +13,7 @@ import { LogViewer } from '../log/LogViewer';
 import { useReleaseLive } from '../log/use-release-live';
 import { useSession } from '../session';
 import { WhatRan } from './WhatRan';
+import { ApprovalPanel } from './ApprovalPanel';
 import { ScrollRegion } from '../components/ScrollRegion';
 import { ReleaseTabs } from './results/ReleaseTabs';
 import { ResultsTab } from './results/ResultsTab';
@@ -99,6 +100,7 @@ export function ReleasePage({ id }: { id: number }) {
         </p>
       )}
 
+      <ApprovalPanel release={release} session={session} now={now} onDecided={live.replaceRelease} />
       <div className="release-grid">
         <Parameters release={release} />
         <Timeline release={release} now={now} />
@@ -159,6 +161,14 @@ function Parameters({ release }: { release: Release }) {
             </dd>
           </>
         )}
+        {release.previewOf !== null && (
+          <>
+            <dt>Preview of</dt>
+            <dd>
+              <Link href={`/releases/${release.previewOf}`}>#{release.previewOf}</Link> <span className="muted">(awaiting approval)</span>
+            </dd>
+          </>
+        )}
         {release.freezeOverride && (
           <>
             <dt>Freeze overridden</dt>
@@ -183,11 +193,11 @@ function Timeline({ release, now }: { release: Release; now: number }) {
     <section className="card" aria-labelledby="timeline-title">
       <h2 id="timeline-title">Timeline</h2>
       <ol className="timeline">
-        <Step done label="Queued" at={release.createdAt} now={now}>
+        <Step done label={release.approval ? 'Requested' : 'Queued'} at={release.createdAt} now={now}>
           by {release.requestedBy}
         </Step>
         {release.runAt && (
-          <Step done={!scheduled} label={scheduled ? 'Scheduled' : 'Start time'} at={release.runAt} now={now} />
+          <Step done={!scheduled} label={scheduled ? 'Scheduled' : release.approval ? 'Approved' : 'Start time'} at={release.runAt} now={now} />
         )}
         {release.status === 'queued' && release.waitingReason && (
           <li className="step waiting">

@@ -1,16 +1,20 @@
+import { useState } from 'react';
 import { api } from '../api/client';
-import type { FreezeWindow, Schedule, ScheduleDetail, ScheduleTick } from '@slipway/contracts';
+import type { Schedule, ScheduleDetail, ScheduleTick } from '@slipway/contracts';
+import { canDeploy } from '../api/types';
+import { ConfirmButton } from '../components/ConfirmButton';
 import { ScrollRegion } from '../components/ScrollRegion';
 import { formatDateTime } from '../lib/format';
-import { Link } from '../lib/router';
+import { Link, navigate } from '../lib/router';
 import { usePolling } from '../lib/use-polling';
+import { useSession } from '../session';
 
 const REFRESH_MS = 5_000;
 
 function TickCell({ tick }: { tick: ScheduleTick | null }) {
   if (!tick) return <span className="muted">never</span>;
   return (
-    <span>
+    <span className="tick-cell">
       {formatDateTime(tick.tickAt)} · {tick.outcome}
       {tick.releaseId !== null && (
         <>
@@ -22,15 +26,22 @@ function TickCell({ tick }: { tick: ScheduleTick | null }) {
   );
 }
 
-/** Every schedule with its last tick and next run (read-only: the CLI and API change them). */
+/** Every schedule with its last tick and next run; deployers create them here (or with `slipway schedule create`). */
 export function SchedulesPage() {
+  const { session } = useSession();
   const schedules = usePolling('schedules', () => api<Schedule[]>('GET', '/api/v1/schedules'), REFRESH_MS);
   const list = schedules.data ?? [];
   return (
     <section className="page">
       <div className="page-head">
         <h1>Schedules</h1>
-        <p className="muted">Created and changed with <code>slipway schedule …</code> or the API.</p>
+        {canDeploy(session?.role) && (
+          <div className="actions">
+            <Link href="/schedules/new" className="button primary">
+              New schedule
+            </Link>
+          </div>
+        )}
       </div>
       {!schedules.data && <p className="empty">{schedules.error ? `Could not load the schedules: ${schedules.error.message}` : 'Loading schedules…'}</p>}
       {schedules.data && list.length === 0 && <p className="empty">No schedule yet.</p>}
@@ -74,10 +85,32 @@ export function SchedulesPage() {
   );
 }
 
-/** One schedule: its next runs and its latest ticks, with the releases they made. */
+/** One schedule: its last and next runs and its latest ticks, with the releases they made; deployers pause, resume or delete it. */
 export function ScheduleDetailPage({ id }: { id: number }) {
+  const { session } = useSession();
   const detail = usePolling(`schedule-${id}`, () => api<ScheduleDetail>('GET', `/api/v1/schedules/${id}`), REFRESH_MS);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
   const s = detail.data;
+
+  async function act(path: 'pause' | 'resume'): Promise<void> {
+    setBusy(true);
+    setActionError(null);
+    try {
+      await api('POST', `/api/v1/schedules/${id}/${path}`, path === 'pause' ? {} : undefined);
+      detail.refresh();
+    } catch (e) {
+      setActionError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function remove(): Promise<void> {
+    await api('DELETE', `/api/v1/schedules/${id}`);
+    navigate('/schedules');
+  }
+
   if (!s) {
     return (
       <section className="page">
@@ -88,9 +121,33 @@ export function ScheduleDetailPage({ id }: { id: number }) {
   }
   return (
     <section className="page">
+      <nav className="breadcrumb" aria-label="Breadcrumb">
+        <Link href="/schedules">Schedules</Link> <span aria-hidden="true">/</span> <span>{s.name}</span>
+      </nav>
       <div className="page-head">
         <h1>Schedule {s.name}</h1>
+        {canDeploy(session?.role) && (
+          <div className="actions">
+            {s.state === 'active' ? (
+              <button type="button" className="button" disabled={busy} onClick={() => void act('pause')}>
+                Pause
+              </button>
+            ) : (
+              <button type="button" className="button primary" disabled={busy} onClick={() => void act('resume')}>
+                Resume
+              </button>
+            )}
+            <ConfirmButton label="Delete" title={`Delete schedule ${s.name}?`} confirmLabel="Delete schedule" danger onConfirm={remove}>
+              It launches nothing more and its tick history is deleted; the releases it made stay.
+            </ConfirmButton>
+          </div>
+        )}
       </div>
+      {actionError && (
+        <p className="notice notice-warn" role="alert">
+          {actionError}
+        </p>
+      )}
       <dl className="props">
         <dt>Launches</dt>
         <dd>
@@ -105,10 +162,26 @@ export function ScheduleDetailPage({ id }: { id: number }) {
           {s.state}
           {s.pausedReason && ` (${s.pausedReason})`}
         </dd>
+        <dt>Last run</dt>
+        <dd data-testid="schedule-last">
+          <TickCell tick={s.lastTick} />
+        </dd>
         <dt>Next runs</dt>
-        <dd data-testid="schedule-next">{s.nextRuns.length ? s.nextRuns.map(formatDateTime).join(', ') : '—'}</dd>
+        <dd data-testid="schedule-next">
+          {s.nextRuns.length ? (
+            <ol className="run-list">
+              {s.nextRuns.map((run) => (
+                <li key={run}>
+                  <time dateTime={run}>{formatDateTime(run)}</time>
+                </li>
+              ))}
+            </ol>
+          ) : (
+            '—'
+          )}
+        </dd>
       </dl>
-      <h2 className="section-title">Ticks</h2>
+      <h2 className="section-title">Ticks and the releases they made</h2>
       {s.ticks.length === 0 ? (
         <p className="empty">No tick yet.</p>
       ) : (
@@ -136,48 +209,6 @@ export function ScheduleDetailPage({ id }: { id: number }) {
         </ScrollRegion>
       )}
       <Link href="/schedules">← All schedules</Link>
-    </section>
-  );
-}
-
-/** Every freeze window (admins define them with `slipway freeze create` or the API). */
-export function FreezesPage() {
-  const windows = usePolling('freezes', () => api<FreezeWindow[]>('GET', '/api/v1/freezes'), REFRESH_MS);
-  const list = windows.data ?? [];
-  return (
-    <section className="page">
-      <div className="page-head">
-        <h1>Freeze windows</h1>
-        <p className="muted">Defined by admins with <code>slipway freeze create</code> or the API.</p>
-      </div>
-      {!windows.data && <p className="empty">{windows.error ? `Could not load the freeze windows: ${windows.error.message}` : 'Loading…'}</p>}
-      {windows.data && list.length === 0 && <p className="empty">No freeze window.</p>}
-      {list.length > 0 && (
-        <ScrollRegion className="table-wrap" label="Freeze windows table">
-          <table data-testid="freezes-table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">When</th>
-                <th scope="col">Applies to</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((w) => (
-                <tr key={w.id}>
-                  <td>{w.name}</td>
-                  <td>
-                    {w.kind === 'one-off' ? `${formatDateTime(w.startsAt)} → ${formatDateTime(w.endsAt)}` : `${w.cron ?? ''} (${w.timeZone ?? ''}) for ${w.durationMinutes ?? 0} min`}
-                  </td>
-                  <td>
-                    {w.templates ? `templates ${w.templates.join(', ')}` : 'every template'}; {w.inventories ? `inventories ${w.inventories.join(', ')}` : 'every inventory'}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </ScrollRegion>
-      )}
     </section>
   );
 }

@@ -24,9 +24,10 @@ export function findCallbackPlugins(): string | null {
 /**
  * The ANSIBLE_* that add the plugin to a run, over the allow-listed environment: one more callback,
  * beside the stdout one (whose output is left as it is) and beside any the operator enabled in the
- * worker's environment; its directory first on the callback path, the operator's path after it.
+ * worker's environment; its directory first on the callback path, the operator's path after it. The
+ * plugin's file is capped at `maxBytes` (the worker's SLIPWAY_EVENTS_MAX_BYTES, validated by the config).
  */
-export function eventCaptureEnvironment(inherited: Record<string, string>, pluginDir: string, eventsFile: string): Record<string, string> {
+export function eventCaptureEnvironment(inherited: Record<string, string>, pluginDir: string, eventsFile: string, maxBytes: number): Record<string, string> {
   const enabled = (inherited.ANSIBLE_CALLBACKS_ENABLED ?? inherited.ANSIBLE_CALLBACK_WHITELIST ?? '')
     .split(',')
     .map((name) => name.trim())
@@ -35,5 +36,6 @@ export function eventCaptureEnvironment(inherited: Record<string, string>, plugi
     ANSIBLE_CALLBACK_PLUGINS: [pluginDir, inherited.ANSIBLE_CALLBACK_PLUGINS ?? ANSIBLE_DEFAULT_CALLBACK_PATH].join(':'),
     ANSIBLE_CALLBACKS_ENABLED: [...enabled, EVENTS_CALLBACK].join(','),
     SLIPWAY_EVENTS_FILE: eventsFile,
+    SLIPWAY_EVENTS_MAX_BYTES: String(maxBytes),
   };
 }

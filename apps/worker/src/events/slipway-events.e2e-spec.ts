@@ -29,7 +29,7 @@ async function run(args: string[], options: { capture?: boolean; secrets?: strin
   dirs.push(dir);
   const file = path.join(dir, EVENTS_FILE);
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: dir, PYTHONUNBUFFERED: '1', ANSIBLE_FORCE_COLOR: '0' };
-  if (options.capture !== false) Object.assign(env, eventCaptureEnvironment({}, pluginDir, file));
+  if (options.capture !== false) Object.assign(env, eventCaptureEnvironment({}, pluginDir, file, 536_870_912));
   const stored: AnsibleEvent[] = [];
   const sink = new ReleaseEventSink(1, new SecretMasker(options.secrets ?? []), {
     store: async (events) => void stored.push(...events),

@@ -29,6 +29,13 @@ export type AttemptVerdict =
   | { kind: 'dead'; error: string }
   | { kind: 'gone'; error: string };
 
+/** One attempt of one delivery, as recordAll writes it. */
+export interface AttemptOutcome {
+  delivery: ClaimedDelivery;
+  result: SendResult;
+  verdict: AttemptVerdict;
+}
+
 /**
  * The worker's side of the outbox: claims due deliveries and records each attempt. A claim moves
  * `next_attempt_at` past a lease and sets a claim token in one conditional UPDATE, so two senders never
@@ -91,41 +98,76 @@ export class WebhookDeliveryStore {
     });
   }
 
-  /** The attempt and its consequence, in one transaction, only while the claim is still this sender's. */
-  async record(delivery: ClaimedDelivery, result: SendResult, verdict: AttemptVerdict): Promise<void> {
+  /** One attempt's outcome (recordAll writes many at once). */
+  record(delivery: ClaimedDelivery, result: SendResult, verdict: AttemptVerdict): Promise<void> {
+    return this.recordAll([{ delivery, result, verdict }]);
+  }
+
+  /**
+   * Attempts and their consequences, many in one transaction of a few multi-row statements (throughput:
+   * not one transaction per attempt), each applied only while its claim is still its sender's: the rows
+   * are locked and their claim tokens read first, and a delivery whose claim lapsed and was taken by
+   * another sender (or redelivered) is left alone, as before. Retried whole on a lost connection: the
+   * claim tokens are cleared in the same transaction, so a retry after a commit whose reply was lost
+   * applies nothing twice.
+   */
+  async recordAll(outcomes: readonly AttemptOutcome[]): Promise<void> {
+    if (outcomes.length === 0) return;
     const at = new Date();
-    await this.uow.run('record webhook attempt', (ds) =>
+    await this.uow.run('record webhook attempts', (ds) =>
       ds.transaction(async (em: EntityManager) => {
-        const applied = await em.query(...verdictUpdate(delivery, verdict, at));
-        if (affectedRows(applied) !== 1) return;
-        await em.query(
-          `INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, latency_ms, error, response_head) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-          [delivery.id, delivery.attempt, at, result.statusCode, result.latencyMs, result.error?.slice(0, 500) ?? null, result.responseHead?.slice(0, 1024) ?? null],
+        const ids = outcomes.map((o) => o.delivery.id);
+        const current: { id: number; claim_token: string | null }[] = await em.query(
+          `SELECT id, claim_token FROM webhook_deliveries WHERE id IN (${marks(ids.length)}) AND state = 'pending' FOR UPDATE`,
+          ids,
         );
-        if (verdict.kind === 'gone') {
-          await em.query('UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ? WHERE id = ?', [verdict.error, delivery.endpoint.id]);
+        const token = new Map(current.map((r) => [Number(r.id), r.claim_token]));
+        const mine = outcomes.filter((o) => token.get(o.delivery.id) === o.delivery.claimToken);
+        if (mine.length === 0) return;
+        const delivered = mine.filter((o) => o.verdict.kind === 'delivered').map((o) => o.delivery.id);
+        if (delivered.length > 0) {
+          await em.query(
+            `UPDATE webhook_deliveries SET state = 'delivered', finished_at = ?, claim_token = NULL, last_error = NULL WHERE id IN (${marks(delivered.length)})`,
+            [at, ...delivered],
+          );
+        }
+        const retries = mine.flatMap((o) => (o.verdict.kind === 'retry' ? [{ id: o.delivery.id, at: o.verdict.at, error: o.verdict.error }] : []));
+        if (retries.length > 0) {
+          await em.query(
+            `UPDATE webhook_deliveries SET next_attempt_at = CASE id ${retries.map(() => 'WHEN ? THEN ?').join(' ')} END,
+                    last_error = CASE id ${retries.map(() => 'WHEN ? THEN ?').join(' ')} END, claim_token = NULL
+              WHERE id IN (${marks(retries.length)})`,
+            [...retries.flatMap((r) => [r.id, r.at]), ...retries.flatMap((r) => [r.id, r.error.slice(0, 500)]), ...retries.map((r) => r.id)],
+          );
+        }
+        const dead = mine.flatMap((o) => (o.verdict.kind === 'dead' || o.verdict.kind === 'gone' ? [{ id: o.delivery.id, error: o.verdict.error }] : []));
+        if (dead.length > 0) {
+          await em.query(
+            `UPDATE webhook_deliveries SET state = 'dead', finished_at = ?, claim_token = NULL, last_error = CASE id ${dead.map(() => 'WHEN ? THEN ?').join(' ')} END
+              WHERE id IN (${marks(dead.length)})`,
+            [at, ...dead.flatMap((r) => [r.id, r.error.slice(0, 500)]), ...dead.map((r) => r.id)],
+          );
+        }
+        await em.query(
+          `INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, latency_ms, error, response_head) VALUES ${mine.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+          mine.flatMap(({ delivery, result }) => [
+            delivery.id,
+            delivery.attempt,
+            at,
+            result.statusCode,
+            result.latencyMs,
+            result.error?.slice(0, 500) ?? null,
+            result.responseHead?.slice(0, 1024) ?? null,
+          ]),
+        );
+        for (const o of mine) {
+          if (o.verdict.kind === 'gone') {
+            await em.query('UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ? WHERE id = ?', [o.verdict.error, o.delivery.endpoint.id]);
+          }
         }
       }),
     );
   }
 }
 
-function verdictUpdate(delivery: ClaimedDelivery, verdict: AttemptVerdict, at: Date): [string, unknown[]] {
-  const where = 'WHERE id = ? AND claim_token = ? AND state = ?';
-  const key = [delivery.id, delivery.claimToken, 'pending'];
-  switch (verdict.kind) {
-    case 'delivered':
-      return [`UPDATE webhook_deliveries SET state = 'delivered', finished_at = ?, claim_token = NULL, last_error = NULL ${where}`, [at, ...key]];
-    case 'retry':
-      return [`UPDATE webhook_deliveries SET next_attempt_at = ?, claim_token = NULL, last_error = ? ${where}`, [verdict.at, verdict.error, ...key]];
-    case 'dead':
-    case 'gone':
-      return [`UPDATE webhook_deliveries SET state = 'dead', finished_at = ?, claim_token = NULL, last_error = ? ${where}`, [at, verdict.error, ...key]];
-  }
-}
-
-function affectedRows(result: unknown): number {
-  if (result && typeof result === 'object' && 'affectedRows' in result) return Number(result.affectedRows);
-  if (Array.isArray(result) && typeof result[1] === 'number') return result[1];
-  return 0;
-}
+const marks = (n: number): string => Array.from({ length: n }, () => '?').join(', ');

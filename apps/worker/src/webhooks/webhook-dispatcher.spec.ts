@@ -10,7 +10,7 @@ import type { SendResult } from './webhook-sender.js';
 const keys = { current: new SecretKey(randomBytes(32)) };
 const config = {
   secretKeys: keys,
-  webhooks: { publicUrl: 'https://slipway.example.com', allowedAddresses: [], timeoutMs: 1_000, retryBaseMs: 10_000, maxAttempts: 3, pollMs: 100, concurrency: 1 },
+  webhooks: { publicUrl: 'https://slipway.example.com', allowedAddresses: [], timeoutMs: 1_000, retryBaseMs: 10_000, maxAttempts: 3, pollMs: 100, concurrency: 1, batchSize: 50 },
 } as unknown as SlipwayConfig;
 
 const payload = JSON.stringify({
@@ -24,8 +24,8 @@ function fakeStore(delivery: ClaimedDelivery) {
   const recorded: { result: SendResult; verdict: AttemptVerdict }[] = [];
   const store = {
     claimDue: () => Promise.resolve([delivery]),
-    record: (_d: ClaimedDelivery, result: SendResult, verdict: AttemptVerdict) => {
-      recorded.push({ result, verdict });
+    recordAll: (outcomes: { result: SendResult; verdict: AttemptVerdict }[]) => {
+      recorded.push(...outcomes.map(({ result, verdict }) => ({ result, verdict })));
       return Promise.resolve();
     },
   } as unknown as WebhookDeliveryStore;

@@ -1,14 +1,14 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
 import { SLIPWAY_CONFIG, type SlipwayConfig } from '@slipway/config';
-import { type StoredReleaseEvent, unsealWebhookSecret } from '@slipway/releases';
+import { type StoredWebhookEvent, unsealWebhookSecret } from '@slipway/releases';
 import { AddressGuard } from './address-guard.js';
 import { retryDelayMs } from './webhook-backoff.js';
-import { type AttemptVerdict, type ClaimedDelivery, WebhookDeliveryStore } from './webhook-delivery.store.js';
+import { type AttemptOutcome, type AttemptVerdict, type ClaimedDelivery, WebhookDeliveryStore } from './webhook-delivery.store.js';
 import { type SendResult, WebhookSender } from './webhook-sender.js';
 
-/** Deliveries one pass claims at most; they are sent at once, side by side. */
-const BATCH = 50;
+/** Outcomes one recording transaction writes at most. */
+const RECORD_BATCH = 500;
 /** A claim outlives the attempt's timeout by this much before another sender may take the delivery. */
 const LEASE_MARGIN_MS = 5_000;
 /** How long one pass goes on claiming batches of a backlog. */
@@ -24,6 +24,9 @@ const PASS_BUDGET_MS = 5_000;
 export class WebhookDispatcher implements OnModuleDestroy {
   private readonly logger = new Logger('Webhooks');
   private readonly sender: WebhookSender;
+  /** Outcomes waiting for the recording transaction now running to end (group commit). */
+  private waiting: { outcome: AttemptOutcome; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private recording: Promise<void> | null = null;
 
   constructor(
     private readonly store: WebhookDeliveryStore,
@@ -33,15 +36,18 @@ export class WebhookDispatcher implements OnModuleDestroy {
   }
 
   /**
-   * Batch after batch while full ones come (a backlog goes at the receivers' pace, not one batch per
-   * WEBHOOK_POLL_MS), for at most PASS_BUDGET_MS: then the job ends and the next pass goes on.
+   * Batch after batch (WEBHOOK_BATCH_SIZE claimed in one statement, sent side by side) while full ones
+   * come (a backlog goes at the receivers' pace, not one batch per WEBHOOK_POLL_MS), for at most
+   * PASS_BUDGET_MS: then the job ends and the next pass goes on. WEBHOOK_CONCURRENCY passes run side by
+   * side in one worker, so at most WEBHOOK_CONCURRENCY × WEBHOOK_BATCH_SIZE deliveries are in flight.
    */
   async pass(): Promise<void> {
     const until = Date.now() + PASS_BUDGET_MS;
+    const batch = this.config.webhooks.batchSize;
     for (;;) {
-      const claimed = await this.store.claimDue(BATCH, this.config.webhooks.timeoutMs + LEASE_MARGIN_MS);
+      const claimed = await this.store.claimDue(batch, this.config.webhooks.timeoutMs + LEASE_MARGIN_MS);
       await Promise.all(claimed.map((delivery) => this.deliver(delivery)));
-      if (claimed.length < BATCH || Date.now() >= until) return;
+      if (claimed.length < batch || Date.now() >= until) return;
     }
   }
 
@@ -59,7 +65,33 @@ export class WebhookDispatcher implements OnModuleDestroy {
       // The secret could not be opened (SLIPWAY_SECRET_KEY missing or rotated away): never sent unsigned.
       result = { statusCode: null, latencyMs: 0, error: (error as Error).message, responseHead: null };
     }
-    await this.store.record(delivery, result, this.verdict(delivery, result));
+    await this.record({ delivery, result, verdict: this.verdict(delivery, result) });
+  }
+
+  /**
+   * Group commit: an outcome waits for the recording transaction now running (if any), then goes with
+   * every other outcome that arrived meanwhile in the next one (WebhookDeliveryStore.recordAll). Quiet,
+   * an outcome is written at once; busy, hundreds share one transaction. Resolves once it is committed.
+   */
+  private record(outcome: AttemptOutcome): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ outcome, resolve, reject });
+      this.recording ??= this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, RECORD_BATCH);
+      try {
+        await this.store.recordAll(batch.map((w) => w.outcome));
+        for (const w of batch) w.resolve();
+      } catch (error) {
+        // Not recorded: each stays claimed until its lease lapses, then is sent again (same webhook-id).
+        for (const w of batch) w.reject(error);
+      }
+    }
+    this.recording = null;
   }
 
   private verdict(delivery: ClaimedDelivery, result: SendResult): AttemptVerdict {
@@ -87,18 +119,31 @@ export class WebhookDispatcher implements OnModuleDestroy {
 
   /** The payload as sent: links made absolute; for a chat endpoint, a Slack-compatible message instead. */
   private body(delivery: ClaimedDelivery): string {
-    const event = JSON.parse(delivery.payload) as StoredReleaseEvent;
+    const event = JSON.parse(delivery.payload) as StoredWebhookEvent;
     const base = this.config.webhooks.publicUrl;
-    const links = { release: base + event.data.links.release, log: base + event.data.links.log, dashboard: base + event.data.links.dashboard };
-    if (delivery.endpoint.format === 'slack') {
-      const r = event.data.release;
-      const what = event.type.replace('release.', '');
-      return JSON.stringify({ text: `Release ${r.id} (${r.template} on ${r.inventory}) ${what}${r.reason ? `: ${r.reason}` : ''} — requested by ${r.actor} <${links.dashboard}|open>` });
-    }
+    const links = Object.fromEntries(Object.entries(event.data.links).map(([name, path]) => [name, base + path])) as Record<string, string>;
+    if (delivery.endpoint.format === 'slack') return JSON.stringify({ text: chatText(event, links) });
     return JSON.stringify({ ...event, data: { ...event.data, links } });
   }
 
   onModuleDestroy(): void {
     this.sender.close();
   }
+}
+
+/** The one line a chat room gets for an event. */
+function chatText(event: StoredWebhookEvent, links: Record<string, string>): string {
+  if ('schedule' in event.data) {
+    const { schedule, tick } = event.data;
+    const why = tick.window ? `freeze window "${tick.window.name}" in force until ${tick.window.endsAt}` : tick.reason;
+    return `Schedule ${schedule.name} (${schedule.template} on ${schedule.inventory}): tick ${tick.at} ${tick.outcome} — ${why} <${links.dashboard}|open>`;
+  }
+  const r = event.data.release;
+  const approval = event.data.approval;
+  const what = !approval
+    ? event.type.replace('release.', '')
+    : approval.decision
+      ? `approval ${approval.decision}${approval.by ? ` by ${approval.by}` : ''}`
+      : `awaits approval (${approval.required} approver${approval.required === 1 ? '' : 's'}, until ${approval.expiresAt})`;
+  return `Release ${r.id} (${r.template} on ${r.inventory}) ${what}${r.reason ? `: ${r.reason}` : ''} — requested by ${r.actor} <${links.dashboard}|open>`;
 }

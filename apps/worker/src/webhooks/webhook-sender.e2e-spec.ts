@@ -85,3 +85,62 @@ describe('WebhookSender against a real receiver', () => {
     sender.close();
   });
 });
+
+/**
+ * Keep-alive (issue 23, throughput) must not weaken the connect-time check: a pooled socket stays on the
+ * address the guard vetted when it was opened, and every new socket goes through the guard's lookup again.
+ */
+describe('WebhookSender keep-alive', () => {
+  let server: Server;
+  let port = 0;
+  let connections = 0;
+  let lookups = 0;
+  /** What the fake DNS answers for hook.test now (a rebinding attacker flips it). */
+  let answer = '127.0.0.1';
+  const resolve = ((hostname: string, _options: unknown, callback: (e: Error | null, a: { address: string; family: number }[]) => void) => {
+    lookups++;
+    if (hostname !== 'hook.test') return callback(Object.assign(new Error(`${hostname}: not found`), { code: 'ENOTFOUND' }), []);
+    callback(null, [{ address: answer, family: 4 }]);
+  }) as unknown as ConstructorParameters<typeof AddressGuard>[1];
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => response.writeHead(204).end());
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((done) => server.close(done));
+  });
+
+  it('sends one delivery after the other over one socket, looked up and checked once', async () => {
+    connections = 0;
+    lookups = 0;
+    answer = '127.0.0.1';
+    const sender = new WebhookSender(new AddressGuard(['127.0.0.1'], resolve), 1_000);
+    for (let i = 0; i < 10; i++) expect((await sender.send(`http://hook.test:${port}/ok`, {}, '{}')).statusCode).toBe(204);
+    expect(connections).toBe(1);
+    expect(lookups).toBe(1);
+    sender.close();
+  });
+
+  it('checks every new socket: after the name rebinds to a private address only the vetted pooled socket is used, a new one is refused', async () => {
+    connections = 0;
+    lookups = 0;
+    answer = '127.0.0.1';
+    const sender = new WebhookSender(new AddressGuard(['127.0.0.1'], resolve), 1_000);
+    expect((await sender.send(`http://hook.test:${port}/ok`, {}, '{}')).statusCode).toBe(204);
+    answer = '10.0.0.7';
+    // Two at once: one rides the pooled socket (bound to 127.0.0.1, vetted), the other needs a new socket.
+    const results = await Promise.all([sender.send(`http://hook.test:${port}/ok`, {}, '{}'), sender.send(`http://hook.test:${port}/ok`, {}, '{}')]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([204, null]);
+    expect(results.find((r) => r.statusCode === null)?.error).toMatch(/^refused: hook\.test: 10\.0\.0\.7 is a loopback, private/);
+    expect(lookups).toBe(2);
+    expect(connections).toBe(1);
+    sender.close();
+  });
+});

@@ -16,6 +16,27 @@ export interface FreezeOverrideRecord {
   by: string;
 }
 
+/** One approver's decision on a release awaiting approval (contract: ApprovalDecision in libs/contracts approvals.ts). */
+export interface ApprovalDecisionRecord {
+  by: string;
+  decision: 'approve' | 'reject';
+  comment: string | null;
+  at: string;
+}
+
+/** What releases.approval holds: the template's rule when the release was requested, and every decision. */
+export interface ApprovalRecord {
+  /** Distinct approvers needed. */
+  approvers: number;
+  allowSelfApproval: boolean;
+  /** ISO time the request expires (also in approval_expires_at, for the expiry pass). */
+  expiresAt: string;
+  preview: boolean;
+  /** The check-mode release previewing it (preview: true), once launched. */
+  previewReleaseId: number | null;
+  decisions: ApprovalDecisionRecord[];
+}
+
 @Entity({ name: 'releases' })
 export class ReleaseEntity {
   @PrimaryGeneratedColumn({ type: 'int', unsigned: true })
@@ -54,7 +75,7 @@ export class ReleaseEntity {
   @Column({ name: 'lock_key', type: 'varchar', length: 300 })
   lockKey: string;
 
-  @Column({ type: 'varchar', length: 16 })
+  @Column({ type: 'varchar', length: 24 })
   status: ReleaseStatus;
 
   @Column({ name: 'exit_code', type: 'int', nullable: true })
@@ -141,6 +162,17 @@ export class ReleaseEntity {
   /** The freeze window an admin overrode to launch it, with the written reason (null: no freeze was overridden). */
   @Column({ name: 'freeze_override', type: 'json', nullable: true })
   freezeOverride: FreezeOverrideRecord | null;
+
+  /** Templates that require approval (issue 22): the rule it was requested under and its decisions; null otherwise. */
+  @Column({ type: 'json', nullable: true })
+  approval: ApprovalRecord | null;
+
+  @Column({ name: 'approval_expires_at', type: 'datetime', precision: 3, nullable: true })
+  approvalExpiresAt: Date | null;
+
+  /** A check-mode preview: the release awaiting approval it previews (same params, same commit). */
+  @Column({ name: 'preview_of', type: 'int', unsigned: true, nullable: true })
+  previewOf: number | null;
 
   /** The tryStart call that started it: a retry of that call after a lost reply recognises its own start. */
   @Column({ name: 'start_id', type: 'char', length: 36, nullable: true })

@@ -12,6 +12,8 @@ import { Webhooks1764520000000 } from './1764520000000-webhooks.js';
 import { ReleaseEvents1764500000000 } from './1764500000000-release-events.js';
 import { Dns1764530000000 } from './1764530000000-dns.js';
 import { DnsFailedVersion1764530000001 } from './1764530000001-dns-failed-version.js';
+import { Approvals1764610000000 } from './1764610000000-approvals.js';
+import { EventsIncompleteIndex1764620000000 } from './1764620000000-events-incomplete-index.js';
 import { DnsReloadRelease1764650000000 } from './1764650000000-dns-reload-release.js';
 
 /** Every migration, oldest first. Listed explicitly so the bundled entry points need no file globbing. */
@@ -27,5 +29,7 @@ export const MIGRATIONS = [InitialSchema1764200000000, AuthAuditIdempotency17642
   ReleaseEvents1764500000000,
   Dns1764530000000,
   DnsFailedVersion1764530000001,
+  Approvals1764610000000,
+  EventsIncompleteIndex1764620000000,
   DnsReloadRelease1764650000000,
 ];

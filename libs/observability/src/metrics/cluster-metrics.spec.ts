@@ -30,10 +30,12 @@ const snapshot: ClusterSnapshot = {
   live: [
     { template: 'hello', status: 'queued', count: 2, waitingOnLock: 1 },
     { template: 'hello', status: 'running', count: 1, waitingOnLock: 0 },
+    { template: 'hello', status: 'awaiting-approval', count: 4, waitingOnLock: 0 },
   ],
   durations: [{ template: 'hello', count: 3, sumSeconds: 4.5, cumulative: RELEASE_DURATION_BUCKETS.map((le) => (le < 1 ? 0 : le < 2.5 ? 2 : 3)) }],
   queue: { waiting: 4, active: 1, delayed: 2, prioritized: 0 },
   workers: { active: 2, draining: 1 },
+  eventsIncomplete: 3,
 };
 
 describe('cluster metrics', () => {
@@ -50,9 +52,20 @@ describe('cluster metrics', () => {
     expect(sampleValue(families, 'slipway_releases_in_flight')).toBe(1);
     expect(sampleValue(families, 'slipway_releases_queued')).toBe(2);
     expect(sampleValue(families, 'slipway_releases_waiting_on_lock')).toBe(1);
+    // Waiting for approval is neither queued nor waiting on a lock (it holds none).
+    expect(sampleValue(families, 'slipway_releases_awaiting_approval')).toBe(4);
     expect(sampleValue(families, 'slipway_log_lines_stored_total')).toBe(41);
     expect(sampleValue(families, 'slipway_queue_jobs', { state: 'delayed' })).toBe(2);
     expect(sampleValue(families, 'slipway_workers', { state: 'draining' })).toBe(1);
+    expect(sampleValue(families, 'slipway_releases_events_incomplete')).toBe(3);
+  });
+
+  it('reports releases with incomplete events from each scrape, and a database away as source_up 0 (like the other gauges)', async () => {
+    const { registry } = registryWith({ ...snapshot, eventsIncomplete: 5 });
+    expect(sampleValue(parsePrometheusText(await registry.metrics()), 'slipway_releases_events_incomplete')).toBe(5);
+    const away = parsePrometheusText(await registryWith({ ...snapshot, totals: null, live: null, durations: null, eventsIncomplete: null }).registry.metrics());
+    expect(sampleValue(away, 'slipway_releases_events_incomplete')).toBe(0);
+    expect(sampleValue(away, 'slipway_metrics_source_up', { source: 'database' })).toBe(0);
   });
 
   it('leaves out the series of a source that did not answer, and says so', async () => {

@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, type MetricObjectWithValues, type MetricType
 /** Release durations (started → finished), seconds. Stub releases take milliseconds, real ones minutes. */
 export const RELEASE_DURATION_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
-export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'interrupted'] as const;
+export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'interrupted', 'rejected', 'expired'] as const;
 import { WORKER_STATES } from '@slipway/contracts';
 export { WORKER_STATES };
 /** BullMQ job states shown as slipway_queue_jobs{state}. */
@@ -51,6 +51,8 @@ export interface ClusterSnapshot {
   workers: Record<string, number> | null;
   /** Per job kind (libs/queue JOB_KINDS): its queue's jobs by state, and what the live workers report of it. */
   kinds?: JobKindFigures[] | null;
+  /** Final releases whose ansible events are incomplete (no final stats stored), from the releases table. */
+  eventsIncomplete?: number | null;
 }
 
 export interface JobKindFigures {
@@ -167,11 +169,23 @@ export function registerClusterMetrics(registry: Registry, source: ClusterSnapsh
     });
   statusGauge('slipway_releases_in_flight', 'Releases running now, on all workers', (row) => (row.status === 'running' ? row.count : 0));
   statusGauge('slipway_releases_queued', 'Releases queued (due or scheduled) and not started', (row) => (row.status === 'queued' ? row.count : 0));
+  statusGauge('slipway_releases_awaiting_approval', 'Releases waiting for approval (they hold no lock)', (row) => (row.status === 'awaiting-approval' ? row.count : 0));
   statusGauge(
     'slipway_releases_waiting_on_lock',
     'Queued releases held back by an earlier release with the same lock key',
     (row) => row.waitingOnLock,
   );
+
+  new Gauge({
+    name: 'slipway_releases_events_incomplete',
+    help: 'Finished releases whose ansible events are incomplete (no final stats stored), all workers, from the database',
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const incomplete = (await snapshot()).eventsIncomplete;
+      if (incomplete !== null && incomplete !== undefined) this.set(incomplete);
+    },
+  });
 
   new Counter({
     name: 'slipway_log_lines_stored_total',
@@ -238,7 +252,7 @@ export function registerClusterMetrics(registry: Registry, source: ClusterSnapsh
     registers: [registry],
     async collect() {
       const s = await snapshot();
-      this.set({ source: 'database' }, s.totals && s.live && s.durations ? 1 : 0);
+      this.set({ source: 'database' }, s.totals && s.live && s.durations && s.eventsIncomplete !== null ? 1 : 0);
       this.set({ source: 'redis' }, s.queue && s.workers ? 1 : 0);
     },
   });

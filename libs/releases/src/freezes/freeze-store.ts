@@ -85,6 +85,41 @@ export class FreezeStore {
     }
   }
 
+  /**
+   * Replaces the window's definition with `input` (a whole window, already checked); null when it is
+   * gone. A name another window has is refused. The same values written twice are the same row, so a
+   * retry after a lost reply is harmless.
+   */
+  async update(id: number, input: NewFreezeWindow): Promise<FreezeWindowRecord | null> {
+    try {
+      const found = await this.uow.run('update freeze window', async (ds) => {
+        const there: { id: number }[] = await ds.query('SELECT id FROM freeze_windows WHERE id = ?', [id]);
+        if (!there[0]) return false;
+        const clash: { id: number }[] = await ds.query('SELECT id FROM freeze_windows WHERE name = ? AND id <> ?', [input.name, id]);
+        if (clash[0]) throw new DuplicateFreezeWindowError(`a freeze window named "${input.name}" exists`);
+        await ds.query(
+          `UPDATE freeze_windows SET name = ?, starts_at = ?, ends_at = ?, cron = ?, duration_minutes = ?, time_zone = ?, templates = ?, inventories = ? WHERE id = ?`,
+          [
+            input.name,
+            input.startsAt ? new Date(input.startsAt) : null,
+            input.endsAt ? new Date(input.endsAt) : null,
+            input.cron ?? null,
+            input.durationMinutes ?? null,
+            input.timeZone ?? null,
+            input.templates ? JSON.stringify(input.templates) : null,
+            input.inventories ? JSON.stringify(input.inventories) : null,
+            id,
+          ],
+        );
+        return true;
+      });
+      return found ? this.findById(id) : null;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ER_DUP_ENTRY') throw new DuplicateFreezeWindowError(`a freeze window named "${input.name}" exists`);
+      throw error;
+    }
+  }
+
   /** True when it was there. */
   async delete(id: number): Promise<boolean> {
     const result: { affectedRows: number } = await this.uow.run('delete freeze window', (ds) => ds.query('DELETE FROM freeze_windows WHERE id = ?', [id]));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type FreezeWindowRecord, blockingOccurrence, freezeWindowProblems, occurrenceAt, occurrencesStarting } from './freeze-window.js';
+import { type FreezeWindowRecord, blockingOccurrence, changedFreezeWindow, freezeWindowProblems, frozenStart, occurrenceAt, occurrencesStarting } from './freeze-window.js';
 
 const base = { templates: null, inventories: null, createdBy: 'admin', createdAt: new Date(0), startsAt: null, endsAt: null, cron: null, durationMinutes: null, timeZone: null };
 const oneOff: FreezeWindowRecord = { ...base, id: 1, name: 'year-end', startsAt: new Date('2026-12-20T00:00:00Z'), endsAt: new Date('2027-01-04T00:00:00Z') };
@@ -51,5 +51,25 @@ describe('freeze windows', () => {
   it('good windows have no problem', () => {
     expect(freezeWindowProblems({ name: 'x', startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-02T00:00:00Z' })).toEqual([]);
     expect(freezeWindowProblems({ name: 'x', cron: '0 16 * * 5', durationMinutes: 60, timeZone: 'Europe/Berlin' })).toEqual([]);
+  });
+
+  it('a queued release about to start: the launch rule again, and an override lets it run', () => {
+    const inWindow = new Date('2026-12-26T12:00:00Z');
+    const frozen = frozenStart([oneOff], { template: 'deploy', inventory: 'local', freezeOverride: null }, inWindow);
+    expect(frozen?.occurrence.window.name).toBe('year-end');
+    expect(frozen?.reason).toContain('"year-end" is in force until 2027-01-04T00:00:00.000Z');
+    expect(frozenStart([oneOff], { template: 'deploy', inventory: 'local', freezeOverride: { window: 'other' } }, inWindow)).toBeNull();
+    expect(frozenStart([oneOff], { template: 'deploy', inventory: 'local', freezeOverride: null }, new Date('2027-01-04T00:00:00Z'))).toBeNull();
+  });
+
+  it('an edit: given fields replace, null clears, absent keeps; the result is checked as a new window', () => {
+    const toRecurring = changedFreezeWindow(oneOff, { startsAt: null, endsAt: null, cron: '0 16 * * 5', durationMinutes: 60, timeZone: 'UTC', templates: ['a'] });
+    expect(toRecurring).toEqual({ name: 'year-end', cron: '0 16 * * 5', durationMinutes: 60, timeZone: 'UTC', templates: ['a'] });
+    expect(freezeWindowProblems(toRecurring)).toEqual([]);
+    const both = changedFreezeWindow(oneOff, { cron: '0 16 * * 5', durationMinutes: 60, timeZone: 'UTC' });
+    expect(freezeWindowProblems(both).map((p) => p.field)).toEqual(['cron']);
+    const reversed = changedFreezeWindow(oneOff, { endsAt: '2026-12-01T00:00:00Z' });
+    expect(freezeWindowProblems(reversed, new Date('2026-11-01T00:00:00Z')).map((p) => p.field)).toEqual(['endsAt']);
+    expect(changedFreezeWindow(weekend, { templates: null }).templates).toBeUndefined();
   });
 });

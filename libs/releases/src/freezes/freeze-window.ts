@@ -66,6 +66,33 @@ export function blockingOccurrence(windows: readonly FreezeWindowRecord[], templ
   return blocking;
 }
 
+/** What every refused launch says: the window, when it ends, and that an admin may override it. */
+export function frozenLaunchMessage({ window, endsAt }: Occurrence, template: string, inventory: string): string {
+  return `freeze window "${window.name}" is in force until ${endsAt.toISOString()}: ${template} on ${inventory} cannot be launched before then (an admin may override it with a written reason)`;
+}
+
+/**
+ * The freeze rule again as a queued release is about to start (the worker asks just before queued →
+ * running): a release queued before a window existed, or whose runAt fell into a window made later,
+ * must not start inside it. The same rule as a launch (blockingOccurrence at the moment it would start);
+ * a release an admin launched with an override runs, whichever window is in force (the override is the
+ * written permission to ship during a freeze). Null: it may start.
+ */
+export function frozenStart(
+  windows: readonly FreezeWindowRecord[],
+  release: { template: string; inventory: string; freezeOverride: unknown },
+  at: Date,
+): { occurrence: Occurrence; reason: string } | null {
+  if (release.freezeOverride) return null;
+  const occurrence = blockingOccurrence(windows, release.template, release.inventory, at);
+  if (!occurrence) return null;
+  const end = occurrence.endsAt.toISOString();
+  return {
+    occurrence,
+    reason: `not started: freeze window "${occurrence.window.name}" is in force until ${end} (it began after this release was queued); launch it again after ${end}, or an admin may launch it with a written override`,
+  };
+}
+
 export interface NewFreezeWindow {
   name: string;
   startsAt?: string;
@@ -75,6 +102,33 @@ export interface NewFreezeWindow {
   timeZone?: string;
   templates?: string[];
   inventories?: string[];
+}
+
+/** A change to a window (PATCH): a field given replaces the window's, null clears it, absent keeps it. */
+export type FreezeWindowChange = { [K in keyof NewFreezeWindow]?: NewFreezeWindow[K] | null };
+
+/**
+ * The window as it would be after `change`, in the shape of a new one, so an edit is checked by the very
+ * rules of a creation (freezeWindowProblems) and stored whole.
+ */
+export function changedFreezeWindow(window: FreezeWindowRecord, change: FreezeWindowChange): NewFreezeWindow {
+  const current: NewFreezeWindow = {
+    name: window.name,
+    ...(window.startsAt ? { startsAt: window.startsAt.toISOString() } : {}),
+    ...(window.endsAt ? { endsAt: window.endsAt.toISOString() } : {}),
+    ...(window.cron !== null ? { cron: window.cron } : {}),
+    ...(window.durationMinutes !== null ? { durationMinutes: window.durationMinutes } : {}),
+    ...(window.timeZone !== null ? { timeZone: window.timeZone } : {}),
+    ...(window.templates ? { templates: window.templates } : {}),
+    ...(window.inventories ? { inventories: window.inventories } : {}),
+  };
+  const merged: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(change)) {
+    if (value === undefined) continue;
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged as unknown as NewFreezeWindow;
 }
 
 /** Every problem of a new window beyond its shape, each naming its field (the API answers them in one 400). */

@@ -19,6 +19,8 @@ export type LaunchRefusal =
   | { kind: 'secrets-unavailable'; message: string }
   /** Conflicts with state: an idempotency key used for another request or still in flight, an original's unreadable secrets. */
   | { kind: 'conflict'; message: string }
+  /** The caller may not do this to this release (a requester approving their own release, issue 22). */
+  | { kind: 'forbidden'; message: string }
   /** The release a rerun names does not exist. */
   | { kind: 'not-found'; message: string }
   /**

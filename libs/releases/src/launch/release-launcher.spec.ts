@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CatalogHolder } from '@slipway/ansible';
+import type { Catalog, CatalogHolder } from '@slipway/ansible';
 import type { SlipwayConfig } from '@slipway/config';
 import type { AuditWriter, ReleaseEntity } from '@slipway/db';
 import type { ReleaseStore } from '../release-store.js';
@@ -8,13 +8,14 @@ import type { ReleaseCommits } from './release-commits.js';
 import type { ReleaseJobQueue } from './release-job-queue.js';
 import { ReleaseLauncher } from './release-launcher.js';
 import type { FreezeStore } from '../freezes/freeze-store.js';
+import type { ApprovalStore } from '../approvals/approval-store.js';
 import type { FreezeWindowRecord } from '../freezes/freeze-window.js';
 import { helloCatalog } from '../../../../test/support/launcher-catalog.js';
 
 const catalog = helloCatalog;
 
 /** Fakes of the launcher's ports: the store keeps rows in memory, the audit keeps entries, the queue can fail. */
-function launcherWith(queueFails = false, windows: FreezeWindowRecord[] = []) {
+function launcherWith(queueFails = false, windows: FreezeWindowRecord[] = [], holder = { current: catalog } as CatalogHolder) {
   const rows: ReleaseEntity[] = [];
   const audit: { actor: string; action: string; details: Record<string, unknown> }[] = [];
   const store = {
@@ -24,6 +25,7 @@ function launcherWith(queueFails = false, windows: FreezeWindowRecord[] = []) {
       await alongside?.(null as never, row);
       return row;
     },
+    findById: async (id: number) => rows.find((r) => r.id === id) ?? null,
     deleteQueued: async (id: number) => {
       rows.splice(rows.findIndex((r) => r.id === id), 1);
     },
@@ -39,7 +41,7 @@ function launcherWith(queueFails = false, windows: FreezeWindowRecord[] = []) {
   const queue: ReleaseJobQueue = { enqueue: () => (queueFails ? Promise.reject(new Error('connection refused')) : Promise.resolve()) };
   const commits = { pin: async () => ({ ok: true, pinned: null }) } as unknown as ReleaseCommits;
   const config = { secretKeys: { current: null, previous: [] } } as unknown as SlipwayConfig;
-  const launcher = new ReleaseLauncher(store, queue, { current: catalog } as CatalogHolder, commits, {} as IdempotentLaunch, writer, config, { list: async () => windows } as unknown as FreezeStore);
+  const launcher = new ReleaseLauncher(store, queue, holder, commits, {} as IdempotentLaunch, writer, config, { list: async () => windows } as unknown as FreezeStore, { possibleApprovers: async () => [] } as unknown as ApprovalStore);
   return { launcher, rows, audit };
 }
 
@@ -107,6 +109,39 @@ describe('ReleaseLauncher with a caller that is not HTTP', () => {
       const { launcher, rows } = launcherWith(false, []);
       await launcher.launch({ template: 'hello', overrideFreeze: 'just in case, no freeze' }, { kind: 'token', name: 'root' });
       expect(rows[0].freezeOverride).toBeNull();
+    });
+  });
+
+  describe('check mode (a preview) only where the catalog allows it', () => {
+    const previewable = { ...catalog, templates: { hello: { ...catalog.templates.hello, checkMode: true } } } as Catalog;
+
+    it('refuses checkMode for a template without checkMode: true, naming the field, and writes nothing', async () => {
+      const { launcher, rows, audit } = launcherWith();
+      const result = await launcher.launch({ template: 'hello', checkMode: true }, { kind: 'token', name: 'ci' });
+      expect(result).toMatchObject({ ok: false, refusal: { kind: 'invalid', errors: [{ field: 'checkMode', message: expect.stringContaining('checkMode: true') }] } });
+      expect(launcher.problems({ template: 'hello', checkMode: true })).toEqual([expect.objectContaining({ field: 'checkMode' })]);
+      expect(rows).toEqual([]);
+      expect(audit).toEqual([]);
+    });
+
+    it('checkMode false is always fine; a template that allows it launches a check-mode release', async () => {
+      expect((await launcherWith().launcher.launch({ template: 'hello', checkMode: false }, { kind: 'token', name: 'ci' })).ok).toBe(true);
+      const { launcher, rows } = launcherWith(false, [], { current: previewable } as CatalogHolder);
+      expect((await launcher.launch({ template: 'hello', checkMode: true }, { kind: 'token', name: 'ci' })).ok).toBe(true);
+      expect(rows[0].checkMode).toBe(true);
+    });
+
+    it('refuses the rerun of a check-mode release once the catalog no longer allows it', async () => {
+      const holder: { current: Catalog } = { current: previewable };
+      const { launcher, rows } = launcherWith(false, [], holder as CatalogHolder);
+      const first = await launcher.launch({ template: 'hello', checkMode: true }, { kind: 'token', name: 'ci' });
+      if (!first.ok) throw new Error(first.refusal.message);
+      Object.assign(rows[0], { extraVars: {}, secretValues: null, secretVars: [], limit: null, tags: null, skipTags: null, commitSha: null, gitRef: null });
+      expect((await launcher.rerun(first.release.id, { kind: 'token', name: 'ci' })).ok).toBe(true);
+      holder.current = catalog;
+      const again = await launcher.rerun(first.release.id, { kind: 'token', name: 'ci' });
+      expect(again).toMatchObject({ ok: false, refusal: { kind: 'invalid', errors: [{ field: 'checkMode' }] } });
+      expect(rows).toHaveLength(2);
     });
   });
 });

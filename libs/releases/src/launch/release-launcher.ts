@@ -5,6 +5,7 @@ import {
   CatalogHolder,
   type CatalogTemplate,
   type PinnedCommit,
+  approvalFor,
   catalogDigest,
   gitRefProblem,
   limitProblem,
@@ -26,8 +27,10 @@ import { type LaunchFieldError, type LaunchRefusal, type LaunchResult, invalid, 
 import { ReleaseCommits } from './release-commits.js';
 import { ReleaseJobQueue } from './release-job-queue.js';
 import { FreezeStore } from '../freezes/freeze-store.js';
-import { blockingOccurrence } from '../freezes/freeze-window.js';
+import { blockingOccurrence, frozenLaunchMessage } from '../freezes/freeze-window.js';
 import type { FreezeOverrideRecord } from '@slipway/db';
+import { ApprovalStore } from '../approvals/approval-store.js';
+import { approvalRecordOf, approversProblem } from '../approvals/approval-rules.js';
 
 /** What a caller asks to launch: the fields of `POST /releases` (one contract), with extraVars as given (checked here). */
 export type LaunchRequest = CreateReleaseRequest;
@@ -63,6 +66,8 @@ interface CreateParts {
   pinned?: PinnedCommit;
   idempotencyKeyId?: number;
   idempotencyKey?: string;
+  /** A check-mode preview of this release awaiting approval (it needs no approval itself). */
+  previewOf?: number;
 }
 
 /**
@@ -85,6 +90,7 @@ export class ReleaseLauncher implements OnModuleInit {
     private readonly audit: AuditWriter,
     @Inject(SLIPWAY_CONFIG) private readonly config: SlipwayConfig,
     private readonly freezes: FreezeStore,
+    private readonly approvals: ApprovalStore,
   ) {}
 
   /** Said once at start-up rather than discovered at the first release that has a secret. */
@@ -193,6 +199,14 @@ export class ReleaseLauncher implements OnModuleInit {
     if (!freeze.ok) return freeze;
     const sealed = this.seal(extraVars, template.secretVars);
     if (!sealed.ok) return sealed;
+    const requestedBy = requestedByOf(actor);
+    // A template that requires approval on this inventory: the release waits for it (no job, no lock),
+    // unless no one but the requester could ever approve it.
+    const policy = parts.previewOf === undefined ? approvalFor(template, inventory) : null;
+    if (policy) {
+      const problem = approversProblem(template.name, policy, await this.approvals.possibleApprovers(), requestedBy);
+      if (problem) return refused(invalid([problem]));
+    }
     // Git projects: the commit it will run, fixed now (a re-run passes the original's).
     let pinned: PinnedCommit | null | undefined = parts.pinned;
     if (!pinned) {
@@ -200,7 +214,6 @@ export class ReleaseLauncher implements OnModuleInit {
       if (!pin.ok) return pin;
       pinned = pin.pinned;
     }
-    const requestedBy = requestedByOf(actor);
     const entry = this.audit.inTransaction(requestedBy, action);
     const release = await this.store.create({
       template: template.name,
@@ -219,7 +232,10 @@ export class ReleaseLauncher implements OnModuleInit {
       commitSha: pinned?.commitSha ?? null,
       gitRef: pinned?.ref ?? null,
       freezeOverride: freeze.override,
+      approval: policy ? approvalRecordOf(policy, new Date()) : null,
+      previewOf: parts.previewOf ?? null,
     }, parts.idempotencyKeyId, (em, created) => entry.write(em, { type: 'release', id: created.id }, auditDetails(created, actor, parts)));
+    if (release.status === 'awaiting-approval') return this.withPreview(checked, release, pinned, actor, () => this.store.deleteQueued(release.id, (em) => entry.remove(em)));
     try {
       await this.queue.enqueue(release.id, runAt);
     } catch (error) {
@@ -227,6 +243,50 @@ export class ReleaseLauncher implements OnModuleInit {
       return refused({ kind: 'unavailable', message: `queue unavailable (Redis: ${(error as Error).message}); nothing was created` });
     }
     return { ok: true, release, replayed: false };
+  }
+
+  /**
+   * A release awaiting approval whose template asks for a preview gets it now: a check-mode (--check
+   * --diff) release of the same params on the same commit, launched here like any other, linked by
+   * previewOf, for the approvers to read its per-host results. If the preview cannot be launched, the
+   * request is withdrawn (`undo`) and the preview's refusal answered: no approval without its preview.
+   */
+  private async withPreview(checked: Checked, release: ReleaseEntity, pinned: PinnedCommit | null, actor: LaunchActor, undo: () => Promise<void>): Promise<LaunchResult> {
+    if (!release.approval?.preview) return { ok: true, release, replayed: false };
+    const { overrideFreeze, runAt: _runAt, ...params } = checked.request;
+    const preview = await this.create(
+      { ...checked, request: { ...params, checkMode: true, ...(overrideFreeze !== undefined ? { overrideFreeze } : {}) }, runAt: null },
+      actor,
+      'release.create',
+      { previewOf: release.id, ...(pinned ? { pinned } : {}) },
+    );
+    if (!preview.ok) {
+      await undo();
+      return preview;
+    }
+    await this.approvals.setPreview(release.id, preview.release.id);
+    release.approval.previewReleaseId = preview.release.id;
+    return { ok: true, release, replayed: false };
+  }
+
+  /**
+   * The freeze check of an approval's final run (ReleaseApprovals): the one rule every launch passes,
+   * for the template and inventory of the approved release, when it would start; `by` is the approver.
+   */
+  freezeCheckOf(template: string, inventory: string, runAt: Date | null, overrideReason: string | undefined, by: string) {
+    return this.freezeCheck(template, inventory, runAt && runAt.getTime() > Date.now() ? runAt : null, overrideReason, { kind: 'token', name: by });
+  }
+
+  /**
+   * The job of a release that approval just queued (the row is queued already): if Redis does not take
+   * it now, the worker's reconciler re-adds the job of a queued release within minutes.
+   */
+  async enqueueApproved(release: Pick<ReleaseEntity, 'id' | 'runAt'>): Promise<void> {
+    try {
+      await this.queue.enqueue(release.id, release.runAt);
+    } catch (error) {
+      this.logger.warn(`release ${release.id} approved and queued, its job not added yet (Redis: ${(error as Error).message}); the reconciler adds it`);
+    }
   }
 
   /**
@@ -251,7 +311,7 @@ export class ReleaseLauncher implements OnModuleInit {
     return refused({
       kind: 'frozen',
       window: { id: window.id, name: window.name, startsAt: startsAt.toISOString(), endsAt: endsAt.toISOString() },
-      message: `freeze window "${window.name}" is in force until ${endsAt.toISOString()}: ${template} on ${inventory} cannot be launched before then (an admin may override it with a written reason)`,
+      message: frozenLaunchMessage(blocking, template, inventory),
     });
   }
 
@@ -270,7 +330,7 @@ export class ReleaseLauncher implements OnModuleInit {
 
   /**
    * Every problem with a launch request, in one refusal: the caller's shape errors, the template and
-   * inventory, the limit and tags, and each extra var against the template's declared vars (reserved
+   * inventory, the limit and tags, check mode (only where the template allows it), and each extra var against the template's declared vars (reserved
    * names, unknown names, type, bounds, pattern, enum, required). Gives the normalised vars (defaults applied).
    */
   private check(unchecked: UncheckedLaunchRequest, shapeErrors: readonly LaunchFieldError[]): { ok: true; value: Checked } | { ok: false; refusal: LaunchRefusal } {
@@ -305,6 +365,12 @@ export class ReleaseLauncher implements OnModuleInit {
           ? `ref: template ${template.name} runs the catalog's ref only (it does not set refOverride: true)`
           : gitRefProblem('ref', input.ref);
       if (problem) errors.push({ field: 'ref', message: problem });
+    }
+    if (input.checkMode === true && ok('checkMode') && template && !template.checkMode) {
+      errors.push({
+        field: 'checkMode',
+        message: `checkMode: template ${template.name} does not allow check mode (its catalog entry does not set checkMode: true)`,
+      });
     }
     if (ok('tags')) input.tags?.forEach((tag, i) => optionProblem(`tags[${i}]`, tag, errors));
     if (ok('skipTags')) input.skipTags?.forEach((tag, i) => optionProblem(`skipTags[${i}]`, tag, errors));
@@ -399,6 +465,8 @@ function auditDetails(release: ReleaseEntity, actor: LaunchActor, parts: CreateP
     ...commit,
     ...(parts.idempotencyKey !== undefined ? { idempotencyKey: parts.idempotencyKey } : {}),
     ...(release.freezeOverride ? { freezeOverride: release.freezeOverride } : {}),
+    ...(release.approval ? { approval: { approvers: release.approval.approvers, expiresAt: release.approval.expiresAt, preview: release.approval.preview } } : {}),
+    ...(release.previewOf !== null ? { previewOf: release.previewOf } : {}),
     ...who,
   };
 }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { ScheduleState, TickOutcome } from '@slipway/contracts';
 import { UnitOfWork } from '@slipway/db';
+import type { EntityManager } from 'typeorm';
+import { type ScheduleTickEventData, writeScheduleTickEvent } from '../webhooks/webhook-outbox.js';
 
 export interface ScheduleRecord {
   id: number;
@@ -145,24 +147,45 @@ export class ScheduleStore {
    * Claims a tick with its first outcome (unique key): true for the one caller that inserted it. A
    * retry whose first attempt committed finds the row claimed by `claimedBy` (unique per claim) and is answered true again.
    */
-  async claimTick(scheduleId: number, tickAt: Date, outcome: TickOutcome, claimedBy: string, detail: string | null = null): Promise<boolean> {
-    return this.uow.run('claim schedule tick', async (ds) => {
-      const result: { affectedRows: number } = await ds.query(
-        'INSERT IGNORE INTO schedule_ticks (schedule_id, tick_at, outcome, detail, claimed_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
-        [scheduleId, tickAt, outcome, detail === null ? null : clip(detail), claimedBy, new Date()],
-      );
-      if (result.affectedRows > 0) return true;
-      const rows: Row[] = await ds.query('SELECT claimed_by FROM schedule_ticks WHERE schedule_id = ? AND tick_at = ?', [scheduleId, tickAt]);
-      return rows[0]?.claimed_by === claimedBy;
-    });
+  /**
+   * `event`: the `schedule.tick-skipped` webhook event of a missed tick, written to the outbox in the
+   * transaction of the tick's row, and only by the ticker whose row it is (a tick claimed twice says so once).
+   */
+  async claimTick(scheduleId: number, tickAt: Date, outcome: TickOutcome, claimedBy: string, detail: string | null = null, event?: ScheduleTickEventData): Promise<boolean> {
+    return this.uow.run('claim schedule tick', (ds) =>
+      ds.transaction(async (em: EntityManager) => {
+        const result: { affectedRows: number } = await em.query(
+          'INSERT IGNORE INTO schedule_ticks (schedule_id, tick_at, outcome, detail, claimed_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
+          [scheduleId, tickAt, outcome, detail === null ? null : clip(detail), claimedBy, new Date()],
+        );
+        if (result.affectedRows > 0) {
+          if (event) await writeScheduleTickEvent(em, event);
+          return true;
+        }
+        const rows: Row[] = await em.query('SELECT claimed_by FROM schedule_ticks WHERE schedule_id = ? AND tick_at = ?', [scheduleId, tickAt]);
+        return rows[0]?.claimed_by === claimedBy;
+      }),
+    );
   }
 
   /** A launching tick's outcome; conditional, so a tick already recorded (by another ticker) keeps its first outcome. */
-  async finishTick(scheduleId: number, tickAt: Date, outcome: Exclude<TickOutcome, 'launching'>, releaseId: number | null, detail: string | null): Promise<void> {
+  /** `event`: the webhook event of a skipped tick, written to the outbox in the same transaction, only if this write applied. */
+  async finishTick(
+    scheduleId: number,
+    tickAt: Date,
+    outcome: Exclude<TickOutcome, 'launching'>,
+    releaseId: number | null,
+    detail: string | null,
+    event?: ScheduleTickEventData,
+  ): Promise<void> {
     await this.uow.run('record schedule tick', (ds) =>
-      ds.query("UPDATE schedule_ticks SET outcome = ?, release_id = ?, detail = ?, recorded_at = ? WHERE schedule_id = ? AND tick_at = ? AND outcome = 'launching'", [
-        outcome, releaseId, detail === null ? null : clip(detail), new Date(), scheduleId, tickAt,
-      ]),
+      ds.transaction(async (em: EntityManager) => {
+        const result: { affectedRows: number } = await em.query(
+          "UPDATE schedule_ticks SET outcome = ?, release_id = ?, detail = ?, recorded_at = ? WHERE schedule_id = ? AND tick_at = ? AND outcome = 'launching'",
+          [outcome, releaseId, detail === null ? null : clip(detail), new Date(), scheduleId, tickAt],
+        );
+        if (result.affectedRows > 0 && event) await writeScheduleTickEvent(em, event);
+      }),
     );
   }
 

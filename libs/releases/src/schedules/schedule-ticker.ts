@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { LaunchRefusal } from '../launch/launch-refusal.js';
 import { ReleaseLauncher } from '../launch/release-launcher.js';
 import { ticksAfter } from './cron-ticks.js';
+import type { ScheduleTickEventData } from '../webhooks/webhook-outbox.js';
 import { type ScheduleRecord, ScheduleStore } from './schedule-store.js';
 
 /** Ticks looked at per schedule and pass; a longer outage is worked through over the next passes. */
@@ -11,6 +12,14 @@ const MAX_TICKS_PER_PASS = 500;
 /** The one idempotency key of a tick: whoever launches it, however often, gets one release. */
 export function tickIdempotencyKey(scheduleId: number, tickAt: Date): string {
   return `schedule-${scheduleId}-${tickAt.toISOString()}`;
+}
+
+/** What the `schedule.tick-skipped` webhook event says about a tick that did not launch. */
+function tickEvent(schedule: ScheduleRecord, tickAt: Date, outcome: 'skipped' | 'missed', reason: string, window: { name: string; endsAt: string } | null): ScheduleTickEventData {
+  return {
+    schedule: { id: schedule.id, name: schedule.name, template: schedule.template, inventory: schedule.inventory },
+    tick: { at: tickAt.toISOString(), outcome, reason, window },
+  };
 }
 
 /** The refusals that may pass by themselves (Redis down, a key still claimed by a ticker that died): retried next pass. */
@@ -63,7 +72,7 @@ export class ScheduleTicker {
       const late = now.getTime() - tickAt.getTime();
       if (tickAt !== latest || late > schedule.graceMs) {
         const why = tickAt !== latest ? 'a later tick was due when Slipway came back' : `Slipway was not running; ${Math.round(late / 1000)} s late is past the grace of ${Math.round(schedule.graceMs / 1000)} s`;
-        await this.schedules.claimTick(schedule.id, tickAt, 'missed', claim, why);
+        await this.schedules.claimTick(schedule.id, tickAt, 'missed', claim, why, tickEvent(schedule, tickAt, 'missed', why, null));
         continue;
       }
       if (await this.schedules.claimTick(schedule.id, tickAt, 'launching', claim)) {
@@ -86,7 +95,8 @@ export class ScheduleTicker {
     }
     const { refusal } = result;
     if (refusal.kind === 'frozen') {
-      await this.schedules.finishTick(schedule.id, tickAt, 'skipped', null, refusal.message);
+      const window = { name: refusal.window.name, endsAt: refusal.window.endsAt };
+      await this.schedules.finishTick(schedule.id, tickAt, 'skipped', null, refusal.message, tickEvent(schedule, tickAt, 'skipped', refusal.message, window));
       return true;
     }
     if (isTransient(refusal)) {

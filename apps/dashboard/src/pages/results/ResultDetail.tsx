@@ -3,7 +3,7 @@ import type { AnsibleEventBody } from '@slipway/contracts';
 import { api } from '../../api/client';
 import { formatDuration } from '../../lib/format';
 import { type GridCell, type GridTask, STATUS_LETTER, statusLabel } from './grid-model';
-import { diffEntries } from './unified-diff';
+import { diffEntries } from '@slipway/contracts/unified-diff';
 
 export interface OpenResult {
   host: string;

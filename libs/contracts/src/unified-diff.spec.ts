@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffEntries, unifiedDiff } from './unified-diff';
+import { diffEntries, unifiedDiff } from './unified-diff.js';
 
 describe('unified diff', () => {
   it('shows removed and added lines with context, in hunks', () => {

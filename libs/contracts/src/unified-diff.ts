@@ -1,3 +1,4 @@
+/** ansible's `diff` of a result as unified diff lines: shared by the dashboard's result view and the CLI's `release show --diff`. Imports nothing (the dashboard bundles it without zod). */
 export type DiffLineKind = 'header' | 'hunk' | 'context' | 'removed' | 'added';
 /** One line of a unified diff; its first character (-, +, space) says what it is, not only its colour. */
 export interface DiffLine {
