@@ -112,4 +112,44 @@ describe('WebhookDispatcher', () => {
     expect(recorded[0].verdict.kind).toBe('retry');
     expect(recorded[0].result.error).toMatch(/another key/);
   });
+
+  it('a schedule.tick-skipped event: absolute links in the standard body, one line for a chat endpoint', async () => {
+    const tick = JSON.stringify({
+      type: 'schedule.tick-skipped',
+      timestamp: '2026-12-07T13:00:01.000Z',
+      data: {
+        schedule: { id: 4, name: 'nightly', template: 'hello', inventory: 'local' },
+        tick: { at: '2026-12-07T13:00:00.000Z', outcome: 'skipped', reason: 'frozen', window: { name: 'year-end', endsAt: '2026-12-31T00:00:00.000Z' } },
+        links: { schedule: '/api/v1/schedules/4', dashboard: '/schedules' },
+      },
+    });
+    const standard = dispatcher(claimed({ payload: tick }), 200);
+    await standard.d.pass();
+    expect(JSON.parse(standard.sent[0].body)).toMatchObject({ data: { links: { schedule: 'https://slipway.example.com/api/v1/schedules/4', dashboard: 'https://slipway.example.com/schedules' } } });
+    const chat = dispatcher(claimed({ payload: tick }, { format: 'slack' }), 200);
+    await chat.d.pass();
+    expect(JSON.parse(chat.sent[0].body)).toEqual({
+      text: 'Schedule nightly (hello on local): tick 2026-12-07T13:00:00.000Z skipped — freeze window "year-end" in force until 2026-12-31T00:00:00.000Z <https://slipway.example.com/schedules|open>',
+    });
+  });
+
+  it('outcomes that end while a recording transaction runs go together in the next one (group commit)', async () => {
+    const batch = Array.from({ length: 20 }, (_, i) => claimed({ id: i + 1, messageId: `msg_${i}` }));
+    const calls: number[] = [];
+    const store = {
+      claimDue: () => Promise.resolve(batch),
+      recordAll: async (outcomes: unknown[]) => {
+        calls.push(outcomes.length);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      },
+    } as unknown as WebhookDeliveryStore;
+    const d = new WebhookDispatcher(store, config);
+    (d as unknown as { sender: { send: unknown; close: () => void } }).sender = {
+      send: () => Promise.resolve({ statusCode: 204, latencyMs: 1, error: null, responseHead: null }),
+      close: () => undefined,
+    };
+    await d.pass();
+    expect(calls.reduce((a, b) => a + b, 0)).toBe(20);
+    expect(calls.length).toBeLessThanOrEqual(2);
+  });
 });
