@@ -5,7 +5,7 @@ import { AuditWriter } from '@slipway/db';
 import {
   ApprovalStore, FreezeStore, IdempotencyStore, IdempotentLaunch, ReleaseApprovals, ReleaseCommits, ReleaseLauncher, ReleaseStore,
 } from '@slipway/releases';
-import { type MediumDb, createMediumDb } from './support/medium-db.js';
+import { type MediumDb, ReplyLosingUnitOfWork, createMediumDb } from './support/medium-db.js';
 import { helloCatalog, helloTemplate } from '../support/launcher-catalog.js';
 
 /*
@@ -250,5 +250,29 @@ describe('a release of a template that requires approval (medium: real MariaDB)'
     expect(await new ReleaseStore(db.uow).cancelQueued(release.id, 'alice')).toBe(true);
     expect((await rowOf(release.id)).status).toBe('cancelled');
     expect(await approvals.approve(release.id, 'bob', {})).toMatchObject({ ok: false, refusal: { kind: 'conflict' } });
+  });
+
+  it('a decision whose reply was lost after its commit answers the same on the retry (approve queues once, reject stays rejected)', async () => {
+    const losing = new ReplyLosingUnitOfWork(db.uow);
+    const audit = new AuditWriter(losing);
+    const losingApprovals = new ReleaseApprovals(new ApprovalStore(losing, audit, {}), launcher);
+    const approved = await request('gated');
+    losing.loseReplyAfterCommit('approve release');
+    expect(await losingApprovals.approve(approved.id, 'bob', { comment: 'ship it' })).toMatchObject({ ok: true, release: { status: 'queued' } });
+    expect(losing.attempts.get('approve release')).toBe(2);
+    expect(enqueued).toEqual([approved.id]);
+    // The client's own retry (its reply was lost on the way too): the same answer, nothing written twice;
+    // its job is added again while it is queued (the same job id, so BullMQ keeps one).
+    expect(await approvals.approve(approved.id, 'bob', { comment: 'ship it' })).toMatchObject({ ok: true, unchanged: true, release: { status: 'queued' } });
+    expect(new Set(enqueued)).toEqual(new Set([approved.id]));
+    const decisions = await db.query<{ n: number }>("SELECT COUNT(*) AS n FROM audit_entries WHERE action = 'release.approve' AND target_id = ?", [approved.id]);
+    expect(Number(decisions[0].n)).toBe(1);
+
+    const rejected = await request('gated');
+    losing.loseReplyAfterCommit('reject release');
+    expect(await losingApprovals.reject(rejected.id, 'bob', { comment: 'not today' })).toMatchObject({ ok: true, release: { status: 'rejected' } });
+    expect(await approvals.reject(rejected.id, 'bob', { comment: 'not today' })).toMatchObject({ ok: true, unchanged: true, release: { status: 'rejected' } });
+    // Someone else's decision on a decided release is still a conflict.
+    expect(await approvals.approve(rejected.id, 'carol', {})).toMatchObject({ ok: false, refusal: { kind: 'conflict' } });
   });
 });

@@ -54,6 +54,19 @@ export function approversProblem(
  * Whether `by` may decide `release` now: it must await approval and not have expired, and a requester
  * approves their own release only where the template allows it. Null: the decision may be recorded.
  */
+/**
+ * `by`'s same decision is already what decided the release: a retry after a lost reply (the unit of
+ * work's own, or the client's), answered as the first was and writing nothing. An approve counts only
+ * if the approvals it belongs to reached the number required (it queued the run); a reject only if the
+ * release ended rejected.
+ */
+export function alreadyDecided(release: Pick<ReleaseEntity, 'status' | 'approval'>, by: string, decision: ApprovalDecision): boolean {
+  const { approval } = release;
+  if (!approval || release.status === 'awaiting-approval') return false;
+  if (!approval.decisions.some((d) => d.by === by && d.decision === decision)) return false;
+  return decision === 'reject' ? release.status === 'rejected' : approvedBy(approval).length >= approval.approvers;
+}
+
 export function decisionProblem(
   release: Pick<ReleaseEntity, 'id' | 'status' | 'requestedBy' | 'approval'>,
   by: string,

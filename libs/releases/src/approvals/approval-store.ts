@@ -6,7 +6,7 @@ import type { LaunchRefusal } from '../launch/launch-refusal.js';
 import { releaseCounters } from '../release-counters.js';
 import { affectedRows } from '../release-store.js';
 import { type ApprovalEventData, writeReleaseEvent } from '../webhooks/webhook-outbox.js';
-import { type ApprovalDecision, approvedBy, decisionProblem } from './approval-rules.js';
+import { type ApprovalDecision, alreadyDecided, approvedBy, decisionProblem } from './approval-rules.js';
 
 /** Roles that may approve: approver and every role ranked above it (admin). */
 export const APPROVING_ROLES: readonly string[] = ROLES.slice(ROLES.indexOf('approver'));
@@ -68,7 +68,9 @@ export class ApprovalStore {
         const release = await em.getRepository(ReleaseEntity).createQueryBuilder('r').setLock('pessimistic_write').where('r.id = :id', { id }).getOne();
         if (!release) return { ok: false, refusal: { kind: 'not-found', message: `id: release ${id} not found` } };
         const now = new Date();
-        // A retried unit of work whose first attempt committed finds its own decision already there.
+        // A retried unit of work whose first attempt committed finds its own decision already there; so
+        // does the client's retry. Still queued: the caller adds its job again (same job id: once).
+        if (alreadyDecided(release, by, decision)) return { ok: true, release, queued: release.status === 'queued', unchanged: true };
         const problem = decisionProblem(release, by, decision, now);
         if (problem) return { ok: false, refusal: problem };
         const approval = release.approval!;
