@@ -66,7 +66,7 @@ beforeAll(async () => {
     store, queue, { current: catalog } as CatalogHolder, new ReleaseCommits(config), new IdempotentLaunch(new IdempotencyStore(db.uow), store), audit, config,
     new FreezeStore(db.uow), approvalStore,
   );
-  approvals = new ReleaseApprovals(approvalStore, launcher);
+  approvals = new ReleaseApprovals(approvalStore, launcher, store);
 });
 afterAll(() => db?.drop());
 beforeEach(async () => {
@@ -220,6 +220,31 @@ describe('a release of a template that requires approval (medium: real MariaDB)'
     expect(approval.previewReleaseId).toBe(previewId);
   });
 
+  it('a request rejected or expired withdraws its preview: cancelled while queued, asked to stop while running, left alone once ended', async () => {
+    const previewIdOf = async (id: number) => {
+      const { approval } = await rowOf(id);
+      return ((typeof approval === 'string' ? JSON.parse(approval) : approval) as { previewReleaseId: number }).previewReleaseId;
+    };
+    const rejected = await request('previewed');
+    const queuedPreview = await previewIdOf(rejected.id);
+    expect(await approvals.reject(rejected.id, 'bob', { comment: 'not this week' })).toMatchObject({ ok: true });
+    expect(await rowOf(queuedPreview)).toMatchObject({ status: 'cancelled' });
+
+    const expiring = await request('previewed');
+    const runningPreview = await previewIdOf(expiring.id);
+    await db.query(`UPDATE releases SET status = 'running', started_at = NOW(3), worker_id = 'w:1' WHERE id = ?`, [runningPreview]);
+    await db.query('UPDATE releases SET approval_expires_at = ? WHERE id = ?', [new Date(Date.now() - 1_000), expiring.id]);
+    expect(await approvals.expireDue()).toContain(expiring.id);
+    const [running] = await db.query<{ status: string; cancel_requested_by: string | null }>('SELECT status, cancel_requested_by FROM releases WHERE id = ?', [runningPreview]);
+    expect(running).toEqual({ status: 'running', cancel_requested_by: 'approval expiry' });
+
+    const afterPreview = await request('previewed');
+    const endedPreview = await previewIdOf(afterPreview.id);
+    await db.query(`UPDATE releases SET status = 'succeeded', finished_at = NOW(3) WHERE id = ?`, [endedPreview]);
+    expect(await approvals.reject(afterPreview.id, 'bob', { comment: 'saw the diff' })).toMatchObject({ ok: true });
+    expect(await rowOf(endedPreview)).toMatchObject({ status: 'succeeded' });
+  });
+
   it('the last approval passes the freeze check: frozen → 409 naming the window and nothing recorded; an admin override queues it and is recorded', async () => {
     const release = await request('gated');
     await db.query(
@@ -255,7 +280,7 @@ describe('a release of a template that requires approval (medium: real MariaDB)'
   it('a decision whose reply was lost after its commit answers the same on the retry (approve queues once, reject stays rejected)', async () => {
     const losing = new ReplyLosingUnitOfWork(db.uow);
     const audit = new AuditWriter(losing);
-    const losingApprovals = new ReleaseApprovals(new ApprovalStore(losing, audit, {}), launcher);
+    const losingApprovals = new ReleaseApprovals(new ApprovalStore(losing, audit, {}), launcher, new ReleaseStore(db.uow));
     const approved = await request('gated');
     losing.loseReplyAfterCommit('approve release');
     expect(await losingApprovals.approve(approved.id, 'bob', { comment: 'ship it' })).toMatchObject({ ok: true, release: { status: 'queued' } });

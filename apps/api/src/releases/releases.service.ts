@@ -44,6 +44,14 @@ export class ReleasesService {
         await this.queue.removeIfWaiting(id).catch(() => undefined);
         const cancelled = await this.get(id);
         this.announce(id, { type: 'status', status: 'cancelled', reason: cancelled.reason });
+        // A request cancelled while awaiting approval needs its check-mode preview no more (if it is still on).
+        const previewId = release.status === 'awaiting-approval' ? release.approval?.previewReleaseId : null;
+        if (previewId) {
+          await this.cancel(previewId, by).catch((error: unknown) => {
+            // Ended already (409): it stays, the record of what would have changed.
+            if (!(error instanceof ConflictException)) this.logger.warn({ releaseId: previewId, msg: `preview ${previewId} of cancelled release ${id} not cancelled: ${(error as Error).message}` });
+          });
+        }
         return { release: cancelled, immediate: true };
       }
       release = await this.get(id); // it started (or ended) in the meantime

@@ -2,8 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { ReleaseEntity } from '@slipway/db';
 import { type LaunchRefusal, invalid, refused } from '../launch/launch-refusal.js';
 import { ReleaseLauncher } from '../launch/release-launcher.js';
+import { ReleaseStore } from '../release-store.js';
 import { type ApprovalDecision, approvedBy, commentProblem, stillToApprove } from './approval-rules.js';
-import { ApprovalStore, type DecisionResult } from './approval-store.js';
+import { APPROVAL_EXPIRY_ACTOR, ApprovalStore, type DecisionResult } from './approval-store.js';
 
 export interface DecisionRequest {
   comment?: unknown;
@@ -31,6 +32,7 @@ export class ReleaseApprovals {
   constructor(
     private readonly store: ApprovalStore,
     private readonly launcher: ReleaseLauncher,
+    private readonly releases: ReleaseStore,
   ) {}
 
   approve(id: number, by: string, request: DecisionRequest = {}): Promise<DecisionResult> {
@@ -49,14 +51,30 @@ export class ReleaseApprovals {
       this.launcher.freezeCheckOf(release.template, release.inventory, release.runAt, request.overrideFreeze, by),
     );
     if (result.ok && result.queued) await this.launcher.enqueueApproved(result.release);
+    if (result.ok && !result.unchanged && result.release.status === 'rejected') await this.withdrawPreview(result.release, by);
     return result;
+  }
+
+  /**
+   * A request that ended without approval (rejected, expired, cancelled) needs its preview no more: a
+   * preview still queued is cancelled, a running one is asked to stop (its worker reads the flag on its
+   * housekeeping pass). One that already ended stays as it is: the record of what would have changed.
+   */
+  async withdrawPreview(release: Pick<ReleaseEntity, 'approval'>, by: string): Promise<void> {
+    const previewId = release.approval?.previewReleaseId;
+    if (!previewId) return;
+    if (await this.releases.cancelQueued(previewId, by)) return;
+    await this.releases.requestCancel(previewId, by);
   }
 
   /** One expiry pass: every overdue request is marked expired, once (a request another pass took is skipped). */
   async expireDue(now = new Date()): Promise<number[]> {
     const expired: number[] = [];
     for (const id of await this.store.listOverdue(now)) {
-      if (await this.store.expire(id, now)) expired.push(id);
+      if (!(await this.store.expire(id, now))) continue;
+      expired.push(id);
+      const release = await this.releases.findById(id);
+      if (release) await this.withdrawPreview(release, APPROVAL_EXPIRY_ACTOR);
     }
     if (expired.length > 0) this.logger.log(`approval requests expired: releases ${expired.join(', ')}`);
     return expired;
