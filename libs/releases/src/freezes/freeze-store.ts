@@ -63,18 +63,7 @@ export class FreezeStore {
         const result: { insertId: number } = await ds.query(
           `INSERT INTO freeze_windows (name, starts_at, ends_at, cron, duration_minutes, time_zone, templates, inventories, created_by, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [
-            input.name,
-            input.startsAt ? new Date(input.startsAt) : null,
-            input.endsAt ? new Date(input.endsAt) : null,
-            input.cron ?? null,
-            input.durationMinutes ?? null,
-            input.timeZone ?? null,
-            input.templates ? JSON.stringify(input.templates) : null,
-            input.inventories ? JSON.stringify(input.inventories) : null,
-            createdBy,
-            new Date(),
-          ],
+          [...windowColumns(input), createdBy, new Date()],
         );
         return result.insertId;
       });
@@ -99,17 +88,7 @@ export class FreezeStore {
         if (clash[0]) throw new DuplicateFreezeWindowError(`a freeze window named "${input.name}" exists`);
         await ds.query(
           `UPDATE freeze_windows SET name = ?, starts_at = ?, ends_at = ?, cron = ?, duration_minutes = ?, time_zone = ?, templates = ?, inventories = ? WHERE id = ?`,
-          [
-            input.name,
-            input.startsAt ? new Date(input.startsAt) : null,
-            input.endsAt ? new Date(input.endsAt) : null,
-            input.cron ?? null,
-            input.durationMinutes ?? null,
-            input.timeZone ?? null,
-            input.templates ? JSON.stringify(input.templates) : null,
-            input.inventories ? JSON.stringify(input.inventories) : null,
-            id,
-          ],
+          [...windowColumns(input), id],
         );
         return true;
       });
@@ -125,4 +104,18 @@ export class FreezeStore {
     const result: { affectedRows: number } = await this.uow.run('delete freeze window', (ds) => ds.query('DELETE FROM freeze_windows WHERE id = ?', [id]));
     return result.affectedRows > 0;
   }
+}
+
+/** A window's definition as the columns name, starts_at, ends_at, cron, duration_minutes, time_zone, templates, inventories. */
+function windowColumns(input: NewFreezeWindow): unknown[] {
+  return [
+    input.name,
+    input.startsAt ? new Date(input.startsAt) : null,
+    input.endsAt ? new Date(input.endsAt) : null,
+    input.cron ?? null,
+    input.durationMinutes ?? null,
+    input.timeZone ?? null,
+    input.templates ? JSON.stringify(input.templates) : null,
+    input.inventories ? JSON.stringify(input.inventories) : null,
+  ];
 }
