@@ -4,7 +4,7 @@ import type { Release, Template } from '@slipway/contracts';
 import { navigate } from '../lib/router';
 import { usePolling } from '../lib/use-polling';
 import type { VarRow } from './extra-vars';
-import { Field, FieldMessages, TemplateVars, collectVars, recheckVar } from './form-fields';
+import { Field, FieldMessages, TemplateInventoryFields, TemplateVars, collectVars, recheckVar } from './form-fields';
 import { type ErrorKey, FIELDS, FIELD_LABELS, type FormErrors, fieldErrorFromMessage, groupErrors } from './form-errors';
 import { type VarInput, initialInputs } from './typed-vars';
 
@@ -144,30 +144,7 @@ export function NewReleasePage() {
             {errors.form.join(' ')}
           </div>
         )}
-        <Field name="template" label="Template" errors={errors.template} hint={template?.description ?? undefined}>
-          {(props) => (
-            <select {...props} value={templateName} onChange={(e) => chooseTemplate(e.target.value)} disabled={list.length === 0}>
-              {list.length === 0 && <option value="">Loading…</option>}
-              {list.map((t) => (
-                <option key={t.name} value={t.name}>
-                  {t.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-
-        <Field name="inventory" label="Inventory" errors={errors.inventory} hint="Only the inventories this template allows.">
-          {(props) => (
-            <select {...props} value={inventory} onChange={(e) => setInventory(e.target.value)}>
-              {(template?.inventories ?? []).map((name) => (
-                <option key={name} value={name}>
-                  {name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <TemplateInventoryFields templates={list} templateName={templateName} inventory={inventory} errors={errors} onTemplate={chooseTemplate} onInventory={setInventory} />
         {template?.approval && template.approval.inventories.includes(inventory) && (
           <p className="notice" data-testid="needs-approval">
             A release of {template.name} on {inventory} waits for {template.approval.approvers} approver

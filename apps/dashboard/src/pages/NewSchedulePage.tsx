@@ -4,7 +4,7 @@ import type { FieldError, Schedule, SchedulePreview, Template } from '@slipway/c
 import { Link, navigate } from '../lib/router';
 import { usePolling } from '../lib/use-polling';
 import type { VarRow } from './extra-vars';
-import { Field, FieldMessages, TemplateVars, collectVars, editableVars, recheckVar } from './form-fields';
+import { Field, FieldMessages, TemplateInventoryFields, TemplateVars, collectVars, editableVars, recheckVar } from './form-fields';
 import { fieldErrorFromMessage } from './form-errors';
 import { type VarInput, controlOf, initialInputs } from './typed-vars';
 
@@ -225,29 +225,7 @@ export function NewSchedulePage() {
         <Field name="name" label={LABELS.name} errors={errors.name} hint='Letters, digits, "_", "." or "-"; unique.'>
           {(props) => <input {...props} type="text" value={name} onChange={(e) => setName(e.target.value)} spellCheck={false} autoComplete="off" />}
         </Field>
-        <Field name="template" label={LABELS.template} errors={errors.template} hint={template?.description ?? undefined}>
-          {(props) => (
-            <select {...props} value={templateName} onChange={(e) => chooseTemplate(e.target.value)} disabled={list.length === 0}>
-              {list.length === 0 && <option value="">Loading…</option>}
-              {list.map((t) => (
-                <option key={t.name} value={t.name}>
-                  {t.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field name="inventory" label={LABELS.inventory} errors={errors.inventory} hint="Only the inventories this template allows.">
-          {(props) => (
-            <select {...props} value={inventory} onChange={(e) => setInventory(e.target.value)}>
-              {(template?.inventories ?? []).map((inv) => (
-                <option key={inv} value={inv}>
-                  {inv}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <TemplateInventoryFields templates={list} templateName={templateName} inventory={inventory} errors={errors} onTemplate={chooseTemplate} onInventory={setInventory} />
         <TemplateVars
           template={template}
           names={shown}

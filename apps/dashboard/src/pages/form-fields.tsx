@@ -1,6 +1,6 @@
 /**
- * Form parts the New release and New schedule forms share: a labelled field with its hint or errors, a
- * template's vars (its declared vars as typed fields, free rows when it takes undeclared vars), and
+ * Form parts the New release and New schedule forms share: a labelled field with its hint or errors, the
+ * template and inventory pickers, a template's vars (its declared vars as typed fields, free rows when it takes undeclared vars), and
  * reading them into the extraVars to send.
  */
 import { type ReactNode, useId } from 'react';
@@ -202,6 +202,52 @@ export function TemplateVars({
         </fieldset>
       )}
       {!template.openVars && errors.extraVars && <FieldMessages name="extraVars" errors={errors.extraVars} />}
+    </>
+  );
+}
+
+/** The template picker (the catalog's templates) and the inventory picker (the chosen template's). */
+export function TemplateInventoryFields({
+  templates,
+  templateName,
+  inventory,
+  errors,
+  onTemplate,
+  onInventory,
+}: {
+  templates: Template[];
+  templateName: string;
+  inventory: string;
+  errors: Partial<Record<string, string[]>>;
+  onTemplate: (name: string) => void;
+  onInventory: (name: string) => void;
+}) {
+  const template = templates.find((t) => t.name === templateName);
+  return (
+    <>
+      <Field name="template" label="Template" errors={errors.template} hint={template?.description ?? undefined}>
+        {(props) => (
+          <select {...props} value={templateName} onChange={(e) => onTemplate(e.target.value)} disabled={templates.length === 0}>
+            {templates.length === 0 && <option value="">Loading…</option>}
+            {templates.map((t) => (
+              <option key={t.name} value={t.name}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field name="inventory" label="Inventory" errors={errors.inventory} hint="Only the inventories this template allows.">
+        {(props) => (
+          <select {...props} value={inventory} onChange={(e) => onInventory(e.target.value)}>
+            {(template?.inventories ?? []).map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
     </>
   );
 }
