@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AnsibleEvent, HostResultEvent } from '@slipway/ansible';
+import { dbRetryCounter } from '@slipway/db';
 import { ReleaseEventStore, ReleaseStore, countReleasesWithIncompleteEvents, releaseEventsStateOf } from '@slipway/releases';
 import { type MediumDb, ReplyLosingUnitOfWork, createMediumDb } from './support/medium-db.js';
 import { newRelease } from './support/new-release.js';
@@ -169,5 +170,17 @@ describe('ReleaseEventStore', () => {
     await countReleasesWithIncompleteEvents(explaining);
     expect(plan).toMatchObject({ key: 'idx_releases_events_incomplete', type: 'range' });
     expect(plan!.Extra).toContain('Using index');
+  });
+
+  it('stores events and log lines of one release at once without deadlocking each other (both lock the release row first)', async () => {
+    const id = await createRelease();
+    const retriesBefore = dbRetryCounter.retries;
+    for (let round = 0; round < 40; round++) {
+      const events = [taskStart(`t${round}`, `task ${round}`), result(`t${round}`, 'a', 'ok')];
+      await Promise.all([store.append(id, events), releases.appendLog(id, round * 10 + 1, Array.from({ length: 10 }, (_, i) => `line ${round * 10 + i + 1}`))]);
+    }
+    // Each deadlock would be a retried unit of work (and ~100 ms of ingest lag in the worker).
+    expect(dbRetryCounter.retries - retriesBefore).toBe(0);
+    expect(await store.state(id)).toMatchObject({ stored: 80, nextSeq: 81 });
   });
 });

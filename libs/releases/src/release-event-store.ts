@@ -15,6 +15,7 @@ import type {
 import { HOST_RESULT_STATUSES } from '@slipway/contracts';
 import { type KeysetPage, UnitOfWork, keysetPage } from '@slipway/db';
 import { FINAL_STATUSES, isFinal } from './release-state.js';
+import { lockReleaseRow } from './release-store.js';
 
 /** Columns of release_events as read (mysql2 answers numbers of BIGINT sums as strings). */
 interface EventRow {
@@ -78,6 +79,8 @@ export class ReleaseEventStore {
     const rows = events.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
     await this.uow.run('append events', (ds) =>
       ds.transaction(async (em: EntityManager) => {
+        // The release row first: the log's appends update it too (lockReleaseRow says why).
+        await lockReleaseRow(em, releaseId);
         const inserted = await em.query(
           `INSERT IGNORE INTO release_events
              (release_id, seq, type, emitted_at, stored_at, task_id, task, host, status, changed, duration_ms, data)

@@ -219,6 +219,8 @@ export class ReleaseStore {
     const lastSeq = firstSeq + lines.length - 1;
     await this.uow.run('append log', (ds) =>
       ds.transaction(async (em: EntityManager) => {
+        // The release row first (see lockReleaseRow): the event store's appends update it too.
+        await lockReleaseRow(em, releaseId);
         const inserted = await em.query(
           'INSERT IGNORE INTO release_log_chunks (release_id, first_seq, last_seq, content) VALUES (?, ?, ?, ?)',
           [releaseId, firstSeq, lastSeq, lines.join('\n')],
@@ -508,4 +510,15 @@ function affectedRows(result: unknown): number {
   // TypeORM returns [rows, affected] for some drivers.
   if (Array.isArray(result) && typeof result[1] === 'number') return result[1];
   return 0;
+}
+
+/**
+ * Takes the release row's exclusive lock at the start of a transaction that inserts rows referring to it
+ * and then updates it (a log chunk and log_lines; a batch of events and events_*). Without it, each
+ * INSERT's foreign key check takes a shared lock on the row and each UPDATE then wants it exclusive: two
+ * such transactions of one release (the log and the events, stored side by side) deadlocked in turn, and
+ * every deadlock was a retried unit of work. Locked first, they simply queue.
+ */
+export async function lockReleaseRow(em: Pick<EntityManager, 'query'>, releaseId: number): Promise<void> {
+  await em.query('SELECT id FROM releases WHERE id = ? FOR UPDATE', [releaseId]);
 }
