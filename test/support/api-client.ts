@@ -13,6 +13,14 @@ export interface ReleaseJson {
   [key: string]: unknown;
 }
 
+/**
+ * How long one request may take, answer read whole, before it fails naming itself. Longer than the API's
+ * own retry budget (DB_RETRY_BUDGET_MS, 120 s: a request may wait out a database restart), so it never
+ * cuts a slow answer short; without it, a request the API never answered hung its caller, and a waitFor
+ * polling with it, with no deadline at all.
+ */
+const REQUEST_TIMEOUT_MS = 150_000;
+
 /** A thin fetch wrapper for tests: JSON in, {status, body} out, optional bearer token. */
 export class ApiClient {
   constructor(
@@ -26,7 +34,24 @@ export class ApiClient {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<{ status: number; body: T; text: string; headers: Headers }> {
+    const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    try {
+      return await this.send<T>(method, path, body, headers, signal);
+    } catch (error) {
+      if (signal.aborted) throw new Error(`${method} ${path}: no answer within ${REQUEST_TIMEOUT_MS} ms`, { cause: error });
+      throw error;
+    }
+  }
+
+  private async send<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<{ status: number; body: T; text: string; headers: Headers }> {
     const response = await fetch(`${this.baseUrl}${path}`, {
+      signal,
       method,
       headers: {
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),

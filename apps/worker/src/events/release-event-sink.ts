@@ -22,11 +22,11 @@ export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 const MAX_BATCH_EVENTS = 1_000;
 const MAX_BATCH_BYTES = 2 * 1024 * 1024;
 /**
- * No waiting to batch: a batch is stored as soon as the sink is idle, and while one is being stored the
- * next one gathers (group commit). A flood still makes full batches; a trickle is stored at once. (A 20 ms
- * wait before every batch plus the tail's own 20 ms poll put ingest lag p99 over the 250 ms target.)
+ * How long events may wait for more to batch with: short for a live view, long enough to batch a flood.
+ * (0, storing as soon as the sink is idle, left the release-events e2e's live stream without its end in
+ * one run: not understood yet, so not done.)
  */
-const FLUSH_DELAY_MS = 0;
+const FLUSH_DELAY_MS = 20;
 
 interface Pending {
   event: AnsibleEvent;
