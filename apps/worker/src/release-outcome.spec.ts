@@ -15,6 +15,10 @@ describe('decideOutcome', () => {
     expect(outcome.reason).toBe('ansible-playbook exited with code 2 (one or more hosts failed)');
   });
 
+  it('exit 4 names unreachable hosts first (ansible-core sets it for them, and for a parser error)', () => {
+    expect(decideOutcome(exited(4), null, 'ansible-playbook').reason).toBe('ansible-playbook exited with code 4 (one or more hosts were unreachable, or a parser error)');
+  });
+
   it('a timeout is failed with the timeout as reason, whatever the exit', () => {
     const outcome = decideOutcome(exited(99), { kind: 'timeout', reason: 'timed out after 600 s' }, 'ansible-playbook');
     expect(outcome).toEqual({ status: 'failed', exitCode: 99, reason: 'timed out after 600 s' });

@@ -6,12 +6,18 @@ export interface StopRequest {
   reason: string;
 }
 
+/**
+ * What ansible-core 2.14's codes mean, as its code sets them (its manual's table is older): the task
+ * queue manager's RUN_FAILED_HOSTS 2, RUN_UNREACHABLE_HOSTS 4 (which the CLI also uses for a parser
+ * error), RUN_FAILED_BREAK_PLAY 8; the CLI's 5 (options), 6 (locale), 99 (interrupted), 250 (unexpected).
+ */
 const ANSIBLE_EXIT_MEANINGS: Record<number, string> = {
   1: 'error',
   2: 'one or more hosts failed',
-  3: 'one or more hosts were unreachable',
-  4: 'parser error',
+  4: 'one or more hosts were unreachable, or a parser error',
   5: 'bad or incomplete options',
+  6: 'no UTF-8 locale',
+  8: 'a play stopped on failures (any_errors_fatal or max_fail_percentage)',
   99: 'interrupted',
   250: 'unexpected error',
 };
