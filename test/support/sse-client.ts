@@ -45,10 +45,9 @@ export async function readSse(url: string, options: SseReadOptions = {}): Promis
         const event: SseEvent = { event: message.event ?? 'message', id: message.id, data: message.data, receivedAt: Date.now() };
         events.push(event);
         options.onEvent?.(event);
-        if (!stopped && options.stopWhen?.(event, events)) {
-          stopped = true;
-          controller.abort();
-        }
+        // Stop reading once the loop below has fed this chunk (as the CLI does): aborting here, inside the
+        // body's iteration, once left the iterator pending after the server had ended the response.
+        if (!stopped && options.stopWhen?.(event, events)) stopped = true;
       },
       onRetry(ms: number) {
         retries.push(ms);
@@ -56,10 +55,15 @@ export async function readSse(url: string, options: SseReadOptions = {}): Promis
     });
     const decoder = new TextDecoder();
     try {
-      for await (const chunk of response.body) parser.feed(decoder.decode(chunk, { stream: true }));
-      result.endedByServer = true;
+      for await (const chunk of response.body) {
+        parser.feed(decoder.decode(chunk, { stream: true }));
+        if (stopped) break;
+      }
+      if (!stopped) result.endedByServer = true;
     } catch (error) {
       if (!stopped) throw error;
+    } finally {
+      if (stopped) controller.abort();
     }
     return result;
   } finally {
