@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.js';
@@ -7,13 +5,8 @@ import { type TestBrowser, launchBrowser, screenshot, signInWithToken } from '..
 import { type RunningApi, startApi } from '../support/processes.js';
 import { type TestEnv, createTestEnv } from '../support/test-env.js';
 import { createToken } from '../support/tokens.js';
+import { seriousAxeFindings } from '../support/axe.js';
 
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[]; failureSummary?: string }[];
-}
 
 /**
  * Issue 22 item 2 in the dashboard: the "Waiting for my approval" page lists a release of the example
@@ -28,10 +21,8 @@ describe('dashboard: waiting for my approval, approve and reject on the release 
   let deployerToken: string;
   let browser: TestBrowser;
   let page: Page;
-  let axeSource: string;
 
   beforeAll(async () => {
-    axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     env = await createTestEnv('approvals-pages');
     api = await startApi(env.env, 180_000);
     const admin = new ApiClient(api.url, env.bootstrapToken);
@@ -48,16 +39,7 @@ describe('dashboard: waiting for my approval, approve and reject on the release 
     await env?.cleanup();
   });
 
-  async function seriousViolations(): Promise<string[]> {
-    if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe;
-      return (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] }, resultTypes: ['violations'] })).violations;
-    });
-    return violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}) ${n.target.join(' ')}: ${n.failureSummary ?? v.help}`));
-  }
+  const seriousViolations = () => seriousAxeFindings(page);
 
   it('an approver finds it in "Waiting for my approval", a reject without a comment is refused, an approval queues it', { timeout: 180_000 }, async () => {
     const toApprove = await requester.createRelease({ template: 'deploy-web', inventory: 'prod', extraVars: { version: '1.2.3' } });

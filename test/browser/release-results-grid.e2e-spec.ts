@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AnsibleEventPage, AnsibleEventSummary } from '@slipway/contracts';
@@ -13,6 +11,7 @@ import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../
 import { REPO_ROOT, type TestEnv, createTestEnv } from '../support/test-env.js';
 import { createToken } from '../support/tokens.js';
 import { waitFor } from '../support/wait-for.js';
+import { seriousAxeFindings } from '../support/axe.js';
 
 const SECRET = `grid-${randomBytes(6).toString('hex')}`;
 const LETTER: Record<string, string> = { ok: 'O', changed: 'C', failed: 'F', skipped: 'S', unreachable: 'U', ignored: 'I', rescued: 'R' };
@@ -204,19 +203,9 @@ describe('release page: results grid', () => {
     const fail = results.find((r) => r.host === 'bad' && r.task === 'fails for real on one host')!;
     await cell('bad', fail.taskId!).click();
     await page.getByTestId('result-detail').getByTestId('result-msg').waitFor();
-    const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
-      if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
-      const violations = await page.evaluate(async () => {
-        type Violation = { id: string; impact: string | null; nodes: { target: string[]; failureSummary?: string }[] };
-        const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: Violation[] }> } }).axe;
-        return (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] }, resultTypes: ['violations'] })).violations;
-      });
-      const serious = violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .flatMap((v) => v.nodes.map((n) => `${v.id} ${n.target.join(' ')}: ${n.failureSummary ?? ''}`));
-      expect(serious, scheme).toEqual([]);
+      expect(await seriousAxeFindings(page), scheme).toEqual([]);
     }
     await page.emulateMedia({ colorScheme: 'light' });
   });

@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduleBody } from '@slipway/contracts';
@@ -8,6 +6,7 @@ import { type TestBrowser, launchBrowser, screenshot, signInWithToken } from '..
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
 import { type TestEnv, createTestEnv, queryDb } from '../support/test-env.js';
 import { createToken } from '../support/tokens.js';
+import { seriousAxeFindingsInBothSchemes } from '../support/axe.js';
 
 /**
  * Issue 22: schedules and freeze windows are managed from the dashboard. A schedule is created from the
@@ -23,7 +22,6 @@ describe('schedules and freeze windows pages in a browser', () => {
   let admin: ApiClient;
   let browser: TestBrowser;
   let page: Page;
-  let axeSource: string;
 
   beforeAll(async () => {
     env = await createTestEnv('dash_schedules');
@@ -31,7 +29,6 @@ describe('schedules and freeze windows pages in a browser', () => {
     api = await startApi(processEnv);
     worker = await startWorker(processEnv);
     admin = new ApiClient(api.url, env.bootstrapToken);
-    axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     // UTC: the datetime-local values the test types are the ISO times it expects back.
     browser = await launchBrowser(undefined, { timezoneId: 'UTC' });
     page = await browser.newPage();
@@ -47,25 +44,7 @@ describe('schedules and freeze windows pages in a browser', () => {
   /** The error shown at a field, found by the field it belongs to (never by its text). */
   const errorAt = (field: string) => page.locator(`.field-error[data-field="${field}"]`);
 
-  async function seriousAxeFindings(): Promise<string[]> {
-    const out: string[] = [];
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
-      const violations = await page.evaluate(async () => {
-        type Violation = { id: string; impact: string | null; nodes: { target: string[]; failureSummary?: string }[] };
-        const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: Violation[] }> } }).axe;
-        return (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] }, resultTypes: ['violations'] })).violations;
-      });
-      out.push(
-        ...violations
-          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-          .flatMap((v) => v.nodes.map((n) => `${scheme}: ${v.id} ${n.target.join(' ')}: ${n.failureSummary ?? ''}`)),
-      );
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-    return out;
-  }
+  const seriousAxeFindings = () => seriousAxeFindingsInBothSchemes(page);
 
   const schedules = async () => (await admin.request<unknown[]>('GET', '/api/v1/schedules')).body;
 

@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
 import { type Server, createServer } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +6,7 @@ import { ApiClient } from '../support/api-client.js';
 import { type TestBrowser, launchBrowser, signInWithToken } from '../support/browser.js';
 import { type RunningApi, type ServiceProcess, startApi, startWorker } from '../support/processes.js';
 import { type TestEnv, createTestEnv } from '../support/test-env.js';
+import { seriousAxeFindings } from '../support/axe.js';
 
 /** Issue 23: an admin registers an endpoint on the Webhooks page, sees its deliveries, redelivers one, edits and deletes it. */
 describe('the Webhooks page in a browser', () => {
@@ -100,19 +99,9 @@ describe('the Webhooks page in a browser', () => {
 
   /** No serious or critical axe (WCAG 2 A/AA) finding on the page as it is now, light and dark. */
   async function axeClean(): Promise<void> {
-    const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
-      if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
-      const violations = await page.evaluate(async () => {
-        type Violation = { id: string; impact: string | null; nodes: { target: string[]; failureSummary?: string }[] };
-        const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: Violation[] }> } }).axe;
-        return (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] }, resultTypes: ['violations'] })).violations;
-      });
-      const serious = violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .flatMap((v) => v.nodes.map((n) => `${v.id} ${n.target.join(' ')}: ${n.failureSummary ?? ''}`));
-      expect(serious, scheme).toEqual([]);
+      expect(await seriousAxeFindings(page), scheme).toEqual([]);
     }
     await page.emulateMedia({ colorScheme: 'light' });
   }
