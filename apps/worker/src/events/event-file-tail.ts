@@ -2,7 +2,13 @@ import { open } from 'node:fs/promises';
 
 /** How long the tail waits at the end of the file before looking again (the plugin writes unbuffered). */
 const POLL_MS = 20;
-const CHUNK_BYTES = 256 * 1024;
+/**
+ * Read in small pieces: each piece's lines are parsed in one go, and while that runs the store's round trips
+ * wait on the event loop. 256 KiB (about 1 000 lines at once) left the DB idle half the time; 16 KiB lets
+ * the next batch's statements go out between pieces (ingest bench: 22 000 -> 30 000 events/s). A longer
+ * line spans pieces and is joined as before.
+ */
+const CHUNK_BYTES = 16 * 1024;
 
 /**
  * Follows the callback plugin's append-only file (apps/worker/callback_plugins/slipway_events.py) line by
