@@ -11,6 +11,7 @@ import { EventFileTail } from '../../apps/worker/src/events/event-file-tail.js';
 import { ReleaseEventSink } from '../../apps/worker/src/events/release-event-sink.js';
 import { createMediumDb } from '../../test/medium/support/medium-db.js';
 import { newRelease } from '../../test/medium/support/new-release.js';
+import { WORKER_NODE_FLAGS } from '../../test/support/processes.js';
 import { round } from '../lib/stats.js';
 
 /**
@@ -84,7 +85,8 @@ describe('ansible events ingest', () => {
           `ansible events ingest (${label}): ${count + 2} events in ${round(seconds, 2)} s = ${Math.round((count + 2) / seconds)} events/s; ` +
             `lag p50 ${lags.percentile(50)} ms, p99 ${lags.percentile(99)} ms; stored ${state?.stored}, ` +
             `state ${state?.state}, not kept ${sink.notKept}; RSS growth ${round(rssGrowth / 1048576)} MiB, heap retained after GC ` +
-            `${round((retainedHeap() - heapBefore) / 1048576)} MiB; this process's CPU ${round((cpu.user + cpu.system) / 1000 / ((count + 2) / 1000), 2)} ms per 1 000 events\n`,
+            `${round((retainedHeap() - heapBefore) / 1048576)} MiB; this process's CPU ${round((cpu.user + cpu.system) / 1000 / ((count + 2) / 1000), 2)} ms per 1 000 events; ` +
+            `the worker's V8 flags here: ${WORKER_NODE_FLAGS.filter((flag) => process.execArgv.includes(flag)).join(' ') || 'none (figures overstate a worker)'}\n`,
         );
       }
     } finally {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AnsibleEvent, HostResultEvent } from '@slipway/ansible';
+import { type HostResultEvent, type StorableAnsibleEvent, storableOf } from '@slipway/ansible';
 import { dbRetryCounter } from '@slipway/db';
 import { ReleaseEventStore, ReleaseStore, countReleasesWithIncompleteEvents, releaseEventsStateOf } from '@slipway/releases';
 import { type MediumDb, ReplyLosingUnitOfWork, createMediumDb } from './support/medium-db.js';
@@ -21,12 +21,14 @@ beforeEach(async () => {
 
 let seq = 0;
 const base = () => ({ v: 1, seq: ++seq, t: Date.now() });
-const taskStart = (taskId: string, task: string): AnsibleEvent => ({ ...base(), type: 'task_start', taskId, task, action: 'debug', path: '/p.yml:3', tags: [], handler: false });
-const result = (taskId: string, host: string, status: HostResultEvent['status'], msg?: string): AnsibleEvent => ({
-  ...base(), type: 'host_result', taskId, task: `task ${taskId}`, host, status, changed: status === 'changed', durationMs: 12.4,
-  delegateTo: null, noLog: false, result: msg ? { msg } : {}, diff: null,
-});
-const stats = (): AnsibleEvent => ({ ...base(), type: 'stats', notKept: 0, hosts: {} });
+const taskStart = (taskId: string, task: string): StorableAnsibleEvent =>
+  storableOf({ ...base(), type: 'task_start', taskId, task, action: 'debug', path: '/p.yml:3', tags: [], handler: false });
+const result = (taskId: string, host: string, status: HostResultEvent['status'], msg?: string): StorableAnsibleEvent =>
+  storableOf({
+    ...base(), type: 'host_result', taskId, task: `task ${taskId}`, host, status, changed: status === 'changed', durationMs: 12.4,
+    delegateTo: null, noLog: false, result: msg ? { msg } : {}, diff: null,
+  });
+const stats = (): StorableAnsibleEvent => storableOf({ ...base(), type: 'stats', notKept: 0, hosts: {} });
 
 async function createRelease(): Promise<number> {
   seq = 0;
@@ -104,7 +106,7 @@ describe('ReleaseEventStore', () => {
 
   it('lists events newest first with filters and keyset pages that neither repeat nor skip', async () => {
     const id = await createRelease();
-    const batch: AnsibleEvent[] = [];
+    const batch: StorableAnsibleEvent[] = [];
     for (let t = 1; t <= 10; t++) {
       batch.push(taskStart(`t${t}`, `task ${t}`));
       for (const host of ['a', 'b', 'c']) batch.push(result(`t${t}`, host, t % 3 === 0 && host === 'b' ? 'failed' : 'changed'));
@@ -127,6 +129,15 @@ describe('ReleaseEventStore', () => {
     expect(one?.event).toMatchObject({ host: 'b', status: 'failed', type: 'host_result' });
     expect(await store.one(id, 9999)).toBeNull();
     expect(await store.list(id + 1000, { limit: 5 })).toBeNull();
+  });
+
+  it('keeps every character of an event: quotes, backslashes, line breaks, accents, emoji, a NUL', async () => {
+    const id = await createRelease();
+    const msg = 'say "hi" \\ C:\\path\nnext line\tté 😀 \u0000 end\'s';
+    await store.append(id, [taskStart('t1', 'ünïcode 😀'), result('t1', 'wéb-😀', 'failed', msg)]);
+    const one = await store.one(id, 2);
+    expect(one?.event).toMatchObject({ host: 'wéb-😀', task: 'task t1', result: { msg } });
+    expect((await store.tasks(id))?.tasks[0].task).toBe('ünïcode 😀');
   });
 
   it('goes with its release (retention deletes the release, the events follow)', async () => {

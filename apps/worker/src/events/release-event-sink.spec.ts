@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AnsibleEvent, SecretMasker } from '@slipway/ansible';
+import { type AnsibleEventHead, SecretMasker, type StorableAnsibleEvent } from '@slipway/ansible';
 import { RetryBudgetExhaustedError } from '@slipway/db';
 import { waitFor } from '../../../../test/support/wait-for.js';
 import { MAX_BUFFERED_EVENTS, ReleaseEventSink } from './release-event-sink.js';
@@ -8,12 +8,12 @@ const line = (seq: number, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ v: 1, seq, t: Date.now(), type: 'task_start', taskId: 't', task: `task ${seq}`, action: 'debug', path: 'p:1', tags: [], handler: false, ...extra });
 
 class FakeTarget {
-  stored: AnsibleEvent[][] = [];
+  stored: StorableAnsibleEvent[][] = [];
   announced: number[] = [];
   notKept = 0;
   failNext = 0;
   gate: Promise<void> | null = null;
-  async store(events: AnsibleEvent[]) {
+  async store(events: StorableAnsibleEvent[]) {
     if (this.gate) await this.gate;
     if (this.failNext > 0) {
       this.failNext--;
@@ -21,7 +21,7 @@ class FakeTarget {
     }
     this.stored.push(events);
   }
-  announce(events: AnsibleEvent[]) {
+  announce(events: AnsibleEventHead[]) {
     this.announced.push(...events.map((e) => e.seq));
   }
   async recordNotKept(total: number) {
@@ -39,7 +39,7 @@ describe('ReleaseEventSink', () => {
     void sink.push('{"v":1,"seq":3,"t":1,"type":"task_st'); // torn
     await sink.drain();
     const all = target.stored.flat();
-    expect(all.map((e) => e.seq)).toEqual([1, 2]);
+    expect(all.map((e) => e.head.seq)).toEqual([1, 2]);
     expect(JSON.stringify(all)).not.toContain('hunter2');
     expect(target.announced).toEqual([1, 2]);
   });
@@ -49,7 +49,7 @@ describe('ReleaseEventSink', () => {
     const sink = new ReleaseEventSink(1, new SecretMasker([]), target);
     for (const seq of [1, 2, 4, 5]) void sink.push(line(seq));
     await sink.drain();
-    expect(target.stored.map((b) => b.map((e) => e.seq))).toEqual([[1, 2], [4, 5]]);
+    expect(target.stored.map((b) => b.map((e) => e.head.seq))).toEqual([[1, 2], [4, 5]]);
   });
 
   it('counts a batch the DB would not take as not kept, with what the plugin could not keep', async () => {
@@ -61,7 +61,7 @@ describe('ReleaseEventSink', () => {
     await waitFor('first batch tried', () => target.failNext === 0, { timeoutMs: 5_000, intervalMs: 5 });
     void sink.push(JSON.stringify({ v: 1, seq: 3, t: 1, type: 'stats', hosts: {}, notKept: 7 }));
     await sink.drain();
-    expect(target.stored.flat().map((e) => e.seq)).toEqual([3]);
+    expect(target.stored.flat().map((e) => e.head.seq)).toEqual([3]);
     expect(sink.notKept).toBe(9);
     expect(target.notKept).toBe(9);
   });

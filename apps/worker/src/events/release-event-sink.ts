@@ -1,11 +1,11 @@
 import { Logger } from '@nestjs/common';
-import { type AnsibleEvent, type SecretMasker, boundAnsibleEvent, maskAnsibleEvent, parseAnsibleEvent } from '@slipway/ansible';
+import { type AnsibleEventHead, type SecretMasker, type StorableAnsibleEvent, parseAnsibleEvent, storableAnsibleEvent } from '@slipway/ansible';
 import { RetryBudgetExhaustedError } from '@slipway/db';
 
 /** Where the sink stores a batch (the DB), announces it once stored (Redis pub/sub) and records the losses. */
 export interface EventBatchTarget {
-  store(events: AnsibleEvent[]): Promise<void>;
-  announce(events: AnsibleEvent[]): void;
+  store(events: StorableAnsibleEvent[]): Promise<void>;
+  announce(events: AnsibleEventHead[]): void;
   recordNotKept(total: number): Promise<void>;
 }
 
@@ -29,7 +29,7 @@ const MAX_BATCH_BYTES = 2 * 1024 * 1024;
 const FLUSH_DELAY_MS = 20;
 
 interface Pending {
-  event: AnsibleEvent;
+  event: StorableAnsibleEvent;
   bytes: number;
 }
 
@@ -77,8 +77,8 @@ export class ReleaseEventSink {
       return this.roomForMore();
     }
     this.lastSeq = parsed.seq;
-    const event = boundAnsibleEvent(maskAnsibleEvent(parsed, this.masker));
-    if (event.type === 'stats') this.lostByPlugin = event.notKept;
+    const event = storableAnsibleEvent(parsed, line, this.masker);
+    if (event.head.type === 'stats') this.lostByPlugin = event.head.notKept;
     this.pending.push({ event, bytes: line.length });
     this.pendingBytes += line.length;
     this.schedule();
@@ -108,14 +108,15 @@ export class ReleaseEventSink {
       try {
         await this.target.store(events);
         this.stored += events.length;
-        if (this.lostByWorker === 0 && this.unreadable === 0 && events.some((e) => e.type === 'stats')) this.complete = true;
+        const heads = events.map((e) => e.head);
+        if (this.lostByWorker === 0 && this.unreadable === 0 && heads.some((e) => e.type === 'stats')) this.complete = true;
         const now = Date.now();
-        this.onStored(events.map((e) => Math.max(0, now - e.t)));
-        this.target.announce(events);
+        this.onStored(heads.map((e) => Math.max(0, now - e.t)));
+        this.target.announce(heads);
       } catch (error) {
         if (!(error instanceof RetryBudgetExhaustedError)) throw error;
         this.lostByWorker += events.length;
-        this.logger.error({ releaseId: this.releaseId, msg: `release ${this.releaseId}: ${events.length} events not kept from seq ${events[0]?.seq} (${error.message})` });
+        this.logger.error({ releaseId: this.releaseId, msg: `release ${this.releaseId}: ${events.length} events not kept from seq ${events[0]?.head.seq} (${error.message})` });
       } finally {
         this.pendingBytes -= batch.reduce((sum, p) => sum + p.bytes, 0);
         this.releaseRoom();
@@ -129,7 +130,7 @@ export class ReleaseEventSink {
     let count = 0;
     for (const p of this.pending) {
       if (count >= MAX_BATCH_EVENTS || (count > 0 && bytes + p.bytes > MAX_BATCH_BYTES)) break;
-      if (count > 0 && p.event.seq !== this.pending[count - 1].event.seq + 1) break;
+      if (count > 0 && p.event.head.seq !== this.pending[count - 1].event.head.seq + 1) break;
       bytes += p.bytes;
       count++;
     }

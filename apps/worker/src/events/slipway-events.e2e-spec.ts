@@ -32,7 +32,7 @@ async function run(args: string[], options: { capture?: boolean; secrets?: strin
   if (options.capture !== false) Object.assign(env, eventCaptureEnvironment({}, pluginDir, file, 536_870_912));
   const stored: AnsibleEvent[] = [];
   const sink = new ReleaseEventSink(1, new SecretMasker(options.secrets ?? []), {
-    store: async (events) => void stored.push(...events),
+    store: async (events) => void stored.push(...events.map((e) => JSON.parse(e.json) as AnsibleEvent)),
     announce: () => undefined,
     recordNotKept: async () => undefined,
   });
