@@ -5,9 +5,9 @@ const POLL_MS = 20;
 /**
  * Read in small pieces: each piece's lines are parsed in one go, and while that runs the store's round trips
  * wait on the event loop. 256 KiB (about 1 000 lines at once) left the DB idle half the time; 16 KiB lets
- * the next batch's statements go out between pieces (ingest bench, default V8 flags: 22 000 -> 28 000-30 000
- * events/s; with the worker's own flags GC dominates and it is 12 500). A longer
- * line spans pieces and is joined as before.
+ * the next batch's statements go out between pieces (ingest bench, then run with default V8 flags: 22 000 ->
+ * 28 000-30 000 events/s; docs/benchmarks.md has today's figures, under the worker's flags). A longer line
+ * spans pieces and is joined as before.
  */
 const CHUNK_BYTES = 16 * 1024;
 
