@@ -153,7 +153,7 @@ export function storableAnsibleEvent(parsed: AnsibleEvent, line: string, masker:
   return { head: headOf(event), json: lineIsTheEvent ? line : JSON.stringify(event) };
 }
 
-/** An event built in the worker itself (tests, a replay) as storable: its JSON is its serialisation. */
+/** An event built by hand (the medium tests) as storable: its JSON is its serialisation, unmasked. */
 export function storableOf(event: AnsibleEvent): StorableAnsibleEvent {
   return { head: headOf(event), json: JSON.stringify(event) };
 }
